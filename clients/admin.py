@@ -1,0 +1,141 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
+
+from clients import services
+from clients.models import (
+    Client,
+    Contact,
+    CostSettings,
+    Expense,
+    Interaction,
+    Invoice,
+    Payment,
+    StaffCost,
+)
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ("name", "external_ref", "status", "account_manager", "segment", "is_strategic")
+    list_filter = ("status", "is_strategic", "segment")
+    search_fields = ("name", "external_ref")
+    autocomplete_fields = ("referred_by",)
+    list_select_related = ("account_manager",)
+    inlines = [ContactInline]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "client", "role", "is_primary")
+    search_fields = ("name", "email", "client__name")
+    list_select_related = ("client",)
+    autocomplete_fields = ("client",)
+
+
+@admin.register(StaffCost)
+class StaffCostAdmin(admin.ModelAdmin):
+    list_display = ("user", "effective_from", "hourly_cost")
+    list_filter = ("user",)
+    date_hierarchy = "effective_from"
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "client", "staff", "kind", "duration_minutes")
+    list_filter = ("kind", "staff")
+    search_fields = ("client__name", "note")
+    list_select_related = ("client", "staff")
+    autocomplete_fields = ("client",)
+    date_hierarchy = "started_at"
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    readonly_fields = ("paid_on", "amount")
+    can_delete = True
+
+    def has_add_permission(self, request, obj=None):
+        # New payments go through the Payment page, which checks the total under a row lock.
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    list_display = ("number", "client", "issued_on", "due_on", "amount", "cost_of_sales", "written_off")
+    search_fields = ("number", "client__name", "client__external_ref")
+    list_select_related = ("client",)
+    autocomplete_fields = ("client",)
+    date_hierarchy = "issued_on"
+    inlines = [PaymentInline]
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ("invoice", "paid_on", "amount")
+    search_fields = ("invoice__number",)
+    list_select_related = ("invoice",)
+    autocomplete_fields = ("invoice",)
+    date_hierarchy = "paid_on"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("invoice", "paid_on", "amount") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            payment = services.payment_record(
+                invoice=obj.invoice, paid_on=obj.paid_on, amount=obj.amount
+            )
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), level="error")
+            raise
+        obj.pk = payment.pk
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            base_clean = form.clean
+
+            def clean(self):
+                data = base_clean(self)
+                invoice, paid_on, amount = data.get("invoice"), data.get("paid_on"), data.get("amount")
+                if invoice and paid_on and amount:
+                    from django.db.models import Sum
+
+                    paid = invoice.payments.aggregate(total=Sum("amount"))["total"] or 0
+                    if amount > invoice.amount - paid:
+                        raise ValidationError(
+                            "This payment is above what remains open on the invoice (%s)."
+                            % max(invoice.amount - paid, 0)
+                        )
+                return data
+
+            form.clean = clean
+        return form
+
+
+@admin.register(Expense)
+class ExpenseAdmin(admin.ModelAdmin):
+    list_display = ("spent_on", "client", "category", "amount")
+    list_filter = ("category",)
+    search_fields = ("client__name", "note")
+    list_select_related = ("client",)
+    autocomplete_fields = ("client",)
+    date_hierarchy = "spent_on"
+
+
+@admin.register(CostSettings)
+class CostSettingsAdmin(SimpleHistoryAdmin):
+    def has_add_permission(self, request):
+        return not CostSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

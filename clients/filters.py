@@ -1,0 +1,30 @@
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+from clients.roles import ACCOUNT_MANAGERS
+
+
+class ClientFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    status = django_filters.ChoiceFilter(choices=Client.Status.choices, label=_("Status"))
+    segment = django_filters.CharFilter(lookup_expr="icontains", label=_("Segment"))
+    account_manager = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(groups__name=ACCOUNT_MANAGERS).order_by("first_name"),
+        label=_("Account manager"),
+    )
+    is_strategic = django_filters.BooleanFilter(label=_("Strategic"))
+
+    class Meta:
+        model = Client
+        fields = ["q", "status", "segment", "account_manager", "is_strategic"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if request is not None and not request.user.has_perm("clients.view_all_clients"):
+            del self.filters["account_manager"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(external_ref__icontains=value))

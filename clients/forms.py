@@ -1,0 +1,98 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client, Interaction
+from clients.roles import ACCOUNT_MANAGERS
+
+
+class InteractionForm(forms.ModelForm):
+    """The quick log: client among the user's own, kind, date (today), minutes, note."""
+
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+    )
+    time = forms.TimeField(
+        label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    class Meta:
+        model = Interaction
+        fields = ["client", "kind", "duration_minutes", "note"]
+        widgets = {
+            "duration_minutes": forms.NumberInput(attrs={"min": 1, "step": 1, "placeholder": "30"}),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["client"].queryset = Client.objects.visible_to(user).exclude(
+            status=Client.Status.FORMER
+        ).only("pk", "name", "external_ref")
+        self.fields["duration_minutes"].min_value = 1
+        self.fields["duration_minutes"].widget.attrs["min"] = 1
+        self.order_fields(["client", "kind", "date", "time", "duration_minutes", "note"])
+        if self.instance.pk:
+            local = timezone.localtime(self.instance.started_at)
+            self.initial.setdefault("date", local.date())
+            self.initial.setdefault("time", local.time().replace(second=0, microsecond=0))
+
+    def clean_duration_minutes(self):
+        minutes = self.cleaned_data["duration_minutes"]
+        if minutes is None or minutes <= 0:
+            raise forms.ValidationError(_("The duration must be at least one minute."))
+        if minutes > 24 * 60:
+            raise forms.ValidationError(_("An interaction cannot last more than a day."))
+        return minutes
+
+    def clean(self):
+        data = super().clean()
+        day = data.get("date")
+        if day:
+            when = data.get("time")
+            if when is None:
+                now = timezone.localtime()
+                when = now.time().replace(microsecond=0) if day == now.date() else timezone.datetime.min.time().replace(hour=9)
+            data["started_at"] = timezone.make_aware(timezone.datetime.combine(day, when))
+            if day > timezone.localdate():
+                self.add_error("date", _("An interaction cannot be logged in the future."))
+        return data
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = [
+            "name",
+            "external_ref",
+            "status",
+            "account_manager",
+            "segment",
+            "acquired_on",
+            "acquisition_cost",
+            "referred_by",
+            "is_strategic",
+            "strategic_reason",
+            "estimated_annual_margin",
+            "notes",
+        ]
+        widgets = {
+            "acquired_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "strategic_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        managers = get_user_model().objects.filter(groups__name=ACCOUNT_MANAGERS, is_active=True)
+        self.fields["account_manager"].queryset = managers.order_by("first_name", "username")
+        self.fields["referred_by"].queryset = Client.objects.exclude(pk=self.instance.pk).only(
+            "pk", "name", "external_ref"
+        )
+        if not user.has_perm("clients.view_all_clients"):
+            # An account manager keeps their own clients: they cannot hand them over or
+            # change the figures finance owns.
+            for name in ("account_manager", "external_ref", "acquisition_cost", "referred_by"):
+                self.fields[name].disabled = True

@@ -1,0 +1,42 @@
+"""Create the three role groups with their permissions, and the cost settings row."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+
+def create_roles(apps, schema_editor):
+    from clients.roles import PERMISSIONS
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, codes in PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        for code in codes:
+            app_label, codename = code.split(".")
+            permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            group.permissions.add(permission)
+
+    CostSettings = apps.get_model("clients", "CostSettings")
+    if not CostSettings.objects.exists():
+        CostSettings.objects.create()
+
+
+def remove_roles(apps, schema_editor):
+    from clients.roles import PERMISSIONS
+
+    apps.get_model("auth", "Group").objects.filter(name__in=PERMISSIONS).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("clients", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, remove_roles)]

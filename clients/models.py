@@ -1,0 +1,464 @@
+"""The ledger: facts about clients and what serving them cost. No analysis here."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+CENT = Decimal("0.01")
+
+
+def money_field(verbose_name, **kwargs):
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
+
+
+def percent_field(verbose_name, default, **kwargs):
+    return models.DecimalField(
+        verbose_name,
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(default),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        **kwargs,
+    )
+
+
+class ClientQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The clients a user may see: all of them, or only their own."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.has_perm("clients.view_all_clients"):
+            return self
+        return self.filter(account_manager=user)
+
+
+class Client(models.Model):
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", _("Prospect")
+        ACTIVE = "active", _("Active")
+        TRANSITIONING = "transitioning", _("Transitioning")
+        FORMER = "former", _("Former")
+
+    name = models.CharField(_("name"), max_length=200)
+    external_ref = models.CharField(
+        _("external reference"),
+        max_length=64,
+        unique=True,
+        help_text=_("The client's reference in your other systems; the key for imports."),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.ACTIVE)
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_clients",
+    )
+    segment = models.CharField(_("segment / industry"), max_length=100, blank=True)
+    acquired_on = models.DateField(_("acquired on"), null=True, blank=True)
+    acquisition_cost = money_field(
+        _("acquisition cost"), default=Decimal("0.00"), help_text=_("What winning this client cost.")
+    )
+    referred_by = models.ForeignKey(
+        "self",
+        verbose_name=_("referred by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+    )
+    is_strategic = models.BooleanField(_("strategic"), default=False)
+    strategic_reason = models.TextField(_("why strategic"), blank=True)
+    estimated_annual_margin = money_field(
+        _("estimated annual gross margin"),
+        null=True,
+        blank=True,
+        help_text=_("For prospects: places the prospect in a tier."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["name"]
+        permissions = [
+            ("view_all_clients", _("Can see every account manager's clients")),
+            ("import_data", _("Can import ledger files")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acquisition_cost__gte=0), name="client_acquisition_cost_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(referred_by=F("pk")), name="client_not_referred_by_itself"
+            ),
+        ]
+        indexes = [models.Index(fields=["account_manager", "name"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.external_ref})"
+
+    def get_absolute_url(self):
+        return reverse("clients:detail", args=[self.pk])
+
+    def clean(self):
+        if self.is_strategic and not self.strategic_reason.strip():
+            raise ValidationError({"strategic_reason": _("Say why this client is strategic.")})
+        if self.referred_by_id and self.referred_by_id == self.pk:
+            raise ValidationError({"referred_by": _("A client cannot refer itself.")})
+
+
+class Contact(models.Model):
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    postal_address = models.TextField(_("postal address"), blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-is_primary", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "email"], name="contact_unique_email_per_client"),
+            models.UniqueConstraint(
+                fields=["client"], condition=Q(is_primary=True), name="contact_one_primary_per_client"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+
+class StaffCost(models.Model):
+    """A staff member's loaded hourly cost from a date on; earlier rows are the history."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="staff_costs",
+    )
+    effective_from = models.DateField(_("in force from"))
+    hourly_cost = money_field(_("loaded hourly cost"))
+
+    class Meta:
+        verbose_name = _("staff cost")
+        verbose_name_plural = _("staff costs")
+        ordering = ["user", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "effective_from"], name="staffcost_unique_date"),
+            models.CheckConstraint(condition=Q(hourly_cost__gte=0), name="staffcost_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.hourly_cost}/h from {self.effective_from}"
+
+    @staticmethod
+    def hourly_from_salary(*, annual_salary, charge_coefficient, working_days, hours_per_day):
+        """Annual salary x employer charge coefficient / (working days x hours per day)."""
+        cost = Decimal(annual_salary) * Decimal(charge_coefficient)
+        return (cost / (Decimal(working_days) * Decimal(hours_per_day))).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        )
+
+
+class Interaction(models.Model):
+    class Kind(models.TextChoices):
+        CALL = "call", _("Call")
+        EMAIL = "email", _("E-mail")
+        MEETING = "meeting", _("Meeting")
+        SUPPORT = "support", _("Support")
+        DEMO = "demo", _("Demo")
+        VISIT = "visit", _("Visit")
+        PROPOSAL = "proposal", _("Proposal")
+
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="interactions"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.PROTECT,
+        related_name="interactions",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind)
+    started_at = models.DateTimeField(_("when"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("logged"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gt=0), name="interaction_duration_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["client", "staff", "started_at"], name="interaction_natural_key"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["client", "started_at"],
+                include=["duration_minutes", "staff"],
+                name="interaction_client_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.client.name} {self.started_at:%Y-%m-%d}"
+
+
+class Invoice(models.Model):
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="invoices"
+    )
+    number = models.CharField(_("number"), max_length=64, unique=True)
+    issued_on = models.DateField(_("issued on"))
+    due_on = models.DateField(_("due on"))
+    amount = money_field(_("amount excl. tax"), help_text=_("Negative for a credit note."))
+    cost_of_sales = money_field(
+        _("cost of sales"),
+        null=True,
+        blank=True,
+        help_text=_("Direct cost of what was delivered; blank uses the default margin rate."),
+    )
+    written_off = money_field(_("written off"), default=Decimal("0.00"))
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-issued_on", "number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("issued_on")), name="invoice_due_not_before_issue"
+            ),
+            models.CheckConstraint(
+                condition=Q(written_off__gte=0), name="invoice_written_off_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["client", "issued_on"],
+                include=["amount", "cost_of_sales", "written_off", "due_on"],
+                name="invoice_client_issued",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_credit_note(self):
+        return self.amount < 0
+
+    def clean(self):
+        if self.issued_on and self.due_on and self.due_on < self.issued_on:
+            raise ValidationError({"due_on": _("The due date cannot be before the issue date.")})
+        if self.amount is not None and self.written_off and self.written_off > abs(self.amount):
+            raise ValidationError(
+                {"written_off": _("The written-off amount cannot exceed the invoice amount.")}
+            )
+
+
+class Payment(models.Model):
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="payments"
+    )
+    paid_on = models.DateField(_("paid on"))
+    amount = money_field(_("amount"))
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["paid_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(fields=["invoice", "paid_on"], name="payment_natural_key"),
+        ]
+        indexes = [
+            models.Index(fields=["invoice", "paid_on"], include=["amount"], name="payment_invoice"),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice.number} {self.amount} on {self.paid_on}"
+
+
+class Expense(models.Model):
+    class Category(models.TextChoices):
+        COMMISSION = "commission", _("Commission")
+        TRAVEL = "travel", _("Travel")
+        EQUIPMENT = "equipment", _("Equipment")
+        TOOLING = "tooling", _("Tooling")
+        DISCOUNT = "discount", _("Discount")
+        OTHER = "other", _("Other")
+
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="expenses"
+    )
+    spent_on = models.DateField(_("date"))
+    category = models.CharField(_("category"), max_length=16, choices=Category)
+    amount = money_field(_("amount"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("expense")
+        verbose_name_plural = _("expenses")
+        ordering = ["-spent_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "spent_on", "category"], name="expense_natural_key"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client", "spent_on"], include=["amount"], name="expense_client"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} {self.amount} on {self.spent_on}"
+
+
+def validate_boundaries(value):
+    try:
+        numbers = [Decimal(part.strip()) for part in value.split(",")]
+    except ArithmeticError as exc:
+        raise ValidationError(_("Enter numbers separated by commas, e.g. 0.8, 1.2.")) from exc
+    if not 2 <= len(numbers) <= 4:
+        raise ValidationError(_("Give two to four boundaries (three to five tiers)."))
+    if any(n <= 0 for n in numbers) or numbers != sorted(set(numbers)):
+        raise ValidationError(_("Boundaries must be positive and strictly increasing."))
+
+
+def validate_ageing_limits(value):
+    try:
+        numbers = [int(part.strip()) for part in value.split(",")]
+    except ValueError as exc:
+        raise ValidationError(_("Enter whole numbers of days separated by commas.")) from exc
+    if len(numbers) != 3 or any(n <= 0 for n in numbers) or numbers != sorted(set(numbers)):
+        raise ValidationError(_("Give three increasing numbers of days, e.g. 30, 60, 90."))
+
+
+class CostSettings(models.Model):
+    """The one row of cost settings (DESIGN section 3); every change is kept in history."""
+
+    class OverheadAllocation(models.TextChoices):
+        HOURS = "hours", _("By service hours")
+        REVENUE = "revenue", _("By revenue")
+        NONE = "none", _("Not shared")
+
+    late_payment_rate = percent_field(_("annual financing rate for late payment (%)"), "8")
+    default_margin_rate = percent_field(_("default gross margin rate (%)"), "50")
+    charge_coefficient = models.DecimalField(
+        _("employer charge coefficient"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.5"),
+        validators=[MinValueValidator(Decimal("1"))],
+    )
+    working_days = models.PositiveSmallIntegerField(
+        _("working days per year"), default=218, validators=[MinValueValidator(1)]
+    )
+    hours_per_day = models.DecimalField(
+        _("hours per day"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("7"),
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("24"))],
+    )
+    amortisation_months = models.PositiveSmallIntegerField(
+        _("acquisition cost amortisation (months)"), default=24, validators=[MinValueValidator(1)]
+    )
+    referral_share = percent_field(_("referral credit share (%)"), "10")
+    tier_boundaries = models.CharField(
+        _("tier boundaries (multiples of mean gross margin)"),
+        max_length=64,
+        default="0.8, 1.2",
+        validators=[validate_boundaries],
+    )
+    trimmed_share = percent_field(_("trimmed share at each end for the mean (%)"), "0")
+    class_a_limit = percent_field(_("class A limit (cumulative share, %)"), "80")
+    class_b_limit = percent_field(_("class B limit (cumulative share, %)"), "95")
+    marginal_below = percent_field(_("marginal when net margin below (%)"), "5")
+    top1_amber = percent_field(_("top-1 share amber (%)"), "10")
+    top1_red = percent_field(_("top-1 share red (%)"), "20")
+    top5_amber = percent_field(_("top-5 share amber (%)"), "30")
+    top5_red = percent_field(_("top-5 share red (%)"), "50")
+    top10_amber = percent_field(_("top-10 share amber (%)"), "50")
+    top10_red = percent_field(_("top-10 share red (%)"), "70")
+    hhi_amber = models.PositiveIntegerField(_("HHI amber"), default=1500)
+    hhi_red = models.PositiveIntegerField(_("HHI red"), default=2500)
+    overheads_per_month = money_field(_("overheads per month"), default=Decimal("0.00"))
+    overhead_allocation = models.CharField(
+        _("overheads shared"), max_length=8, choices=OverheadAllocation, default=OverheadAllocation.HOURS
+    )
+    ageing_limits = models.CharField(
+        _("ageing bucket limits (days past due)"),
+        max_length=32,
+        default="30, 60, 90",
+        validators=[validate_ageing_limits],
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("cost settings")
+        verbose_name_plural = _("cost settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(class_a_limit__lt=F("class_b_limit")), name="costsettings_class_limits"
+            ),
+            models.CheckConstraint(
+                condition=Q(overheads_per_month__gte=0), name="costsettings_overheads_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return str(_("Cost settings"))
+
+    def clean(self):
+        errors = {}
+        if self.class_a_limit is not None and self.class_b_limit is not None:
+            if self.class_a_limit >= self.class_b_limit:
+                errors["class_b_limit"] = _("Class B limit must be above the class A limit.")
+        for name in ("top1", "top5", "top10", "hhi"):
+            if getattr(self, f"{name}_amber") >= getattr(self, f"{name}_red"):
+                errors[f"{name}_red"] = _("The red threshold must be above the amber one.")
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def load(cls):
+        """The single row, created with the defaults on first use."""
+        obj = cls.objects.order_by("pk").first()
+        if obj is None:
+            obj = cls.objects.create()
+        return obj
+
+    @property
+    def boundaries(self):
+        return [Decimal(part.strip()) for part in self.tier_boundaries.split(",")]
+
+    @property
+    def ageing(self):
+        return [int(part.strip()) for part in self.ageing_limits.split(",")]
+
+    @property
+    def day_cost_divisor(self):
+        return Decimal(self.working_days) * self.hours_per_day

@@ -1,0 +1,82 @@
+"""Writes to the ledger. Views and imports call these; nothing else writes."""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.models import Interaction, Invoice, Payment
+
+
+def interaction_editable(*, interaction, user, now=None):
+    """Own entries, within the current month (local time)."""
+    now = timezone.localtime(now or timezone.now())
+    started = timezone.localtime(interaction.started_at)
+    return interaction.staff_id == user.pk and (started.year, started.month) == (now.year, now.month)
+
+
+def interaction_log(*, client, staff, kind, started_at, duration_minutes, note=""):
+    interaction = Interaction(
+        client=client,
+        staff=staff,
+        kind=kind,
+        started_at=started_at,
+        duration_minutes=duration_minutes,
+        note=note,
+    )
+    interaction.full_clean()
+    interaction.save()
+    return interaction
+
+
+def interaction_update(*, interaction, user, **fields):
+    if not interaction_editable(interaction=interaction, user=user):
+        raise PermissionDenied(_("Only your own entries of the current month can be changed."))
+    for name, value in fields.items():
+        setattr(interaction, name, value)
+    interaction.full_clean()
+    interaction.save()
+    return interaction
+
+
+def interaction_delete(*, interaction, user):
+    if not interaction_editable(interaction=interaction, user=user):
+        raise PermissionDenied(_("Only your own entries of the current month can be deleted."))
+    interaction.delete()
+
+
+def payment_record(*, invoice, paid_on, amount):
+    """Record a payment; the invoice row is locked so two payments cannot together overpay it."""
+    amount = Decimal(amount)
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if amount <= 0:
+            raise ValidationError({"amount": _("A payment must be above zero.")})
+        if paid_on < invoice.issued_on:
+            raise ValidationError({"paid_on": _("A payment cannot precede its invoice.")})
+        paid = invoice.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        open_amount = invoice.amount - paid
+        if amount > open_amount:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "This payment of %(amount)s is above what remains open on invoice "
+                        "%(number)s (%(open)s)."
+                    )
+                    % {"amount": amount, "number": invoice.number, "open": max(open_amount, 0)}
+                }
+            )
+        payment = Payment(invoice=invoice, paid_on=paid_on, amount=amount)
+        payment.full_clean()
+        payment.save()
+    return payment
+
+
+def client_save(*, client):
+    """Create or update a client after validation."""
+    client.full_clean()
+    client.save()
+    return client

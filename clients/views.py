@@ -1,0 +1,209 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, Sum
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin
+from django_tables2.paginators import LazyPaginator
+
+from clients import services
+from clients.filters import ClientFilter
+from clients.forms import ClientForm, InteractionForm
+from clients.models import Client, Interaction, Invoice, Payment
+from clients.permissions import client_get_for_user, interaction_get_for_user
+from clients.tables import ClientTable, InteractionTable
+
+
+def _safe_next(request, fallback):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+def home(request):
+    return redirect("clients:list")
+
+
+class ClientListView(ExportMixin, SingleTableMixin, FilterView):
+    table_class = ClientTable
+    filterset_class = ClientFilter
+    template_name = "clients/client_list.html"
+    paginator_class = LazyPaginator
+    table_pagination = {"per_page": 50}
+    export_formats = ("csv", "xlsx")
+    export_name = "clients"
+
+    def get_queryset(self):
+        return Client.objects.visible_to(self.request.user).select_related("account_manager")
+
+
+class ClientDetailView(TemplateView):
+    template_name = "clients/client_detail.html"
+
+    def get_context_data(self, **kwargs):
+        client = client_get_for_user(user=self.request.user, pk=kwargs["pk"])
+        invoices = (
+            Invoice.objects.filter(client=client)
+            .annotate(paid=Sum("payments__amount"))
+            .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("paid_on")))
+            .order_by("-issued_on")[:24]
+        )
+        return super().get_context_data(
+            client=client,
+            contacts=client.contacts.all(),
+            interactions=client.interactions.select_related("staff").order_by("-started_at")[:20],
+            interaction_totals=client.interactions.aggregate(count=Count("pk"), minutes=Sum("duration_minutes")),
+            invoices=invoices,
+            expenses=client.expenses.order_by("-spent_on")[:20],
+            referrals=client.referrals.only("pk", "name", "external_ref"),
+            can_edit=self.request.user.has_perm("clients.change_client"),
+            **kwargs,
+        )
+
+
+class ClientFormView(View):
+    """Create (finance, admins) or edit (also an account manager, their own) a client."""
+
+    template_name = "clients/client_form.html"
+
+    def get_client(self, request, pk):
+        if pk is None:
+            if not request.user.has_perm("clients.add_client"):
+                raise PermissionDenied
+            return Client()
+        if not request.user.has_perm("clients.change_client"):
+            raise PermissionDenied
+        return client_get_for_user(user=request.user, pk=pk)
+
+    def get(self, request, pk=None):
+        client = self.get_client(request, pk)
+        form = ClientForm(instance=client, user=request.user)
+        return render(request, self.template_name, {"form": form, "client": client})
+
+    def post(self, request, pk=None):
+        client = self.get_client(request, pk)
+        form = ClientForm(request.POST, instance=client, user=request.user)
+        if form.is_valid():
+            services.client_save(client=form.instance)
+            messages.success(request, _("Client %(name)s saved.") % {"name": client.name})
+            return redirect(client)
+        return render(request, self.template_name, {"form": form, "client": client})
+
+
+class InteractionListView(SingleTableMixin, TemplateView):
+    """The user's own interactions, newest first, with edit/delete for this month's."""
+
+    table_class = InteractionTable
+    template_name = "clients/interaction_list.html"
+    paginator_class = LazyPaginator
+    table_pagination = {"per_page": 50}
+
+    def get_table_data(self):
+        return Interaction.objects.filter(staff=self.request.user).select_related("client")
+
+
+class InteractionCreateView(PermissionRequiredMixin, View):
+    permission_required = "clients.add_interaction"
+    template_name = "clients/interaction_form.html"
+
+    def get(self, request):
+        initial = {}
+        if client_pk := request.GET.get("client", "").strip():
+            if client_pk.isdigit():
+                initial["client"] = client_get_for_user(user=request.user, pk=int(client_pk))
+        form = InteractionForm(user=request.user, initial=initial)
+        return render(request, self.template_name, {"form": form, "next": _safe_next(request, "")})
+
+    def post(self, request):
+        form = InteractionForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                interaction = services.interaction_log(
+                    client=data["client"],
+                    staff=request.user,
+                    kind=data["kind"],
+                    started_at=data["started_at"],
+                    duration_minutes=data["duration_minutes"],
+                    note=data["note"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Logged %(minutes)s min %(kind)s with %(client)s.")
+                    % {
+                        "minutes": interaction.duration_minutes,
+                        "kind": interaction.get_kind_display().lower(),
+                        "client": interaction.client.name,
+                    },
+                )
+                return redirect(_safe_next(request, reverse("interactions:list")))
+        return render(
+            request, self.template_name, {"form": form, "next": _safe_next(request, "")}, status=400
+        )
+
+
+class InteractionEditView(PermissionRequiredMixin, View):
+    permission_required = "clients.change_interaction"
+    template_name = "clients/interaction_form.html"
+
+    def get_interaction(self, request, pk):
+        interaction = interaction_get_for_user(user=request.user, pk=pk)
+        if not services.interaction_editable(interaction=interaction, user=request.user):
+            raise PermissionDenied(_("Only your own entries of the current month can be changed."))
+        return interaction
+
+    def get(self, request, pk):
+        interaction = self.get_interaction(request, pk)
+        form = InteractionForm(instance=interaction, user=request.user)
+        return render(request, self.template_name, {"form": form, "interaction": interaction})
+
+    def post(self, request, pk):
+        interaction = self.get_interaction(request, pk)
+        form = InteractionForm(request.POST, instance=interaction, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            services.interaction_update(
+                interaction=interaction,
+                user=request.user,
+                client=data["client"],
+                kind=data["kind"],
+                started_at=data["started_at"],
+                duration_minutes=data["duration_minutes"],
+                note=data["note"],
+            )
+            messages.success(request, _("Interaction updated."))
+            return redirect("interactions:list")
+        return render(
+            request, self.template_name, {"form": form, "interaction": interaction}, status=400
+        )
+
+
+class InteractionDeleteView(PermissionRequiredMixin, View):
+    permission_required = "clients.delete_interaction"
+    template_name = "clients/interaction_confirm_delete.html"
+
+    def get_interaction(self, request, pk):
+        interaction = interaction_get_for_user(user=request.user, pk=pk)
+        if not services.interaction_editable(interaction=interaction, user=request.user):
+            raise PermissionDenied(_("Only your own entries of the current month can be deleted."))
+        return interaction
+
+    def get(self, request, pk):
+        return render(request, self.template_name, {"interaction": self.get_interaction(request, pk)})
+
+    def post(self, request, pk):
+        interaction = self.get_interaction(request, pk)
+        services.interaction_delete(interaction=interaction, user=request.user)
+        messages.success(request, _("Interaction deleted."))
+        return redirect("interactions:list")

@@ -1,0 +1,116 @@
+"""Every URL pattern, walked as anonymous and as each role.
+
+The table below must name every route of the app: a new route without an entry fails here,
+so nobody adds a page without deciding who may reach it.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import InteractionFactory
+
+# route name -> expected status for (manager, finance, admin). 200 = reachable, 403 = role refused.
+EXPECTED = {
+    "home": (302, 302, 302),
+    "login": (302, 302, 302),  # already logged in: sent on
+    "logout": (405, 405, 405),  # GET is refused; log-out is a POST
+    "set_language": (302, 302, 302),
+    "clients:list": (200, 200, 200),
+    "clients:create": (403, 200, 200),
+    "clients:detail": (200, 200, 200),
+    "clients:edit": (200, 200, 200),
+    "interactions:list": (200, 200, 200),
+    "interactions:create": (200, 200, 200),
+    "interactions:edit": (200, 403, 403),  # own entries only: finance sees it but cannot edit it
+    "interactions:delete": (200, 403, 403),
+}
+PUBLIC = {"login", "set_language"}
+
+
+def _names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            prefix = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _names(pattern, prefix)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}", pattern
+
+
+def test_every_route_is_in_the_table():
+    assert {name for name, _ in _names()} == set(EXPECTED)
+
+
+@pytest.fixture
+def urls(own_client, manager):
+    from django.urls import reverse
+
+    interaction = InteractionFactory(client=own_client, staff=manager)
+    args = {
+        "clients:detail": [own_client.pk],
+        "clients:edit": [own_client.pk],
+        "interactions:edit": [interaction.pk],
+        "interactions:delete": [interaction.pk],
+    }
+    return {name: reverse(name, args=args.get(name, [])) for name in EXPECTED}
+
+
+def test_anonymous_is_sent_to_log_in(client, urls):
+    for name, url in urls.items():
+        response = client.get(url)
+        if name in PUBLIC:
+            continue
+        assert response.status_code == 302, name
+        assert response.url.startswith("/accounts/login/"), name
+
+
+@pytest.mark.parametrize("role_index, fixture", [(0, "as_manager"), (1, "as_finance"), (2, "as_admin")])
+def test_each_role_reaches_what_it_may(request, urls, role_index, fixture):
+    http = request.getfixturevalue(fixture)
+    for name, url in urls.items():
+        response = http.get(url)
+        assert response.status_code == EXPECTED[name][role_index], (name, response.status_code)
+
+
+def test_it_refuses_other_managers_clients(as_manager, foreign_client):
+    assert as_manager.get(f"/clients/{foreign_client.pk}/").status_code == 404
+    assert as_manager.get(f"/clients/{foreign_client.pk}/edit/").status_code == 404
+    assert as_manager.get(f"/interactions/new/?client={foreign_client.pk}").status_code == 404
+    listing = as_manager.get("/clients/")
+    assert foreign_client.name not in listing.content.decode()
+    export = as_manager.get("/clients/?_export=csv")
+    assert export.status_code == 200
+    assert foreign_client.name not in export.content.decode()
+
+
+def test_bad_urls_get_a_clear_404(as_manager):
+    for url in ("/clients/abc/", "/clients/999999/", "/interactions/xyz/edit/"):
+        response = as_manager.get(url)
+        assert response.status_code == 404
+        assert "Not found" in response.content.decode()
+
+
+def test_post_without_csrf_token_changes_nothing(manager, own_client):
+    from django.test import Client as HttpClient
+
+    from clients.models import Interaction
+
+    http = HttpClient(enforce_csrf_checks=True)
+    http.force_login(manager)
+    response = http.post(
+        "/interactions/new/",
+        {"client": own_client.pk, "kind": "call", "date": "2026-01-05", "duration_minutes": 10},
+    )
+    assert response.status_code == 403
+    assert "expired" in response.content.decode()
+    assert not Interaction.objects.exists()
+
+
+def test_navigation_shows_what_the_role_may_use(as_manager, as_finance):
+    manager_page = as_manager.get("/clients/").content.decode()
+    finance_page = as_finance.get("/clients/").content.decode()
+    assert "/admin/" not in manager_page
+    assert "/admin/" in finance_page
+    assert "New client" in finance_page and "New client" not in manager_page
