@@ -1,5 +1,5 @@
+from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from clients import services
@@ -76,6 +76,24 @@ class InvoiceAdmin(admin.ModelAdmin):
     inlines = [PaymentInline]
 
 
+class PaymentAdminForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = ("invoice", "paid_on", "amount")
+
+    def clean(self):
+        data = super().clean()
+        invoice, paid_on, amount = data.get("invoice"), data.get("paid_on"), data.get("amount")
+        if not self.instance.pk and invoice and paid_on and amount is not None:
+            services.payment_check(
+                invoice=invoice,
+                paid_on=paid_on,
+                amount=amount,
+                already_paid=services.invoice_paid_total(invoice=invoice),
+            )
+        return data
+
+
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
     list_display = ("invoice", "paid_on", "amount")
@@ -90,36 +108,13 @@ class PaymentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        try:
-            payment = services.payment_record(
-                invoice=obj.invoice, paid_on=obj.paid_on, amount=obj.amount
-            )
-        except ValidationError as exc:
-            self.message_user(request, "; ".join(exc.messages), level="error")
-            raise
+        # The form checked the rules; the service checks them again under a row lock.
+        payment = services.payment_record(invoice=obj.invoice, paid_on=obj.paid_on, amount=obj.amount)
         obj.pk = payment.pk
 
     def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if obj is None:
-            base_clean = form.clean
-
-            def clean(self):
-                data = base_clean(self)
-                invoice, paid_on, amount = data.get("invoice"), data.get("paid_on"), data.get("amount")
-                if invoice and paid_on and amount:
-                    from django.db.models import Sum
-
-                    paid = invoice.payments.aggregate(total=Sum("amount"))["total"] or 0
-                    if amount > invoice.amount - paid:
-                        raise ValidationError(
-                            "This payment is above what remains open on the invoice (%s)."
-                            % max(invoice.amount - paid, 0)
-                        )
-                return data
-
-            form.clean = clean
-        return form
+        kwargs.setdefault("form", PaymentAdminForm)
+        return super().get_form(request, obj, **kwargs)
 
 
 @admin.register(Expense)

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -13,26 +15,28 @@ class InteractionForm(forms.ModelForm):
     date = forms.DateField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
     )
-    time = forms.TimeField(
-        label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    time = forms.TimeField(label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"),
+        widget=forms.NumberInput(attrs={"min": 1, "step": 1, "placeholder": "30", "inputmode": "numeric"}),
     )
 
     class Meta:
         model = Interaction
         fields = ["client", "kind", "duration_minutes", "note"]
         widgets = {
-            "duration_minutes": forms.NumberInput(attrs={"min": 1, "step": 1, "placeholder": "30"}),
             "note": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["client"].queryset = Client.objects.visible_to(user).exclude(
-            status=Client.Status.FORMER
-        ).only("pk", "name", "external_ref")
-        self.fields["duration_minutes"].min_value = 1
-        self.fields["duration_minutes"].widget.attrs["min"] = 1
+        self.fields["client"].queryset = (
+            Client.objects.visible_to(user)
+            .exclude(status=Client.Status.FORMER)
+            .only("pk", "name", "external_ref")
+        )
         self.order_fields(["client", "kind", "date", "time", "duration_minutes", "note"])
         if self.instance.pk:
             local = timezone.localtime(self.instance.started_at)
@@ -53,9 +57,10 @@ class InteractionForm(forms.ModelForm):
         if day:
             when = data.get("time")
             if when is None:
+                # No time given: now for today, nine o'clock for an earlier day.
                 now = timezone.localtime()
-                when = now.time().replace(microsecond=0) if day == now.date() else timezone.datetime.min.time().replace(hour=9)
-            data["started_at"] = timezone.make_aware(timezone.datetime.combine(day, when))
+                when = now.time().replace(microsecond=0) if day == now.date() else dt.time(9)
+            data["started_at"] = timezone.make_aware(dt.datetime.combine(day, when))
             if day > timezone.localdate():
                 self.add_error("date", _("An interaction cannot be logged in the future."))
         return data

@@ -101,9 +101,7 @@ class Client(models.Model):
             models.CheckConstraint(
                 condition=Q(acquisition_cost__gte=0), name="client_acquisition_cost_not_negative"
             ),
-            models.CheckConstraint(
-                condition=~Q(referred_by=F("pk")), name="client_not_referred_by_itself"
-            ),
+            models.CheckConstraint(condition=~Q(referred_by=F("pk")), name="client_not_referred_by_itself"),
         ]
         indexes = [models.Index(fields=["account_manager", "name"])]
 
@@ -208,12 +206,8 @@ class Interaction(models.Model):
         verbose_name_plural = _("interactions")
         ordering = ["-started_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(duration_minutes__gt=0), name="interaction_duration_positive"
-            ),
-            models.UniqueConstraint(
-                fields=["client", "staff", "started_at"], name="interaction_natural_key"
-            ),
+            models.CheckConstraint(condition=Q(duration_minutes__gt=0), name="interaction_duration_positive"),
+            models.UniqueConstraint(fields=["client", "staff", "started_at"], name="interaction_natural_key"),
         ]
         indexes = [
             models.Index(
@@ -251,9 +245,7 @@ class Invoice(models.Model):
             models.CheckConstraint(
                 condition=Q(due_on__gte=F("issued_on")), name="invoice_due_not_before_issue"
             ),
-            models.CheckConstraint(
-                condition=Q(written_off__gte=0), name="invoice_written_off_not_negative"
-            ),
+            models.CheckConstraint(condition=Q(written_off__gte=0), name="invoice_written_off_not_negative"),
         ]
         indexes = [
             models.Index(
@@ -324,9 +316,7 @@ class Expense(models.Model):
         verbose_name_plural = _("expenses")
         ordering = ["-spent_on"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["client", "spent_on", "category"], name="expense_natural_key"
-            ),
+            models.UniqueConstraint(fields=["client", "spent_on", "category"], name="expense_natural_key"),
         ]
         indexes = [
             models.Index(fields=["client", "spent_on"], include=["amount"], name="expense_client"),
@@ -434,9 +424,9 @@ class CostSettings(models.Model):
 
     def clean(self):
         errors = {}
-        if self.class_a_limit is not None and self.class_b_limit is not None:
-            if self.class_a_limit >= self.class_b_limit:
-                errors["class_b_limit"] = _("Class B limit must be above the class A limit.")
+        limits = (self.class_a_limit, self.class_b_limit)
+        if None not in limits and limits[0] >= limits[1]:
+            errors["class_b_limit"] = _("Class B limit must be above the class A limit.")
         for name in ("top1", "top5", "top10", "hhi"):
             if getattr(self, f"{name}_amber") >= getattr(self, f"{name}_red"):
                 errors[f"{name}_red"] = _("The red threshold must be above the amber one.")

@@ -47,7 +47,11 @@ PERMISSIONS = {
         "clients.change_costsettings",
         "clients.view_historicalcostsettings",
         *[f"clients.{action}_{model}" for model in _LEDGER for action in ("view", "add", "change", "delete")],
-        *[f"auth.{action}_{model}" for model in ("user", "group") for action in ("view", "add", "change", "delete")],
+        *[
+            f"auth.{action}_{model}"
+            for model in ("user", "group")
+            for action in ("view", "add", "change", "delete")
+        ],
     ],
 }
 

@@ -48,27 +48,36 @@ def interaction_delete(*, interaction, user):
     interaction.delete()
 
 
+def payment_check(*, invoice, paid_on, amount, already_paid):
+    """The rules a new payment must meet; raises ValidationError with a readable message."""
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": _("A payment must be above zero.")})
+    if paid_on < invoice.issued_on:
+        raise ValidationError({"paid_on": _("A payment cannot precede its invoice.")})
+    open_amount = invoice.amount - already_paid
+    if amount > open_amount:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "This payment of %(amount)s is above what remains open on invoice %(number)s (%(open)s)."
+                )
+                % {"amount": amount, "number": invoice.number, "open": max(open_amount, Decimal("0"))}
+            }
+        )
+
+
+def invoice_paid_total(*, invoice):
+    return invoice.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+
+
 def payment_record(*, invoice, paid_on, amount):
     """Record a payment; the invoice row is locked so two payments cannot together overpay it."""
     amount = Decimal(amount)
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        if amount <= 0:
-            raise ValidationError({"amount": _("A payment must be above zero.")})
-        if paid_on < invoice.issued_on:
-            raise ValidationError({"paid_on": _("A payment cannot precede its invoice.")})
-        paid = invoice.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
-        open_amount = invoice.amount - paid
-        if amount > open_amount:
-            raise ValidationError(
-                {
-                    "amount": _(
-                        "This payment of %(amount)s is above what remains open on invoice "
-                        "%(number)s (%(open)s)."
-                    )
-                    % {"amount": amount, "number": invoice.number, "open": max(open_amount, 0)}
-                }
-            )
+        payment_check(
+            invoice=invoice, paid_on=paid_on, amount=amount, already_paid=invoice_paid_total(invoice=invoice)
+        )
         payment = Payment(invoice=invoice, paid_on=paid_on, amount=amount)
         payment.full_clean()
         payment.save()

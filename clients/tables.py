@@ -18,11 +18,21 @@ class SafeExportTable(tables.Table):
 
 class ClientTable(SafeExportTable):
     name = tables.Column(linkify=True, verbose_name=_("Client"))
-    account_manager = tables.Column(verbose_name=_("Account manager"), order_by=("account_manager__first_name",))
+    account_manager = tables.Column(
+        verbose_name=_("Account manager"), order_by=("account_manager__first_name",)
+    )
 
     class Meta:
         model = Client
-        fields = ("name", "external_ref", "status", "segment", "account_manager", "acquired_on", "is_strategic")
+        fields = (
+            "name",
+            "external_ref",
+            "status",
+            "segment",
+            "account_manager",
+            "acquired_on",
+            "is_strategic",
+        )
         attrs = {"class": "table"}
         empty_text = _("No client matches these filters.")
 
@@ -36,9 +46,7 @@ class ClientTable(SafeExportTable):
 class InteractionTable(SafeExportTable):
     started_at = tables.DateTimeColumn(verbose_name=_("When"), format="SHORT_DATETIME_FORMAT")
     client = tables.Column(linkify=True)
-    actions = tables.Column(
-        verbose_name="", orderable=False, empty_values=(), exclude_from_export=True
-    )
+    actions = tables.Column(verbose_name="", orderable=False, empty_values=(), exclude_from_export=True)
 
     class Meta:
         model = Interaction

@@ -60,7 +60,9 @@ class ClientDetailView(TemplateView):
             client=client,
             contacts=client.contacts.all(),
             interactions=client.interactions.select_related("staff").order_by("-started_at")[:20],
-            interaction_totals=client.interactions.aggregate(count=Count("pk"), minutes=Sum("duration_minutes")),
+            interaction_totals=client.interactions.aggregate(
+                count=Count("pk"), minutes=Sum("duration_minutes")
+            ),
             invoices=invoices,
             expenses=client.expenses.order_by("-spent_on")[:20],
             referrals=client.referrals.only("pk", "name", "external_ref"),
@@ -116,9 +118,9 @@ class InteractionCreateView(PermissionRequiredMixin, View):
 
     def get(self, request):
         initial = {}
-        if client_pk := request.GET.get("client", "").strip():
-            if client_pk.isdigit():
-                initial["client"] = client_get_for_user(user=request.user, pk=int(client_pk))
+        client_pk = request.GET.get("client", "").strip()
+        if client_pk.isdigit():
+            initial["client"] = client_get_for_user(user=request.user, pk=int(client_pk))
         form = InteractionForm(user=request.user, initial=initial)
         return render(request, self.template_name, {"form": form, "next": _safe_next(request, "")})
 
@@ -184,9 +186,7 @@ class InteractionEditView(PermissionRequiredMixin, View):
             )
             messages.success(request, _("Interaction updated."))
             return redirect("interactions:list")
-        return render(
-            request, self.template_name, {"form": form, "interaction": interaction}, status=400
-        )
+        return render(request, self.template_name, {"form": form, "interaction": interaction}, status=400)
 
 
 class InteractionDeleteView(PermissionRequiredMixin, View):

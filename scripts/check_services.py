@@ -27,7 +27,9 @@ def main():
     ]
     for name, url, port in checks:
         if not reachable(url, port):
-            print(f"{name} is not reachable at {url}: start it with `{HOW[name]}` or set the URL (see README).")
+            print(
+                f"{name} is not reachable at {url}: start it with `{HOW[name]}` or set the URL (see README)."
+            )
             return 1
     return 0
 

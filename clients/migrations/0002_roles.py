@@ -2,6 +2,7 @@
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
+from django.utils import timezone
 
 
 def create_roles(apps, schema_editor):
@@ -23,7 +24,11 @@ def create_roles(apps, schema_editor):
 
     CostSettings = apps.get_model("clients", "CostSettings")
     if not CostSettings.objects.exists():
-        CostSettings.objects.create()
+        row = CostSettings.objects.create()
+        # The history starts with the defaults, so the first change shows what it replaced.
+        History = apps.get_model("clients", "HistoricalCostSettings")
+        values = {f.attname: getattr(row, f.attname) for f in CostSettings._meta.concrete_fields}
+        History.objects.create(**values, history_date=timezone.now(), history_type="+")
 
 
 def remove_roles(apps, schema_editor):

@@ -36,6 +36,6 @@ class Command(BaseCommand):
             user.save()
             user.groups.set([Group.objects.get(name=role)])
             rows.append((username, role))
-        self.stdout.write("Demo users (password: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo users (password: {DEMO_PASSWORD}):")
         for username, role in rows:
             self.stdout.write(f"  {username:<8} {role}")

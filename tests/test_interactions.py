@@ -1,0 +1,125 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from clients.models import Interaction
+from tests.factories import ClientFactory, InteractionFactory
+
+
+def _post(http, client, **overrides):
+    data = {
+        "client": client.pk,
+        "kind": "call",
+        "date": timezone.localdate().isoformat(),
+        "duration_minutes": 25,
+        "note": "Quarterly review",
+        **overrides,
+    }
+    return http.post("/interactions/new/", data)
+
+
+def test_it_logs_an_interaction_for_today_by_default(as_manager, manager, own_client):
+    response = _post(as_manager, own_client, next="/clients/")
+    assert response.status_code == 302
+    assert response.url == "/clients/"
+    interaction = Interaction.objects.get()
+    assert interaction.staff == manager
+    assert interaction.client == own_client
+    assert timezone.localtime(interaction.started_at).date() == timezone.localdate()
+    assert interaction.duration_minutes == 25
+
+
+def test_the_quick_log_form_is_on_every_page(as_manager, own_client):
+    page = as_manager.get(f"/clients/{own_client.pk}/").content.decode()
+    assert 'id="quick-log"' in page
+    assert own_client.name in page
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"duration_minutes": -5}, "at least one minute"),
+        ({"duration_minutes": 0}, "at least one minute"),
+        ({"duration_minutes": "abc"}, "Enter a whole number"),
+        ({"date": "2026-13-45"}, "Enter a valid date"),
+        ({"kind": "dance"}, "Select a valid choice"),
+    ],
+)
+def test_it_refuses_bad_input_and_changes_nothing(as_manager, own_client, overrides, message):
+    response = _post(as_manager, own_client, **overrides)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Interaction.objects.exists()
+
+
+def test_it_refuses_a_date_in_the_future(as_manager, own_client):
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    response = _post(as_manager, own_client, date=tomorrow.isoformat())
+    assert response.status_code == 400
+    assert not Interaction.objects.exists()
+
+
+def test_it_refuses_logging_on_another_managers_client(as_manager, foreign_client):
+    response = _post(as_manager, foreign_client)
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not Interaction.objects.exists()
+
+
+def test_it_refuses_an_offsite_next_url(as_manager, own_client):
+    response = _post(as_manager, own_client, next="https://evil.example.com/")
+    assert response.status_code == 302
+    assert response.url == "/interactions/"
+
+
+def test_own_entries_of_this_month_can_be_edited_and_deleted(as_manager, manager, own_client):
+    interaction = InteractionFactory(client=own_client, staff=manager, duration_minutes=10)
+    response = as_manager.post(
+        f"/interactions/{interaction.pk}/edit/",
+        {
+            "client": own_client.pk,
+            "kind": "meeting",
+            "date": timezone.localdate().isoformat(),
+            "time": "10:30",
+            "duration_minutes": 45,
+            "note": "",
+        },
+    )
+    assert response.status_code == 302
+    interaction.refresh_from_db()
+    assert (interaction.kind, interaction.duration_minutes) == ("meeting", 45)
+    assert as_manager.post(f"/interactions/{interaction.pk}/delete/").status_code == 302
+    assert not Interaction.objects.exists()
+
+
+def test_last_months_entries_are_locked(as_manager, manager, own_client):
+    first_of_month = timezone.localdate().replace(day=1)
+    last_month = timezone.make_aware(dt.datetime.combine(first_of_month - dt.timedelta(days=3), dt.time(10)))
+    interaction = InteractionFactory(client=own_client, staff=manager, started_at=last_month)
+    assert as_manager.get(f"/interactions/{interaction.pk}/edit/").status_code == 403
+    assert as_manager.post(f"/interactions/{interaction.pk}/delete/").status_code == 403
+    assert Interaction.objects.filter(pk=interaction.pk).exists()
+    listing = as_manager.get("/interactions/").content.decode()
+    assert f"/interactions/{interaction.pk}/edit/" not in listing
+
+
+def test_another_users_entries_are_not_editable(as_manager, own_client, other_manager, as_finance, finance):
+    interaction = InteractionFactory(client=own_client, staff=finance)
+    assert as_manager.get(f"/interactions/{interaction.pk}/edit/").status_code == 403
+    foreign = InteractionFactory(client=ClientFactory(account_manager=other_manager), staff=other_manager)
+    assert as_manager.get(f"/interactions/{foreign.pk}/edit/").status_code == 404
+
+
+def test_my_interactions_lists_only_mine_with_a_fixed_number_of_queries(
+    as_manager, manager, other_manager, own_client, django_assert_max_num_queries
+):
+    for minutes in (5, 10, 15):
+        InteractionFactory(client=own_client, staff=manager, duration_minutes=minutes)
+    InteractionFactory(client=own_client, staff=other_manager)
+    with django_assert_max_num_queries(12):
+        page = as_manager.get("/interactions/").content.decode()
+    assert page.count("/edit/") == 3
+    InteractionFactory.create_batch(20, client=own_client, staff=manager)
+    with django_assert_max_num_queries(12):
+        as_manager.get("/interactions/")
