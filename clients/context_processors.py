@@ -22,7 +22,12 @@ def navigation(request):
     if user.has_perm("clients.add_interaction"):
         from clients.forms import InteractionForm
 
-        context["quick_log_form"] = InteractionForm(user=user, auto_id="ql_%s")
+        # On a client's page the quick log starts with that client chosen.
+        match = getattr(request, "resolver_match", None)
+        initial = {"kind": "call"}
+        if match and match.view_name == "clients:detail":
+            initial["client"] = match.kwargs.get("pk")
+        context["quick_log_form"] = InteractionForm(user=user, auto_id="ql_%s", initial=initial)
     return context
 
 

@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -9,13 +10,19 @@ from clients.roles import ACCOUNT_MANAGERS
 
 class ClientFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    status = django_filters.ChoiceFilter(choices=Client.Status.choices, label=_("Status"))
+    status = django_filters.ChoiceFilter(
+        choices=Client.Status.choices, label=_("Status"), empty_label=_("Any")
+    )
     segment = django_filters.CharFilter(lookup_expr="icontains", label=_("Segment"))
     account_manager = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.filter(groups__name=ACCOUNT_MANAGERS).order_by("first_name"),
         label=_("Account manager"),
+        empty_label=_("Any"),
     )
-    is_strategic = django_filters.BooleanFilter(label=_("Strategic"))
+    is_strategic = django_filters.BooleanFilter(
+        label=_("Strategic"),
+        widget=forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]),
+    )
 
     class Meta:
         model = Client

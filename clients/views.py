@@ -117,7 +117,7 @@ class InteractionCreateView(PermissionRequiredMixin, View):
     template_name = "clients/interaction_form.html"
 
     def get(self, request):
-        initial = {}
+        initial = {"kind": "call"}
         client_pk = request.GET.get("client", "").strip()
         if client_pk.isdigit():
             initial["client"] = client_get_for_user(user=request.user, pk=int(client_pk))

@@ -1,0 +1,93 @@
+from decimal import Decimal
+
+from django.template import Context, Template
+from django.utils import translation
+
+from clients.models import Client
+from tests.factories import ClientFactory, InvoiceFactory, PaymentFactory
+
+
+def test_money_follows_the_users_locale():
+    template = Template("{% load money %}{{ value|money }}|{{ share|percent }}")
+    context = Context({"value": Decimal("1234.56"), "share": Decimal("0.8")})
+    with translation.override("fr"):
+        assert template.render(context) == "1\u00a0234,56\u00a0EUR|80,0\u00a0%"
+    with translation.override("en"):
+        assert template.render(context) == "1,234.56\u00a0EUR|80.0\u00a0%"
+
+
+def test_finance_creates_a_client(as_finance, manager):
+    response = as_finance.post(
+        "/clients/new/",
+        {
+            "name": "Brouwerij De Gouden Leeuw",
+            "external_ref": "BGL-01",
+            "status": "active",
+            "account_manager": manager.pk,
+            "acquisition_cost": "1500.00",
+        },
+    )
+    assert response.status_code == 302
+    client = Client.objects.get(external_ref="BGL-01")
+    assert client.account_manager == manager
+    assert client.acquisition_cost == Decimal("1500.00")
+
+
+def test_a_strategic_client_needs_a_reason(as_finance):
+    response = as_finance.post(
+        "/clients/new/",
+        {
+            "name": "X",
+            "external_ref": "X1",
+            "status": "active",
+            "acquisition_cost": "0",
+            "is_strategic": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "Say why this client is strategic" in response.content.decode()
+    assert not Client.objects.exists()
+
+
+def test_a_manager_edits_their_client_but_cannot_hand_it_over(as_manager, own_client, other_manager):
+    response = as_manager.post(
+        f"/clients/{own_client.pk}/edit/",
+        {
+            "name": "Renamed",
+            "status": "active",
+            "segment": "Retail",
+            "account_manager": other_manager.pk,
+            "external_ref": "HACKED",
+            "acquisition_cost": "99999",
+        },
+    )
+    assert response.status_code == 302
+    own_client.refresh_from_db()
+    assert own_client.name == "Renamed"
+    assert own_client.account_manager.username == "manager"
+    assert own_client.external_ref != "HACKED"
+    assert own_client.acquisition_cost == Decimal("0.00")
+
+
+def test_the_client_page_shows_invoices_and_payments_in_fixed_queries(
+    as_finance, own_client, django_assert_max_num_queries
+):
+    invoice = InvoiceFactory(client=own_client, amount=Decimal("1500.00"))
+    PaymentFactory(invoice=invoice, amount=Decimal("500.00"))
+    with django_assert_max_num_queries(20) as first:
+        page = as_finance.get(f"/clients/{own_client.pk}/").content.decode()
+    assert invoice.number in page and "1,500.00" in page and "500.00" in page
+    for _ in range(10):
+        PaymentFactory(invoice=InvoiceFactory(client=own_client))
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        as_finance.get(f"/clients/{own_client.pk}/")
+
+
+def test_the_client_list_filters_and_exports_safely(as_finance, manager):
+    ClientFactory(name="=HYPERLINK(1)", account_manager=manager, segment="Retail")
+    ClientFactory(name="Plain SRL", account_manager=manager, segment="Industry")
+    page = as_finance.get("/clients/?segment=retail").content.decode()
+    assert "=HYPERLINK(1)</a>" in page and "Plain SRL</a>" not in page
+    export = as_finance.get("/clients/?segment=retail&_export=csv").content.decode()
+    assert "'=HYPERLINK(1)" in export
+    assert "Plain SRL" not in export
