@@ -63,3 +63,21 @@ def role_of(user):
         if name in names:
             return ROLE_LABELS[name]
     return _("Superuser") if user.is_superuser else _("No role")
+
+
+def roles_sync(*, group_model=None, permission_model=None):
+    """Create the role groups and give each its permissions (idempotent).
+
+    Runs from the data migration (with historical models) and wherever the groups may be missing,
+    such as after a test database flush.
+    """
+    if group_model is None:
+        from django.contrib.auth.models import Group as group_model
+        from django.contrib.auth.models import Permission as permission_model
+    for group_name, codes in PERMISSIONS.items():
+        group, _created = group_model.objects.get_or_create(name=group_name)
+        wanted = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            wanted.append(permission_model.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.add(*wanted)

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from clients import models
-from clients.roles import ACCOUNT_MANAGERS
+from clients.roles import ACCOUNT_MANAGERS, roles_sync
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -25,6 +25,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if create and extracted:
+            if not Group.objects.filter(name=extracted).exists():
+                roles_sync()  # a transactional test flushed the groups of the data migration
             self.groups.add(Group.objects.get(name=extracted))
 
 

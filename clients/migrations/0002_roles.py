@@ -6,21 +6,14 @@ from django.utils import timezone
 
 
 def create_roles(apps, schema_editor):
-    from clients.roles import PERMISSIONS
+    from clients.roles import roles_sync
 
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
 
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group_name, codes in PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        for code in codes:
-            app_label, codename = code.split(".")
-            permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            group.permissions.add(permission)
+    roles_sync(group_model=apps.get_model("auth", "Group"), permission_model=apps.get_model("auth", "Permission"))
 
     CostSettings = apps.get_model("clients", "CostSettings")
     if not CostSettings.objects.exists():

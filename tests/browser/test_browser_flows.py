@@ -1,0 +1,42 @@
+"""What a person does, in a real browser: log in, find a client, log an interaction."""
+
+import pytest
+from playwright.sync_api import expect
+
+from clients.models import Interaction
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_manager_logs_an_interaction_from_a_client_page(log_in, live_server, manager, own_client, shot):
+    page = log_in(manager)
+    expect(page.get_by_role("heading", name="My clients")).to_be_visible()
+    page.get_by_role("link", name="Own Client").click()
+    expect(page.get_by_role("heading", name="Own Client")).to_be_visible()
+    page.get_by_role("button", name="Log an interaction with this client").click()
+    dialog = page.locator("dialog#quick-log")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Kind").select_option("support")
+    dialog.get_by_label("Duration (minutes)").fill("45")
+    dialog.get_by_label("Note").fill("Printer set-up, again")
+    shot("manager-quick-log")
+    dialog.get_by_role("button", name="Log it").click()
+    expect(page.get_by_role("status")).to_contain_text("Logged 45 min support with Own Client")
+    interaction = Interaction.objects.get()
+    assert (interaction.client, interaction.duration_minutes, interaction.kind) == (own_client, 45, "support")
+    expect(page.get_by_role("heading", name="Own Client")).to_be_visible()
+
+
+@pytest.mark.parametrize("who", ["manager", "finance", "admin_user"])
+def test_each_role_logs_in_and_sees_its_navigation(request, log_in, who, shot):
+    user = request.getfixturevalue(who)
+    page = log_in(user)
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Clients")).to_be_visible()
+    if who == "manager":
+        expect(nav.get_by_role("link", name="Admin")).to_have_count(0)
+    else:
+        expect(nav.get_by_role("link", name="Admin")).to_be_visible()
+    shot(f"home-{who}")
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
