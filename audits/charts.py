@@ -1,0 +1,142 @@
+"""Charts rendered server-side with matplotlib as inline SVG.
+
+The same functions serve the pages and the PDF audit report. They take plain figures
+(already computed and stored in snapshots) and never query the database.
+"""
+
+import io
+from decimal import Decimal
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+
+INK = "#1d2430"
+MUTED = "#5d6b7e"
+ACCENT = "#1f5fbf"
+GOOD = "#1d7a46"
+BAD = "#b3261e"
+AMBER = "#b26b00"
+GRID = "#dde3ea"
+
+plt.rcParams.update(
+    {
+        "font.family": "DejaVu Sans",
+        "font.size": 9,
+        "axes.edgecolor": GRID,
+        "axes.labelcolor": MUTED,
+        "xtick.color": MUTED,
+        "ytick.color": MUTED,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "svg.fonttype": "none",
+        "svg.hashsalt": "charts",
+    }
+)
+
+
+def _figure(width=6.4, height=3.0):
+    fig = Figure(figsize=(width, height), dpi=100)
+    ax = fig.add_subplot()
+    ax.grid(axis="y", color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    return fig, ax
+
+
+def _svg(fig):
+    buffer = io.StringIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = buffer.getvalue()
+    # Drop the XML prolog so the SVG can be inlined in HTML.
+    return svg[svg.index("<svg") :]
+
+
+def _money_axis(ax, axis="y"):
+    def fmt(value, _pos):
+        if abs(value) >= 1_000_000:
+            return f"{value / 1_000_000:.1f}M"
+        if abs(value) >= 1_000:
+            return f"{value / 1_000:.0f}k"
+        return f"{value:.0f}"
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(fmt))
+
+
+def _floats(values):
+    return [float(v) if v is not None else float("nan") for v in values]
+
+
+def cumulative_curve(*, shares_x, shares_y, x_label, y_label, mark_x=None, reference=None):
+    """A Pareto or whale curve: cumulative share of a figure against the share of clients."""
+    fig, ax = _figure()
+    xs = [0.0, *_floats(shares_x)]
+    ys = [0.0, *_floats(shares_y)]
+    ax.plot(xs, ys, color=ACCENT, linewidth=2)
+    if reference is not None:
+        ax.axhline(float(reference), color=MUTED, linewidth=0.8, linestyle="--")
+    if mark_x is not None:
+        ax.axvline(float(mark_x), color=AMBER, linewidth=0.8, linestyle=":")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    return _svg(fig)
+
+
+def bars(*, labels, values, y_label, colors=None, money=False):
+    """Simple vertical bars (tier counts, ageing buckets)."""
+    fig, ax = _figure()
+    ax.bar(labels, _floats(values), color=colors or ACCENT)
+    ax.set_ylabel(y_label)
+    if money:
+        _money_axis(ax)
+    return _svg(fig)
+
+
+def trend(*, labels, series, y_label):
+    """Lines over months: series is a list of (name, values, colour)."""
+    fig, ax = _figure(height=2.8)
+    for name, values, color in series:
+        ax.plot(labels, _floats(values), label=name, color=color, linewidth=2, marker="o", markersize=2.5)
+    ax.axhline(0, color=MUTED, linewidth=0.8)
+    ax.set_ylabel(y_label)
+    _money_axis(ax)
+    step = max(1, len(labels) // 8)
+    ax.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
+    if len(series) > 1:
+        ax.legend(frameon=False, loc="upper left")
+    return _svg(fig)
+
+
+def waterfall(*, steps, total_label):
+    """From revenue down to net profit: steps is a list of (label, signed amount)."""
+    fig, ax = _figure(height=3.2)
+    running = Decimal("0")
+    labels, bottoms, heights, colors = [], [], [], []
+    for index, (label, value) in enumerate(steps):
+        value = Decimal(value or 0)
+        labels.append(label)
+        if index == 0:
+            bottoms.append(0.0)
+            heights.append(float(value))
+            colors.append(ACCENT)
+        else:
+            bottoms.append(float(running))
+            heights.append(float(value))
+            colors.append(GOOD if value >= 0 else BAD)
+        running += value
+    labels.append(total_label)
+    bottoms.append(0.0)
+    heights.append(float(running))
+    colors.append(GOOD if running >= 0 else BAD)
+    ax.bar(labels, heights, bottom=bottoms, color=colors)
+    ax.axhline(0, color=MUTED, linewidth=0.8)
+    _money_axis(ax)
+    ax.tick_params(axis="x", labelrotation=20)
+    return _svg(fig)
