@@ -32,4 +32,6 @@ def navigation(request):
 
 
 # Further pages register here: (label, url name, permission, key).
-NAV_EXTRA = []
+NAV_EXTRA = [
+    (_("Imports"), "imports:index", "clients.import_data", "imports"),
+]

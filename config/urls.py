@@ -17,5 +17,6 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("clients/", include("clients.urls")),
     path("interactions/", include("clients.interaction_urls")),
+    path("imports/", include("clients.import_urls")),
     path("admin/", admin.site.urls),
 ]

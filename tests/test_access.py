@@ -23,6 +23,11 @@ EXPECTED = {
     "interactions:create": (200, 200, 200),
     "interactions:edit": (200, 403, 403),  # own entries only: finance sees it but cannot edit it
     "interactions:delete": (200, 403, 403),
+    "imports:index": (403, 200, 200),
+    "imports:template": (403, 200, 200),
+    "imports:detail": (403, 200, 404),  # a job is its uploader's alone
+    "imports:status": (403, 200, 404),
+    "imports:confirm": (403, 405, 405),  # POST only
 }
 PUBLIC = {"login", "set_language"}
 
@@ -44,11 +49,18 @@ def test_every_route_is_in_the_table():
 
 
 @pytest.fixture
-def urls(own_client, manager):
+def urls(own_client, manager, finance):
     from django.urls import reverse
 
+    from clients.models import ImportJob
+
     interaction = InteractionFactory(client=own_client, staff=manager)
+    job = ImportJob.objects.create(created_by=finance, kind="invoices", filename="invoices.csv", content=b"")
     args = {
+        "imports:template": ["invoices"],
+        "imports:detail": [job.pk],
+        "imports:status": [job.pk],
+        "imports:confirm": [job.pk],
         "clients:detail": [own_client.pk],
         "clients:edit": [own_client.pk],
         "interactions:edit": [interaction.pk],

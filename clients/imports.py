@@ -1,0 +1,405 @@
+"""Ledger imports (DESIGN section 8): read a CSV or XLSX file, check every row, write all or nothing.
+
+The reading is django-import-export's (tablib formats), the writing its resources' (bulk mode);
+this module checks the file as a whole (type, encoding, columns), keeps the line numbers of the
+rows, and runs an ``ImportJob`` through its preview and its import, in the request for small
+files and in a Celery task, with progress, for large ones.
+"""
+
+import csv
+import io
+import logging
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+import tablib
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+from import_export.formats import base_formats
+
+from clients.models import ImportJob
+from clients.resources import RESOURCES, cell_text
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_ERRORS_KEPT = 500
+PREVIEW_ROWS = 10
+PROGRESS_EVERY = 1000  # rows between two progress updates
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported; the message says why, for the user."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class ImportOutcome:
+    total: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+@dataclass
+class ImportFile:
+    dataset: tablib.Dataset
+    lines: list  # the file line of each data row (line 1 is the header)
+
+    def __len__(self):
+        return len(self.lines)
+
+
+def import_columns(*, kind):
+    """(column, help) pairs a file of this kind must have, in the template's order."""
+    resource = RESOURCES[kind]
+    return [(column, resource.column_help.get(column, "")) for column in resource.columns()]
+
+
+def import_template_csv(*, kind):
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(RESOURCES[kind].columns())
+    return out.getvalue()
+
+
+def _normalise_header(value):
+    return "_".join(cell_text(value).casefold().replace("-", " ").split())
+
+
+def _csv_dataset(content):
+    if b"\x00" in content[:4096] or content.startswith(b"PK\x03\x04"):  # a binary file named .csv
+        raise ImportFileError(_("This file is not a CSV file. Upload a .csv or an .xlsx file."))
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _(
+                "The file is not UTF-8 text (unreadable byte on line %(line)d). "
+                "Save it from your spreadsheet as “CSV UTF-8” and upload it again."
+            )
+            % {"line": content[: exc.start].count(b"\n") + 1}
+        ) from exc
+    header_line = text.split("\n", 1)[0]
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    # Line numbers: the reader skips blank lines and a quoted cell may span lines, so count them here.
+    lines = []
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    end_of_previous = 0
+    width = None
+    try:
+        for row in reader:
+            start = end_of_previous + 1
+            end_of_previous = reader.line_num
+            if not row:
+                continue
+            if width is None:
+                width = len(row)
+                continue
+            if len(row) > width:
+                raise ImportFileError(
+                    _("Line %(line)d has more cells (%(cells)d) than the header has columns (%(columns)d).")
+                    % {"line": start, "cells": len(row), "columns": width}
+                )
+            lines.append(start)
+        dataset = base_formats.CSV().create_dataset(text, delimiter=delimiter)
+    except csv.Error as exc:
+        raise ImportFileError(
+            _("This file cannot be read as CSV (line %(line)d: %(error)s).")
+            % {"line": reader.line_num, "error": exc}
+        ) from exc
+    return dataset, lines
+
+
+def _xlsx_dataset(content):
+    if not content.startswith(b"PK\x03\x04"):
+        raise ImportFileError(_("This file is not an XLSX workbook. Upload a .csv or an .xlsx file."))
+    try:
+        dataset = base_formats.XLSX().create_dataset(content)
+    except StopIteration as exc:
+        raise ImportFileError(_("The file is empty.")) from exc
+    except Exception as exc:  # openpyxl raises many kinds (zip, XML, key errors) for a damaged file
+        logger.info("Unreadable XLSX upload: %s", exc)
+        raise ImportFileError(_("This file is not an XLSX workbook that can be read.")) from exc
+    return dataset, [number + 2 for number in range(len(dataset))]
+
+
+def import_file_read(*, kind, filename, content):
+    """The file's rows as a tablib Dataset with normalised headers, or ImportFileError."""
+    if not content:
+        raise ImportFileError(_("The file is empty."))
+    suffix = PurePath(filename or "").suffix.casefold()
+    if suffix == ".csv":
+        dataset, lines = _csv_dataset(content)
+    elif suffix == ".xlsx":
+        dataset, lines = _xlsx_dataset(content)
+    else:
+        raise ImportFileError(
+            _("“%(name)s” is not a CSV or XLSX file. Upload a .csv or an .xlsx file.") % {"name": filename}
+        )
+    if not dataset.headers or not any(cell_text(h) for h in dataset.headers):
+        raise ImportFileError(_("The file is empty."))
+
+    headers = [_normalise_header(h) for h in dataset.headers]
+    keep = [
+        index
+        for index, name in enumerate(headers)
+        if name or any(cell_text(v) for v in dataset.get_col(index))
+    ]
+    headers = [headers[index] for index in keep]
+    expected = RESOURCES[kind].columns()
+    problems = []
+    missing = [column for column in expected if column not in headers]
+    extra = [name or _("(a column without a name)") for name in headers if name not in expected]
+    doubled = sorted({name for name in headers if name and headers.count(name) > 1})
+    if missing:
+        problems.append(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
+    if extra:
+        problems.append(_("Unexpected columns: %(columns)s.") % {"columns": ", ".join(extra)})
+    if doubled:
+        problems.append(_("Columns given twice: %(columns)s.") % {"columns": ", ".join(doubled)})
+    if problems:
+        problems.append(
+            _("A %(kind)s file has the columns: %(columns)s.")
+            % {
+                "kind": ImportJob.Kind(kind).label.lower(),
+                "columns": ", ".join(expected),
+            }
+        )
+        raise ImportFileError(" ".join(problems))
+
+    clean = tablib.Dataset(headers=headers)
+    clean_lines = []
+    whole_width = len(keep) == len(dataset.headers)
+    for line, row in zip(lines, dataset, strict=True):
+        values = list(row) if whole_width else [row[index] for index in keep]
+        if all(value is None or (isinstance(value, str) and not value.strip()) for value in values):
+            continue
+        clean.append(values)
+        clean_lines.append(line)
+    if not clean_lines:
+        raise ImportFileError(_("The file has a header but no rows to import."))
+    return ImportFile(dataset=clean, lines=clean_lines)
+
+
+def import_rows(*, kind, data, user, dry_run, progress=None):
+    """Check every row and, unless dry_run, write them all in one transaction, or none if any is invalid."""
+    resource = RESOURCES[kind](user=user, lines=data.lines, for_write=not dry_run)
+    result = resource.import_data(
+        data.dataset,
+        dry_run=dry_run,
+        use_transactions=True,
+        rollback_on_validation_errors=True,
+        progress=progress,
+    )
+    errors = []
+    for invalid in result.invalid_rows:
+        line = resource.line_of(invalid.number)
+        for key, messages in invalid.error_dict.items():
+            column = "" if key == NON_FIELD_ERRORS else resource.column_of.get(key, key)
+            errors.extend({"line": line, "column": column, "message": force_str(m)} for m in messages)
+    for error_row in result.error_rows:
+        line = resource.line_of(error_row.number)
+        for error in error_row.errors:
+            logger.warning("Import row error on line %s: %r", line, error.error)
+            errors.append(
+                {
+                    "line": line,
+                    "column": "",
+                    "message": _("This row could not be read: %(error)s") % {"error": error.error},
+                }
+            )
+    for error in result.base_errors:
+        logger.warning("Import refused by the database: %r", error.error)
+        errors.append(
+            {
+                "line": None,
+                "column": "",
+                "message": _("The database refused the file: %(error)s") % {"error": error.error},
+            }
+        )
+    errors.sort(key=lambda e: (e["line"] is not None, e["line"] or 0))
+    totals = result.totals
+    return ImportOutcome(
+        total=len(data),
+        new=totals["new"],
+        updated=totals["update"],
+        unchanged=totals["skip"],
+        errors=errors,
+    )
+
+
+def import_file(*, kind, filename, content, user, dry_run=False, progress=None):
+    """Read and import a file in one call (used by the benchmark and the jobs)."""
+    data = import_file_read(kind=kind, filename=filename, content=content)
+    return import_rows(kind=kind, data=data, user=user, dry_run=dry_run, progress=progress)
+
+
+# -- jobs: upload, preview, confirm, import ------------------------------------------------------
+
+
+def import_runs_in_background(*, total_rows):
+    return total_rows > settings.IMPORT_BACKGROUND_ROWS
+
+
+def import_job_create(*, user, kind, filename, content, language=""):
+    """Store an uploaded file and start its preview; ImportFileError if the file cannot be read."""
+    if len(content) > MAX_FILE_BYTES:
+        raise ImportFileError(
+            _("The file is larger than %(size)d MB. Split it and import the parts.")
+            % {"size": MAX_FILE_BYTES // (1024 * 1024)}
+        )
+    data = import_file_read(kind=kind, filename=filename, content=content)
+    job = ImportJob.objects.create(
+        created_by=user,
+        kind=kind,
+        filename=PurePath(filename).name[:255],
+        content=content,
+        language=language or "",
+        total_rows=len(data),
+        preview=_preview(data),
+    )
+    if import_runs_in_background(total_rows=job.total_rows):
+        from clients.tasks import import_job_preview_task
+
+        transaction.on_commit(lambda: import_job_preview_task.delay(str(job.pk)))
+    else:
+        import_job_preview(job_id=job.pk, data=data)
+        job.refresh_from_db()
+    return job
+
+
+def import_job_preview(*, job_id, data=None):
+    """The dry run: every row checked, counts and errors stored, nothing written."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PREVIEW_PENDING).update(
+        status=ImportJob.Status.PREVIEW_RUNNING, processed_rows=0
+    )
+    if claimed:
+        _job_run(job_id=job_id, dry_run=True, data=data)
+
+
+def import_job_confirm(*, job):
+    """Start the real import of a previewed job without errors; False if it cannot start."""
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, created_by=job.created_by_id, status=ImportJob.Status.PREVIEWED, error_count=0
+    ).update(status=ImportJob.Status.IMPORT_PENDING, processed_rows=0)
+    if not claimed:
+        return False
+    if import_runs_in_background(total_rows=job.total_rows):
+        from clients.tasks import import_job_import_task
+
+        transaction.on_commit(lambda: import_job_import_task.delay(str(job.pk)))
+    else:
+        import_job_import(job_id=job.pk)
+    return True
+
+
+def import_job_import(*, job_id):
+    """The real import: checked again inside the write transaction, then all rows or none."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.IMPORT_PENDING).update(
+        status=ImportJob.Status.IMPORT_RUNNING
+    )
+    if claimed:
+        _job_run(job_id=job_id, dry_run=False)
+
+
+def _job_run(*, job_id, dry_run, data=None):
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    background = import_runs_in_background(total_rows=job.total_rows)
+    progress = _ProgressWriter(job_id=job.pk) if background else None
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        try:
+            if data is None:
+                data = import_file_read(kind=job.kind, filename=job.filename, content=bytes(job.content))
+            outcome = import_rows(
+                kind=job.kind, data=data, user=job.created_by, dry_run=dry_run, progress=progress
+            )
+        except ImportFileError as exc:
+            outcome = ImportOutcome(errors=[{"line": None, "column": "", "message": exc.message}])
+        except Exception:
+            logger.exception("Import job %s failed", job.pk)
+            outcome = ImportOutcome(
+                errors=[
+                    {"line": None, "column": "", "message": _("The import stopped on an unexpected error.")}
+                ]
+            )
+        finally:
+            if progress is not None:
+                progress.close()
+    if dry_run:
+        status = ImportJob.Status.PREVIEWED
+    else:
+        status = ImportJob.Status.IMPORTED if outcome.ok else ImportJob.Status.FAILED
+    fields = {
+        "status": status,
+        "processed_rows": job.total_rows,
+        "rows_new": outcome.new,
+        "rows_updated": outcome.updated,
+        "rows_unchanged": outcome.unchanged,
+        "error_count": len(outcome.errors),
+        "errors": outcome.errors[:MAX_ERRORS_KEPT],
+    }
+    if not dry_run:
+        fields["finished_at"] = timezone.now()
+    if status == ImportJob.Status.IMPORTED:
+        fields["content"] = b""  # written to the ledger: the copy is no longer needed
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+
+
+def _preview(data):
+    return {
+        "headers": list(data.dataset.headers),
+        "rows": [
+            [line, [cell_text(value) for value in data.dataset[index]]]
+            for index, line in enumerate(data.lines[:PREVIEW_ROWS])
+        ],
+    }
+
+
+class _ProgressWriter:
+    """Writes a job's progress from inside its import transaction, so through a connection of its own.
+
+    The import runs in one transaction, whose writes nobody sees until it commits; the page that
+    polls must see the progress now. The ORM only speaks through registered connections, hence
+    one raw UPDATE on a private autocommit connection. SQLite allows one writer at a time, so
+    there (the embedded first look, Celery eager) progress is only written at the end.
+    """
+
+    def __init__(self, *, job_id):
+        self.job_id = job_id
+        main = connections[DEFAULT_DB_ALIAS]
+        self.connection = None
+        if main.vendor != "sqlite":
+            self.connection = type(main)(main.settings_dict.copy(), alias=DEFAULT_DB_ALIAS)
+            self.table = main.ops.quote_name(ImportJob._meta.db_table)
+
+    def __call__(self, done):
+        if self.connection is None or done % PROGRESS_EVERY:
+            return
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {self.table} SET processed_rows = %s WHERE id = %s", [done, self.job_id])
+
+    def close(self):
+        if self.connection is not None:
+            self.connection.close()
+
+
+def import_job_get_for_user(*, user, pk):
+    """A job its uploader may see, or 404: nobody else's job exists for them."""
+    return get_object_or_404(ImportJob.objects.defer("content"), pk=pk, created_by=user)
+
+
+def import_jobs_recent(*, user, limit=10):
+    return ImportJob.objects.filter(created_by=user).defer("content", "errors", "preview")[:limit]

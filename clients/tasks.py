@@ -1,0 +1,17 @@
+"""Celery tasks of the ledger: thin, they take ids and call a service."""
+
+from celery import shared_task
+
+from clients import imports
+
+
+@shared_task
+def import_job_preview_task(job_id):
+    """Check a large uploaded file in the background (the service claims the job, so a rerun is harmless)."""
+    imports.import_job_preview(job_id=job_id)
+
+
+@shared_task
+def import_job_import_task(job_id):
+    """Import a large confirmed file in the background (claimed the same way)."""
+    imports.import_job_import(job_id=job_id)

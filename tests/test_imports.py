@@ -1,0 +1,517 @@
+"""Imports of the ledger (DESIGN section 8): upload, preview with line numbers, confirm, all or nothing."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from clients import imports
+from clients.models import Client, Contact, Expense, ImportJob, Interaction, Invoice, Payment
+from tests.factories import ClientFactory, ContactFactory, InvoiceFactory, PaymentFactory
+
+INVOICE_HEADER = ["number", "client_ref", "issued_on", "due_on", "amount", "cost_of_sales", "written_off"]
+
+
+def csv_bytes(header, rows, *, delimiter=",", encoding="utf-8"):
+    lines = [delimiter.join(header)] + [delimiter.join(str(cell) for cell in row) for row in rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+def xlsx_bytes(header, rows):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def upload(http, kind, name, content):
+    return http.post("/imports/", {"kind": kind, "file": SimpleUploadedFile(name, content)})
+
+
+def last_job():
+    return ImportJob.objects.order_by("-created_at").first()
+
+
+def error_messages(job):
+    return [(error["line"], error["column"], error["message"]) for error in job.errors]
+
+
+@pytest.fixture
+def acme(manager):
+    return ClientFactory(external_ref="ACME", name="Acme", account_manager=manager)
+
+
+@pytest.fixture
+def globex(manager):
+    return ClientFactory(external_ref="GLOBEX", name="Globex", account_manager=manager)
+
+
+def invoice_rows():
+    return [
+        ["INV-1", "ACME", "2025-01-10", "2025-02-09", "1000.00", "400.00", "0"],
+        ["INV-2", "GLOBEX", "2025-02-10", "2025-03-12", "250.50", "", ""],
+        ["CN-1", "ACME", "2025-03-01", "2025-03-01", "-100", "", ""],
+    ]
+
+
+# -- the page and who may use it ---------------------------------------------------------------
+
+
+def test_it_shows_each_kinds_columns_and_a_template(as_finance):
+    page = as_finance.get("/imports/").content.decode()
+    for column in ("external_ref", "invoice_number", "duration_minutes", "category"):
+        assert column in page
+    template = as_finance.get("/imports/template/invoices.csv")
+    assert template["Content-Type"].startswith("text/csv")
+    assert template.content.decode().strip() == ",".join(INVOICE_HEADER)
+    assert as_finance.get("/imports/template/nothing.csv").status_code == 404
+
+
+def test_it_refuses_managers_and_sends_anonymous_to_log_in(client, as_manager, acme):
+    assert as_manager.get("/imports/").status_code == 403
+    response = upload(as_manager, "invoices", "invoices.csv", csv_bytes(INVOICE_HEADER, invoice_rows()[:1]))
+    assert response.status_code == 403
+    assert not Invoice.objects.exists()
+    anonymous = client.get("/imports/")
+    assert anonymous.status_code == 302 and anonymous.url.startswith("/accounts/login/")
+
+
+def test_it_hides_another_users_job(as_finance, as_admin, acme, globex):
+    upload(as_finance, "invoices", "invoices.csv", csv_bytes(INVOICE_HEADER, invoice_rows()))
+    job = last_job()
+    assert as_admin.get(f"/imports/{job.pk}/").status_code == 404
+    assert as_admin.get(f"/imports/{job.pk}/status/").status_code == 404
+    assert as_admin.post(f"/imports/{job.pk}/confirm/").status_code == 404
+    assert not Invoice.objects.exists()
+
+
+def test_other_managers_clients_are_unknown_in_imports(manager, acme, foreign_client):
+    manager.user_permissions.add(Permission.objects.get(codename="import_data"))
+    outcome = imports.import_file(
+        kind="invoices",
+        filename="invoices.csv",
+        content=csv_bytes(
+            INVOICE_HEADER,
+            [
+                ["INV-1", "ACME", "2025-01-10", "2025-02-09", "10", "", ""],
+                ["INV-2", foreign_client.external_ref, "2025-01-10", "2025-02-09", "10", "", ""],
+            ],
+        ),
+        user=manager,
+    )
+    assert outcome.errors == [
+        {
+            "line": 3,
+            "column": "client_ref",
+            "message": f"Unknown client reference “{foreign_client.external_ref}”.",
+        }
+    ]
+    assert not Invoice.objects.exists()
+
+
+# -- the flow: upload, preview, confirm ---------------------------------------------------------
+
+
+def test_it_previews_then_imports_invoices_from_csv(as_finance, acme, globex):
+    response = upload(as_finance, "invoices", "invoices.csv", csv_bytes(INVOICE_HEADER, invoice_rows()))
+    job = last_job()
+    assert response.status_code == 302 and response.url == f"/imports/{job.pk}/"
+    assert job.status == ImportJob.Status.PREVIEWED
+    assert (job.rows_new, job.rows_updated, job.rows_unchanged, job.error_count) == (3, 0, 0, 0)
+    assert not Invoice.objects.exists(), "a preview writes nothing"
+    page = as_finance.get(job.get_absolute_url()).content.decode()
+    assert "Ready to import" in page and "INV-2" in page and "Import 3 rows" in page
+
+    response = as_finance.post(f"/imports/{job.pk}/confirm/")
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.IMPORTED
+    assert job.rows_new == 3
+    first = Invoice.objects.get(number="INV-1")
+    assert (first.client, first.amount, first.cost_of_sales, first.written_off) == (
+        acme,
+        Decimal("1000.00"),
+        Decimal("400.00"),
+        Decimal("0.00"),
+    )
+    second = Invoice.objects.get(number="INV-2")
+    assert second.cost_of_sales is None and second.amount == Decimal("250.50")
+    assert Invoice.objects.get(number="CN-1").is_credit_note
+    # A second confirmation does nothing more.
+    as_finance.post(f"/imports/{job.pk}/confirm/")
+    assert Invoice.objects.count() == 3
+
+
+def test_it_imports_an_xlsx_file_with_native_dates_and_numbers(as_finance, acme):
+    content = xlsx_bytes(
+        ["client_ref", "spent_on", "category", "amount", "note"],
+        [
+            ["ACME", dt.datetime(2025, 4, 2), "Travel", 120.1, "Train"],
+            ["ACME", dt.date(2025, 4, 3), "commission", 75, None],
+        ],
+    )
+    upload(as_finance, "expenses", "expenses.xlsx", content)
+    job = last_job()
+    assert job.error_count == 0, job.errors
+    as_finance.post(f"/imports/{job.pk}/confirm/")
+    travel = Expense.objects.get(category="travel")
+    assert (travel.spent_on, travel.amount, travel.note) == (dt.date(2025, 4, 2), Decimal("120.10"), "Train")
+    assert Expense.objects.get(category="commission").amount == Decimal("75.00")
+
+
+def test_reimporting_the_same_file_changes_nothing(finance, acme, globex):
+    content = csv_bytes(INVOICE_HEADER, invoice_rows())
+    first = imports.import_file(kind="invoices", filename="i.csv", content=content, user=finance)
+    assert (first.new, first.updated, first.unchanged) == (3, 0, 0)
+    before = list(Invoice.objects.order_by("number").values())
+    again = imports.import_file(kind="invoices", filename="i.csv", content=content, user=finance)
+    assert (again.new, again.updated, again.unchanged, again.errors) == (0, 0, 3, [])
+    assert list(Invoice.objects.order_by("number").values()) == before
+
+
+def test_a_corrected_file_updates_by_natural_key(finance, acme, globex):
+    imports.import_file(
+        kind="invoices", filename="i.csv", content=csv_bytes(INVOICE_HEADER, invoice_rows()), user=finance
+    )
+    ids = dict(Invoice.objects.values_list("number", "pk"))
+    corrected = invoice_rows()
+    corrected[1] = ["INV-2", "ACME", "2025-02-10", "2025-03-31", "260.00", "100", "10"]
+    outcome = imports.import_file(
+        kind="invoices", filename="i.csv", content=csv_bytes(INVOICE_HEADER, corrected), user=finance
+    )
+    assert (outcome.new, outcome.updated, outcome.unchanged) == (0, 1, 2)
+    assert dict(Invoice.objects.values_list("number", "pk")) == ids
+    invoice = Invoice.objects.get(number="INV-2")
+    assert (invoice.client, invoice.due_on, invoice.amount, invoice.cost_of_sales, invoice.written_off) == (
+        acme,
+        dt.date(2025, 3, 31),
+        Decimal("260.00"),
+        Decimal("100.00"),
+        Decimal("10.00"),
+    )
+
+
+def test_one_bad_row_imports_nothing_and_names_its_line(as_finance, finance, acme, globex):
+    rows = invoice_rows()
+    rows[2][2] = "2025-13-01"
+    upload(as_finance, "invoices", "invoices.csv", csv_bytes(INVOICE_HEADER, rows))
+    job = last_job()
+    assert error_messages(job) == [(4, "issued_on", "“2025-13-01” is not a date: write it as YYYY-MM-DD.")]
+    page = as_finance.get(job.get_absolute_url()).content.decode()
+    assert "The file cannot be imported" in page and "2025-13-01" in page and "Import 3 rows" not in page
+    as_finance.post(f"/imports/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEWED
+    # Straight through the service as well: the valid rows are rolled back with the bad one.
+    outcome = imports.import_file(
+        kind="invoices", filename="i.csv", content=csv_bytes(INVOICE_HEADER, rows), user=finance
+    )
+    assert [error["line"] for error in outcome.errors] == [4]
+    assert not Invoice.objects.exists()
+
+
+def test_it_counts_lines_past_blank_lines_and_multi_line_cells(finance, acme):
+    content = (
+        b"client_ref,spent_on,category,amount,note\r\n"
+        b'ACME,2025-01-01,travel,10,"two\r\nlines"\r\n'
+        b"\r\n"
+        b"ACME,2025-01-02,travel,abc,\r\n"
+    )
+    outcome = imports.import_file(kind="expenses", filename="e.csv", content=content, user=finance)
+    assert [(e["line"], e["column"]) for e in outcome.errors] == [(5, "amount")]
+
+
+def test_it_reads_semicolons_and_decimal_commas(finance, acme):
+    content = csv_bytes(
+        ["client_ref", "spent_on", "category", "amount", "note"],
+        [["ACME", "2025-01-01", "travel", "1 234,50", "Hôtel"]],
+        delimiter=";",
+    )
+    outcome = imports.import_file(kind="expenses", filename="e.csv", content=content, user=finance)
+    assert outcome.errors == []
+    expense = Expense.objects.get()
+    assert (expense.amount, expense.note) == (Decimal("1234.50"), "Hôtel")
+
+
+# -- readable messages -------------------------------------------------------------------------
+
+
+def file_error(finance, kind, filename, content):
+    with pytest.raises(imports.ImportFileError) as caught:
+        imports.import_file(kind=kind, filename=filename, content=content, user=finance)
+    return caught.value.message
+
+
+def row_errors(finance, kind, header, rows):
+    outcome = imports.import_file(kind=kind, filename="f.csv", content=csv_bytes(header, rows), user=finance)
+    return [(error["line"], error["column"], error["message"]) for error in outcome.errors]
+
+
+def test_it_names_missing_and_extra_columns(as_finance, finance):
+    header = ["number", "client", "issued_on", "due_on", "amount", "cost_of_sales", "written_off", "vat"]
+    message = file_error(finance, "invoices", "i.csv", csv_bytes(header, [["1"] * 8]))
+    assert "Missing columns: client_ref." in message
+    assert "Unexpected columns: client, vat." in message
+    response = upload(as_finance, "invoices", "i.csv", csv_bytes(header, [["1"] * 8]))
+    assert response.status_code == 200
+    assert "Missing columns: client_ref." in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_it_accepts_headers_in_any_case_and_order(finance, acme):
+    header = ["Amount", "Number", "Client ref", "Due_on", "issued_on", "written_off", "cost_of_sales"]
+    outcome = imports.import_file(
+        kind="invoices",
+        filename="i.csv",
+        content=csv_bytes(header, [["10", "INV-9", "ACME", "2025-02-01", "2025-01-01", "", ""]]),
+        user=finance,
+    )
+    assert outcome.errors == [] and Invoice.objects.get().number == "INV-9"
+
+
+def test_it_explains_a_bad_date(finance, acme):
+    rows = [["INV-1", "ACME", "10/01/2025", "2025-02-09", "10", "", ""]]
+    assert row_errors(finance, "invoices", INVOICE_HEADER, rows) == [
+        (2, "issued_on", "“10/01/2025” is not a date: write it as YYYY-MM-DD.")
+    ]
+
+
+def test_it_explains_a_bad_number(finance, acme):
+    rows = [["INV-1", "ACME", "2025-01-10", "2025-02-09", "ten", "", ""]]
+    assert row_errors(finance, "invoices", INVOICE_HEADER, rows) == [(2, "amount", "“ten” is not a number.")]
+
+
+def test_it_explains_a_due_date_before_the_issue_date(finance, acme):
+    rows = [["INV-1", "ACME", "2025-01-10", "2025-01-09", "10", "", ""]]
+    assert row_errors(finance, "invoices", INVOICE_HEADER, rows) == [
+        (2, "due_on", "The due date cannot be before the issue date.")
+    ]
+
+
+def test_it_explains_a_negative_duration(finance, manager, acme):
+    header = ["client_ref", "staff", "started_at", "kind", "duration_minutes", "note"]
+    rows = [
+        ["ACME", "manager", "2025-01-10 09:30", "call", "30", ""],
+        ["ACME", "manager", "2025-01-11 09:30", "call", "-15", ""],
+        ["ACME", "nobody", "2025-01-12 09:30", "call", "15", ""],
+    ]
+    assert row_errors(finance, "interactions", header, rows) == [
+        (3, "duration_minutes", "The duration must be above zero minutes, not -15."),
+        (4, "staff", "Unknown username “nobody”."),
+    ]
+    assert not Interaction.objects.exists()
+
+
+def test_it_explains_an_unknown_client_reference(finance, acme):
+    rows = [["INV-1", "NOPE", "2025-01-10", "2025-02-09", "10", "", ""]]
+    assert row_errors(finance, "invoices", INVOICE_HEADER, rows) == [
+        (2, "client_ref", "Unknown client reference “NOPE”.")
+    ]
+
+
+def test_it_explains_a_duplicate_invoice_number_in_the_file(finance, acme):
+    rows = [
+        ["INV-1", "ACME", "2025-01-10", "2025-02-09", "10", "", ""],
+        ["INV-2", "ACME", "2025-01-10", "2025-02-09", "10", "", ""],
+        ["INV-1", "ACME", "2025-01-11", "2025-02-09", "12", "", ""],
+    ]
+    assert row_errors(finance, "invoices", INVOICE_HEADER, rows) == [
+        (4, "", "Invoice number INV-1 appears twice in this file: on line 2 and on this line.")
+    ]
+    assert not Invoice.objects.exists()
+
+
+def test_it_refuses_a_csv_that_is_not_utf8(finance, acme):
+    content = csv_bytes(
+        ["client_ref", "spent_on", "category", "amount", "note"],
+        [["ACME", "2025-01-01", "travel", "10", "Hôtel à Liège"]],
+        encoding="cp1252",
+    )
+    message = file_error(finance, "expenses", "e.csv", content)
+    assert message.startswith("The file is not UTF-8 text (unreadable byte on line 2).")
+    assert "CSV UTF-8" in message
+
+
+def test_it_refuses_an_empty_file(as_finance, finance):
+    assert file_error(finance, "invoices", "i.csv", b"") == "The file is empty."
+    assert file_error(finance, "invoices", "i.csv", b"\r\n") == "The file is empty."
+    assert (
+        file_error(finance, "invoices", "i.csv", csv_bytes(INVOICE_HEADER, []))
+        == "The file has a header but no rows to import."
+    )
+    response = upload(as_finance, "invoices", "i.csv", b"")
+    assert "The file is empty." in response.content.decode()
+
+
+def test_it_refuses_a_file_that_is_not_csv_or_xlsx(finance):
+    assert (
+        file_error(finance, "invoices", "invoices.pdf", b"%PDF-1.4")
+        == "“invoices.pdf” is not a CSV or XLSX file. Upload a .csv or an .xlsx file."
+    )
+    assert file_error(finance, "invoices", "invoices.xlsx", b"number,amount\r\n") == (
+        "This file is not an XLSX workbook. Upload a .csv or an .xlsx file."
+    )
+    assert file_error(finance, "invoices", "invoices.xlsx", b"PK\x03\x04 broken") == (
+        "This file is not an XLSX workbook that can be read."
+    )
+    xlsx = xlsx_bytes(INVOICE_HEADER, [])
+    assert file_error(finance, "invoices", "invoices.csv", xlsx).startswith("This file is not a CSV file.")
+
+
+# -- rules of each kind ------------------------------------------------------------------------
+
+
+def test_payments_may_not_exceed_the_invoice(finance, acme):
+    invoice = InvoiceFactory(client=acme, number="INV-1", amount=Decimal("1000.00"))
+    PaymentFactory(invoice=invoice, paid_on=dt.date(2025, 2, 1), amount=Decimal("600.00"))
+    header = ["invoice_number", "paid_on", "amount"]
+    rows = [
+        ["INV-1", "2025-02-15", "300"],
+        ["INV-1", "2025-03-01", "150"],
+    ]
+    assert row_errors(finance, "payments", header, rows) == [
+        (
+            3,
+            "amount",
+            "This payment of 150.00 is above what remains open on invoice INV-1 (100.00).",
+        )
+    ]
+    assert Payment.objects.count() == 1
+    # Correcting the existing payment (same invoice and day) replaces its amount rather than adding it.
+    rows = [["INV-1", "2025-02-01", "500"], ["INV-1", "2025-03-01", "500"]]
+    assert row_errors(finance, "payments", header, rows) == []
+    assert sorted(Payment.objects.values_list("amount", flat=True)) == [Decimal("500.00"), Decimal("500.00")]
+    assert row_errors(finance, "payments", header, [["INV-404", "2025-03-01", "0"]]) == [
+        (2, "invoice_number", "Unknown invoice number “INV-404”."),
+        (2, "amount", "The amount must be above zero, not 0.00."),
+    ]
+
+
+def test_it_imports_clients_with_managers_and_referrals_in_the_same_file(finance, manager):
+    header = [column for column, _help in imports.import_columns(kind="clients")]
+    row = dict.fromkeys(header, "")
+    rows = [
+        {
+            **row,
+            "external_ref": "NEW-1",
+            "name": "First",
+            "account_manager": "manager",
+            "referred_by": "NEW-2",
+        },
+        {**row, "external_ref": "NEW-2", "name": "Second", "status": "Prospect", "acquisition_cost": "1500"},
+        {**row, "external_ref": "NEW-3", "name": "Third", "is_strategic": "yes"},
+    ]
+    errors = row_errors(finance, "clients", header, [[r[c] for c in header] for r in rows])
+    assert errors == [(4, "strategic_reason", "Say why this client is strategic.")]
+    rows[2]["strategic_reason"] = "Reference customer"
+    assert row_errors(finance, "clients", header, [[r[c] for c in header] for r in rows]) == []
+    first, second = Client.objects.get(external_ref="NEW-1"), Client.objects.get(external_ref="NEW-2")
+    assert first.account_manager == manager and first.referred_by == second
+    assert (second.status, second.acquisition_cost) == ("prospect", Decimal("1500.00"))
+    assert Client.objects.get(external_ref="NEW-3").is_strategic
+    again = imports.import_file(
+        kind="clients",
+        filename="c.csv",
+        content=csv_bytes(header, [[r[c] for c in header] for r in rows]),
+        user=finance,
+    )
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 3)
+
+
+def test_contacts_keep_one_primary_per_client(finance, acme):
+    ContactFactory(client=acme, email="boss@acme.test", is_primary=True)
+    header = ["client_ref", "email", "name", "role", "postal_address", "is_primary"]
+    rows = [
+        ["ACME", "ann@acme.test", "Ann", "Buyer", "1 Main St", "no"],
+        ["ACME", "bob@acme.test", "Bob", "CFO", "", "yes"],
+    ]
+    assert row_errors(finance, "contacts", header, rows) == [
+        (
+            3,
+            "is_primary",
+            "Client ACME already has a primary contact (boss@acme.test); make it an ordinary contact first.",
+        )
+    ]
+    rows[1][5] = "no"
+    rows.append(["ACME", "boss@acme.test", "The Boss", "CEO", "", "yes"])
+    assert row_errors(finance, "contacts", header, rows) == []
+    assert Contact.objects.count() == 3
+    assert Contact.objects.get(email="boss@acme.test").name == "The Boss"
+
+
+def test_interactions_update_by_client_staff_and_start(finance, manager, acme):
+    header = ["client_ref", "staff", "started_at", "kind", "duration_minutes", "note"]
+    rows = [["ACME", "manager", "2025-01-10 09:30", "Call", "30", "Kick-off"]]
+    assert row_errors(finance, "interactions", header, rows) == []
+    interaction = Interaction.objects.get()
+    assert timezone.localtime(interaction.started_at).replace(tzinfo=None) == dt.datetime(2025, 1, 10, 9, 30)
+    rows[0][4] = "45"
+    outcome = imports.import_file(
+        kind="interactions", filename="i.csv", content=csv_bytes(header, rows), user=finance
+    )
+    assert (outcome.new, outcome.updated) == (0, 1)
+    assert Interaction.objects.get().duration_minutes == 45
+
+
+# -- large files: a Celery task with progress ---------------------------------------------------
+
+
+def test_large_files_go_through_a_celery_task(
+    settings, as_finance, acme, globex, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 2
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        upload(as_finance, "invoices", "invoices.csv", csv_bytes(INVOICE_HEADER, invoice_rows()))
+    assert len(callbacks) == 1, "the preview is sent to Celery once the job is saved"
+    job = last_job()
+    assert job.status == ImportJob.Status.PREVIEWED and job.rows_new == 3
+    assert not Invoice.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        as_finance.post(f"/imports/{job.pk}/confirm/")
+    assert len(callbacks) == 1
+    status = as_finance.get(f"/imports/{job.pk}/status/").json()
+    assert status == {
+        "status": "imported",
+        "label": "Imported",
+        "running": False,
+        "processed": 3,
+        "total": 3,
+        "percent": 100,
+    }
+    assert Invoice.objects.count() == 3
+
+
+def test_a_waiting_job_shows_its_progress(
+    settings, as_finance, acme, globex, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 2
+    with django_capture_on_commit_callbacks(execute=False):
+        upload(as_finance, "invoices", "invoices.csv", csv_bytes(INVOICE_HEADER, invoice_rows()))
+    job = last_job()
+    assert job.status == ImportJob.Status.PREVIEW_PENDING
+    page = as_finance.get(job.get_absolute_url()).content.decode()
+    assert '<progress class="progress"' in page and f"/imports/{job.pk}/status/" in page
+    assert as_finance.get(f"/imports/{job.pk}/status/").json()["running"] is True
+    # The task is safe to run twice: the second run finds the job claimed and does nothing.
+    imports.import_job_preview(job_id=job.pk)
+    imports.import_job_preview(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEWED
+
+
+def test_a_user_without_the_permission_gets_403_even_on_their_old_job(as_finance, finance, acme, globex):
+    upload(as_finance, "invoices", "invoices.csv", csv_bytes(INVOICE_HEADER, invoice_rows()))
+    job = last_job()
+    finance.groups.clear()
+    assert as_finance.get(f"/imports/{job.pk}/").status_code == 403
+    assert as_finance.post(f"/imports/{job.pk}/confirm/").status_code == 403
