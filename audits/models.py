@@ -1,0 +1,236 @@
+"""What is computed from the ledger: profitability runs and their snapshots."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+
+
+def money(verbose_name, **kwargs):
+    kwargs.setdefault("default", 0)
+    return models.DecimalField(verbose_name, max_digits=16, decimal_places=2, **kwargs)
+
+
+def money_or_none(verbose_name):
+    return models.DecimalField(verbose_name, max_digits=16, decimal_places=2, null=True, blank=True)
+
+
+def share(verbose_name):
+    """A ratio (0.25 = 25 %), undefined where its denominator is zero."""
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=6, null=True, blank=True)
+
+
+class ProfitabilityRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped: another run was in progress")
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", _("Nightly schedule")
+        MANUAL = "manual", _("Requested by a user")
+        COMMAND = "command", _("Management command")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.QUEUED)
+    trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger, default=Trigger.SCHEDULE)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    as_of = models.DateField(_("as of"))
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    client_count = models.PositiveIntegerField(_("clients"), default=0)
+    duration = models.DurationField(_("duration"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("profitability run")
+        verbose_name_plural = _("profitability runs")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("run_recompute", _("Can start a profitability recompute"))]
+        indexes = [models.Index(fields=["status", "-finished_at"], name="run_status_finished")]
+
+    def __str__(self):
+        return f"{self.as_of} {self.get_status_display()}"
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE
+
+
+class ClientSnapshot(models.Model):
+    """One client's figures over the 12 months ending on ``as_of`` (DESIGN section 4)."""
+
+    run = models.ForeignKey(ProfitabilityRun, on_delete=models.CASCADE, related_name="client_snapshots")
+    as_of = models.DateField(_("as of"))
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="snapshots"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Client.Status)
+    in_portfolio = models.BooleanField(
+        _("in the portfolio"),
+        default=True,
+        help_text=_("Prospects and inactive former clients are not ranked."),
+    )
+    revenue = money(_("revenue"))
+    gross_margin = money(_("gross margin"))
+    cost_to_serve = money(_("cost to serve"))
+    direct_expenses = money(_("direct expenses"))
+    acquisition_share = money(_("acquisition share"))
+    late_payment_cost = money(_("late-payment cost"))
+    bad_debt = money(_("bad debt"))
+    net_profit = money(_("net profit"))
+    net_margin = share(_("net margin"))
+    overhead_share = money(_("overhead share"))
+    net_profit_after_overhead = money(_("net profit after overhead"))
+    indirect_value = money(_("indirect value"))
+    net_profit_with_indirect = money(_("net profit incl. indirect value"))
+    service_minutes = models.PositiveIntegerField(_("service minutes"), default=0)
+    profit_per_hour = money_or_none(_("net profit per service hour"))
+    # Payment behaviour.
+    average_days_late = share(_("average days late (amount-weighted)"))
+    average_days_to_pay = share(_("average days to pay"))
+    open_receivables = money(_("open receivables"))
+    open_overdue = money(_("open overdue amount"))
+    ageing_current = money(_("not yet due"))
+    ageing_1 = money(_("overdue, first bucket"))
+    ageing_2 = money(_("overdue, second bucket"))
+    ageing_3 = money(_("overdue, third bucket"))
+    ageing_4 = money(_("overdue, beyond the last limit"))
+    dso = share(_("days sales outstanding"))
+    # Lifetime, since acquired on.
+    lifetime_net_profit = money(_("lifetime net profit"))
+    lifetime_roi = share(_("lifetime ROI"))
+    payback_months = share(_("payback (months)"))
+    # Portfolio position.
+    rank_net_profit = models.PositiveIntegerField(_("rank by net profit"), null=True, blank=True)
+    rank_revenue = models.PositiveIntegerField(_("rank by revenue"), null=True, blank=True)
+    rank_gross_margin = models.PositiveIntegerField(_("rank by gross margin"), null=True, blank=True)
+    rank_profit_per_hour = models.PositiveIntegerField(_("rank by NP per hour"), null=True, blank=True)
+    cumulative_share_revenue = share(_("cumulative share of revenue"))
+    cumulative_share_net_profit = share(_("cumulative share of net profit"))
+    abc_class = models.CharField(_("ABC class"), max_length=1, blank=True)
+    tier = models.PositiveSmallIntegerField(_("tier"), null=True, blank=True)
+    is_unprofitable = models.BooleanField(_("unprofitable"), default=False)
+    is_marginal = models.BooleanField(_("marginal"), default=False)
+    is_declining = models.BooleanField(_("declining"), default=False)
+    # Break-even levers (loss-making clients).
+    breakeven_price_increase = share(_("price increase to break even"))
+    breakeven_hours_to_cut = money_or_none(_("service hours to cut to break even"))
+    breakeven_by_prompt_payment = models.BooleanField(_("prompt payment alone breaks even"), default=False)
+    # Prospects.
+    effort_budget = money_or_none(_("prospecting effort budget"))
+    effort_spent = money_or_none(_("prospecting effort spent"))
+    over_budget = models.BooleanField(_("over budget"), default=False)
+
+    class Meta:
+        verbose_name = _("client snapshot")
+        verbose_name_plural = _("client snapshots")
+        ordering = ["as_of", "rank_net_profit"]
+        constraints = [models.UniqueConstraint(fields=["as_of", "client"], name="clientsnapshot_one_per_day")]
+        indexes = [models.Index(fields=["client", "-as_of"], name="clientsnapshot_client_recent")]
+
+    def __str__(self):
+        return f"{self.client_id} {self.as_of}"
+
+
+class ClientMonthSnapshot(models.Model):
+    """One client's figures for one calendar month, for the 24-month trend."""
+
+    run = models.ForeignKey(ProfitabilityRun, on_delete=models.CASCADE, related_name="month_snapshots")
+    as_of = models.DateField(_("as of"))
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="month_snapshots"
+    )
+    month = models.DateField(_("month"))
+    revenue = money(_("revenue"))
+    gross_margin = money(_("gross margin"))
+    cost_to_serve = money(_("cost to serve"))
+    direct_expenses = money(_("direct expenses"))
+    acquisition_share = money(_("acquisition share"))
+    late_payment_cost = money(_("late-payment cost"))
+    bad_debt = money(_("bad debt"))
+    net_profit = money(_("net profit"))
+    service_minutes = models.PositiveIntegerField(_("service minutes"), default=0)
+    paid_amount = money(_("amount paid"))
+    average_days_late = share(_("average days late (amount-weighted)"))
+
+    class Meta:
+        verbose_name = _("client month snapshot")
+        verbose_name_plural = _("client month snapshots")
+        ordering = ["client", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["as_of", "client", "month"], name="clientmonth_one_per_day")
+        ]
+        indexes = [models.Index(fields=["client", "-as_of", "month"], name="clientmonth_client_recent")]
+
+    def __str__(self):
+        return f"{self.client_id} {self.month:%Y-%m}"
+
+
+class PortfolioSnapshot(models.Model):
+    """The portfolio figures of a run: Pareto, whale curve, tiers, concentration."""
+
+    run = models.OneToOneField(ProfitabilityRun, on_delete=models.CASCADE, related_name="portfolio")
+    as_of = models.DateField(_("as of"), unique=True)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    clients = models.PositiveIntegerField(_("clients"), default=0)
+    revenue = money(_("revenue"))
+    gross_margin = money(_("gross margin"))
+    net_profit = money(_("net profit"))
+    overheads = money(_("overheads"))
+    net_profit_after_overhead = money(_("net profit after overhead"))
+    service_minutes = models.PositiveBigIntegerField(_("service minutes"), default=0)
+    top20_share_revenue = share(_("share of revenue of the top 20 %"))
+    top20_share_net_profit = share(_("share of net profit of the top 20 %"))
+    top_clients = models.PositiveIntegerField(_("clients in the top 20 %"), default=0)
+    clients_for_80_percent = models.PositiveIntegerField(
+        _("clients making 80 % of revenue"), null=True, blank=True
+    )
+    class_counts = models.JSONField(_("clients per ABC class"), default=dict)
+    whale_peak_client_share = share(_("whale curve peak: share of clients"))
+    whale_peak_profit_share = share(_("whale curve peak: share of profit"))
+    whale_curve = models.JSONField(_("whale curve points"), default=list)
+    pareto_curve = models.JSONField(_("Pareto curve points"), default=list)
+    mean_gross_margin = money(_("mean gross margin per client"))
+    tier_thresholds = models.JSONField(_("tier thresholds"), default=list)
+    tier_counts = models.JSONField(_("clients per tier"), default=list)
+    tier_multipliers = models.JSONField(_("effort multipliers per tier"), default=list)
+    mean_acquisition_cost = money(_("mean acquisition cost"))
+    day_cost = money_or_none(_("day cost"))
+    effort_budget = models.JSONField(_("effort budget per tier"), default=list)
+    effort_days = models.JSONField(_("effort budget per tier, in days"), default=list)
+    top_tier_profit_per_hour = money(_("top tier net profit per hour"))
+    top1_share = share(_("top-1 share of revenue"))
+    top5_share = share(_("top-5 share of revenue"))
+    top10_share = share(_("top-10 share of revenue"))
+    hhi = models.DecimalField(_("HHI"), max_digits=10, decimal_places=2, null=True, blank=True)
+    concentration_levels = models.JSONField(_("concentration levels"), default=dict)
+    unprofitable = models.PositiveIntegerField(_("unprofitable clients"), default=0)
+    marginal = models.PositiveIntegerField(_("marginal clients"), default=0)
+    declining = models.PositiveIntegerField(_("declining clients"), default=0)
+    prospects = models.PositiveIntegerField(_("prospects"), default=0)
+    prospects_over_budget = models.PositiveIntegerField(_("prospects over budget"), default=0)
+
+    class Meta:
+        verbose_name = _("portfolio snapshot")
+        verbose_name_plural = _("portfolio snapshots")
+        ordering = ["-as_of"]
+
+    def __str__(self):
+        return str(self.as_of)

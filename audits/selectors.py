@@ -1,0 +1,85 @@
+"""Reads of the profitability side. Pages read snapshots here; nothing recomputes on a request."""
+
+from __future__ import annotations
+
+from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext as _
+
+from audits import engine
+from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
+from clients.models import CostSettings
+
+
+def run_latest(*, succeeded: bool = True) -> ProfitabilityRun | None:
+    """The last finished run (or the last run of any status): 'figures computed on ...'."""
+    runs = ProfitabilityRun.objects.all()
+    if succeeded:
+        runs = runs.filter(status=ProfitabilityRun.Status.SUCCEEDED).order_by("-finished_at", "-pk")
+    return runs.first()
+
+
+def portfolio_latest() -> PortfolioSnapshot | None:
+    return PortfolioSnapshot.objects.select_related("run").order_by("-as_of").first()
+
+
+def snapshot_latest_for_clients(clients):
+    """The latest snapshot of each client of a Client queryset (one query, chainable)."""
+    latest = ClientSnapshot.objects.filter(client=OuterRef("client")).order_by("-as_of").values("pk")[:1]
+    return ClientSnapshot.objects.filter(client__in=clients.values("pk"), pk=Subquery(latest)).select_related(
+        "client"
+    )
+
+
+def snapshot_latest_for_client(client) -> ClientSnapshot | None:
+    return ClientSnapshot.objects.filter(client=client).order_by("-as_of").first()
+
+
+def client_month_trend(client, *, as_of=None) -> list[ClientMonthSnapshot]:
+    """The monthly figures of a client's latest snapshot, oldest month first, 24 months.
+
+    Months without ledger activity have no stored row; they are filled in here (zero activity,
+    and the acquisition share when the month falls inside the amortisation window)."""
+    if as_of is None:
+        as_of = (
+            ClientMonthSnapshot.objects.filter(client=client)
+            .order_by("-as_of")
+            .values_list("as_of", flat=True)
+            .first()
+        )
+        if as_of is None:
+            return []
+    stored = {row.month: row for row in ClientMonthSnapshot.objects.filter(client=client, as_of=as_of)}
+    months = CostSettings.load().amortisation_months
+    last = engine.month_index(as_of)
+    trend = []
+    for index in range(last - 23, last + 1):
+        month = engine.month_start(index)
+        row = stored.get(month)
+        if row is None:
+            share = engine.amortised_months(client.acquired_on, months, index, index)
+            aq = engine.money(client.acquisition_cost * share / months)
+            row = ClientMonthSnapshot(
+                client=client, as_of=as_of, month=month, acquisition_share=aq, net_profit=-aq
+            )
+        trend.append(row)
+    return trend
+
+
+def pareto_sentence(portfolio: PortfolioSnapshot) -> str:
+    """'The top 20 % bring 80 % of revenue', from a portfolio snapshot."""
+    if portfolio.top20_share_revenue is None:
+        return _("No revenue in the period.")
+    return _("The top %(top)s %% bring %(share)s %% of revenue.") % {
+        "top": 20,
+        "share": round(portfolio.top20_share_revenue * 100),
+    }
+
+
+def whale_sentence(portfolio: PortfolioSnapshot) -> str | None:
+    """'The top x % of clients earn y % of profit', the whale curve's peak."""
+    if portfolio.whale_peak_client_share is None:
+        return None
+    return _("The top %(clients)s %% of clients earn %(profit)s %% of profit.") % {
+        "clients": round(portfolio.whale_peak_client_share * 100),
+        "profit": round(portfolio.whale_peak_profit_share * 100),
+    }

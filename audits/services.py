@@ -1,0 +1,223 @@
+"""Writes of the profitability side: recompute the snapshots, request a recompute."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+import traceback
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Exists, F, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audits import engine
+from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
+from clients.models import CostSettings
+
+TREND_MONTHS = 24
+# Above the longest run: a 'running' row older than this was left by a worker that died (SQLite).
+STALE_AFTER = dt.timedelta(hours=6)
+# Key of the PostgreSQL advisory lock that keeps two recomputes from overlapping.
+ADVISORY_KEY = 0x70726F66
+
+
+class RecomputeBusy(Exception):
+    """Another recompute holds the lock."""
+
+
+@contextlib.contextmanager
+def _advisory_lock():
+    """On PostgreSQL, a session advisory lock (released if the worker's connection dies); elsewhere
+    the conditional update in ``_claim`` is the lock, SQLite running one writer at a time."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_KEY])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_KEY])
+
+
+def _claim(run: ProfitabilityRun) -> bool:
+    """Move the run to 'running' if no other run is; True when this call won."""
+    now = timezone.now()
+    others = ProfitabilityRun.objects.filter(status=ProfitabilityRun.Status.RUNNING).exclude(pk=run.pk)
+    if connection.vendor == "postgresql":
+        # We hold the advisory lock, so another 'running' row was left by a worker that died.
+        others.update(
+            status=ProfitabilityRun.Status.FAILED,
+            finished_at=now,
+            error=_("Interrupted: the worker stopped."),
+        )
+    else:
+        others = others.filter(started_at__gte=now - STALE_AFTER)
+    claimed = (
+        ProfitabilityRun.objects.filter(
+            pk=run.pk, status__in=[ProfitabilityRun.Status.QUEUED, ProfitabilityRun.Status.FAILED]
+        )
+        .exclude(Exists(others))
+        .update(status=ProfitabilityRun.Status.RUNNING, started_at=now, attempts=F("attempts") + 1, error="")
+    )
+    return claimed == 1
+
+
+def run_create(*, as_of=None, trigger=ProfitabilityRun.Trigger.COMMAND, user=None) -> ProfitabilityRun:
+    as_of = as_of or timezone.localdate()
+    start, end = engine.rolling_period(as_of)
+    return ProfitabilityRun.objects.create(
+        as_of=as_of, period_start=start, period_end=end, trigger=trigger, requested_by=user
+    )
+
+
+def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, trigger=None, user=None):
+    """Recompute every client's snapshot for the run's as-of date, in one transaction.
+
+    The day's earlier rows are replaced; a failure rolls everything back (the previous snapshot
+    stays whole), marks the run failed and re-raises. Raises RecomputeBusy when another run is
+    in progress.
+    """
+    if run is None:
+        run = run_create(as_of=as_of, trigger=trigger or ProfitabilityRun.Trigger.COMMAND, user=user)
+    with _advisory_lock() as locked:
+        if not locked or not _claim(run):
+            raise RecomputeBusy(_("Another recompute is in progress."))
+        run.refresh_from_db()
+        began = time.monotonic()
+        try:
+            with transaction.atomic():
+                count = _recompute(run)
+        except Exception:
+            ProfitabilityRun.objects.filter(pk=run.pk).update(
+                status=ProfitabilityRun.Status.FAILED,
+                finished_at=timezone.now(),
+                duration=dt.timedelta(seconds=time.monotonic() - began),
+                error=traceback.format_exc(limit=5)[-4000:],
+            )
+            raise
+        ProfitabilityRun.objects.filter(pk=run.pk).update(
+            status=ProfitabilityRun.Status.SUCCEEDED,
+            finished_at=timezone.now(),
+            duration=dt.timedelta(seconds=time.monotonic() - began),
+            client_count=count,
+        )
+    run.refresh_from_db()
+    return run
+
+
+def _recompute(run: ProfitabilityRun) -> int:
+    as_of = run.as_of
+    cost_settings = CostSettings.load()
+    settings = engine.Settings.from_model(cost_settings)
+    for model in (ClientSnapshot, ClientMonthSnapshot, PortfolioSnapshot):
+        model.objects.filter(as_of=as_of).delete()
+    engine.month_rows_insert(run_id=run.pk, as_of=as_of, months=TREND_MONTHS, settings=settings)
+    previous = ClientSnapshot.objects.filter(
+        as_of=Subquery(ClientSnapshot.objects.filter(as_of__lt=as_of).order_by("-as_of").values("as_of")[:1])
+    )
+    previous_np = dict(previous.values_list("client_id", "net_profit"))
+    months = engine.declining_months(as_of)
+    monthly_np: dict[int, dict[int, Decimal]] = {}
+    recent = ClientMonthSnapshot.objects.filter(
+        as_of=as_of, month__gte=engine.month_start(months[0]), month__lte=engine.month_start(months[-1])
+    )
+    for client_id, month, net_profit in recent.values_list("client_id", "month", "net_profit"):
+        monthly_np.setdefault(client_id, {})[engine.month_index(month)] = net_profit
+    result = engine.compute(
+        as_of=as_of,
+        start=run.period_start,
+        end=run.period_end,
+        cost_settings=cost_settings,
+        previous_np=previous_np,
+        monthly_np=monthly_np,
+    )
+    _write_clients(run, result)
+    PortfolioSnapshot.objects.create(
+        run=run, as_of=as_of, period_start=result.start, period_end=result.end, **result.portfolio
+    )
+    return len(result.clients)
+
+
+SNAPSHOT_FIGURES = (
+    "revenue",
+    "gross_margin",
+    "cost_to_serve",
+    "direct_expenses",
+    "acquisition_share",
+    "late_payment_cost",
+    "bad_debt",
+    "net_profit",
+    "service_minutes",
+)
+
+
+def _write_clients(run: ProfitabilityRun, result: engine.Result) -> None:
+    columns = [f.column for f in ClientSnapshot._meta.concrete_fields if not f.primary_key]
+    names = [f.attname for f in ClientSnapshot._meta.concrete_fields if not f.primary_key]
+    rows = []
+    for item in result.clients.values():
+        f = item.figures
+        values = {
+            "run_id": run.pk,
+            "as_of": result.as_of,
+            "client_id": item.client_id,
+            "status": item.status,
+            "in_portfolio": item.in_portfolio,
+            **{name: getattr(f, name) for name in SNAPSHOT_FIGURES},
+            **item.values,
+        }
+        rows.append(tuple(values[name] for name in names))
+    bulk_insert(ClientSnapshot, columns, rows)
+
+
+def bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """Insert many rows in one statement whatever their number.
+
+    On PostgreSQL this is COPY (psycopg's copy protocol, not a query the ORM can build): at
+    100,000 clients it writes the snapshot in about a second, where ``bulk_create`` takes many.
+    Elsewhere (SQLite) it is ``bulk_create``.
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(model._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    fields = {f.column: f.attname for f in model._meta.concrete_fields}
+    model.objects.bulk_create(
+        [model(**{fields[c]: v for c, v in zip(columns, row, strict=True)}) for row in rows]
+    )
+
+
+def profitability_run_request(*, user, as_of=None) -> tuple[ProfitabilityRun, bool]:
+    """Queue a recompute for a user; the task is sent once the request's transaction commits.
+
+    While a run is queued or running, that run is returned instead of a second one."""
+    from audits.tasks import profitability_recompute_task
+
+    with transaction.atomic():
+        active = (
+            ProfitabilityRun.objects.select_for_update()
+            .filter(status__in=ProfitabilityRun.ACTIVE, created_at__gte=timezone.now() - STALE_AFTER)
+            .order_by("-created_at")
+            .first()
+        )
+        if active is not None:
+            return active, False
+        run = run_create(as_of=as_of, trigger=ProfitabilityRun.Trigger.MANUAL, user=user)
+        transaction.on_commit(lambda: profitability_recompute_task.delay(run.pk))
+    return run, True
+
+
+def run_mark_skipped(*, run_id: int, reason: str) -> None:
+    ProfitabilityRun.objects.filter(pk=run_id, status=ProfitabilityRun.Status.QUEUED).update(
+        status=ProfitabilityRun.Status.SKIPPED, finished_at=timezone.now(), error=reason
+    )

@@ -1,0 +1,252 @@
+"""Every figure of DESIGN section 4, pinned by a small hand-computed portfolio.
+
+As of 2025-12-31 (period 2025-01-01 .. 2025-12-31), default settings: late-payment rate 8 %,
+default margin 50 %, amortisation 24 months, referral share 10 %.
+"""
+
+import datetime as dt
+from decimal import Decimal as D
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from audits import engine, services
+from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
+from tests.factories import (
+    ClientFactory,
+    ExpenseFactory,
+    InteractionFactory,
+    InvoiceFactory,
+    PaymentFactory,
+    StaffCostFactory,
+)
+
+AS_OF = dt.date(2025, 12, 31)
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def at(day, hour=10):
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=BRUSSELS)
+
+
+@pytest.fixture
+def ledger(manager):
+    # The manager's hourly cost changes mid-period: 60 until June, 90 from July.
+    StaffCostFactory(user=manager, effective_from=dt.date(2020, 1, 1), hourly_cost=D("60"))
+    StaffCostFactory(user=manager, effective_from=dt.date(2025, 7, 1), hourly_cost=D("90"))
+    a = ClientFactory(
+        name="A", account_manager=manager, acquired_on=dt.date(2024, 1, 1), acquisition_cost=D("2400")
+    )
+    b = ClientFactory(name="B", account_manager=manager, acquired_on=dt.date(2024, 6, 1), referred_by=a)
+    c = ClientFactory(name="C", account_manager=manager, referred_by=b)
+    d = ClientFactory(name="D", account_manager=manager)
+    prospect = ClientFactory(
+        name="P",
+        account_manager=manager,
+        status="prospect",
+        acquired_on=None,
+        estimated_annual_margin=D("3000"),
+    )
+
+    a1 = InvoiceFactory(
+        client=a,
+        issued_on=dt.date(2025, 3, 1),
+        due_on=dt.date(2025, 3, 31),
+        amount=D("10000"),
+        cost_of_sales=D("6000"),
+    )
+    PaymentFactory(invoice=a1, paid_on=dt.date(2025, 3, 31), amount=D("6000"))  # on time
+    PaymentFactory(invoice=a1, paid_on=dt.date(2025, 4, 10), amount=D("4000"))  # partial, 10 days late
+    InvoiceFactory(
+        client=a, issued_on=dt.date(2025, 11, 1), due_on=dt.date(2025, 12, 1), amount=D("5000")
+    )  # unpaid
+    InvoiceFactory(
+        client=a, issued_on=dt.date(2025, 6, 1), due_on=dt.date(2025, 6, 1), amount=D("-1000")
+    )  # credit note
+    before = InvoiceFactory(client=a, issued_on=dt.date(2024, 12, 1), amount=D("999"))  # before the period
+    PaymentFactory(invoice=before)  # on its due date, 2024-12-31
+    InteractionFactory(client=a, staff=manager, started_at=at(dt.date(2025, 3, 10)), duration_minutes=120)
+    InteractionFactory(client=a, staff=manager, started_at=at(dt.date(2025, 9, 10)), duration_minutes=60)
+    ExpenseFactory(client=a, spent_on=dt.date(2025, 5, 1), category="commission", amount=D("300"))
+
+    InvoiceFactory(
+        client=b,
+        issued_on=dt.date(2025, 2, 1),
+        due_on=dt.date(2025, 3, 3),
+        amount=D("2000"),
+        cost_of_sales=D("500"),
+        written_off=D("2000"),
+    )
+    c1 = InvoiceFactory(client=c, issued_on=dt.date(2025, 4, 1), due_on=dt.date(2025, 5, 1), amount=D("1000"))
+    PaymentFactory(invoice=c1, paid_on=dt.date(2025, 5, 1), amount=D("1000"))
+    InteractionFactory(client=d, staff=manager, started_at=at(dt.date(2025, 2, 1)), duration_minutes=30)
+    InteractionFactory(
+        client=prospect, staff=manager, started_at=at(dt.date(2025, 10, 1)), duration_minutes=45
+    )
+    return {"a": a, "b": b, "c": c, "d": d, "p": prospect}
+
+
+@pytest.fixture
+def snapshot(ledger):
+    services.profitability_recompute(as_of=AS_OF)
+    return {key: ClientSnapshot.objects.get(client=client, as_of=AS_OF) for key, client in ledger.items()}
+
+
+def test_it_computes_every_figure_of_a_client(snapshot):
+    a = snapshot["a"]
+    assert a.revenue == D("14000.00")  # 10,000 + 5,000 - 1,000 credit note; 2024 invoice outside
+    assert a.gross_margin == D("6000.00")  # 4,000 + 5,000 x 50 % - 1,000 x 50 %
+    assert a.cost_to_serve == D("210.00")  # 2 h x 60 (March) + 1 h x 90 (September)
+    assert a.service_minutes == 180
+    assert a.direct_expenses == D("300.00")
+    assert a.acquisition_share == D("1200.00")  # 2,400 / 24 x 12
+    # 4,000 paid 10 days late, 5,000 open 30 days past due at the as-of date: (40,000 + 150,000) x 8 % / 365
+    assert a.late_payment_cost == D("41.64")
+    assert a.bad_debt == D("0.00")
+    assert a.net_profit == D("4248.36")
+    assert a.net_margin == D("0.303454")
+    assert a.profit_per_hour == D("1416.12")
+    assert a.indirect_value == D("150.00")  # 10 % of B's gross margin; C (B's referral) does not count
+    assert a.net_profit_with_indirect == D("4398.36")
+
+
+def test_it_reads_payment_behaviour(snapshot):
+    a = snapshot["a"]
+    assert a.average_days_late == D("4.000000")  # (6,000 x 0 + 4,000 x 10) / 10,000
+    assert a.average_days_to_pay == D("34.000000")  # (6,000 x 30 + 4,000 x 40) / 10,000
+    assert a.open_receivables == D("5000.00")
+    assert a.open_overdue == D("5000.00")
+    assert (a.ageing_current, a.ageing_1, a.ageing_2) == (D("0"), D("5000.00"), D("0"))
+    assert a.dso == D("130.357143")  # 5,000 / 14,000 x 365
+
+
+def test_it_counts_a_write_off_as_bad_debt_and_no_late_cost(snapshot):
+    b = snapshot["b"]
+    assert b.revenue == D("2000.00")
+    assert b.gross_margin == D("1500.00")
+    assert b.bad_debt == D("2000.00")
+    assert b.late_payment_cost == D("0.00")
+    assert b.open_receivables == D("0.00")
+    assert b.net_profit == D("-500.00")
+    assert b.is_unprofitable
+    assert b.indirect_value == D("50.00")  # its own referral, C
+    assert b.breakeven_price_increase == D("0.250000")
+    assert b.breakeven_hours_to_cut is None
+    assert not b.breakeven_by_prompt_payment
+
+
+def test_a_client_without_revenue_has_no_net_margin(snapshot):
+    d = snapshot["d"]
+    assert d.revenue == D("0.00")
+    assert d.net_profit == D("-30.00")
+    assert d.net_margin is None
+    assert d.dso is None
+    assert d.profit_per_hour == D("-60.00")
+    assert d.breakeven_price_increase is None
+    assert d.breakeven_hours_to_cut == D("0.50")
+
+
+def test_it_ranks_and_classes_the_portfolio(snapshot):
+    ranks = {key: s.rank_net_profit for key, s in snapshot.items()}
+    assert ranks == {"a": 1, "c": 2, "d": 3, "b": 4, "p": None}
+    assert snapshot["a"].abc_class == "A"
+    assert not snapshot["p"].in_portfolio
+    portfolio = PortfolioSnapshot.objects.get(as_of=AS_OF)
+    assert portfolio.clients == 4
+    assert portfolio.revenue == D("17000.00")
+    assert portfolio.top_clients == 1
+    assert portfolio.top20_share_revenue == D("0.823529")  # 14,000 / 17,000
+    assert portfolio.unprofitable == 2
+    # Mean GM (6,000 + 1,500 + 500 + 0) / 4 = 2,000: tier 1 from 2,400, tier 3 under 1,600.
+    assert portfolio.mean_gross_margin == D("2000.00")
+    assert portfolio.tier_counts == [1, 0, 3]
+    assert portfolio.mean_acquisition_cost == D("2400.00")
+    assert portfolio.effort_budget == ["2880.00", "2400.00", "1920.00"]
+
+
+def test_a_prospect_gets_a_budget_from_its_estimated_margin(snapshot):
+    p = snapshot["p"]
+    assert p.tier == 1  # estimated 3,000 >= 2,400
+    assert p.effort_budget == D("2880.00")
+    assert p.effort_spent == D("67.50")  # 45 min at 90
+    assert not p.over_budget
+
+
+def test_the_monthly_trend_adds_up(snapshot, ledger):
+    rows = {r.month: r for r in ClientMonthSnapshot.objects.filter(client=ledger["a"], as_of=AS_OF)}
+    march = rows[dt.date(2025, 3, 1)]
+    assert march.revenue == D("10000.00")
+    assert march.gross_margin == D("4000.00")
+    assert march.cost_to_serve == D("120.00")
+    assert march.acquisition_share == D("100.00")
+    assert march.late_payment_cost == D("8.77")  # 4,000 x 10 x 8 % / 365
+    assert march.net_profit == D("3771.23")
+    assert rows[dt.date(2025, 4, 1)].average_days_late == D("10.000000")  # the payment made in April
+    assert rows[dt.date(2025, 9, 1)].cost_to_serve == D("90.00")
+    for row in rows.values():
+        assert row.net_profit == (
+            row.gross_margin
+            - row.cost_to_serve
+            - row.direct_expenses
+            - row.acquisition_share
+            - row.late_payment_cost
+            - row.bad_debt
+        )
+
+
+def test_it_computes_the_lifetime(snapshot):
+    a = snapshot["a"]
+    # Since January 2024: the 2024 invoice (999 x 50 %) and 24 months of amortisation (2,400).
+    assert a.lifetime_net_profit == D("4248.36") + D("499.50") - D("1200.00")
+    assert a.lifetime_roi == D("1.478275")  # 3,547.86 / 2,400
+    # (NP + AQ) per month = 5,448.36 / 12 = 454.03 -> 2,400 / 454.03 months
+    assert a.payback_months == D("5.285994")
+
+
+def test_a_second_run_the_same_day_replaces_the_rows(snapshot, ledger):
+    run = services.profitability_recompute(as_of=AS_OF)
+    assert ClientSnapshot.objects.filter(as_of=AS_OF).count() == 5
+    assert set(ClientSnapshot.objects.values_list("run", flat=True)) == {run.pk}
+    assert PortfolioSnapshot.objects.filter(as_of=AS_OF).count() == 1
+
+
+def test_crossing_into_loss_since_the_last_snapshot_is_declining(ledger):
+    services.profitability_recompute(as_of=dt.date(2025, 12, 30))
+    InvoiceFactory(
+        client=ledger["c"], issued_on=dt.date(2025, 12, 31), amount=D("3000"), cost_of_sales=D("4000")
+    )
+    services.profitability_recompute(as_of=AS_OF)
+    c = ClientSnapshot.objects.get(client=ledger["c"], as_of=AS_OF)
+    assert c.net_profit == D("-500.00")
+    assert c.is_declining
+
+
+def test_the_period_can_be_chosen_and_scoped(ledger):
+    result = engine.compute(
+        as_of=AS_OF,
+        start=dt.date(2025, 3, 1),
+        end=dt.date(2025, 3, 31),
+        scope=ledger["a"].__class__.objects.filter(pk__in=[ledger["a"].pk]),
+    )
+    assert set(result.clients) == {ledger["a"].pk}
+    a = result.clients[ledger["a"].pk]
+    assert a.figures.revenue == D("10000.00")
+    assert a.figures.acquisition_share == D("100.00")
+    assert a.values["indirect_value"] == D("0.00")  # B issued nothing in March
+
+
+def test_top_20_percent_bring_80_percent(db):
+    from audits.selectors import pareto_sentence
+
+    clients = ClientFactory.create_batch(100)
+    for index, client in enumerate(clients):
+        InvoiceFactory(
+            client=client, issued_on=dt.date(2025, 6, 1), amount=D("4000") if index < 20 else D("250")
+        )
+    services.profitability_recompute(as_of=AS_OF)
+    portfolio = PortfolioSnapshot.objects.get(as_of=AS_OF)
+    assert portfolio.revenue == D("100000.00")
+    assert portfolio.top20_share_revenue == D("0.800000")
+    assert portfolio.clients_for_80_percent == 20
+    assert portfolio.class_counts == {"A": 20, "B": 60, "C": 20}
+    assert "top 20 % bring 80 %" in pareto_sentence(portfolio)
