@@ -714,7 +714,7 @@ class PortfolioBuilder:
         self.chain = [p.index for p in pick(4, 0.0, 0.7)]
         self.referrals = [
             (p.index, q.index)
-            for p, q in zip(pick(max(1, n // 30), 0.0, 0.5), pick(max(1, n // 30), 0.2, 1.0), strict=True)
+            for p, q in zip(pick(max(1, n // 30), 0.0, 0.5), pick(max(1, n // 30), 0.2, 1.0), strict=False)
         ]
 
     def _plan_dates(self):
