@@ -515,3 +515,36 @@ def test_a_user_without_the_permission_gets_403_even_on_their_old_job(as_finance
     finance.groups.clear()
     assert as_finance.get(f"/imports/{job.pk}/").status_code == 403
     assert as_finance.post(f"/imports/{job.pk}/confirm/").status_code == 403
+
+
+def test_xlsx_lines_follow_the_sheet_past_blank_rows_and_unnamed_empty_columns(finance, acme):
+    header = ["client_ref", "spent_on", "category", "amount", "note", None]
+    content = xlsx_bytes(
+        header,
+        [
+            ["ACME", dt.date(2025, 1, 1), "travel", 10, "", None],
+            [None, None, None, None, None, None],
+            ["ACME", dt.date(2025, 1, 2), "lunch", 10, "", None],
+        ],
+    )
+    outcome = imports.import_file(kind="expenses", filename="e.xlsx", content=content, user=finance)
+    assert [(e["line"], e["column"]) for e in outcome.errors] == [(4, "category")]
+    assert outcome.errors[0]["message"].startswith("“lunch” is not one of: commission, travel")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_visible_while_the_import_transaction_is_open(finance):
+    from django.db import transaction
+
+    job = ImportJob.objects.create(created_by=finance, kind="invoices", filename="i.csv", content=b"x")
+    writer = imports._ProgressWriter(job_id=job.pk)
+    try:
+        with transaction.atomic():
+            writer(imports.PROGRESS_EVERY - 1)  # between two updates: nothing written
+            assert ImportJob.objects.get(pk=job.pk).processed_rows == 0
+            writer(imports.PROGRESS_EVERY)
+            assert ImportJob.objects.get(pk=job.pk).processed_rows == imports.PROGRESS_EVERY
+            transaction.set_rollback(True)  # the import found an invalid row
+        assert ImportJob.objects.get(pk=job.pk).processed_rows == imports.PROGRESS_EVERY
+    finally:
+        writer.close()
