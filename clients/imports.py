@@ -92,17 +92,21 @@ def _csv_dataset(content):
             )
             % {"line": content[: exc.start].count(b"\n") + 1}
         ) from exc
+    # Blank lines above the header would become an empty header: drop them, keep the numbering.
+    body = text.lstrip("\r\n")
+    skipped = text[: len(text) - len(body)].count("\n")
+    text = body
     header_line = text.split("\n", 1)[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     # Line numbers: the reader skips blank lines and a quoted cell may span lines, so count them here.
     lines = []
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    end_of_previous = 0
+    end_of_previous = skipped
     width = None
     try:
         for row in reader:
             start = end_of_previous + 1
-            end_of_previous = reader.line_num
+            end_of_previous = skipped + reader.line_num
             if not row:
                 continue
             if width is None:
@@ -118,7 +122,7 @@ def _csv_dataset(content):
     except csv.Error as exc:
         raise ImportFileError(
             _("This file cannot be read as CSV (line %(line)d: %(error)s).")
-            % {"line": reader.line_num, "error": exc}
+            % {"line": skipped + reader.line_num, "error": exc}
         ) from exc
     return dataset, lines
 
@@ -150,6 +154,8 @@ def import_file_read(*, kind, filename, content):
             _("“%(name)s” is not a CSV or XLSX file. Upload a .csv or an .xlsx file.") % {"name": filename}
         )
     if not dataset.headers or not any(cell_text(h) for h in dataset.headers):
+        if len(dataset):
+            raise ImportFileError(_("The first line of the file must name the columns."))
         raise ImportFileError(_("The file is empty."))
 
     headers = [_normalise_header(h) for h in dataset.headers]

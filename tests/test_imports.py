@@ -548,3 +548,16 @@ def test_progress_is_visible_while_the_import_transaction_is_open(finance):
         assert ImportJob.objects.get(pk=job.pk).processed_rows == imports.PROGRESS_EVERY
     finally:
         writer.close()
+
+
+def test_blank_lines_above_the_header_keep_the_numbering(finance, acme):
+    content = b"\r\n\r\nclient_ref,spent_on,category,amount,note\r\nACME,2025-01-01,travel,oops,\r\n"
+    outcome = imports.import_file(kind="expenses", filename="e.csv", content=content, user=finance)
+    assert [(e["line"], e["column"]) for e in outcome.errors] == [(4, "amount")]
+
+
+def test_it_refuses_a_line_longer_than_the_header(finance, acme):
+    content = b"client_ref,spent_on,category,amount,note\r\nACME,2025-01-01,travel,10,,extra\r\n"
+    assert file_error(finance, "expenses", "e.csv", content) == (
+        "Line 2 has more cells (6) than the header has columns (5)."
+    )
