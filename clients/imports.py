@@ -9,6 +9,7 @@ files and in a Celery task, with progress, for large ones.
 import csv
 import io
 import logging
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -140,19 +141,50 @@ def _xlsx_dataset(content):
     return dataset, [number + 2 for number in range(len(dataset))]
 
 
-def import_file_read(*, kind, filename, content):
-    """The file's rows as a tablib Dataset with normalised headers, or ImportFileError."""
+def _file_suffix(*, filename, content):
+    """ ".csv" or ".xlsx"; ImportFileError for an empty file or another type."""
     if not content:
         raise ImportFileError(_("The file is empty."))
     suffix = PurePath(filename or "").suffix.casefold()
-    if suffix == ".csv":
-        dataset, lines = _csv_dataset(content)
-    elif suffix == ".xlsx":
-        dataset, lines = _xlsx_dataset(content)
-    else:
+    if suffix not in (".csv", ".xlsx"):
         raise ImportFileError(
             _("“%(name)s” is not a CSV or XLSX file. Upload a .csv or an .xlsx file.") % {"name": filename}
         )
+    return suffix
+
+
+def import_rows_estimate(*, filename, content):
+    """A quick upper bound of a file's rows, to choose between the request and a Celery task.
+
+    Reading a large workbook takes seconds, so it is not read in the request: lines are counted
+    in a CSV, ``<row`` elements in the worksheets of an XLSX (a zip of XML files).
+    """
+    if _file_suffix(filename=filename, content=content) == ".csv":
+        lines = content.count(b"\n") + (not content.endswith(b"\n"))
+        return max(lines - 1, 0)  # less the header
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as book:
+            sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            return max((_count_row_tags(book, name) - 1 for name in sheets), default=0)
+    except (zipfile.BadZipFile, OSError):
+        return 0  # read in the request, which reports the damage
+
+
+def _count_row_tags(book, name):
+    count, tail = 0, b""
+    with book.open(name) as stream:
+        while chunk := stream.read(1 << 20):
+            count += (tail + chunk).count(b"<row")
+            tail = chunk[-3:]
+    return count
+
+
+def import_file_read(*, kind, filename, content):
+    """The file's rows as a tablib Dataset with normalised headers, or ImportFileError."""
+    if _file_suffix(filename=filename, content=content) == ".csv":
+        dataset, lines = _csv_dataset(content)
+    else:
+        dataset, lines = _xlsx_dataset(content)
     if not dataset.headers or not any(cell_text(h) for h in dataset.headers):
         if len(dataset):
             raise ImportFileError(_("The first line of the file must name the columns."))
@@ -267,23 +299,25 @@ def import_job_create(*, user, kind, filename, content, language=""):
             _("The file is larger than %(size)d MB. Split it and import the parts.")
             % {"size": MAX_FILE_BYTES // (1024 * 1024)}
         )
-    data = import_file_read(kind=kind, filename=filename, content=content)
-    job = ImportJob.objects.create(
-        created_by=user,
-        kind=kind,
-        filename=PurePath(filename).name[:255],
-        content=content,
-        language=language or "",
-        total_rows=len(data),
-        preview=_preview(data),
-    )
-    if import_runs_in_background(total_rows=job.total_rows):
+    fields = {
+        "created_by": user,
+        "kind": kind,
+        "filename": PurePath(filename).name[:255],
+        "content": content,
+        "language": language or "",
+    }
+    estimate = import_rows_estimate(filename=filename, content=content)
+    if import_runs_in_background(total_rows=estimate):
+        # Even reading is left to the task; its file errors show on the job's page.
+        job = ImportJob.objects.create(**fields, total_rows=estimate)
         from clients.tasks import import_job_preview_task
 
         transaction.on_commit(lambda: import_job_preview_task.delay(str(job.pk)))
-    else:
-        import_job_preview(job_id=job.pk, data=data)
-        job.refresh_from_db()
+        return job
+    data = import_file_read(kind=kind, filename=filename, content=content)
+    job = ImportJob.objects.create(**fields, total_rows=len(data), preview=_preview(data))
+    import_job_preview(job_id=job.pk, data=data)
+    job.refresh_from_db()
     return job
 
 
@@ -329,6 +363,11 @@ def _job_run(*, job_id, dry_run, data=None):
         try:
             if data is None:
                 data = import_file_read(kind=job.kind, filename=job.filename, content=bytes(job.content))
+                if len(data) != job.total_rows or not job.preview:  # the upload only estimated them
+                    job.total_rows = len(data)
+                    ImportJob.objects.filter(pk=job.pk).update(
+                        total_rows=job.total_rows, preview=_preview(data)
+                    )
             outcome = import_rows(
                 kind=job.kind, data=data, user=job.created_by, dry_run=dry_run, progress=progress
             )

@@ -561,3 +561,28 @@ def test_it_refuses_a_line_longer_than_the_header(finance, acme):
     assert file_error(finance, "expenses", "e.csv", content) == (
         "Line 2 has more cells (6) than the header has columns (5)."
     )
+
+
+def test_rows_are_estimated_without_reading_the_file():
+    assert (
+        imports.import_rows_estimate(filename="i.csv", content=csv_bytes(INVOICE_HEADER, invoice_rows())) == 3
+    )
+    xlsx = xlsx_bytes(INVOICE_HEADER, invoice_rows())
+    assert imports.import_rows_estimate(filename="i.xlsx", content=xlsx) == 3
+    assert imports.import_rows_estimate(filename="i.xlsx", content=b"PK\x03\x04 broken") == 0
+
+
+def test_a_large_file_with_wrong_columns_reports_them_on_its_page(
+    settings, as_finance, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 2
+    header = ["number", "client", "issued_on", "due_on", "amount", "cost_of_sales", "written_off"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(as_finance, "invoices", "invoices.xlsx", xlsx_bytes(header, invoice_rows()))
+    job = last_job()
+    assert response.url == job.get_absolute_url()
+    assert job.status == ImportJob.Status.PREVIEWED and not job.can_confirm
+    assert error_messages(job)[0][:2] == (None, "")
+    assert error_messages(job)[0][2].startswith("Missing columns: client_ref. Unexpected columns: client.")
+    page = as_finance.get(job.get_absolute_url()).content.decode()
+    assert "Missing columns: client_ref." in page
