@@ -586,3 +586,17 @@ def test_a_large_file_with_wrong_columns_reports_them_on_its_page(
     assert error_messages(job)[0][2].startswith("Missing columns: client_ref. Unexpected columns: client.")
     page = as_finance.get(job.get_absolute_url()).content.decode()
     assert "Missing columns: client_ref." in page
+
+
+def test_a_client_file_cannot_overwrite_a_client_the_importer_cannot_see(manager, foreign_client):
+    manager.user_permissions.add(Permission.objects.get(codename="import_data"))
+    header = [column for column, _help in imports.import_columns(kind="clients")]
+    row = dict.fromkeys(header, "") | {"external_ref": foreign_client.external_ref, "name": "Taken over"}
+    outcome = imports.import_file(
+        kind="clients", filename="c.csv", content=csv_bytes(header, [[row[c] for c in header]]), user=manager
+    )
+    assert [e["message"] for e in outcome.errors] == [
+        f"The client reference “{foreign_client.external_ref}” is already in use."
+    ]
+    foreign_client.refresh_from_db()
+    assert foreign_client.name == "Foreign Client"
