@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from clients.roles import ACCOUNT_MANAGERS, ADMINS, FINANCE
+from clients.roles import ACCOUNT_MANAGERS, ADMINS, FINANCE, roles_sync
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -24,6 +24,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         User = get_user_model()
+        roles_sync()
         rows = []
         for username, first, last, role, is_staff in DEMO_USERS:
             user, created = User.objects.get_or_create(
