@@ -42,12 +42,13 @@ MEAN_ANNUAL_REVENUE = 32_000
 PAYMENT_TERMS_DAYS = 30
 HOURLY_GUESS = 55.0  # only to size service hours; the rows use each staff member's real cost
 
-# username, first name, last name, country affinity; alice and bruno come from `demo_users`.
+# username, first name, last name; alice and bruno come from `demo_users`.
 EXTRA_MANAGERS = [
-    ("claire", "Claire", "Lefèvre", "FR"),
-    ("daan", "Daan", "de Vries", "NL"),
-    ("ioana", "Ioana", "Popescu", "RO"),
+    ("claire", "Claire", "Lefèvre"),
+    ("daan", "Daan", "de Vries"),
+    ("ioana", "Ioana", "Popescu"),
 ]
+# Each manager holds more of the clients of one country, and alice and bruno (who can log in) a larger share.
 MANAGER_AFFINITY = {"alice": "GB", "bruno": "BE", "claire": "FR", "daan": "NL", "ioana": "RO"}
 MANAGER_WEIGHT = {"alice": 1.4, "bruno": 1.4, "claire": 1.0, "daan": 1.0, "ioana": 0.9}
 MANAGERS = list(MANAGER_WEIGHT)
@@ -1009,7 +1010,8 @@ class PortfolioBuilder:
         if not days:
             return
         for _call in range(count or max(1, len(days) // 60)):
-            self._add_interaction(plan, "fiona", "support", days, rng.choice(FINANCE_NOTES))
+            minutes = rng.randrange(10, 50, 5)  # billing questions are short
+            self._add_interaction(plan, "fiona", "support", days, rng.choice(FINANCE_NOTES), minutes)
 
     # ------------------------------------------------------------- expenses
 
@@ -1104,7 +1106,7 @@ class PortfolioBuilder:
         """The demo users exist already (`demo_users`); the extra account managers are created here."""
         User = get_user_model()
         managers = Group.objects.get(name=ACCOUNT_MANAGERS)
-        for username, first, last, _country in EXTRA_MANAGERS:
+        for username, first, last in EXTRA_MANAGERS:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"},
