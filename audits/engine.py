@@ -761,10 +761,17 @@ def month_rows_insert(*, run_id: int, as_of: dt.date, months: int, settings: Set
     params.extend(interaction_params)
     union = " UNION ALL ".join(parts)
     ops = connection.ops
-    year_sql, _ = ops.date_extract_sql("year", "g.month", ())
-    mon_sql, _ = ops.date_extract_sql("month", "g.month", ())
-    acq_year, _ = ops.date_extract_sql("year", "c.acquired_on", ())
-    acq_mon, _ = ops.date_extract_sql("month", "c.acquired_on", ())
+    parts_sql, offset_params = [], []
+    for lookup, column in (
+        ("year", "g.month"),
+        ("month", "g.month"),
+        ("year", "c.acquired_on"),
+        ("month", "c.acquired_on"),
+    ):
+        extract_sql, extract_params = ops.date_extract_sql(lookup, column, ())
+        parts_sql.append(extract_sql)
+        offset_params.extend(extract_params)
+    year_sql, mon_sql, acq_year, acq_mon = parts_sql
     offset = f"(({year_sql}) * 12 + ({mon_sql}) - ({acq_year}) * 12 - ({acq_mon}))"
     table = ClientMonthSnapshot._meta.db_table
     money_sql = {
@@ -774,14 +781,19 @@ def month_rows_insert(*, run_id: int, as_of: dt.date, months: int, settings: Set
         "direct_expenses": "ROUND(g.expenses, 2)",
         "acquisition_share": (
             f"CASE WHEN c.acquired_on IS NOT NULL AND {offset} >= 0 AND {offset} < %s "
-            "THEN ROUND(c.acquisition_cost / %s, 2) ELSE 0 END"
+            "THEN ROUND(c.acquisition_cost * 1.0 / %s, 2) ELSE 0 END"
         ),
         "late_payment_cost": "ROUND(g.late_x * %s / 365.0, 2)",
         "bad_debt": "ROUND(g.bad_debt, 2)",
     }
     money_params = {
         "gross_margin": [settings.margin_rate],
-        "acquisition_share": [settings.amortisation_months, settings.amortisation_months],
+        "acquisition_share": [
+            *offset_params,
+            *offset_params,
+            settings.amortisation_months,
+            settings.amortisation_months,
+        ],
         "late_payment_cost": [settings.late_rate],
     }
     select_money = []
@@ -800,7 +812,7 @@ def month_rows_insert(*, run_id: int, as_of: dt.date, months: int, settings: Set
         SELECT %s, %s, g.client_id, g.month, {", ".join(select_money)},
             {gm} - {cts} - {de} - {aq} - {lpc} - {bd},
             g.minutes, ROUND(g.paid, 2),
-            CASE WHEN g.paid > 0 THEN ROUND(g.paid_late_x / g.paid, 6) END
+            CASE WHEN g.paid > 0 THEN ROUND(g.paid_late_x * 1.0 / g.paid, 6) END
         FROM (
             SELECT u.client_id, u.month, {", ".join(f"SUM(u.{c}) AS {c}" for c in MONTH_COLUMNS)}
             FROM ({union}) u

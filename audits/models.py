@@ -61,7 +61,6 @@ class ProfitabilityRun(models.Model):
         verbose_name = _("profitability run")
         verbose_name_plural = _("profitability runs")
         ordering = ["-created_at", "-pk"]
-        permissions = [("run_recompute", _("Can start a profitability recompute"))]
         indexes = [models.Index(fields=["status", "-finished_at"], name="run_status_finished")]
 
     def __str__(self):

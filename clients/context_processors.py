@@ -34,4 +34,6 @@ def navigation(request):
 # Further pages register here: (label, url name, permission, key).
 NAV_EXTRA = [
     (_("Imports"), "imports:index", "clients.import_data", "imports"),
+    (_("Seed calculator"), "audits:seed_calculator", "clients.view_client", "seed"),
+    (_("Recompute"), "audits:recompute", "clients.change_costsettings", "recompute"),
 ]

@@ -28,6 +28,9 @@ EXPECTED = {
     "imports:detail": (403, 200, 404),  # a job is its uploader's alone
     "imports:status": (403, 200, 404),
     "imports:confirm": (403, 405, 405),  # POST only
+    "audits:seed_calculator": (200, 200, 200),
+    "audits:recompute": (403, 200, 200),
+    "audits:run_status": (403, 200, 200),
 }
 PUBLIC = {"login", "set_language"}
 
@@ -56,11 +59,15 @@ def urls(own_client, manager, finance):
 
     interaction = InteractionFactory(client=own_client, staff=manager)
     job = ImportJob.objects.create(created_by=finance, kind="invoices", filename="invoices.csv", content=b"")
+    from audits.services import run_create
+
+    run = run_create()
     args = {
         "imports:template": ["invoices"],
         "imports:detail": [job.pk],
         "imports:status": [job.pk],
         "imports:confirm": [job.pk],
+        "audits:run_status": [run.pk],
         "clients:detail": [own_client.pk],
         "clients:edit": [own_client.pk],
         "interactions:edit": [interaction.pk],

@@ -37,7 +37,6 @@ class Migration(migrations.Migration):
                 'verbose_name': 'profitability run',
                 'verbose_name_plural': 'profitability runs',
                 'ordering': ['-created_at', '-pk'],
-                'permissions': [('run_recompute', 'Can start a profitability recompute')],
             },
         ),
         migrations.CreateModel(

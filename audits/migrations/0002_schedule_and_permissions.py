@@ -8,8 +8,8 @@ from django.db import migrations
 TASK = "audits.tasks.profitability_recompute_task"
 NAME = "Nightly profitability recompute"
 GRANTS = {
-    "Finance": ["run_recompute", "view_profitabilityrun", "view_clientsnapshot", "view_portfoliosnapshot"],
-    "Admins": ["run_recompute", "view_profitabilityrun", "view_clientsnapshot", "view_portfoliosnapshot"],
+    "Finance": ["view_profitabilityrun", "view_clientsnapshot", "view_portfoliosnapshot"],
+    "Admins": ["view_profitabilityrun", "view_clientsnapshot", "view_portfoliosnapshot"],
 }
 
 

@@ -1,0 +1,67 @@
+from django.contrib import admin
+
+from audits.models import ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Computed records: looked at, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProfitabilityRun)
+class ProfitabilityRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "as_of",
+        "status",
+        "trigger",
+        "requested_by",
+        "started_at",
+        "finished_at",
+        "client_count",
+        "duration",
+        "attempts",
+    ]
+    list_filter = ["status", "trigger"]
+    date_hierarchy = "created_at"
+    list_select_related = ["requested_by"]
+    readonly_fields = [f.name for f in ProfitabilityRun._meta.fields]
+
+
+@admin.register(PortfolioSnapshot)
+class PortfolioSnapshotAdmin(ReadOnlyAdmin):
+    list_display = [
+        "as_of",
+        "clients",
+        "revenue",
+        "net_profit",
+        "top20_share_revenue",
+        "whale_peak_profit_share",
+        "hhi",
+        "unprofitable",
+    ]
+    readonly_fields = [f.name for f in PortfolioSnapshot._meta.fields]
+
+
+@admin.register(ClientSnapshot)
+class ClientSnapshotAdmin(ReadOnlyAdmin):
+    list_display = [
+        "as_of",
+        "client",
+        "revenue",
+        "gross_margin",
+        "net_profit",
+        "rank_net_profit",
+        "abc_class",
+        "tier",
+        "is_unprofitable",
+    ]
+    list_filter = ["as_of", "abc_class", "tier", "is_unprofitable", "is_marginal", "is_declining"]
+    search_fields = ["client__name", "client__external_ref"]
+    list_select_related = ["client"]
+    readonly_fields = [f.name for f in ClientSnapshot._meta.fields]

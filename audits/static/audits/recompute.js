@@ -1,0 +1,22 @@
+// Polls the run's JSON status until it finishes, then reloads the page to show the new figures.
+(() => {
+  const box = document.getElementById("run-progress");
+  if (!box) return;
+  const status = box.querySelector("[data-status]");
+  const bar = box.querySelector("[data-bar]");
+  const poll = async () => {
+    try {
+      const response = await fetch(box.dataset.url, { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const run = await response.json();
+      status.textContent = run.label + (run.seconds !== null ? ` (${run.seconds} s, ${run.clients})` : "");
+      if (!run.active) {
+        bar.max = 1; bar.value = 1;
+        if (!run.failed) window.setTimeout(() => window.location.assign(window.location.pathname), 1500);
+        return;
+      }
+    } catch (error) { /* network hiccup: try again */ }
+    window.setTimeout(poll, 2000);
+  };
+  poll();
+})();

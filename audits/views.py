@@ -1,0 +1,91 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from audits import portfolio, selectors, services
+from audits.forms import SeedCalculatorForm
+from audits.models import ProfitabilityRun
+from clients.models import CostSettings
+
+
+class SeedCalculatorView(TemplateView):
+    """Anyone logged in: an effort in money read as days of work (DESIGN section 4, tiers)."""
+
+    template_name = "audits/seed_calculator.html"
+
+    def get_context_data(self, **kwargs):
+        settings = CostSettings.load()
+        initial = {
+            "margin_rate": settings.default_margin_rate,
+            "working_days": settings.working_days,
+            "charge_coefficient": settings.charge_coefficient,
+        }
+        form = SeedCalculatorForm(self.request.GET or None, initial=initial)
+        result = None
+        if form.is_valid():
+            data = form.cleaned_data
+            cost = portfolio.day_cost(
+                annual_income=data["annual_income"],
+                margin_rate=data["margin_rate"] / 100,
+                working_days=data["working_days"],
+                charge_coefficient=data["charge_coefficient"],
+            )
+            result = {"day_cost": portfolio.money(cost), "days": portfolio.effort_days(data["effort"], cost)}
+        return super().get_context_data(form=form, result=result, **kwargs)
+
+
+class RecomputeView(PermissionRequiredMixin, TemplateView):
+    """Finance: when the figures were computed, the last runs, and a button to recompute now."""
+
+    # Those who keep the cost settings (finance, admins) may recompute the figures they drive.
+    permission_required = "clients.change_costsettings"
+    raise_exception = True
+    template_name = "audits/recompute.html"
+
+    def get_context_data(self, **kwargs):
+        runs = ProfitabilityRun.objects.select_related("requested_by")[:10]
+        watched = self.request.GET.get("run")
+        return super().get_context_data(
+            runs=runs,
+            latest=selectors.run_latest(),
+            watched=int(watched) if watched and watched.isdigit() else None,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        run, created = services.profitability_run_request(user=request.user)
+        if created:
+            messages.success(request, _("Recompute requested; the figures will refresh when it finishes."))
+        else:
+            messages.info(request, _("A recompute is already under way."))
+        return redirect(f"{reverse('audits:recompute')}?run={run.pk}")
+
+
+class RunStatusView(PermissionRequiredMixin, View):
+    """JSON progress of one run, polled by the recompute page."""
+
+    permission_required = "clients.change_costsettings"
+    raise_exception = True
+
+    def get(self, request, pk):
+        run = get_object_or_404(ProfitabilityRun, pk=pk)
+        return JsonResponse(
+            {
+                "id": run.pk,
+                "status": run.status,
+                "label": run.get_status_display(),
+                "active": run.is_active,
+                "as_of": run.as_of.isoformat(),
+                "started_at": run.started_at.isoformat() if run.started_at else None,
+                "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                "clients": run.client_count,
+                "seconds": round(run.duration.total_seconds(), 2) if run.duration else None,
+                "attempts": run.attempts,
+                "failed": run.status == ProfitabilityRun.Status.FAILED,
+            }
+        )

@@ -1,0 +1,375 @@
+"""Benchmark: the nightly profitability recompute against one plain SQL statement.
+
+    .venv/bin/python bench/engine.py --clients 10000
+    .venv/bin/python bench/engine.py --clients 100000
+
+It creates its own PostgreSQL database (default clientprofit_bench_engine, dropped first and at the
+end unless --keep; the name must contain "bench"), migrates it, and builds a synthetic portfolio
+with set-based SQL (generate_series, INSERT ... SELECT): Pareto-shaped revenue, 24 invoices a
+year per client with payments (some late, some partial, a few written off, a few credit notes),
+60 interactions and 4 expenses per client, referrals, and staff costs that change mid-period.
+Then it times the recompute service (snapshots for every client, the 24-month trend, the
+portfolio) and a plain SQL statement computing R, GM, CTS, LPC and NP per client, prints both
+with the ratio, and checks that both give the same numbers for every client.
+"""
+
+import argparse
+import datetime as dt
+import os
+import resource
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+AS_OF = dt.date(2025, 12, 31)
+START = dt.date(2025, 1, 1)
+STAFF = 20
+
+
+def recreate_database(admin_url, name):
+    import psycopg
+
+    if "bench" not in name:
+        sys.exit(f"Refusing to use {name!r}: the benchmark database name must contain 'bench'.")
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(admin_url, name):
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+# Set-based construction of the ledger. {n} is the number of clients.
+BUILD = [
+    (
+        "staff",
+        f"""INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff,
+            is_active, date_joined)
+        SELECT '!', false, 'staff' || g, 'Staff', g::text, '', false, true, now()
+        FROM generate_series(1, {STAFF}) g""",
+    ),
+    (
+        "staff costs",
+        """INSERT INTO clients_staffcost (user_id, effective_from, hourly_cost)
+        SELECT u.id, d.from_date, CASE WHEN d.later THEN (45 + (u.id % 6) * 5) * 1.1 ELSE 45 + (u.id % 6) * 5 END
+        FROM auth_user u
+        CROSS JOIN (VALUES (DATE '2020-01-01', false), (DATE '2025-07-01', true)) d(from_date, later)
+        WHERE u.username LIKE 'staff%'""",
+    ),
+    (
+        "clients",
+        """INSERT INTO clients_client (name, external_ref, status, account_manager_id, segment, acquired_on,
+            acquisition_cost, is_strategic, strategic_reason, estimated_annual_margin, notes, created_at, updated_at)
+        SELECT 'Client ' || g, 'B' || lpad(g::text, 7, '0'),
+            CASE WHEN g % 50 = 0 THEN 'prospect' WHEN g % 97 = 0 THEN 'former' ELSE 'active' END,
+            (SELECT min(id) FROM auth_user) + g % {staff},
+            (ARRAY['retail', 'industry', 'services', 'public'])[1 + g % 4],
+            CASE WHEN g % 50 = 0 THEN NULL ELSE DATE '2021-01-01' + (g * 7919 % 1800) END,
+            CASE WHEN g % 2 = 0 THEN 0 ELSE 500 + (g * 31 % 4500) END,
+            false, '', CASE WHEN g % 50 = 0 THEN 1000 + g % 20000 END, '', now(), now()
+        FROM generate_series(1, {n}) g""",
+    ),
+    (
+        "referrals",
+        """UPDATE clients_client c SET referred_by_id = r.id
+        FROM clients_client r
+        WHERE c.id % 10 = 3 AND r.id = c.id - 1 - (c.id % 7) AND r.status <> 'prospect'""",
+    ),
+    (
+        "revenue scale",
+        # A heavy tail: u^8 for a pseudo-random u puts most revenue with few clients.
+        """CREATE TABLE bench_scale AS
+        SELECT id, 600 + 400000 * power(((id::bigint * 2654435761) % 1000003) / 1000003.0, 8) AS yearly
+        FROM clients_client""",
+    ),
+    (
+        "invoices",
+        """INSERT INTO clients_invoice (client_id, number, issued_on, due_on, amount, cost_of_sales, written_off)
+        SELECT c.id, 'B' || c.id || '-' || k, x.issued, x.issued + 30,
+            CASE WHEN (c.id + k) % 50 = 0 THEN -round(x.amount * 0.2, 2) ELSE x.amount END,
+            CASE WHEN (c.id + k) % 3 = 0 THEN NULL
+                 WHEN (c.id + k) % 50 = 0 THEN -round(x.amount * 0.1, 2)
+                 ELSE round(x.amount * (0.35 + (c.id % 30) / 100.0), 2) END,
+            CASE WHEN (c.id * 7 + k) % 200 = 0 AND (c.id + k) % 50 <> 0 THEN x.amount ELSE 0 END
+        FROM clients_client c
+        JOIN bench_scale s ON s.id = c.id
+        CROSS JOIN generate_series(0, 23) k
+        CROSS JOIN LATERAL (
+            SELECT DATE '2025-01-01' + (k * 15 + c.id % 7)::int AS issued,
+                   round(s.yearly / 24 * (0.5 + ((c.id * 31 + k * 17) % 100) / 100.0), 2) AS amount
+        ) x
+        WHERE c.status <> 'prospect'""",
+    ),
+    (
+        "payments",
+        """INSERT INTO clients_payment (invoice_id, paid_on, amount)
+        SELECT i.id, x.paid_on, CASE WHEN i.id % 10 = 0 THEN round(i.amount * 0.6, 2) ELSE i.amount END
+        FROM clients_invoice i
+        CROSS JOIN LATERAL (SELECT GREATEST(i.issued_on, i.due_on + ((i.id * 13) % 61 - 10)::int) AS paid_on) x
+        WHERE i.amount > 0 AND i.written_off = 0 AND x.paid_on <= DATE '2025-12-31'""",
+    ),
+    (
+        "partial payments",
+        """INSERT INTO clients_payment (invoice_id, paid_on, amount)
+        SELECT p.invoice_id, p.paid_on + 10, i.amount - p.amount
+        FROM clients_payment p JOIN clients_invoice i ON i.id = p.invoice_id
+        WHERE i.id % 10 = 0 AND p.paid_on + 10 <= DATE '2025-12-31'""",
+    ),
+    (
+        "interactions",
+        """INSERT INTO clients_interaction (client_id, staff_id, kind, started_at, duration_minutes, note, created_at)
+        SELECT c.id, (SELECT min(id) FROM auth_user) + (c.id + k % 3) % {staff},
+            (ARRAY['call', 'email', 'meeting', 'support', 'demo', 'visit', 'proposal'])[1 + (c.id + k) % 7],
+            TIMESTAMPTZ '2025-01-01 08:00:00+01' + (k * 6 + c.id % 5) * INTERVAL '1 day'
+                + ((c.id * 7 + k) % 480) * INTERVAL '1 minute',
+            5 + (c.id * 11 + k * 7) % 116, '', now()
+        FROM clients_client c CROSS JOIN generate_series(0, 59) k""",
+    ),
+    (
+        "expenses",
+        """INSERT INTO clients_expense (client_id, spent_on, category, amount, note)
+        SELECT c.id, DATE '2025-01-15' + k * 90,
+            (ARRAY['commission', 'travel', 'equipment', 'discount'])[1 + k],
+            round(s.yearly * (0.005 + (c.id % 10) / 1000.0), 2), ''
+        FROM clients_client c JOIN bench_scale s ON s.id = c.id CROSS JOIN generate_series(0, 3) k
+        WHERE c.status <> 'prospect'""",
+    ),
+]
+
+# The reference: the five figures in one plain statement, per-invoice payment totals and all.
+PLAIN = """
+WITH rate AS (
+    SELECT user_id, effective_from AS valid_from,
+           LEAD(effective_from) OVER (PARTITION BY user_id ORDER BY effective_from) AS valid_to, hourly_cost
+    FROM clients_staffcost
+), inv AS (
+    SELECT client_id, SUM(amount) AS r,
+           SUM(CASE WHEN cost_of_sales IS NULL THEN amount * %(margin)s ELSE amount - cost_of_sales END) AS gm,
+           SUM(written_off) AS bd
+    FROM clients_invoice WHERE issued_on BETWEEN %(start)s AND %(end)s GROUP BY client_id
+), paid AS (
+    SELECT p.invoice_id, SUM(p.amount) AS paid,
+           SUM(p.amount * GREATEST(p.paid_on - i.due_on, 0)) AS late_x
+    FROM clients_payment p JOIN clients_invoice i ON i.id = p.invoice_id
+    WHERE p.paid_on <= %(end)s AND i.issued_on BETWEEN %(start)s AND %(end)s AND i.amount > 0
+    GROUP BY p.invoice_id
+), lpc AS (
+    SELECT i.client_id,
+           SUM(COALESCE(p.late_x, 0) + GREATEST(i.amount - i.written_off - COALESCE(p.paid, 0), 0)
+               * GREATEST(%(end)s::date - i.due_on, 0)) * %(rate)s / 365 AS lpc
+    FROM clients_invoice i LEFT JOIN paid p ON p.invoice_id = i.id
+    WHERE i.issued_on BETWEEN %(start)s AND %(end)s AND i.amount > 0
+    GROUP BY i.client_id
+), cts AS (
+    SELECT i.client_id, SUM(i.duration_minutes * COALESCE(r.hourly_cost, 0)) / 60 AS cts
+    FROM clients_interaction i
+    LEFT JOIN rate r ON r.user_id = i.staff_id
+         AND r.valid_from <= (i.started_at AT TIME ZONE %(tz)s)::date
+         AND (r.valid_to IS NULL OR (i.started_at AT TIME ZONE %(tz)s)::date < r.valid_to)
+    WHERE i.started_at >= %(start_ts)s AND i.started_at < %(end_ts)s
+    GROUP BY i.client_id
+), de AS (
+    SELECT client_id, SUM(amount) AS de FROM clients_expense
+    WHERE spent_on BETWEEN %(start)s AND %(end)s GROUP BY client_id
+), f AS (
+    SELECT c.id,
+           ROUND(COALESCE(inv.r, 0), 2) AS r,
+           ROUND(COALESCE(inv.gm, 0), 2) AS gm,
+           ROUND(COALESCE(cts.cts, 0), 2) AS cts,
+           ROUND(COALESCE(de.de, 0), 2) AS de,
+           CASE WHEN c.acquired_on IS NULL THEN 0 ELSE ROUND(c.acquisition_cost * GREATEST(0,
+               LEAST(%(last_month)s, EXTRACT(YEAR FROM c.acquired_on) * 12 + EXTRACT(MONTH FROM c.acquired_on) - 1
+                     + %(amortisation)s - 1)
+               - GREATEST(%(first_month)s, EXTRACT(YEAR FROM c.acquired_on) * 12 + EXTRACT(MONTH FROM c.acquired_on) - 1)
+               + 1) / %(amortisation)s, 2) END AS aq,
+           ROUND(COALESCE(lpc.lpc, 0), 2) AS lpc,
+           ROUND(COALESCE(inv.bd, 0), 2) AS bd
+    FROM clients_client c
+    LEFT JOIN inv ON inv.client_id = c.id
+    LEFT JOIN lpc ON lpc.client_id = c.id
+    LEFT JOIN cts ON cts.client_id = c.id
+    LEFT JOIN de ON de.client_id = c.id
+)
+SELECT id, r, gm, cts, lpc, gm - cts - de - aq - lpc - bd AS np FROM f
+"""
+
+
+def build(n):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for label, sql in BUILD:
+            began = time.perf_counter()
+            cursor.execute(sql.replace("{n}", str(n)).replace("{staff}", str(STAFF)))
+            print(
+                f"  built {label:<17} {cursor.rowcount:>10,} rows  {time.perf_counter() - began:6.1f} s",
+                flush=True,
+            )
+        cursor.execute("DROP TABLE bench_scale")
+    connection.close()
+
+
+def vacuum(url):
+    import psycopg
+
+    began = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")
+    print(f"  vacuum analyze {time.perf_counter() - began:.1f} s", flush=True)
+
+
+def counts():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        result = {}
+        for table in ("client", "invoice", "payment", "interaction", "expense"):
+            cursor.execute(f"SELECT count(*) FROM clients_{table}")
+            result[table] = cursor.fetchone()[0]
+    return result
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_plain():
+    from django.conf import settings
+    from django.db import connection
+    from django.utils import timezone
+
+    from audits import engine
+    from clients.models import CostSettings
+
+    cs = CostSettings.load()
+    first, last = engine.period_months(START, AS_OF)
+    params = {
+        "start": START,
+        "end": AS_OF,
+        "start_ts": timezone.make_aware(dt.datetime.combine(START, dt.time.min)),
+        "end_ts": timezone.make_aware(dt.datetime.combine(AS_OF + dt.timedelta(days=1), dt.time.min)),
+        "tz": settings.TIME_ZONE,
+        "margin": cs.default_margin_rate / 100,
+        "rate": cs.late_payment_rate / 100,
+        "amortisation": cs.amortisation_months,
+        "first_month": first,
+        "last_month": last,
+    }
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(PLAIN, params)
+        rows = cursor.fetchall()
+    return time.perf_counter() - began, {row[0]: tuple(Decimal(v) for v in row[1:]) for row in rows}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=10_000)
+    parser.add_argument("--database", default="clientprofit_bench_engine")
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="reuse a kept database instead of building one")
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="timed runs of each side (the best is reported)"
+    )
+    args = parser.parse_args()
+
+    url = args.admin_url.rsplit("/", 1)[0] + "/" + args.database
+    if not args.reuse:
+        recreate_database(args.admin_url, args.database)
+    os.environ["DATABASE_URL"] = url
+    os.environ.pop("REDIS_URL", None)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from audits import services
+    from audits.models import ClientMonthSnapshot, ClientSnapshot
+
+    try:
+        if not args.reuse:
+            call_command("migrate", verbosity=0)
+            began = time.perf_counter()
+            print(f"Building {args.clients:,} clients in {args.database}:", flush=True)
+            build(args.clients)
+            vacuum(url)
+            print(f"  built in {time.perf_counter() - began:.1f} s", flush=True)
+        rows = counts()
+        print("Ledger rows: " + ", ".join(f"{name} {count:,}" for name, count in rows.items()))
+
+        memory_before = peak_mb()
+        engine_times = []
+        for _ in range(args.repeat):
+            began = time.perf_counter()
+            run = services.profitability_recompute(as_of=AS_OF)
+            engine_times.append(time.perf_counter() - began)
+        engine_seconds = min(engine_times)
+        memory_after = peak_mb()
+        snapshot_rows = ClientSnapshot.objects.filter(as_of=AS_OF).count()
+        month_rows = ClientMonthSnapshot.objects.filter(as_of=AS_OF).count()
+
+        plain_times = []
+        for _ in range(args.repeat):
+            seconds, plain = run_plain()
+            plain_times.append(seconds)
+        plain_seconds = min(plain_times)
+
+        mismatches = []
+        fields = ("revenue", "gross_margin", "cost_to_serve", "late_payment_cost", "net_profit")
+        engine_rows = {
+            row[0]: tuple(row[1:])
+            for row in ClientSnapshot.objects.filter(as_of=AS_OF).values_list("client_id", *fields)
+        }
+        for client_id, figures in plain.items():
+            if engine_rows.get(client_id) != figures:
+                mismatches.append((client_id, engine_rows.get(client_id), figures))
+        missing = set(engine_rows) ^ set(plain)
+
+        print()
+        print(f"clients                  {run.client_count:>12,}")
+        print(f"ledger rows              {sum(rows.values()) - rows['client']:>12,}")
+        print(
+            f"snapshot rows written    {snapshot_rows:>12,} clients + {month_rows:,} client-months + 1 portfolio"
+        )
+        print(
+            f"recompute (service)      {engine_seconds:>12.2f} s   runs: {', '.join(f'{t:.2f}' for t in engine_times)}"
+        )
+        print(
+            f"plain SQL (5 figures)    {plain_seconds:>12.2f} s   runs: {', '.join(f'{t:.2f}' for t in plain_times)}"
+        )
+        print(f"ratio recompute / plain  {engine_seconds / plain_seconds:>12.2f}")
+        print(
+            f"peak memory (RSS)        {memory_after:>12.0f} MB  (before the recompute: {memory_before:.0f} MB)"
+        )
+        print(
+            f"same R, GM, CTS, LPC, NP {'yes, for every client' if not mismatches and not missing else 'NO'}"
+        )
+        for client_id, mine, theirs in mismatches[:10]:
+            print(f"  client {client_id}: recompute {mine} plain {theirs}")
+        if missing:
+            print(f"  clients in one result only: {sorted(missing)[:10]}")
+        return 1 if mismatches or missing else 0
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            drop_database(args.admin_url, args.database)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,317 @@
+"""The recompute service, its task, its lock, its trigger and its pages."""
+
+import datetime as dt
+import importlib
+import os
+import subprocess
+import sys
+from decimal import Decimal as D
+from pathlib import Path
+
+import psycopg
+import pytest
+from celery.exceptions import Retry
+from django.apps import apps as django_apps
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_celery_beat.models import PeriodicTask
+
+from audits import services, tasks
+from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
+from clients.models import Client, CostSettings, Expense, Interaction, Invoice, Payment, StaffCost
+from tests.factories import ClientFactory, InvoiceFactory
+
+AS_OF = dt.date(2025, 12, 31)
+BASE = Path(__file__).resolve().parent.parent
+
+
+def _portfolio(count, start=0):
+    """``count`` clients, each with two invoices (one paid late), interactions and an expense."""
+    User = get_user_model()
+    staff, _ = User.objects.get_or_create(username="bench-staff")
+    StaffCost.objects.get_or_create(
+        user=staff, effective_from=dt.date(2020, 1, 1), defaults={"hourly_cost": D("60")}
+    )
+    clients = Client.objects.bulk_create(
+        Client(
+            name=f"Q{n}", external_ref=f"Q{n:05d}", acquired_on=dt.date(2024, 1, 1), acquisition_cost=D("240")
+        )
+        for n in range(start, start + count)
+    )
+    invoices = Invoice.objects.bulk_create(
+        Invoice(
+            client=c,
+            number=f"QI{c.pk}-{k}",
+            issued_on=dt.date(2025, 3 + k, 1),
+            due_on=dt.date(2025, 3 + k, 30),
+            amount=D("1000") + c.pk,
+            cost_of_sales=None if k else D("300"),
+        )
+        for c in clients
+        for k in range(2)
+    )
+    Payment.objects.bulk_create(
+        Payment(invoice=i, paid_on=dt.date(2025, 5, 10), amount=i.amount) for i in invoices[::2]
+    )
+    tz = dt.UTC
+    Interaction.objects.bulk_create(
+        Interaction(
+            client=c,
+            staff=staff,
+            kind="call",
+            started_at=dt.datetime(2025, 6, d, 9, tzinfo=tz),
+            duration_minutes=30,
+        )
+        for c in clients
+        for d in (2, 3)
+    )
+    Expense.objects.bulk_create(
+        Expense(client=c, spent_on=dt.date(2025, 7, 1), category="travel", amount=D("50")) for c in clients
+    )
+    return clients
+
+
+def _queries_of_a_run(as_of):
+    with CaptureQueriesContext(connection) as queries:
+        services.profitability_recompute(as_of=as_of)
+    return len(queries)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_clients(db):
+    CostSettings.load()  # the settings row exists in any installation
+    _portfolio(10)
+    at_ten = _queries_of_a_run(AS_OF)
+    assert ClientSnapshot.objects.filter(as_of=AS_OF).count() == 10
+    _portfolio(190, start=10)
+    at_two_hundred = _queries_of_a_run(AS_OF)
+    assert ClientSnapshot.objects.filter(as_of=AS_OF).count() == 200
+    assert ClientMonthSnapshot.objects.filter(as_of=AS_OF).count() == 200 * 5  # March, April, May, June, July
+    assert at_ten == at_two_hundred
+    assert at_two_hundred <= 30
+
+
+def test_a_run_failing_midway_leaves_the_previous_snapshot_whole(db, monkeypatch):
+    _portfolio(3)
+    first = services.profitability_recompute(as_of=AS_OF)
+    before = sorted(ClientSnapshot.objects.values_list("client_id", "net_profit", "run_id"))
+    months_before = ClientMonthSnapshot.objects.count()
+
+    def broken(run, result):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_write_clients", broken)
+    InvoiceFactory(client=Client.objects.first(), issued_on=dt.date(2025, 12, 1), amount=D("5000"))
+    with pytest.raises(RuntimeError):
+        services.profitability_recompute(as_of=AS_OF)
+    failed = ProfitabilityRun.objects.exclude(pk=first.pk).get()
+    assert failed.status == ProfitabilityRun.Status.FAILED
+    assert "disk full" in failed.error
+    assert failed.finished_at is not None
+    assert sorted(ClientSnapshot.objects.values_list("client_id", "net_profit", "run_id")) == before
+    assert ClientMonthSnapshot.objects.count() == months_before
+    assert PortfolioSnapshot.objects.get().run_id == first.pk
+
+
+@pytest.fixture
+def lock_held_elsewhere(db):
+    """Another session holds the recompute lock, as a run on another worker would."""
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        password=settings["PASSWORD"] or None,
+        autocommit=True,
+    )
+    other.execute("SELECT pg_advisory_lock(%s)", [services.ADVISORY_KEY])
+    yield
+    other.execute("SELECT pg_advisory_unlock(%s)", [services.ADVISORY_KEY])
+    other.close()
+
+
+def test_a_second_run_while_one_holds_the_lock_is_refused(lock_held_elsewhere):
+    _portfolio(2)
+    run = services.run_create(as_of=AS_OF)
+    with pytest.raises(services.RecomputeBusy):
+        services.profitability_recompute(run=run)
+    run.refresh_from_db()
+    assert run.status == ProfitabilityRun.Status.QUEUED
+    assert not ClientSnapshot.objects.exists()
+
+
+def test_the_task_defers_while_the_lock_is_held_then_gives_up(lock_held_elsewhere, settings):
+    _portfolio(2)
+    run = services.run_create(as_of=AS_OF)
+    with pytest.raises(Retry):
+        tasks.profitability_recompute_task.apply(kwargs={"run_id": run.pk})
+    run.refresh_from_db()
+    assert run.status == ProfitabilityRun.Status.QUEUED  # deferred, to be tried again
+    last_try = tasks.profitability_recompute_task.max_retries
+    tasks.profitability_recompute_task.apply(kwargs={"run_id": run.pk}, retries=last_try)
+    run.refresh_from_db()
+    assert run.status == ProfitabilityRun.Status.SKIPPED
+    assert not ClientSnapshot.objects.exists()
+
+
+def test_a_running_row_from_another_run_blocks_a_claim_without_advisory_lock(db):
+    busy = services.run_create(as_of=AS_OF)
+    ProfitabilityRun.objects.filter(pk=busy.pk).update(status="running", started_at=dt.datetime.now(dt.UTC))
+    run = services.run_create(as_of=AS_OF)
+    assert services._claim(run) is True  # PostgreSQL: the advisory lock decides, the stale row is closed
+    busy.refresh_from_db()
+    assert busy.status == ProfitabilityRun.Status.FAILED
+
+
+def test_the_nightly_schedule_runs_at_two_in_the_installation_time_zone(db, settings):
+    # Run the data migration's function again: a transactional test may have flushed its rows.
+    migration = importlib.import_module("audits.migrations.0002_schedule_and_permissions")
+    migration.forwards(django_apps, None)
+    task = PeriodicTask.objects.get(task="audits.tasks.profitability_recompute_task")
+    assert (task.crontab.hour, task.crontab.minute) == ("2", "0")
+    assert str(task.crontab.timezone) == settings.TIME_ZONE
+    assert task.enabled
+
+
+def test_the_nightly_task_records_its_run(db):
+    _portfolio(2)
+    tasks.profitability_recompute_task.apply()
+    run = ProfitabilityRun.objects.get()
+    assert run.trigger == ProfitabilityRun.Trigger.SCHEDULE
+    assert run.status == ProfitabilityRun.Status.SUCCEEDED
+    assert run.client_count == 2
+    assert run.duration is not None
+
+
+def test_the_management_command_runs_the_same_service(db, capsys):
+    from django.core.management import call_command
+
+    _portfolio(3)
+    call_command("recompute", "--as-of", "2025-12-31")
+    assert "3 clients" in capsys.readouterr().out
+    run = ProfitabilityRun.objects.get()
+    assert (run.trigger, run.status, run.as_of) == ("command", "succeeded", AS_OF)
+
+
+def test_finance_triggers_a_recompute_and_reads_its_progress(as_finance, django_capture_on_commit_callbacks):
+    ClientFactory()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = as_finance.post("/profitability/recompute/")
+    assert len(callbacks) == 1
+    run = ProfitabilityRun.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"/profitability/recompute/?run={run.pk}"
+    status = as_finance.get(f"/profitability/recompute/runs/{run.pk}/").json()
+    assert status["status"] == "succeeded"
+    assert status["clients"] == 1
+    assert not status["active"]
+    page = as_finance.get(response.url).content.decode()
+    assert "Last computed" in page
+
+
+def test_a_request_while_a_run_is_queued_does_not_queue_another(as_finance, finance):
+    queued = services.run_create(as_of=AS_OF)
+    run, created = services.profitability_run_request(user=finance)
+    assert (run, created) == (queued, False)
+    assert ProfitabilityRun.objects.count() == 1
+
+
+def test_account_managers_cannot_trigger_a_recompute(as_manager):
+    assert as_manager.post("/profitability/recompute/").status_code == 403
+    assert not ProfitabilityRun.objects.exists()
+
+
+def test_the_seed_calculator_gives_3_03_days(as_manager):
+    response = as_manager.get(
+        "/profitability/seed-calculator/",
+        {
+            "effort": "1000",
+            "annual_income": "24000",
+            "margin_rate": "50",
+            "working_days": "218",
+            "charge_coefficient": "1.5",
+        },
+    )
+    page = response.content.decode()
+    assert response.context["result"]["days"] == D("3.03")
+    assert "3.03 days" in page
+
+
+def test_the_seed_calculator_explains_bad_input(as_manager):
+    response = as_manager.get(
+        "/profitability/seed-calculator/",
+        {
+            "effort": "lots",
+            "annual_income": "0",
+            "margin_rate": "150",
+            "working_days": "0",
+            "charge_coefficient": "1.5",
+        },
+    )
+    form = response.context["form"]
+    assert response.context["result"] is None
+    assert set(form.errors) == {"effort", "annual_income", "margin_rate", "working_days"}
+    assert "Enter a number." in response.content.decode()
+
+
+def test_the_latest_snapshot_selectors(db):
+    from audits import selectors
+
+    clients = _portfolio(3)
+    services.profitability_recompute(as_of=dt.date(2025, 12, 30))
+    services.profitability_recompute(as_of=AS_OF)
+    rows = selectors.snapshot_latest_for_clients(Client.objects.filter(pk__in=[c.pk for c in clients[:2]]))
+    assert {(r.client_id, r.as_of) for r in rows} == {(c.pk, AS_OF) for c in clients[:2]}
+    assert selectors.portfolio_latest().as_of == AS_OF
+    assert selectors.run_latest().as_of == AS_OF
+    trend = selectors.client_month_trend(clients[0])
+    assert len(trend) == 24
+    assert trend[0].month == dt.date(2024, 1, 1) and trend[-1].month == dt.date(2025, 12, 1)
+    assert trend[0].acquisition_share == D("10.00")  # no activity in January 2024: amortisation only
+    assert sum(m.revenue for m in trend) == ClientSnapshot.objects.get(client=clients[0], as_of=AS_OF).revenue
+
+
+def test_a_recompute_runs_on_sqlite(tmp_path):
+    """The embedded default: migrate, a tiny ledger, and the management command, on SQLite."""
+    database = tmp_path / "smoke.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
+    env["DATABASE_URL"] = f"sqlite:///{database}"
+    script = """
+import datetime as dt
+from decimal import Decimal as D
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+from clients.models import Client, Interaction, Invoice, Payment, StaffCost
+from audits.models import ClientSnapshot, ClientMonthSnapshot, PortfolioSnapshot
+staff = get_user_model().objects.create(username="s")
+StaffCost.objects.create(user=staff, effective_from=dt.date(2020, 1, 1), hourly_cost=D("60"))
+client = Client.objects.create(name="S", external_ref="S1", acquired_on=dt.date(2020, 1, 1))
+invoice = Invoice.objects.create(client=client, number="S-1", issued_on=dt.date(2025, 3, 1), due_on=dt.date(2025, 3, 31), amount=D("1000"))
+Payment.objects.create(invoice=invoice, paid_on=dt.date(2025, 4, 10), amount=D("1000"))
+Interaction.objects.create(client=client, staff=staff, kind="call", started_at=timezone.make_aware(dt.datetime(2025, 5, 5, 10)), duration_minutes=60)
+call_command("recompute", as_of=dt.date(2025, 12, 31))
+s = ClientSnapshot.objects.get()
+print("NP", s.revenue, s.gross_margin, s.cost_to_serve, s.late_payment_cost, s.net_profit)
+print("MONTHS", ClientMonthSnapshot.objects.count(), PortfolioSnapshot.objects.get().clients)
+"""
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=BASE,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    run = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=BASE,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    # GM 1,000 x 50 %, CTS 1 h x 60, LPC 1,000 x 10 days x 8 % / 365
+    assert "NP 1000.00 500.00 60.00 2.19 437.81" in run.stdout
+    assert "MONTHS 3 1" in run.stdout  # March (invoice), April (payment), May (interaction)
