@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -170,6 +169,14 @@ def _date(value: dt.date):
 
 
 # Queries -----------------------------------------------------------------------------------------
+#
+# One pass over each ledger table, grouped by client and calendar month, with conditional sums:
+# unconditional (m_*, the monthly trend), inside the period, since acquisition (life_*) and by
+# ageing bucket. The passes are unioned and summed into a temporary table, from which the
+# per-client figures (sum over months) and the monthly snapshot rows are read: every ledger row is
+# read once, however many figures depend on it.
+
+LEDGER_TABLE = "audits_ledger_month"
 
 
 def _scoped(queryset, scope, path="client"):
@@ -202,7 +209,7 @@ def _invoice_sums(*, scope, start, end, as_of, ageing):
             Q(client__in=scope.values("pk")) | Q(client__referred_by__in=scope.values("pk"))
         )
     sums = {}
-    for prefix, condition in (("", in_period), ("life_", lifetime)):
+    for prefix, condition in (("m_", Q()), ("", in_period), ("life_", lifetime)):
         sums |= {
             f"{prefix}revenue": _sum("amount", condition),
             f"{prefix}amount_known": _sum("amount", condition & known),
@@ -211,17 +218,18 @@ def _invoice_sums(*, scope, start, end, as_of, ageing):
             f"{prefix}bad_debt": _sum("written_off", condition),
             f"{prefix}overdue_x": _sum(overdue, condition & owed),
         }
+    del sums["life_revenue"]
     for index, condition in enumerate(_ageing_conditions(as_of, ageing, "due_on")):
         sums[f"ageing_{index}"] = _sum(open_part, condition & owed)
-    return queryset.order_by().values("client_id").annotate(**sums)
+    return queryset.order_by().values("client_id", month=TruncMonth("issued_on")).annotate(**sums)
 
 
-def _payment_sums(*, scope, start, end, as_of, ageing):
+def _payment_sums_by_invoice(*, scope, start, end, as_of, ageing):
+    """Payments on the month their invoice was issued: late-payment cost and ageing."""
     in_period = Q(invoice__issued_on__gte=start, invoice__issued_on__lte=end)
     lifetime = Q(invoice__client__acquired_on__isnull=True) | Q(
         invoice__issued_on__gte=F("invoice__client__acquired_on")
     )
-    paid_in_period = Q(paid_on__gte=start, paid_on__lte=end)
     late = F("amount") * _days_late(F("paid_on"), F("invoice__due_on"))
     overdue = F("amount") * _days_late(_date(as_of), F("invoice__due_on"))
     queryset = _scoped(
@@ -230,16 +238,37 @@ def _payment_sums(*, scope, start, end, as_of, ageing):
         "invoice__client",
     )
     sums = {}
-    for prefix, condition in (("", in_period), ("life_", lifetime)):
+    for prefix, condition in (("m_pay_", Q()), ("pay_", in_period), ("pay_life_", lifetime)):
         sums |= {f"{prefix}late_x": _sum(late, condition), f"{prefix}overdue_x": _sum(overdue, condition)}
-    sums |= {
-        "paid": _sum("amount", paid_in_period),
-        "paid_late_x": _sum(late, paid_in_period),
-        "paid_days_x": _sum(F("amount") * DaysBetween(F("paid_on"), F("invoice__issued_on")), paid_in_period),
-    }
     for index, condition in enumerate(_ageing_conditions(as_of, ageing, "invoice__due_on")):
-        sums[f"ageing_{index}"] = _sum("amount", condition)
-    return queryset.order_by().values(client_id=F("invoice__client_id")).annotate(**sums)
+        sums[f"pay_ageing_{index}"] = _sum("amount", condition)
+    return (
+        queryset.order_by()
+        .values(client_id=F("invoice__client_id"), month=TruncMonth("invoice__issued_on"))
+        .annotate(**sums)
+    )
+
+
+def _payment_sums_by_payment(*, scope, start, end, as_of):
+    """Payments on the month they were made: days late and days to pay."""
+    paid_in_period = Q(paid_on__gte=start, paid_on__lte=end)
+    late = F("amount") * _days_late(F("paid_on"), F("invoice__due_on"))
+    queryset = _scoped(
+        Payment.objects.filter(paid_on__lte=as_of, invoice__amount__gt=0), scope, "invoice__client"
+    )
+    return (
+        queryset.order_by()
+        .values(client_id=F("invoice__client_id"), month=TruncMonth("paid_on"))
+        .annotate(
+            m_paid=_sum("amount"),
+            m_paid_late_x=_sum(late),
+            pay_paid=_sum("amount", paid_in_period),
+            pay_paid_late_x=_sum(late, paid_in_period),
+            pay_paid_days_x=_sum(
+                F("amount") * DaysBetween(F("paid_on"), F("invoice__issued_on")), paid_in_period
+            ),
+        )
+    )
 
 
 def _expense_sums(*, scope, start, end, as_of):
@@ -247,8 +276,9 @@ def _expense_sums(*, scope, start, end, as_of):
     return (
         _scoped(Expense.objects.filter(spent_on__lte=as_of), scope)
         .order_by()
-        .values("client_id")
+        .values("client_id", month=TruncMonth("spent_on"))
         .annotate(
+            m_expenses=_sum("amount"),
             expenses=_sum("amount", Q(spent_on__gte=start, spent_on__lte=end)),
             life_expenses=_sum("amount", lifetime),
         )
@@ -262,70 +292,156 @@ def _scope_sql(scope):
     return f" AND i.client_id IN ({sql})", params
 
 
-def interaction_costs_sql(*, scope, since: dt.date, until: dt.date, period_start: dt.date, by_month: bool):
-    """Minutes and cost (minutes x hourly cost in force that day) of interactions, per client, or per
-    client and local calendar month.
+FAR_FUTURE = dt.date(3000, 1, 1)
 
-    Raw SQL, and the only place it is written: each interaction takes the staff member's hourly
-    cost in force on its (local) date, a range join against the staff-cost history (valid from one
-    row's date to the next's, found with LEAD). The ORM can say this only as a correlated subquery
-    per interaction (millions of index probes a night); as a join, PostgreSQL hashes the small
-    staff-cost table once. The date and month expressions come from Django's backend operations,
-    so the statement runs on SQLite and PostgreSQL alike. Costs are returned x 60 (divide once).
 
-    Returns (sql, params). Columns: client_id, [month,] minutes, cost_x60, life_cost_x60.
+def _rates():
+    """The staff-cost history as (user, from, until, hourly cost), bounds at local midnight."""
+    rows = list(
+        StaffCost.objects.order_by("user_id", "effective_from").values_list(
+            "user_id", "effective_from", "hourly_cost"
+        )
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    rates = []
+    for index, (user, since, cost) in enumerate(rows):
+        following = rows[index + 1] if index + 1 < len(rows) else None
+        until = following[1] if following and following[0] == user else FAR_FUTURE
+        rates.append((user, adapt(local_midnight(since)), adapt(local_midnight(until)), cost))
+    return rates or [(0, adapt(local_midnight(FAR_FUTURE)), adapt(local_midnight(FAR_FUTURE)), ZERO)]
+
+
+def interaction_costs_sql(*, scope, start: dt.date, end: dt.date, as_of: dt.date):
+    """Minutes and cost (minutes x the hourly cost in force) of interactions, per client and local
+    calendar month: for the month, inside the period, and since acquisition.
+
+    Raw SQL, written here alone: each interaction takes the staff member's hourly cost in force on
+    its local date, a range join against the staff-cost history. The ORM can say this only as a
+    correlated subquery per interaction (millions of index probes a night); as a join against the
+    few history rows (inlined as VALUES, their bounds at local midnight) PostgreSQL hashes them
+    once. Date expressions come from Django's backend operations, so the statement runs on SQLite
+    and PostgreSQL alike. Costs are minutes x hourly cost (divided by 60 once, at the end).
     """
     tzname = timezone.get_current_timezone_name()
     ops = connection.ops
     day_sql, day_params = ops.datetime_cast_date_sql("i.started_at", (), tzname)
+    month_sql, month_params = ops.date_trunc_sql("month", day_sql, day_params)
+    if connection.vendor == "postgresql":
+        month_sql = f"CAST({month_sql} AS date)"
     scope_sql, scope_params = _scope_sql(scope)
-    staff_cost = StaffCost._meta.db_table
+    rates = _rates()
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rates))
     interaction = Client.interactions.rel.related_model._meta.db_table
-    client = Client._meta.db_table
-    if by_month:
-        month_sql, month_params = ops.date_trunc_sql("month", day_sql, day_params)
-        if connection.vendor == "postgresql":
-            month_sql = f"CAST({month_sql} AS date)"
-        group = f", {month_sql} AS month"
-        group_params = month_params
-        group_by = ", 2"
-    else:
-        group, group_params, group_by = "", (), ""
+    adapt = ops.adapt_datetimefield_value
+    start_dt, end_dt = adapt(local_midnight(start)), adapt(local_midnight(end + dt.timedelta(days=1)))
+    until_dt = adapt(local_midnight(as_of + dt.timedelta(days=1)))
     sql = f"""
-        WITH rate AS (
-            SELECT user_id, effective_from AS valid_from,
-                   LEAD(effective_from) OVER (PARTITION BY user_id ORDER BY effective_from) AS valid_to,
-                   hourly_cost
-            FROM {staff_cost}
-        )
-        SELECT i.client_id{group},
-               SUM(CASE WHEN i.started_at >= %s THEN i.duration_minutes ELSE 0 END) AS minutes,
-               SUM(CASE WHEN i.started_at >= %s THEN i.duration_minutes * COALESCE(r.hourly_cost, 0)
-                   ELSE 0 END) AS cost_x60,
+        WITH rate (user_id, valid_from, valid_to, hourly_cost) AS (VALUES {values})
+        SELECT i.client_id, {month_sql} AS month,
+               SUM(i.duration_minutes) AS m_minutes,
+               SUM(i.duration_minutes * COALESCE(r.hourly_cost, 0)) AS m_cost_x60,
+               SUM(CASE WHEN i.started_at >= %s AND i.started_at < %s THEN i.duration_minutes ELSE 0 END)
+                   AS minutes,
+               SUM(CASE WHEN i.started_at >= %s AND i.started_at < %s
+                   THEN i.duration_minutes * COALESCE(r.hourly_cost, 0) ELSE 0 END) AS cost_x60,
                SUM(CASE WHEN c.acquired_on IS NULL OR {day_sql} >= c.acquired_on
                    THEN i.duration_minutes * COALESCE(r.hourly_cost, 0) ELSE 0 END) AS life_cost_x60
         FROM {interaction} i
-        JOIN {client} c ON c.id = i.client_id
-        LEFT JOIN rate r ON r.user_id = i.staff_id AND r.valid_from <= {day_sql}
-             AND (r.valid_to IS NULL OR {day_sql} < r.valid_to)
-        WHERE i.started_at >= %s AND i.started_at < %s{scope_sql}
-        GROUP BY i.client_id{group_by}
+        JOIN {Client._meta.db_table} c ON c.id = i.client_id
+        LEFT JOIN rate r ON r.user_id = i.staff_id AND i.started_at >= r.valid_from AND i.started_at < r.valid_to
+        WHERE i.started_at < %s{scope_sql}
+        GROUP BY i.client_id, {month_sql}
     """
-    start_dt, since_dt, until_dt = (
-        local_midnight(d) for d in (period_start, since, until + dt.timedelta(days=1))
-    )
     params = (
-        *group_params,
+        *[value for rate in rates for value in rate],
+        *month_params,
         start_dt,
+        end_dt,
         start_dt,
+        end_dt,
         *day_params,
-        *day_params,
-        *day_params,
-        since_dt,
         until_dt,
         *scope_params,
+        *month_params,
     )
     return sql, params
+
+
+def _component_columns(sql: str, columns) -> set[str]:
+    return {c for c in columns if f'AS "{c}"' in sql or f"AS {c}" in sql}
+
+
+LEDGER_COLUMNS = (
+    *(
+        f"{p}{c}"
+        for p in ("m_", "")
+        for c in ("revenue", "amount_known", "cost_known", "amount_blank", "bad_debt", "overdue_x")
+    ),
+    *(f"life_{c}" for c in ("amount_known", "cost_known", "amount_blank", "bad_debt", "overdue_x")),
+    *(f"ageing_{i}" for i in range(5)),
+    *(f"{p}{c}" for p in ("m_pay_", "pay_", "pay_life_") for c in ("late_x", "overdue_x")),
+    *(f"pay_ageing_{i}" for i in range(5)),
+    "m_paid",
+    "m_paid_late_x",
+    "pay_paid",
+    "pay_paid_late_x",
+    "pay_paid_days_x",
+    "m_minutes",
+    "m_cost_x60",
+    "minutes",
+    "cost_x60",
+    "life_cost_x60",
+    "m_expenses",
+    "expenses",
+    "life_expenses",
+)
+
+
+def ledger_months_build(*, scope, start, end, as_of, settings: Settings) -> None:
+    """Fill the temporary table of per-client, per-month sums (one statement, one pass per table)."""
+    components = [
+        q.query.sql_with_params()
+        for q in (
+            _invoice_sums(scope=scope, start=start, end=end, as_of=as_of, ageing=settings.ageing),
+            _payment_sums_by_invoice(scope=scope, start=start, end=end, as_of=as_of, ageing=settings.ageing),
+            _payment_sums_by_payment(scope=scope, start=start, end=end, as_of=as_of),
+            _expense_sums(scope=scope, start=start, end=end, as_of=as_of),
+        )
+    ]
+    components.append(interaction_costs_sql(scope=scope, start=start, end=end, as_of=as_of))
+    # Each component is grouped by client and month on its own; a LEFT JOIN of the components onto
+    # the set of (client, month) keys assembles the row (cheaper than summing a union of sparse rows).
+    is_pg = connection.vendor == "postgresql"
+    month = "CAST(x.month AS date)" if is_pg else "x.month"
+    ctes, params, columns_of = [], [], []
+    for index, (sql, component_params) in enumerate(components):
+        present = [c for c in LEDGER_COLUMNS if c in _component_columns(sql, LEDGER_COLUMNS)]
+        ctes.append(
+            f"c{index} AS (SELECT x.client_id, {month} AS month, {', '.join(present)} FROM ({sql}) x)"
+        )
+        params.extend(component_params)
+        columns_of.append(present)
+    keys = " UNION ".join(f"SELECT client_id, month FROM c{index}" for index in range(len(components)))
+    select = []
+    for column in LEDGER_COLUMNS:
+        owner = next(index for index, present in enumerate(columns_of) if column in present)
+        select.append(f"COALESCE(c{owner}.{column}, 0) AS {column}")
+    joins = " ".join(
+        f"LEFT JOIN c{index} ON c{index}.client_id = k.client_id AND c{index}.month = k.month"
+        for index in range(len(components))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {LEDGER_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {LEDGER_TABLE} AS WITH {', '.join(ctes)}, keys AS ({keys}) "
+            f"SELECT k.client_id, k.month, {', '.join(select)} FROM keys k {joins}",
+            params,
+        )
+
+
+def ledger_months_drop() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {LEDGER_TABLE}")
 
 
 def _fetch(sql, params):
@@ -379,25 +495,48 @@ class Result:
     portfolio: dict
 
 
-def ledger_rows(*, scope, start, end, as_of, settings: Settings) -> dict[int, dict]:
-    """Per-client raw sums from the ledger tables (four aggregate queries)."""
-    rows: dict[int, dict] = defaultdict(dict)
-    for queryset in (
-        _invoice_sums(scope=scope, start=start, end=end, as_of=as_of, ageing=settings.ageing),
-        _expense_sums(scope=scope, start=start, end=end, as_of=as_of),
-    ):
-        for row in queryset:
-            rows[row.pop("client_id")].update(row)
-    for row in _payment_sums(scope=scope, start=start, end=end, as_of=as_of, ageing=settings.ageing):
-        target = rows[row.pop("client_id")]
-        for key, value in row.items():
-            target[f"pay_{key}"] = value
-    sql, params = interaction_costs_sql(
-        scope=scope, since=dt.date(1, 1, 2), until=as_of, period_start=start, by_month=False
+PER_CLIENT = tuple(c for c in LEDGER_COLUMNS if not c.startswith("m_"))
+
+
+def ledger_rows() -> dict[int, dict]:
+    """Per-client sums over the months of the temporary table (one query)."""
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in PER_CLIENT)
+    rows = _fetch(f"SELECT client_id, {sums} FROM {LEDGER_TABLE} GROUP BY client_id", ())
+    return {row.pop("client_id"): row for row in rows}
+
+
+def ledger_month_net_profit(*, months: list[int], settings: Settings) -> dict[int, dict[int, Decimal]]:
+    """Net profit per client for the given months (month indexes), from the temporary table."""
+    since, until = month_start(months[0]), month_start(months[-1])
+    adapt = connection.ops.adapt_datefield_value
+    rows = _fetch(
+        f"SELECT client_id, month, m_amount_known, m_cost_known, m_amount_blank, m_cost_x60, m_expenses, "
+        f"m_pay_late_x, m_overdue_x, m_pay_overdue_x, m_bad_debt FROM {LEDGER_TABLE} "
+        "WHERE month >= %s AND month <= %s",
+        (adapt(since), adapt(until)),
     )
-    for row in _fetch(sql, params):
-        rows[row.pop("client_id")].update(row)
-    return rows
+    result: dict[int, dict[int, Decimal]] = {}
+    for row in rows:
+        get = lambda key, row=row: _dec(row[key])  # noqa: E731
+        month = row["month"]
+        if isinstance(month, str):
+            month = dt.date.fromisoformat(month[:10])
+        elif isinstance(month, dt.datetime):
+            month = month.date()
+        gross = money(
+            get("m_amount_known") - get("m_cost_known") + get("m_amount_blank") * settings.margin_rate
+        )
+        late_x = get("m_pay_late_x") + get("m_overdue_x") - get("m_pay_overdue_x")
+        operating = (
+            gross
+            - money(get("m_cost_x60") / 60)
+            - money(get("m_expenses"))
+            - money(late_x * settings.late_rate / DAYS_PER_YEAR)
+            - money(get("m_bad_debt"))
+        )
+        # The acquisition share is added per client by the caller (it needs the client).
+        result.setdefault(row["client_id"], {})[month_index(month)] = operating
+    return result
 
 
 def client_figures(cid, row, *, client, settings: Settings, months: tuple[int, int]) -> ClientFigures:
@@ -448,13 +587,13 @@ def compute(
     scope=None,
     cost_settings: CostSettings | None = None,
     previous_np: dict[int, Decimal] | None = None,
-    monthly_np: dict[int, dict[int, Decimal]] | None = None,
+    run_id: int | None = None,
+    trend_months: int = 24,
 ) -> Result:
     """Every figure of DESIGN section 4 for the clients in ``scope`` (a Client queryset, or all).
 
-    ``previous_np`` (client -> NP of the previous snapshot) and ``monthly_np`` (client -> month
-    index -> NP, for the four complete months before the as-of month) feed the "declining" flag;
-    a month without a row had no ledger activity, so its NP is minus its acquisition share.
+    ``previous_np`` (client -> NP of the previous snapshot) feeds the "declining" flag. With a
+    ``run_id``, the monthly figures of the last ``trend_months`` months are written for that run.
     """
     if start is None or end is None:
         start, end = rolling_period(as_of)
@@ -466,7 +605,14 @@ def compute(
             "id", "status", "acquired_on", "acquisition_cost", "referred_by_id", "estimated_annual_margin"
         )
     }
-    rows = ledger_rows(scope=scope, start=start, end=end, as_of=as_of, settings=settings)
+    ledger_months_build(scope=scope, start=start, end=end, as_of=as_of, settings=settings)
+    try:
+        rows = ledger_rows()
+        monthly_np = ledger_month_net_profit(months=declining_months(as_of), settings=settings)
+        if run_id is not None:
+            month_rows_insert(run_id=run_id, as_of=as_of, months=trend_months, settings=settings)
+    finally:
+        ledger_months_drop()
     months = period_months(start, end)
     period_days = (end - start).days + 1
     period_month_count = Decimal(max(1, months[1] - months[0] + 1))
@@ -521,7 +667,6 @@ def compute(
     whale = pm.whale_curve(net)
     conc = pm.concentration(revenue, settings.limits)
     previous_np = previous_np or {}
-    monthly_np = monthly_np or {}
 
     results = {}
     for cid, client in clients.items():
@@ -648,11 +793,9 @@ def declining_months(as_of: dt.date) -> list[int]:
 def _last_months(by_month: dict[int, Decimal], client, settings: Settings, as_of: dt.date) -> list[Decimal]:
     values = []
     for index in declining_months(as_of):
-        if index in by_month:
-            values.append(by_month[index])
-        else:
-            share = amortised_months(client["acquired_on"], settings.amortisation_months, index, index)
-            values.append(-money(client["acquisition_cost"] * share / settings.amortisation_months))
+        share = amortised_months(client["acquired_on"], settings.amortisation_months, index, index)
+        aq = money(client["acquisition_cost"] * share / settings.amortisation_months)
+        values.append(by_month.get(index, ZERO) - aq)
     return values
 
 
@@ -678,88 +821,18 @@ def _sample(points, count=100):
 
 # Monthly figures ---------------------------------------------------------------------------------
 
-MONTH_COLUMNS = (
-    "revenue",
-    "amount_known",
-    "cost_known",
-    "amount_blank",
-    "bad_debt",
-    "late_x",
-    "expenses",
-    "minutes",
-    "cost_x60",
-    "paid",
-    "paid_late_x",
-)
-
-
-def _month_components(*, since, as_of):
-    """The ORM aggregates behind the monthly trend, each grouped by client and month."""
-    owed = Q(amount__gt=0)
-    open_part = F("amount") - F("written_off")
-    known = Q(cost_of_sales__isnull=False)
-    invoices = (
-        Invoice.objects.filter(issued_on__gte=since, issued_on__lte=as_of)
-        .order_by()
-        .values("client_id", month=TruncMonth("issued_on"))
-        .annotate(
-            revenue=_sum("amount"),
-            amount_known=_sum("amount", known),
-            cost_known=_sum("cost_of_sales", known),
-            amount_blank=_sum("amount", ~known),
-            bad_debt=_sum("written_off"),
-            late_x=_sum(open_part * _days_late(_date(as_of), F("due_on")), owed),
-        )
-    )
-    payments = Payment.objects.filter(paid_on__lte=as_of, invoice__amount__gt=0).order_by()
-    late = F("amount") * _days_late(F("paid_on"), F("invoice__due_on"))
-    by_issue = (
-        payments.filter(invoice__issued_on__gte=since, invoice__issued_on__lte=as_of)
-        .values(client_id=F("invoice__client_id"), month=TruncMonth("invoice__issued_on"))
-        .annotate(late_x=_sum(late - F("amount") * _days_late(_date(as_of), F("invoice__due_on"))))
-    )
-    by_payment = (
-        payments.filter(paid_on__gte=since)
-        .values(client_id=F("invoice__client_id"), month=TruncMonth("paid_on"))
-        .annotate(paid=_sum("amount"), paid_late_x=_sum(late))
-    )
-    expenses = (
-        Expense.objects.filter(spent_on__gte=since, spent_on__lte=as_of)
-        .order_by()
-        .values("client_id", month=TruncMonth("spent_on"))
-        .annotate(expenses=_sum("amount"))
-    )
-    return [q.query.sql_with_params() for q in (invoices, by_issue, by_payment, expenses)]
-
 
 def month_rows_insert(*, run_id: int, as_of: dt.date, months: int, settings: Settings) -> int:
-    """Write the monthly figures of the last ``months`` calendar months for every client, in the
-    database (INSERT ... SELECT): millions of rows at scale never travel through Python.
+    """Write the monthly figures of the last ``months`` calendar months from the temporary table, in
+    the database (INSERT ... SELECT), so that millions of rows never travel through Python.
 
-    The components are ORM aggregates compiled to SQL; this function unions them, adds the
-    interaction costs and the acquisition share, and rounds each figure to cents so that
-    NP = GM - CTS - DE - AQ - LPC - BD holds on every row. Returns the number of rows written.
+    Each figure is rounded to cents so that NP = GM - CTS - DE - AQ - LPC - BD holds on every row;
+    the acquisition share runs by calendar month from the month of acquisition. Returns the
+    number of rows written.
     """
     from audits.models import ClientMonthSnapshot
 
-    first = month_index(as_of) - months + 1
-    since = month_start(first)
-    parts = []
-    params: list = []
-    is_pg = connection.vendor == "postgresql"
-    for sql, component_params in _month_components(since=since, as_of=as_of):
-        columns = _component_columns(sql)
-        select = ", ".join(c if c in columns else f"0 AS {c}" for c in MONTH_COLUMNS)
-        month = "CAST(x.month AS date)" if is_pg else "x.month"
-        parts.append(f"SELECT x.client_id, {month} AS month, {select} FROM ({sql}) x")
-        params.extend(component_params)
-    sql, interaction_params = interaction_costs_sql(
-        scope=None, since=since, until=as_of, period_start=since, by_month=True
-    )
-    select = ", ".join(c if c in ("minutes", "cost_x60") else f"0 AS {c}" for c in MONTH_COLUMNS)
-    parts.append(f"SELECT x.client_id, x.month, {select} FROM ({sql}) x")
-    params.extend(interaction_params)
-    union = " UNION ALL ".join(parts)
+    since = month_start(month_index(as_of) - months + 1)
     ops = connection.ops
     parts_sql, offset_params = [], []
     for lookup, column in (
@@ -773,57 +846,41 @@ def month_rows_insert(*, run_id: int, as_of: dt.date, months: int, settings: Set
         offset_params.extend(extract_params)
     year_sql, mon_sql, acq_year, acq_mon = parts_sql
     offset = f"(({year_sql}) * 12 + ({mon_sql}) - ({acq_year}) * 12 - ({acq_mon}))"
-    table = ClientMonthSnapshot._meta.db_table
-    money_sql = {
-        "revenue": "ROUND(g.revenue, 2)",
-        "gross_margin": "ROUND(g.amount_known - g.cost_known + g.amount_blank * %s, 2)",
-        "cost_to_serve": "ROUND(g.cost_x60 / 60.0, 2)",
-        "direct_expenses": "ROUND(g.expenses, 2)",
-        "acquisition_share": (
-            f"CASE WHEN c.acquired_on IS NOT NULL AND {offset} >= 0 AND {offset} < %s "
-            "THEN ROUND(c.acquisition_cost * 1.0 / %s, 2) ELSE 0 END"
-        ),
-        "late_payment_cost": "ROUND(g.late_x * %s / 365.0, 2)",
-        "bad_debt": "ROUND(g.bad_debt, 2)",
-    }
-    money_params = {
-        "gross_margin": [settings.margin_rate],
-        "acquisition_share": [
-            *offset_params,
-            *offset_params,
-            settings.amortisation_months,
-            settings.amortisation_months,
-        ],
-        "late_payment_cost": [settings.late_rate],
-    }
-    select_money = []
-    select_params: list = []
-    for name, expression in money_sql.items():
-        select_money.append(expression)
-        select_params.extend(money_params.get(name, []))
-    gm, cts, de, aq, lpc, bd = select_money[1:]
-    np_params = (
-        money_params["gross_margin"] + money_params["acquisition_share"] + money_params["late_payment_cost"]
+    gm = "ROUND(g.m_amount_known - g.m_cost_known + g.m_amount_blank * %s, 2)"
+    cts = "ROUND(g.m_cost_x60 / 60.0, 2)"
+    de = "ROUND(g.m_expenses, 2)"
+    aq = (
+        f"CASE WHEN c.acquired_on IS NOT NULL AND {offset} >= 0 AND {offset} < %s "
+        "THEN ROUND(c.acquisition_cost * 1.0 / %s, 2) ELSE 0 END"
     )
+    lpc = "ROUND((g.m_pay_late_x + g.m_overdue_x - g.m_pay_overdue_x) * %s / 365.0, 2)"
+    bd = "ROUND(g.m_bad_debt, 2)"
+    gm_params = [settings.margin_rate]
+    aq_params = [*offset_params, *offset_params, settings.amortisation_months, settings.amortisation_months]
+    lpc_params = [settings.late_rate]
     statement = f"""
-        INSERT INTO {table} (run_id, as_of, client_id, month, revenue, gross_margin, cost_to_serve,
-            direct_expenses, acquisition_share, late_payment_cost, bad_debt, net_profit, service_minutes,
-            paid_amount, average_days_late)
-        SELECT %s, %s, g.client_id, g.month, {", ".join(select_money)},
+        INSERT INTO {ClientMonthSnapshot._meta.db_table} (run_id, as_of, client_id, month, revenue,
+            gross_margin, cost_to_serve, direct_expenses, acquisition_share, late_payment_cost, bad_debt,
+            net_profit, service_minutes, paid_amount, average_days_late)
+        SELECT %s, %s, g.client_id, g.month, ROUND(g.m_revenue, 2), {gm}, {cts}, {de}, {aq}, {lpc}, {bd},
             {gm} - {cts} - {de} - {aq} - {lpc} - {bd},
-            g.minutes, ROUND(g.paid, 2),
-            CASE WHEN g.paid > 0 THEN ROUND(g.paid_late_x * 1.0 / g.paid, 6) END
-        FROM (
-            SELECT u.client_id, u.month, {", ".join(f"SUM(u.{c}) AS {c}" for c in MONTH_COLUMNS)}
-            FROM ({union}) u
-            GROUP BY u.client_id, u.month
-        ) g
+            g.m_minutes, ROUND(g.m_paid, 2),
+            CASE WHEN g.m_paid > 0 THEN ROUND(g.m_paid_late_x * 1.0 / g.m_paid, 6) END
+        FROM {LEDGER_TABLE} g
         JOIN {Client._meta.db_table} c ON c.id = g.client_id
+        WHERE g.month >= %s
     """
+    params = [
+        run_id,
+        ops.adapt_datefield_value(as_of),
+        *gm_params,
+        *aq_params,
+        *lpc_params,
+        *gm_params,
+        *aq_params,
+        *lpc_params,
+        ops.adapt_datefield_value(since),
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(statement, [run_id, as_of, *select_params, *np_params, *params])
+        cursor.execute(statement, params)
         return cursor.rowcount
-
-
-def _component_columns(sql: str) -> set[str]:
-    return {c for c in MONTH_COLUMNS if f'AS "{c}"' in sql or f"AS {c}" in sql}

@@ -74,10 +74,14 @@ class ProfitabilityRun(models.Model):
 class ClientSnapshot(models.Model):
     """One client's figures over the 12 months ending on ``as_of`` (DESIGN section 4)."""
 
-    run = models.ForeignKey(ProfitabilityRun, on_delete=models.CASCADE, related_name="client_snapshots")
+    # Foreign keys without their own index: the indexes below lead with these columns, and every
+    # index costs time on the nightly write of one row per client.
+    run = models.ForeignKey(
+        ProfitabilityRun, on_delete=models.CASCADE, related_name="client_snapshots", db_index=False
+    )
     as_of = models.DateField(_("as of"))
     client = models.ForeignKey(
-        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="snapshots"
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="snapshots", db_index=False
     )
     status = models.CharField(_("status"), max_length=16, choices=Client.Status)
     in_portfolio = models.BooleanField(
@@ -150,10 +154,17 @@ class ClientSnapshot(models.Model):
 class ClientMonthSnapshot(models.Model):
     """One client's figures for one calendar month, for the 24-month trend."""
 
-    run = models.ForeignKey(ProfitabilityRun, on_delete=models.CASCADE, related_name="month_snapshots")
+    # One unique index only (as of, client, month): 24 rows per client are written every night.
+    run = models.ForeignKey(
+        ProfitabilityRun, on_delete=models.CASCADE, related_name="month_snapshots", db_index=False
+    )
     as_of = models.DateField(_("as of"))
     client = models.ForeignKey(
-        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="month_snapshots"
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        related_name="month_snapshots",
+        db_index=False,
     )
     month = models.DateField(_("month"))
     revenue = money(_("revenue"))
@@ -175,7 +186,6 @@ class ClientMonthSnapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["as_of", "client", "month"], name="clientmonth_one_per_day")
         ]
-        indexes = [models.Index(fields=["client", "-as_of", "month"], name="clientmonth_client_recent")]
 
     def __str__(self):
         return f"{self.client_id} {self.month:%Y-%m}"

@@ -41,7 +41,7 @@ def client_month_trend(client, *, as_of=None) -> list[ClientMonthSnapshot]:
     and the acquisition share when the month falls inside the amortisation window)."""
     if as_of is None:
         as_of = (
-            ClientMonthSnapshot.objects.filter(client=client)
+            ClientSnapshot.objects.filter(client=client)
             .order_by("-as_of")
             .values_list("as_of", flat=True)
             .first()

@@ -6,7 +6,6 @@ import contextlib
 import datetime as dt
 import time
 import traceback
-from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, Subquery
@@ -93,6 +92,11 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
         began = time.monotonic()
         try:
             with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    # A handful of large aggregates: compiling them costs more than it saves
+                    # (measured 5.5 s -> 3.9 s for the ledger pass at 10,000 clients).
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL jit = off")
                 count = _recompute(run)
         except Exception:
             ProfitabilityRun.objects.filter(pk=run.pk).update(
@@ -115,28 +119,20 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
 def _recompute(run: ProfitabilityRun) -> int:
     as_of = run.as_of
     cost_settings = CostSettings.load()
-    settings = engine.Settings.from_model(cost_settings)
     for model in (ClientSnapshot, ClientMonthSnapshot, PortfolioSnapshot):
         model.objects.filter(as_of=as_of).delete()
-    engine.month_rows_insert(run_id=run.pk, as_of=as_of, months=TREND_MONTHS, settings=settings)
     previous = ClientSnapshot.objects.filter(
         as_of=Subquery(ClientSnapshot.objects.filter(as_of__lt=as_of).order_by("-as_of").values("as_of")[:1])
     )
     previous_np = dict(previous.values_list("client_id", "net_profit"))
-    months = engine.declining_months(as_of)
-    monthly_np: dict[int, dict[int, Decimal]] = {}
-    recent = ClientMonthSnapshot.objects.filter(
-        as_of=as_of, month__gte=engine.month_start(months[0]), month__lte=engine.month_start(months[-1])
-    )
-    for client_id, month, net_profit in recent.values_list("client_id", "month", "net_profit"):
-        monthly_np.setdefault(client_id, {})[engine.month_index(month)] = net_profit
     result = engine.compute(
         as_of=as_of,
         start=run.period_start,
         end=run.period_end,
         cost_settings=cost_settings,
         previous_np=previous_np,
-        monthly_np=monthly_np,
+        run_id=run.pk,
+        trend_months=TREND_MONTHS,
     )
     _write_clients(run, result)
     PortfolioSnapshot.objects.create(
