@@ -505,37 +505,37 @@ def ledger_rows() -> dict[int, dict]:
     return {row.pop("client_id"): row for row in rows}
 
 
+def _month_money_sql(settings: Settings) -> dict[str, tuple[str, list]]:
+    """The rounded monthly figures as SQL over the temporary table (alias g), with their params."""
+    return {
+        "gross_margin": (
+            "ROUND(g.m_amount_known - g.m_cost_known + g.m_amount_blank * %s, 2)",
+            [settings.margin_rate],
+        ),
+        "cost_to_serve": ("ROUND(g.m_cost_x60 / 60.0, 2)", []),
+        "direct_expenses": ("ROUND(g.m_expenses, 2)", []),
+        "late_payment_cost": (
+            "ROUND((g.m_pay_late_x + g.m_overdue_x - g.m_pay_overdue_x) * %s / 365.0, 2)",
+            [settings.late_rate],
+        ),
+        "bad_debt": ("ROUND(g.m_bad_debt, 2)", []),
+    }
+
+
 def ledger_month_net_profit(*, months: list[int], settings: Settings) -> dict[int, dict[int, Decimal]]:
-    """Net profit per client for the given months (month indexes), from the temporary table."""
-    since, until = month_start(months[0]), month_start(months[-1])
+    """Net profit before the acquisition share, per client, for the given months (month indexes)."""
+    figures = _month_money_sql(settings)
+    expression = " - ".join(sql for sql, _ in figures.values())
+    params = [p for _, values in figures.values() for p in values]
     adapt = connection.ops.adapt_datefield_value
-    rows = _fetch(
-        f"SELECT client_id, month, m_amount_known, m_cost_known, m_amount_blank, m_cost_x60, m_expenses, "
-        f"m_pay_late_x, m_overdue_x, m_pay_overdue_x, m_bad_debt FROM {LEDGER_TABLE} "
-        "WHERE month >= %s AND month <= %s",
-        (adapt(since), adapt(until)),
-    )
+    sql = f"SELECT g.client_id, g.month, {expression} FROM {LEDGER_TABLE} g WHERE g.month >= %s AND g.month <= %s"
     result: dict[int, dict[int, Decimal]] = {}
-    for row in rows:
-        get = lambda key, row=row: _dec(row[key])  # noqa: E731
-        month = row["month"]
-        if isinstance(month, str):
-            month = dt.date.fromisoformat(month[:10])
-        elif isinstance(month, dt.datetime):
-            month = month.date()
-        gross = money(
-            get("m_amount_known") - get("m_cost_known") + get("m_amount_blank") * settings.margin_rate
-        )
-        late_x = get("m_pay_late_x") + get("m_overdue_x") - get("m_pay_overdue_x")
-        operating = (
-            gross
-            - money(get("m_cost_x60") / 60)
-            - money(get("m_expenses"))
-            - money(late_x * settings.late_rate / DAYS_PER_YEAR)
-            - money(get("m_bad_debt"))
-        )
-        # The acquisition share is added per client by the caller (it needs the client).
-        result.setdefault(row["client_id"], {})[month_index(month)] = operating
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, adapt(month_start(months[0])), adapt(month_start(months[-1]))])
+        for client_id, month, value in cursor.fetchall():
+            if isinstance(month, str):
+                month = dt.date.fromisoformat(month[:10])
+            result.setdefault(client_id, {})[month_index(month)] = money(_dec(value))
     return result
 
 
@@ -846,18 +846,15 @@ def month_rows_insert(*, run_id: int, as_of: dt.date, months: int, settings: Set
         offset_params.extend(extract_params)
     year_sql, mon_sql, acq_year, acq_mon = parts_sql
     offset = f"(({year_sql}) * 12 + ({mon_sql}) - ({acq_year}) * 12 - ({acq_mon}))"
-    gm = "ROUND(g.m_amount_known - g.m_cost_known + g.m_amount_blank * %s, 2)"
-    cts = "ROUND(g.m_cost_x60 / 60.0, 2)"
-    de = "ROUND(g.m_expenses, 2)"
+    figures = _month_money_sql(settings)
+    gm, gm_params = figures["gross_margin"]
+    cts, de, bd = (figures[name][0] for name in ("cost_to_serve", "direct_expenses", "bad_debt"))
+    lpc, lpc_params = figures["late_payment_cost"]
     aq = (
         f"CASE WHEN c.acquired_on IS NOT NULL AND {offset} >= 0 AND {offset} < %s "
         "THEN ROUND(c.acquisition_cost * 1.0 / %s, 2) ELSE 0 END"
     )
-    lpc = "ROUND((g.m_pay_late_x + g.m_overdue_x - g.m_pay_overdue_x) * %s / 365.0, 2)"
-    bd = "ROUND(g.m_bad_debt, 2)"
-    gm_params = [settings.margin_rate]
     aq_params = [*offset_params, *offset_params, settings.amortisation_months, settings.amortisation_months]
-    lpc_params = [settings.late_rate]
     statement = f"""
         INSERT INTO {ClientMonthSnapshot._meta.db_table} (run_id, as_of, client_id, month, revenue,
             gross_margin, cost_to_serve, direct_expenses, acquisition_share, late_payment_cost, bad_debt,

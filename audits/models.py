@@ -154,9 +154,16 @@ class ClientSnapshot(models.Model):
 class ClientMonthSnapshot(models.Model):
     """One client's figures for one calendar month, for the 24-month trend."""
 
-    # One unique index only (as of, client, month): 24 rows per client are written every night.
+    # One unique index only (as of, client, month), and no database foreign-key constraints: up to
+    # 24 rows per client are written every night by one INSERT ... SELECT that joins the clients,
+    # and PostgreSQL would otherwise check both keys of every row at commit (0.65 s at 10,000
+    # clients). Deletes still cascade through the ORM.
     run = models.ForeignKey(
-        ProfitabilityRun, on_delete=models.CASCADE, related_name="month_snapshots", db_index=False
+        ProfitabilityRun,
+        on_delete=models.CASCADE,
+        related_name="month_snapshots",
+        db_index=False,
+        db_constraint=False,
     )
     as_of = models.DateField(_("as of"))
     client = models.ForeignKey(
@@ -165,6 +172,7 @@ class ClientMonthSnapshot(models.Model):
         on_delete=models.CASCADE,
         related_name="month_snapshots",
         db_index=False,
+        db_constraint=False,
     )
     month = models.DateField(_("month"))
     revenue = money(_("revenue"))
