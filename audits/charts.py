@@ -71,16 +71,17 @@ def _floats(values):
     return [float(v) if v is not None else float("nan") for v in values]
 
 
-def cumulative_curve(*, shares_x, shares_y, x_label, y_label, mark_x=None, reference=None):
-    """A Pareto or whale curve: cumulative share of a figure against the share of clients."""
+def cumulative_curve(*, points, x_label, y_label, reference=None, peak=None):
+    """A Pareto or whale curve from (share of clients, cumulative share) points, (0, 0) first."""
     fig, ax = _figure()
-    xs = [0.0, *_floats(shares_x)]
-    ys = [0.0, *_floats(shares_y)]
+    xs = [float(x) for x, _y in points]
+    ys = [float(y) for _x, y in points]
     ax.plot(xs, ys, color=ACCENT, linewidth=2)
     if reference is not None:
         ax.axhline(float(reference), color=MUTED, linewidth=0.8, linestyle="--")
-    if mark_x is not None:
-        ax.axvline(float(mark_x), color=AMBER, linewidth=0.8, linestyle=":")
+    if peak is not None:
+        ax.plot([float(peak[0])], [float(peak[1])], marker="o", color=AMBER)
+        ax.axvline(float(peak[0]), color=AMBER, linewidth=0.8, linestyle=":")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlim(0, 1)

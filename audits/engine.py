@@ -1,13 +1,20 @@
 """The profitability engine: every figure of DESIGN section 4, set-based.
 
-A computation runs a constant number of queries whatever the number of clients: one aggregate
-query per ledger table grouped by client (conditional aggregation gives the period, the lifetime
-and the ageing buckets in one pass), plus the client list and the settings. The portfolio maths
-then runs in Python on those per-client figures (``audits.portfolio``).
+A computation runs a constant number of queries whatever the number of clients. Each ledger table
+is read once: an ORM aggregate per table (invoices, payments by invoice month, payments by payment
+month, expenses; interactions through the one raw range join, ``interaction_costs_sql``) grouped
+by client and calendar month, with conditional sums for the month itself (``m_*``, the trend),
+the period, the lifetime since acquisition and the ageing buckets. The statement in
+``ledger_months_build`` assembles them into a temporary table; the per-client figures are its sums
+over months, and the monthly snapshot rows are written from it in the database. Raw SQL stays in
+this module's ledger-pass functions, where the ORM cannot say CREATE TABLE AS, INSERT ... SELECT
+or a range join; everything it aggregates is compiled from ORM querysets. The portfolio maths
+then runs in Python on the per-client figures (``audits.portfolio``).
 
 Two quantities are linear in the payments, which keeps them set-based without a per-invoice
-sub-aggregate: the unpaid remainder of an invoice is (amount - written off) - sum of its payments,
-so "remainder x days overdue" and the ageing buckets are invoice sums minus payment sums.
+sub-aggregate: the unpaid remainder of an invoice is (amount - written off) - its payments, so
+"remainder x days overdue" and the ageing buckets are invoice sums minus payment sums (payments
+never exceed their invoice; a write-off covers what is left unpaid).
 
 The same code runs on SQLite and PostgreSQL.
 """

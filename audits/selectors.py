@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
-from audits import engine
+from audits import engine, portfolio
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
 from clients.models import CostSettings
 
@@ -83,3 +83,31 @@ def whale_sentence(portfolio: PortfolioSnapshot) -> str | None:
         "clients": round(portfolio.whale_peak_client_share * 100),
         "profit": round(portfolio.whale_peak_profit_share * 100),
     }
+
+
+def what_if_latest(client_ids) -> portfolio.WhatIf | None:
+    """The what-if of DESIGN section 4 for a set of clients leaving, read from the latest snapshot
+    (one query): revenue and GM lost, costs and hours freed, NP before and after, the same with
+    the freed hours re-invested at the top tier's NP per hour, and concentration after."""
+    latest = portfolio_latest()
+    if latest is None:
+        return None
+    rows = ClientSnapshot.objects.filter(as_of=latest.as_of, in_portfolio=True).values_list(
+        "client_id",
+        "revenue",
+        "gross_margin",
+        "cost_to_serve",
+        "direct_expenses",
+        "acquisition_share",
+        "late_payment_cost",
+        "bad_debt",
+        "service_minutes",
+    )
+    figures = {row[0]: portfolio.ClientFigures(*row) for row in rows}
+    settings = engine.Settings.from_model(CostSettings.load())
+    return portfolio.what_if(
+        figures,
+        client_ids,
+        reinvest_np_per_hour=latest.top_tier_profit_per_hour,
+        limits=settings.limits,
+    )

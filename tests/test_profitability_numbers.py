@@ -250,3 +250,58 @@ def test_top_20_percent_bring_80_percent(db):
     assert portfolio.clients_for_80_percent == 20
     assert portfolio.class_counts == {"A": 20, "B": 60, "C": 20}
     assert "top 20 % bring 80 %" in pareto_sentence(portfolio)
+
+
+def test_the_portfolio_concentration_and_whale_curve(snapshot):
+    portfolio = PortfolioSnapshot.objects.get(as_of=AS_OF)
+    assert portfolio.top1_share == D("0.823529")  # A: 14,000 of 17,000
+    assert portfolio.top5_share == D("1.000000")
+    assert portfolio.concentration_levels["top1"] == "red"
+    # HHI: (14,000 / 17,000 x 100)^2 + (2,000 / ...)^2 + (1,000 / ...)^2 = 6,782.0 + 138.4 + 34.6
+    assert portfolio.hhi == D("6955.02")
+    # NP 4,248.36 + 500 - 30 - 500 = 4,218.36: the best half earn 4,748.36 / 4,218.36 = 112.6 %
+    assert portfolio.whale_peak_client_share == D("0.500000")
+    assert portfolio.whale_peak_profit_share == D("1.125641")
+
+
+def test_overheads_are_shared_by_service_hours(ledger):
+    from clients.models import CostSettings
+
+    settings = CostSettings.load()
+    settings.overheads_per_month = D("100")
+    settings.save()
+    services.profitability_recompute(as_of=AS_OF)
+    a = ClientSnapshot.objects.get(client=ledger["a"], as_of=AS_OF)
+    d = ClientSnapshot.objects.get(client=ledger["d"], as_of=AS_OF)
+    # 1,200 of overheads over 210 service minutes in the portfolio (A 180, D 30; the prospect is out)
+    assert a.overhead_share == D("1028.57")
+    assert a.net_profit_after_overhead == D("4248.36") - D("1028.57")
+    assert d.overhead_share == D("171.43")
+    assert PortfolioSnapshot.objects.get(as_of=AS_OF).overheads == D("1200.00")
+
+
+def test_the_hourly_cost_in_force_is_read_on_the_local_date(manager):
+    StaffCostFactory(user=manager, effective_from=dt.date(2020, 1, 1), hourly_cost=D("60"))
+    StaffCostFactory(user=manager, effective_from=dt.date(2025, 7, 1), hourly_cost=D("90"))
+    client = ClientFactory(account_manager=manager)
+    # 00:30 in Brussels on 1 July is still 30 June in UTC: the new rate applies.
+    InteractionFactory(client=client, staff=manager, started_at=at(dt.date(2025, 7, 1), 0).replace(minute=30))
+    InteractionFactory(
+        client=client, staff=manager, started_at=at(dt.date(2025, 6, 30), 23).replace(minute=30)
+    )
+    result = engine.compute(as_of=AS_OF)
+    assert result.clients[client.pk].figures.cost_to_serve == D("75.00")  # 30 min at 90 + 30 min at 60
+
+
+def test_what_if_a_set_of_clients_leaves(snapshot, ledger):
+    from audits.selectors import what_if_latest
+
+    result = what_if_latest([ledger["b"].pk, ledger["d"].pk])
+    assert result.leaving == 2
+    assert result.revenue_lost == D("2000.00")
+    assert result.net_profit_before == D("4218.36")
+    assert result.net_profit_after == D("4748.36")  # the two loss makers gone
+    assert result.hours_freed == D("0.50")  # D's half hour
+    # re-invested at the top tier's NP per hour (A: 4,248.36 / 3 h = 1,416.12)
+    assert result.net_profit_after_reinvested == D("5456.42")
+    assert what_if_latest([]).net_profit_after == result.net_profit_before

@@ -1,0 +1,280 @@
+"""Reads for the dashboard, the ranking and the client profitability page.
+
+Everything here reads the latest snapshots; nothing recomputes from the ledger on a request.
+Each function runs a fixed number of queries whatever the number of clients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Count, DecimalField, OuterRef, Prefetch, Subquery, Sum
+from django.db.models.functions import TruncDate
+
+from audits import engine, portfolio
+from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
+from audits.selectors import portfolio_latest
+from clients.models import Client, CostSettings, Interaction, Invoice, Payment, StaffCost
+
+ZERO = Decimal("0")
+
+
+def sees_all(user) -> bool:
+    return user.has_perm("clients.view_all_clients")
+
+
+def snapshots_in_scope(*, user, latest: PortfolioSnapshot):
+    """The client snapshots of the latest run that the user may see (chainable)."""
+    rows = ClientSnapshot.objects.filter(as_of=latest.as_of)
+    if not sees_all(user):
+        rows = rows.filter(client__account_manager=user)
+    return rows
+
+
+@dataclass
+class Dashboard:
+    latest: PortfolioSnapshot
+    scope_all: bool
+    clients: int
+    revenue: Decimal
+    net_profit: Decimal
+    unprofitable: int
+    marginal: int
+    declining: int
+    top20_share: Decimal | None
+    whale_client_share: Decimal | None
+    whale_profit_share: Decimal | None
+    concentration: portfolio.Concentration
+    pareto_points: list
+    whale_points: list
+    tier_counts: list[int]
+    trend: list[tuple]  # (month, revenue, net profit)
+    profit_today: Decimal
+    profit_without_unprofitable: Decimal
+    profit_reinvested: Decimal
+    hours_freed: Decimal
+    top_tier_profit_per_hour: Decimal
+
+
+def _trend(rows_filter: dict, as_of) -> list[tuple]:
+    months = (
+        ClientMonthSnapshot.objects.filter(as_of=as_of, **rows_filter)
+        .values("month")
+        .order_by("month")
+        .annotate(revenue=Sum("revenue"), net_profit=Sum("net_profit"))
+    )
+    return [(row["month"], row["revenue"], row["net_profit"]) for row in months]
+
+
+def _unprofitable_totals(rows) -> dict:
+    return rows.filter(in_portfolio=True, is_unprofitable=True).aggregate(
+        count=Count("pk"), net_profit=Sum("net_profit"), minutes=Sum("service_minutes")
+    )
+
+
+def dashboard_for(*, user) -> Dashboard | None:
+    """The dashboard's figures: the whole portfolio for finance, a manager's own clients otherwise."""
+    latest = portfolio_latest()
+    if latest is None:
+        return None
+    rows = snapshots_in_scope(user=user, latest=latest)
+    loss = _unprofitable_totals(rows)
+    reinvest_rate = latest.top_tier_profit_per_hour or ZERO
+    hours_freed = Decimal(loss["minutes"] or 0) / 60
+    if sees_all(user):
+        # The portfolio figures were computed with the run: read them, do not reload every client.
+        trend = cache.get_or_set(
+            f"dashboard-trend:{latest.run_id}", lambda: _trend({}, latest.as_of), timeout=24 * 3600
+        )
+        levels = latest.concentration_levels or {}
+        concentration = portfolio.Concentration(
+            top1=latest.top1_share,
+            top5=latest.top5_share,
+            top10=latest.top10_share,
+            hhi=latest.hhi,
+            levels=levels,
+        )
+        today = latest.net_profit
+        figures = {
+            "clients": latest.clients,
+            "revenue": latest.revenue,
+            "net_profit": today,
+            "unprofitable": latest.unprofitable,
+            "marginal": latest.marginal,
+            "declining": latest.declining,
+            "top20_share": latest.top20_share_revenue,
+            "whale_client_share": latest.whale_peak_client_share,
+            "whale_profit_share": latest.whale_peak_profit_share,
+            "pareto_points": latest.pareto_curve,
+            "whale_points": latest.whale_curve,
+            "tier_counts": latest.tier_counts,
+        }
+    else:
+        own = list(
+            rows.filter(in_portfolio=True).values_list(
+                "client_id", "revenue", "net_profit", "tier", "is_unprofitable", "is_marginal", "is_declining"
+            )
+        )
+        revenue = {cid: r for cid, r, *_ in own}
+        net_profit = {cid: np_ for cid, _r, np_, *_ in own}
+        settings = engine.Settings.from_model(CostSettings.load())
+        pareto = portfolio.pareto(revenue, net_profit)
+        whale = portfolio.whale_curve(net_profit)
+        tiers = [0] * len(latest.tier_counts or [0, 0, 0])
+        for _cid, _r, _np, tier, *_ in own:
+            if tier and tier <= len(tiers):
+                tiers[tier - 1] += 1
+        today = sum(net_profit.values(), ZERO)
+        concentration = portfolio.concentration(revenue, settings.limits)
+        trend = _trend({"client__account_manager": user}, latest.as_of)
+        figures = {
+            "clients": len(own),
+            "revenue": sum(revenue.values(), ZERO),
+            "net_profit": today,
+            "unprofitable": sum(1 for row in own if row[4]),
+            "marginal": sum(1 for row in own if row[5]),
+            "declining": sum(1 for row in own if row[6]),
+            "top20_share": pareto.top_share_revenue,
+            "whale_client_share": whale.peak_client_share,
+            "whale_profit_share": whale.peak_profit_share,
+            "pareto_points": _pareto_points(revenue),
+            "whale_points": [[str(x), str(y)] for x, y in whale.points],
+            "tier_counts": tiers,
+        }
+    without = today - (loss["net_profit"] or ZERO)
+    return Dashboard(
+        latest=latest,
+        scope_all=sees_all(user),
+        concentration=concentration,
+        trend=trend,
+        profit_today=today,
+        profit_without_unprofitable=without,
+        profit_reinvested=portfolio.money(without + hours_freed * reinvest_rate),
+        hours_freed=hours_freed.quantize(Decimal("0.1")),
+        top_tier_profit_per_hour=reinvest_rate,
+        **figures,
+    )
+
+
+def _pareto_points(revenue: dict) -> list:
+    order = portfolio.ranked(revenue)
+    shares = portfolio.cumulative_shares(revenue, order)
+    n = len(order)
+    points = [["0", "0"]]
+    for position, cid in enumerate(order, start=1):
+        if shares[cid] is None:
+            return []
+        points.append([str(Decimal(position) / n), str(shares[cid])])
+    return points
+
+
+def ranking_rows(*, user, latest: PortfolioSnapshot):
+    """The ranked clients of the latest run the user may see, with what the table shows."""
+    return (
+        snapshots_in_scope(user=user, latest=latest)
+        .filter(in_portfolio=True)
+        .select_related("client", "client__account_manager")
+    )
+
+
+# The client profitability page ------------------------------------------------------------------
+
+
+@dataclass
+class ClientProfit:
+    client: Client
+    snapshot: ClientSnapshot | None
+    latest: PortfolioSnapshot | None
+    trend: list
+    interactions: list
+    invoices: list
+    referrals: list
+    referral_share: Decimal
+    effort_days: Decimal | None
+    levers: portfolio.Levers | None
+
+
+def _hourly_cost_in_force():
+    """The staff member's hourly cost in force on the interaction's date (a correlated subquery)."""
+    return Subquery(
+        StaffCost.objects.filter(
+            user=OuterRef("staff"), effective_from__lte=TruncDate(OuterRef("started_at"))
+        )
+        .order_by("-effective_from")
+        .values("hourly_cost")[:1],
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def client_profit(*, client: Client) -> ClientProfit:
+    from audits.selectors import client_month_trend
+
+    latest = portfolio_latest()
+    snapshot = ClientSnapshot.objects.filter(client=client, as_of=latest.as_of).first() if latest else None
+    settings = CostSettings.load()
+    interactions, invoices, referrals, trend = [], [], [], []
+    levers = None
+    if snapshot is not None:
+        start, end = snapshot.run.period_start, snapshot.run.period_end
+        interactions = list(
+            Interaction.objects.filter(client=client, started_at__gte=engine.local_midnight(start))
+            .select_related("staff")
+            .annotate(hourly_cost=_hourly_cost_in_force())
+            .order_by("-started_at")[:50]
+        )
+        for item in interactions:
+            item.cost = (
+                portfolio.money(Decimal(item.duration_minutes) / 60 * item.hourly_cost)
+                if item.hourly_cost is not None
+                else None
+            )
+        invoices = list(
+            Invoice.objects.filter(client=client, issued_on__gte=start, issued_on__lte=end)
+            .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("paid_on")))
+            .order_by("-issued_on")
+        )
+        for invoice in invoices:
+            paid = ZERO
+            for payment in invoice.payments.all():
+                payment.days_late = max(0, (payment.paid_on - invoice.due_on).days)
+                paid += payment.amount
+            invoice.paid = paid
+            invoice.open = max(invoice.amount - paid - invoice.written_off, ZERO)
+            invoice.days_overdue = max(0, (snapshot.as_of - invoice.due_on).days) if invoice.open > 0 else 0
+        referrals = list(
+            ClientSnapshot.objects.filter(as_of=snapshot.as_of, client__referred_by=client)
+            .select_related("client")
+            .only("client__name", "client__external_ref", "client__id", "gross_margin")
+        )
+        for row in referrals:
+            row.credit = portfolio.money(row.gross_margin * settings.referral_share / 100)
+        trend = client_month_trend(client, as_of=snapshot.as_of)
+        figures = portfolio.ClientFigures(
+            client_id=client.pk,
+            revenue=snapshot.revenue,
+            gross_margin=snapshot.gross_margin,
+            cost_to_serve=snapshot.cost_to_serve,
+            direct_expenses=snapshot.direct_expenses,
+            acquisition_share=snapshot.acquisition_share,
+            late_payment_cost=snapshot.late_payment_cost,
+            bad_debt=snapshot.bad_debt,
+            service_minutes=snapshot.service_minutes,
+        )
+        levers = portfolio.break_even(figures)
+    effort_days = None
+    if snapshot is not None and snapshot.effort_budget is not None and latest and latest.day_cost:
+        effort_days = portfolio.effort_days(snapshot.effort_budget, latest.day_cost)
+    return ClientProfit(
+        client=client,
+        snapshot=snapshot,
+        latest=latest,
+        trend=trend,
+        interactions=interactions,
+        invoices=invoices,
+        referrals=referrals,
+        referral_share=settings.referral_share,
+        effort_days=effort_days,
+        levers=levers,
+    )

@@ -1,0 +1,123 @@
+"""The back-office screens that read profitability snapshots: dashboard, ranking, client P&L."""
+
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin
+from django_tables2.paginators import LazyPaginator
+
+from audits import charts, report_selectors
+from audits.filters import RankingFilter
+from audits.models import ClientSnapshot, ProfitabilityRun
+from audits.selectors import portfolio_latest, run_latest
+from audits.tables import RankingTable
+from clients.permissions import client_get_for_user
+
+
+def _run_context(user):
+    """When the figures were computed, and the run in progress if any."""
+    active = ProfitabilityRun.objects.filter(status__in=ProfitabilityRun.ACTIVE).order_by("-pk").first()
+    return {
+        "last_run": run_latest(),
+        "active_run": active,
+        "can_recompute": user.has_perm("clients.change_costsettings"),
+    }
+
+
+class DashboardView(TemplateView):
+    template_name = "audits/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        board = report_selectors.dashboard_for(user=self.request.user)
+        context = {"board": board, **_run_context(self.request.user)}
+        if board is not None:
+            context["charts"] = {
+                "pareto": charts.cumulative_curve(
+                    points=board.pareto_points,
+                    x_label=_("share of clients (by revenue)"),
+                    y_label=_("cumulative share of revenue"),
+                    reference=0.8,
+                )
+                if board.pareto_points
+                else None,
+                "whale": charts.cumulative_curve(
+                    points=board.whale_points,
+                    x_label=_("share of clients (by net profit)"),
+                    y_label=_("cumulative share of net profit"),
+                    reference=1,
+                    peak=(board.whale_client_share, board.whale_profit_share),
+                )
+                if board.whale_points
+                else None,
+                "tiers": charts.bars(
+                    labels=[_("Tier %(n)s") % {"n": n} for n in range(1, len(board.tier_counts) + 1)],
+                    values=board.tier_counts,
+                    y_label=_("clients"),
+                ),
+                "trend": charts.trend(
+                    labels=[month.strftime("%Y-%m") for month, _r, _np in board.trend],
+                    series=[
+                        (_("Revenue"), [r for _m, r, _np in board.trend], charts.MUTED),
+                        (_("Net profit"), [np_ for _m, _r, np_ in board.trend], charts.ACCENT),
+                    ],
+                    y_label=_("per month"),
+                )
+                if board.trend
+                else None,
+            }
+        return super().get_context_data(**context, **kwargs)
+
+
+class RankingView(ExportMixin, SingleTableMixin, FilterView):
+    table_class = RankingTable
+    filterset_class = RankingFilter
+    template_name = "audits/ranking.html"
+    paginator_class = LazyPaginator
+    table_pagination = {"per_page": 50}
+    export_formats = ("csv", "xlsx")
+
+    def get_export_filename(self, export_format):
+        return f"client-ranking.{export_format}"
+
+    def get_queryset(self):
+        self.latest = portfolio_latest()
+        if self.latest is None:
+            return ClientSnapshot.objects.none()
+        return report_selectors.ranking_rows(user=self.request.user, latest=self.latest)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(latest=self.latest, **_run_context(self.request.user), **kwargs)
+
+
+class ClientProfitView(TemplateView):
+    template_name = "audits/client_profit.html"
+
+    def get_context_data(self, **kwargs):
+        client = client_get_for_user(user=self.request.user, pk=kwargs["pk"])
+        profit = report_selectors.client_profit(client=client)
+        context = {"client": client, "profit": profit, "snap": profit.snapshot, "tab": "profit"}
+        snap = profit.snapshot
+        if snap is not None:
+            context["waterfall"] = charts.waterfall(
+                steps=[
+                    (_("Revenue"), snap.revenue),
+                    (_("Cost of sales"), -(snap.revenue - snap.gross_margin)),
+                    (_("Cost to serve"), -snap.cost_to_serve),
+                    (_("Expenses"), -snap.direct_expenses),
+                    (_("Acquisition"), -snap.acquisition_share),
+                    (_("Late payment"), -snap.late_payment_cost),
+                    (_("Bad debt"), -snap.bad_debt),
+                ],
+                total_label=_("Net profit"),
+            )
+            if profit.trend:
+                context["trend_chart"] = charts.trend(
+                    labels=[row.month.strftime("%Y-%m") for row in profit.trend],
+                    series=[
+                        (_("Revenue"), [row.revenue for row in profit.trend], charts.MUTED),
+                        (_("Net profit"), [row.net_profit for row in profit.trend], charts.ACCENT),
+                    ],
+                    y_label=_("per month"),
+                )
+        return super().get_context_data(**context, **kwargs)

@@ -1,0 +1,100 @@
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from audits.models import ClientSnapshot
+from clients.tables import SafeExportTable
+from clients.templatetags.money import amount, percent
+
+
+class MoneyColumn(tables.Column):
+    """An amount in the user's locale; exports keep the number."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return amount(value)
+
+    def value(self, value):
+        return value
+
+
+class ShareColumn(MoneyColumn):
+    def render(self, value):
+        return percent(value)
+
+
+class RankingTable(SafeExportTable):
+    rank_net_profit = tables.Column(verbose_name="#", attrs={"td": {"class": "num"}})
+    client = tables.Column(verbose_name=_("Client"), order_by=("client__name",))
+    revenue = MoneyColumn(verbose_name=_("R"))
+    gross_margin = MoneyColumn(verbose_name=_("GM"))
+    cost_to_serve = MoneyColumn(verbose_name=_("CTS"))
+    direct_expenses = MoneyColumn(verbose_name=_("DE"))
+    late_payment_cost = MoneyColumn(verbose_name=_("LPC"))
+    bad_debt = MoneyColumn(verbose_name=_("BD"))
+    net_profit = MoneyColumn(verbose_name=_("NP"))
+    net_profit_after_overhead = MoneyColumn(verbose_name=_("NP after OH"))
+    net_margin = ShareColumn(verbose_name=_("Net margin"))
+    profit_per_hour = MoneyColumn(verbose_name=_("NP / hour"))
+    indirect_value = MoneyColumn(verbose_name=_("IV"))
+    tier = tables.Column(verbose_name=_("Tier"), attrs={"td": {"class": "num"}})
+    abc_class = tables.Column(verbose_name=_("Class"))
+    flags = tables.Column(verbose_name=_("Flags"), empty_values=(), orderable=False)
+
+    class Meta:
+        model = ClientSnapshot
+        fields = ()
+        sequence = (
+            "rank_net_profit",
+            "client",
+            "revenue",
+            "gross_margin",
+            "cost_to_serve",
+            "direct_expenses",
+            "late_payment_cost",
+            "bad_debt",
+            "net_profit",
+            "net_profit_after_overhead",
+            "net_margin",
+            "profit_per_hour",
+            "indirect_value",
+            "tier",
+            "abc_class",
+            "flags",
+        )
+        order_by = ("rank_net_profit",)
+        attrs = {"class": "table ranking"}
+        empty_text = _("No client matches these filters.")
+
+    def render_client(self, record):
+        return format_html(
+            '<a href="{}">{}</a><br><small class="muted">{}</small>',
+            reverse("reports:client", args=[record.client_id]),
+            record.client.name,
+            record.client.external_ref,
+        )
+
+    def value_client(self, record):
+        return record.client.name
+
+    def _flags(self, record):
+        flags = []
+        if record.is_unprofitable:
+            flags.append(("red", _("unprofitable")))
+        if record.is_marginal:
+            flags.append(("amber", _("marginal")))
+        if record.is_declining:
+            flags.append(("amber", _("declining")))
+        if record.client.is_strategic:
+            flags.append(("strategic", _("strategic")))
+        return flags
+
+    def render_flags(self, record):
+        return format_html_join(" ", '<span class="badge {}">{}</span>', self._flags(record))
+
+    def value_flags(self, record):
+        return ", ".join(str(label) for _css, label in self._flags(record))
