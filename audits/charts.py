@@ -100,9 +100,9 @@ def bars(*, labels, values, y_label, colors=None, money=False):
     return _svg(fig)
 
 
-def trend(*, labels, series, y_label):
+def trend(*, labels, series, y_label, width=6.4):
     """Lines over months: series is a list of (name, values, colour)."""
-    fig, ax = _figure(height=2.8)
+    fig, ax = _figure(width=width, height=2.8)
     for name, values, color in series:
         ax.plot(labels, _floats(values), label=name, color=color, linewidth=2, marker="o", markersize=2.5)
     ax.axhline(0, color=MUTED, linewidth=0.8)

@@ -15,7 +15,7 @@ from django.db.models.functions import TruncDate
 
 from audits import engine, portfolio
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
-from audits.selectors import portfolio_latest
+from audits.selectors import client_month_trend, portfolio_latest
 from clients.models import Client, CostSettings, Interaction, Invoice, Payment, StaffCost
 
 ZERO = Decimal("0")
@@ -197,11 +197,9 @@ class ClientProfit:
 
 
 def _hourly_cost_in_force():
-    """The staff member's hourly cost in force on the interaction's date (a correlated subquery)."""
+    """The staff member's hourly cost in force on the interaction's day (a correlated subquery)."""
     return Subquery(
-        StaffCost.objects.filter(
-            user=OuterRef("staff"), effective_from__lte=TruncDate(OuterRef("started_at"))
-        )
+        StaffCost.objects.filter(user=OuterRef("staff"), effective_from__lte=OuterRef("day"))
         .order_by("-effective_from")
         .values("hourly_cost")[:1],
         output_field=DecimalField(max_digits=14, decimal_places=2),
@@ -209,8 +207,6 @@ def _hourly_cost_in_force():
 
 
 def client_profit(*, client: Client) -> ClientProfit:
-    from audits.selectors import client_month_trend
-
     latest = portfolio_latest()
     snapshot = ClientSnapshot.objects.filter(client=client, as_of=latest.as_of).first() if latest else None
     settings = CostSettings.load()
@@ -221,6 +217,7 @@ def client_profit(*, client: Client) -> ClientProfit:
         interactions = list(
             Interaction.objects.filter(client=client, started_at__gte=engine.local_midnight(start))
             .select_related("staff")
+            .annotate(day=TruncDate("started_at"))
             .annotate(hourly_cost=_hourly_cost_in_force())
             .order_by("-started_at")[:50]
         )

@@ -12,7 +12,18 @@ from audits.filters import RankingFilter
 from audits.models import ClientSnapshot, ProfitabilityRun
 from audits.selectors import portfolio_latest, run_latest
 from audits.tables import RankingTable
+from clients.models import CostSettings
 from clients.permissions import client_get_for_user
+
+
+def ageing_labels(limits):
+    """'1-30 d', '31-60 d', '61-90 d', 'over 90 d' from the ageing limits."""
+    labels, low = [], 1
+    for limit in limits:
+        labels.append(_("%(low)s-%(high)s d") % {"low": low, "high": limit})
+        low = limit + 1
+    labels.append(_("over %(days)s d") % {"days": limits[-1]})
+    return labels
 
 
 def _run_context(user):
@@ -96,7 +107,15 @@ class ClientProfitView(TemplateView):
     def get_context_data(self, **kwargs):
         client = client_get_for_user(user=self.request.user, pk=kwargs["pk"])
         profit = report_selectors.client_profit(client=client)
-        context = {"client": client, "profit": profit, "snap": profit.snapshot, "tab": "profit"}
+        limits = CostSettings.load().ageing
+        context = {
+            "client": client,
+            "profit": profit,
+            "snap": profit.snapshot,
+            "tab": "profit",
+            "ageing_labels": ageing_labels(limits),
+            **_run_context(self.request.user),
+        }
         snap = profit.snapshot
         if snap is not None:
             context["waterfall"] = charts.waterfall(
@@ -119,5 +138,6 @@ class ClientProfitView(TemplateView):
                         (_("Net profit"), [row.net_profit for row in profit.trend], charts.ACCENT),
                     ],
                     y_label=_("per month"),
+                    width=12,
                 )
         return super().get_context_data(**context, **kwargs)

@@ -72,10 +72,10 @@ class RankingTable(SafeExportTable):
 
     def render_client(self, record):
         return format_html(
-            '<a href="{}">{}</a><br><small class="muted">{}</small>',
+            '<a href="{}" title="{}">{}</a>',
             reverse("reports:client", args=[record.client_id]),
-            record.client.name,
             record.client.external_ref,
+            record.client.name,
         )
 
     def value_client(self, record):

@@ -28,10 +28,6 @@ def _safe_next(request, fallback):
     return fallback
 
 
-def home(request):
-    return redirect("clients:list")
-
-
 class ClientListView(ExportMixin, SingleTableMixin, FilterView):
     table_class = ClientTable
     filterset_class = ClientFilter

@@ -2,12 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from clients import views as client_views
-
 urlpatterns = [
-    path("", client_views.home, name="home"),
+    path("", RedirectView.as_view(pattern_name="reports:dashboard"), name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -15,6 +14,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("", include("audits.report_urls")),
     path("clients/", include("clients.urls")),
     path("interactions/", include("clients.interaction_urls")),
     path("imports/", include("clients.import_urls")),

@@ -31,6 +31,9 @@ EXPECTED = {
     "audits:seed_calculator": (200, 200, 200),
     "audits:recompute": (403, 200, 200),
     "audits:run_status": (403, 200, 200),
+    "reports:dashboard": (200, 200, 200),
+    "reports:ranking": (200, 200, 200),
+    "reports:client": (200, 200, 200),
 }
 PUBLIC = {"login", "set_language"}
 
@@ -69,6 +72,7 @@ def urls(own_client, manager, finance):
         "imports:confirm": [job.pk],
         "audits:run_status": [run.pk],
         "clients:detail": [own_client.pk],
+        "reports:client": [own_client.pk],
         "clients:edit": [own_client.pk],
         "interactions:edit": [interaction.pk],
         "interactions:delete": [interaction.pk],

@@ -43,3 +43,19 @@ def percent(value, places=1):
     except (InvalidOperation, TypeError, ValueError):
         return "—"
     return f"{number_format(share, decimal_pos=int(places), use_l10n=True, force_grouping=True)}\u00a0%"
+
+
+@register.filter
+def sub(value, other):
+    """value - other, for Decimals in templates (None stays None)."""
+    if value is None or other is None:
+        return None
+    return Decimal(value) - Decimal(other)
+
+
+@register.filter
+def hours(minutes):
+    """Minutes as hours with one decimal."""
+    if minutes in (None, ""):
+        return "—"
+    return number_format(Decimal(minutes) / 60, decimal_pos=1, use_l10n=True, force_grouping=True)

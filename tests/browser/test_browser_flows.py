@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_manager_logs_an_interaction_from_a_client_page(log_in, live_server, manager, own_client, shot):
     page = log_in(manager)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Clients").click()
     expect(page.get_by_role("heading", name="My clients")).to_be_visible()
     page.get_by_role("link", name="Own Client").click()
     expect(page.get_by_role("heading", name="Own Client")).to_be_visible()
