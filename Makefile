@@ -23,6 +23,7 @@ migrate: $(STAMP)
 
 seed: migrate
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py recompute
 	$(BIN)/python manage.py demo_users
 
 run: seed

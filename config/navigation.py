@@ -1,0 +1,52 @@
+"""The navigation a user's role may use, and the quick-log form offered on every page."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from clients.roles import role_of
+
+# (label, url name, permission or None, the view names that light it up)
+PRIMARY = [
+    (_("Dashboard"), "reports:dashboard", "clients.view_client", ("reports:dashboard",)),
+    (_("Ranking"), "reports:ranking", "clients.view_client", ("reports:ranking", "reports:client")),
+    (_("Clients"), "clients:list", "clients.view_client", ("clients:list", "clients:detail", "clients:edit")),
+    (_("My interactions"), "interactions:list", "clients.view_interaction", ("interactions:",)),
+    (_("Imports"), "imports:index", "clients.import_data", ("imports:",)),
+]
+SECONDARY = [
+    (_("Recompute"), "audits:recompute", "clients.change_costsettings"),
+    (_("Seed calculator"), "audits:seed_calculator", None),
+]
+CLIENT_PAGES = ("clients:detail", "reports:client")
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    context = {"currency": settings.CURRENCY}
+    if user is None or not user.is_authenticated:
+        return context
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match else ""
+    primary = [
+        (label, reverse(name), any(current.startswith(prefix) for prefix in lights))
+        for label, name, perm, lights in PRIMARY
+        if perm is None or user.has_perm(perm)
+    ]
+    secondary = [
+        (label, reverse(name), current == name)
+        for label, name, perm in SECONDARY
+        if perm is None or user.has_perm(perm)
+    ]
+    if user.is_staff:
+        secondary.append((_("Admin"), reverse("admin:index"), False))
+    context.update(nav_items=primary, nav_more=secondary, user_role=role_of(user))
+    if user.has_perm("clients.add_interaction"):
+        from clients.forms import InteractionForm
+
+        # On a client's pages the quick log starts with that client chosen.
+        initial = {"kind": "call"}
+        if current in CLIENT_PAGES:
+            initial["client"] = match.kwargs.get("pk")
+        context["quick_log_form"] = InteractionForm(user=user, auto_id="ql_%s", initial=initial)
+    return context

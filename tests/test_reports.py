@@ -1,0 +1,125 @@
+"""Dashboard, ranking and client profitability page: figures from the latest snapshot, role-scoped."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from audits import services
+from audits.models import PortfolioSnapshot
+from clients.models import StaffCost
+from tests.factories import ClientFactory, InteractionFactory, InvoiceFactory, PaymentFactory
+
+AS_OF = dt.date(2025, 12, 31)
+
+
+def _at(day):
+    return dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def figures(manager, other_manager):
+    """A (manager): R 10,000, GM 6,000, 1 h -> NP 5,940. B (manager): R 1,000, GM 100, 10 h -> NP -500.
+    C (other manager): R 5,000, cost of sales blank (50 %) -> GM 2,500, NP 2,500."""
+    StaffCost.objects.create(user=manager, effective_from=dt.date(2020, 1, 1), hourly_cost=D("60"))
+    a = ClientFactory(name="Alpha Fabrication", account_manager=manager, acquired_on=dt.date(2020, 1, 1))
+    b = ClientFactory(name="Beta Support Sink", account_manager=manager, acquired_on=dt.date(2020, 1, 1))
+    c = ClientFactory(name="Gamma Elsewhere", account_manager=other_manager, acquired_on=dt.date(2020, 1, 1))
+    for client, amount, cost in ((a, "10000", "4000"), (b, "1000", "900"), (c, "5000", None)):
+        invoice = InvoiceFactory(
+            client=client,
+            issued_on=dt.date(2025, 6, 1),
+            due_on=dt.date(2025, 7, 1),
+            amount=D(amount),
+            cost_of_sales=None if cost is None else D(cost),
+        )
+        PaymentFactory(invoice=invoice, paid_on=dt.date(2025, 7, 1), amount=D(amount))
+    InteractionFactory(client=a, staff=manager, started_at=_at(dt.date(2025, 6, 2)), duration_minutes=60)
+    InteractionFactory(client=b, staff=manager, started_at=_at(dt.date(2025, 6, 3)), duration_minutes=600)
+    services.profitability_recompute(as_of=AS_OF)
+    return {"a": a, "b": b, "c": c}
+
+
+def test_the_dashboard_says_there_are_no_figures_yet(as_finance, as_manager):
+    for http in (as_finance, as_manager):
+        page = http.get("/dashboard/").content.decode()
+        assert "No figures yet" in page
+    assert "Compute the figures now" in as_finance.get("/dashboard/").content.decode()
+
+
+def test_the_dashboard_shows_the_portfolio_to_finance(as_finance, figures):
+    page = as_finance.get("/dashboard/").content.decode()
+    assert "16,000\u00a0EUR" in page  # revenue
+    assert "7,940\u00a0EUR" in page  # net profit: 5,940 - 500 + 2,500
+    assert "Without the 1 unprofitable client" in page
+    assert "8,440\u00a0EUR" in page  # without B
+    latest = PortfolioSnapshot.objects.get()
+    reinvested = D("8440") + 10 * latest.top_tier_profit_per_hour
+    assert f"{reinvested:,.0f}\u00a0EUR" in page
+    assert "<svg" in page
+
+
+def test_the_dashboard_shows_a_manager_only_their_clients(as_manager, figures):
+    page = as_manager.get("/dashboard/").content.decode()
+    assert "My clients at a glance" in page
+    assert "11,000\u00a0EUR" in page  # A + B
+    assert "5,440\u00a0EUR" in page
+    assert "16,000" not in page
+
+
+def test_the_ranking_sorts_by_net_profit_and_filters(as_finance, figures):
+    page = as_finance.get("/ranking/").content.decode()
+    order = [
+        page.index(f">{name}</a>") for name in ("Alpha Fabrication", "Gamma Elsewhere", "Beta Support Sink")
+    ]
+    assert order == sorted(order)
+    unprofitable = as_finance.get("/ranking/?flag=unprofitable").content.decode()
+    assert "Beta Support Sink" in unprofitable and "Alpha Fabrication</a>" not in unprofitable
+    by_revenue_low_first = as_finance.get("/ranking/?sort=revenue").content.decode()
+    assert by_revenue_low_first.index(">Beta Support Sink</a>") < by_revenue_low_first.index(
+        ">Alpha Fabrication</a>"
+    )
+
+
+def test_the_ranking_export_is_what_is_filtered(as_finance, figures):
+    export = as_finance.get("/ranking/?flag=unprofitable&_export=csv").content.decode()
+    lines = export.strip().splitlines()
+    assert len(lines) == 2
+    assert "Beta Support Sink" in lines[1] and "-500.00" in lines[1]
+
+
+def test_a_manager_never_sees_another_managers_client(as_manager, figures):
+    page = as_manager.get("/ranking/").content.decode()
+    assert "Gamma Elsewhere" not in page
+    assert "Gamma Elsewhere" not in as_manager.get("/ranking/?_export=csv").content.decode()
+    assert as_manager.get(f"/clients/{figures['c'].pk}/profitability/").status_code == 404
+
+
+def test_the_client_page_shows_the_pnl_and_the_levers(as_manager, figures):
+    page = as_manager.get(f"/clients/{figures['b'].pk}/profitability/").content.decode()
+    assert "-500.00" in page
+    assert "unprofitable" in page
+    assert "A price increase of 50.0\u00a0%" in page  # 500 / 1,000
+    assert "8.33 fewer service hours" in page  # 500 / (600 / 10 h)
+    assert "600.00" in page  # the 10 h support at 60/h, in the interaction list
+
+
+def _queries(http, url):
+    with CaptureQueriesContext(connection) as context:
+        assert http.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+def test_pages_run_a_fixed_number_of_queries(as_finance, figures, manager):
+    urls = ["/dashboard/", "/ranking/", f"/clients/{figures['a'].pk}/profitability/"]
+    before = [_queries(as_finance, url) for url in urls]
+    for n in range(28):
+        client = ClientFactory(account_manager=manager, acquired_on=dt.date(2020, 1, 1))
+        InvoiceFactory(client=client, issued_on=dt.date(2025, 5, 1), due_on=dt.date(2025, 5, 31))
+        InteractionFactory(client=figures["a"], staff=manager, started_at=_at(dt.date(2025, 3, 1 + n)))
+        InvoiceFactory(client=figures["a"], issued_on=dt.date(2025, 4, 1 + n % 28))
+    services.profitability_recompute(as_of=AS_OF)
+    after = [_queries(as_finance, url) for url in urls]
+    assert after == before
