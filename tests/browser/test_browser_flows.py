@@ -33,11 +33,15 @@ def test_each_role_logs_in_and_sees_its_navigation(request, log_in, who, shot):
     user = request.getfixturevalue(who)
     page = log_in(user)
     nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Dashboard")).to_be_visible()
     expect(nav.get_by_role("link", name="Clients")).to_be_visible()
+    nav.get_by_text("More").click()
     if who == "manager":
         expect(nav.get_by_role("link", name="Admin")).to_have_count(0)
+        expect(nav.get_by_role("link", name="Imports")).to_have_count(0)
     else:
         expect(nav.get_by_role("link", name="Admin")).to_be_visible()
+        expect(nav.get_by_role("link", name="Imports")).to_be_visible()
     shot(f"home-{who}")
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
