@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
 
 INK = "#1d2430"
 MUTED = "#5d6b7e"
@@ -95,6 +95,8 @@ def bars(*, labels, values, y_label, colors=None, money=False):
     fig, ax = _figure()
     ax.bar(labels, _floats(values), color=colors or ACCENT)
     ax.set_ylabel(y_label)
+    if not money:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if money:
         _money_axis(ax)
     return _svg(fig)

@@ -59,13 +59,21 @@ class Dashboard:
 
 
 def _trend(rows_filter: dict, as_of) -> list[tuple]:
+    """Revenue and net profit summed by month over the 24 months to ``as_of``, empty months as zero."""
     months = (
         ClientMonthSnapshot.objects.filter(as_of=as_of, **rows_filter)
         .values("month")
         .order_by("month")
         .annotate(revenue=Sum("revenue"), net_profit=Sum("net_profit"))
     )
-    return [(row["month"], row["revenue"], row["net_profit"]) for row in months]
+    stored = {row["month"]: (row["revenue"], row["net_profit"]) for row in months}
+    last = engine.month_index(as_of)
+    trend = []
+    for index in range(last - 23, last + 1):
+        month = engine.month_start(index)
+        revenue, net_profit = stored.get(month, (ZERO, ZERO))
+        trend.append((month, revenue, net_profit))
+    return trend
 
 
 def _unprofitable_totals(rows) -> dict:

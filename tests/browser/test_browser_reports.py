@@ -1,0 +1,84 @@
+"""In a real browser: the dashboard, the ranking's filters and sorting, a client's P&L, and the cost
+to serve moving after an interaction is logged and the figures are recomputed."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from audits import services
+from clients.models import StaffCost
+from tests.factories import ClientFactory, InteractionFactory, InvoiceFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def portfolio(manager, other_manager, finance):
+    today = timezone.localdate()
+    for user in (manager, other_manager, finance):
+        StaffCost.objects.create(user=user, effective_from=dt.date(2020, 1, 1), hourly_cost=D("60"))
+    clients = []
+    for n, (owner, amount) in enumerate(
+        [(manager, "9000"), (manager, "800"), (other_manager, "4000"), (other_manager, "2500")]
+    ):
+        client = ClientFactory(name=f"Firm {n} {owner.username}", account_manager=owner)
+        InvoiceFactory(
+            client=client,
+            issued_on=today - dt.timedelta(days=60),
+            due_on=today - dt.timedelta(days=30),
+            amount=D(amount),
+        )
+        clients.append(client)
+    InteractionFactory(
+        client=clients[1],
+        staff=manager,
+        started_at=timezone.now() - dt.timedelta(days=20),
+        duration_minutes=900,
+    )
+    services.profitability_recompute()
+    return clients
+
+
+@pytest.mark.parametrize("who", ["manager", "finance", "admin_user"])
+def test_each_role_opens_the_dashboard(request, log_in, live_server, portfolio, who, shot):
+    page = log_in(request.getfixturevalue(who))
+    page.goto(f"{live_server.url}/dashboard/")
+    expect(page.locator(".kpi").first).to_be_visible()
+    expect(page.get_by_text("What the loss makers cost")).to_be_visible()
+    if who == "manager":
+        expect(page.get_by_role("heading", name="My clients at a glance")).to_be_visible()
+    else:
+        expect(page.get_by_role("heading", name="Portfolio at a glance")).to_be_visible()
+    shot(f"dashboard-{who}")
+
+
+def test_filter_sort_open_log_and_recompute(log_in, live_server, finance, portfolio, shot):
+    page = log_in(finance)
+    page.goto(f"{live_server.url}/ranking/")
+    rows = page.locator("table.ranking tbody tr")
+    expect(rows).to_have_count(4)
+    page.get_by_label("Flag").select_option("unprofitable")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Firm 1 manager")
+    page.get_by_role("link", name="Clear").click()
+    page.locator("table.ranking thead").get_by_role("link", name="R", exact=True).click()
+    expect(rows.first).to_contain_text("Firm 1 manager")  # lowest revenue first
+    shot("ranking-sorted")
+    rows.first.get_by_role("link").click()
+    expect(page.get_by_role("heading", name="Firm 1 manager")).to_be_visible()
+    cost_to_serve = page.locator("tr", has_text="Cost to serve").locator("td")
+    expect(cost_to_serve).to_have_text("900.00")  # 15 h at 60
+    page.get_by_role("button", name="Log an interaction with this client").click()
+    dialog = page.locator("dialog#quick-log")
+    dialog.get_by_label("Kind").select_option("support")
+    dialog.get_by_label("Duration (minutes)").fill("120")
+    dialog.get_by_role("button", name="Log it").click()
+    expect(page.get_by_role("status")).to_contain_text("Logged 120 min support")
+    page.get_by_role("button", name="Recompute now").first.click()
+    page.goto(f"{live_server.url}/clients/{portfolio[1].pk}/profitability/")
+    expect(cost_to_serve).to_have_text("1,020.00")  # 17 h at 60
+    shot("client-after-recompute")
