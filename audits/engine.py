@@ -25,6 +25,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import (
@@ -451,13 +452,6 @@ def ledger_months_drop() -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {LEDGER_TABLE}")
 
 
-def _fetch(sql, params):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        columns = [col[0] for col in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _dec(value) -> Decimal:
     if value is None:
         return ZERO
@@ -502,14 +496,68 @@ class Result:
     portfolio: dict
 
 
-PER_CLIENT = tuple(c for c in LEDGER_COLUMNS if not c.startswith("m_"))
+class LedgerRow(NamedTuple):
+    """A client's figures summed over the months of the temporary table, rounded in SQL."""
+
+    revenue: Decimal = ZERO
+    gross_margin: Decimal = ZERO
+    cost_to_serve: Decimal = ZERO
+    direct_expenses: Decimal = ZERO
+    late_payment_cost: Decimal = ZERO
+    bad_debt: Decimal = ZERO
+    minutes: int = 0
+    life_operating: Decimal = ZERO  # lifetime GM - CTS - DE - LPC - BD (no acquisition share)
+    life_cost_to_serve: Decimal = ZERO
+    ageing_0: Decimal = ZERO
+    ageing_1: Decimal = ZERO
+    ageing_2: Decimal = ZERO
+    ageing_3: Decimal = ZERO
+    ageing_4: Decimal = ZERO
+    paid: Decimal = ZERO
+    paid_late_x: Decimal = ZERO
+    paid_days_x: Decimal = ZERO
 
 
-def ledger_rows() -> dict[int, dict]:
-    """Per-client sums over the months of the temporary table (one query)."""
-    sums = ", ".join(f"SUM({c}) AS {c}" for c in PER_CLIENT)
-    rows = _fetch(f"SELECT client_id, {sums} FROM {LEDGER_TABLE} GROUP BY client_id", ())
-    return {row.pop("client_id"): row for row in rows}
+EMPTY_ROW = LedgerRow()
+
+
+def ledger_rows(settings: Settings) -> dict[int, LedgerRow]:
+    """Per-client figures from the temporary table (one query), each rounded to cents as section 4
+    defines it, so that Python only adds them up."""
+
+    def gm(p):
+        return f"ROUND(SUM({p}amount_known) - SUM({p}cost_known) + SUM({p}amount_blank) * %s, 2)"
+
+    def lpc(p, q):
+        return f"ROUND((SUM({q}late_x) + SUM({p}overdue_x) - SUM({q}overdue_x)) * %s / 365.0, 2)"
+
+    columns = [
+        ("ROUND(SUM(revenue), 2)", []),
+        (gm(""), [settings.margin_rate]),
+        ("ROUND(SUM(cost_x60) / 60.0, 2)", []),
+        ("ROUND(SUM(expenses), 2)", []),
+        (lpc("", "pay_"), [settings.late_rate]),
+        ("ROUND(SUM(bad_debt), 2)", []),
+        ("SUM(minutes)", []),
+        (
+            f"{gm('life_')} - ROUND(SUM(life_cost_x60) / 60.0, 2) - ROUND(SUM(life_expenses), 2) - "
+            f"{lpc('life_', 'pay_life_')} - ROUND(SUM(life_bad_debt), 2)",
+            [settings.margin_rate, settings.late_rate],
+        ),
+        ("ROUND(SUM(life_cost_x60) / 60.0, 2)", []),
+        *((f"ROUND(SUM(ageing_{i}) - SUM(pay_ageing_{i}), 2)", []) for i in range(5)),
+        ("SUM(pay_paid)", []),
+        ("SUM(pay_paid_late_x)", []),
+        ("SUM(pay_paid_days_x)", []),
+    ]
+    sql = f"SELECT client_id, {', '.join(c for c, _ in columns)} FROM {LEDGER_TABLE} GROUP BY client_id"
+    params = [p for _, values in columns for p in values]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            row[0]: LedgerRow(*(_dec(v) for v in row[1:7]), int(row[7] or 0), *(_dec(v) for v in row[8:]))
+            for row in cursor.fetchall()
+        }
 
 
 def _month_money_sql(settings: Settings) -> dict[str, tuple[str, list]]:
@@ -546,44 +594,31 @@ def ledger_month_net_profit(*, months: list[int], settings: Settings) -> dict[in
     return result
 
 
-def client_figures(cid, row, *, client, settings: Settings, months: tuple[int, int]) -> ClientFigures:
-    get = lambda key: _dec(row.get(key))  # noqa: E731
-    gross_margin = get("amount_known") - get("cost_known") + get("amount_blank") * settings.margin_rate
-    late_x = get("pay_late_x") + get("overdue_x") - get("pay_overdue_x")
+def client_figures(
+    cid, row: LedgerRow, *, client, settings: Settings, months: tuple[int, int]
+) -> ClientFigures:
     aq_months = amortised_months(client["acquired_on"], settings.amortisation_months, *months)
     return ClientFigures(
         client_id=cid,
-        revenue=money(get("revenue")),
-        gross_margin=money(gross_margin),
-        cost_to_serve=money(get("cost_x60") / 60),
-        direct_expenses=money(get("expenses")),
+        revenue=row.revenue,
+        gross_margin=row.gross_margin,
+        cost_to_serve=row.cost_to_serve,
+        direct_expenses=row.direct_expenses,
         acquisition_share=money(client["acquisition_cost"] * aq_months / settings.amortisation_months),
-        late_payment_cost=money(late_x * settings.late_rate / DAYS_PER_YEAR),
-        bad_debt=money(get("bad_debt")),
-        service_minutes=int(row.get("minutes") or 0),
+        late_payment_cost=row.late_payment_cost,
+        bad_debt=row.bad_debt,
+        service_minutes=row.minutes,
     )
 
 
-def _lifetime(row, *, client, settings: Settings, as_of: dt.date) -> Decimal:
-    get = lambda key: _dec(row.get(key))  # noqa: E731
-    gross_margin = (
-        get("life_amount_known") - get("life_cost_known") + get("life_amount_blank") * settings.margin_rate
-    )
-    late_x = get("pay_life_late_x") + get("life_overdue_x") - get("pay_life_overdue_x")
+def _lifetime(row: LedgerRow, *, client, settings: Settings, as_of: dt.date) -> Decimal:
     acquired = client["acquired_on"]
     aq_months = (
         amortised_months(acquired, settings.amortisation_months, month_index(acquired), month_index(as_of))
         if acquired
         else 0
     )
-    return (
-        money(gross_margin)
-        - money(get("life_cost_x60") / 60)
-        - money(get("life_expenses"))
-        - money(client["acquisition_cost"] * aq_months / settings.amortisation_months)
-        - money(late_x * settings.late_rate / DAYS_PER_YEAR)
-        - money(get("life_bad_debt"))
-    )
+    return row.life_operating - money(client["acquisition_cost"] * aq_months / settings.amortisation_months)
 
 
 def compute(
@@ -614,7 +649,7 @@ def compute(
     }
     ledger_months_build(scope=scope, start=start, end=end, as_of=as_of, settings=settings)
     try:
-        rows = ledger_rows()
+        rows = ledger_rows(settings)
         monthly_np = ledger_month_net_profit(months=declining_months(as_of), settings=settings)
         if run_id is not None:
             month_rows_insert(run_id=run_id, as_of=as_of, months=trend_months, settings=settings)
@@ -624,17 +659,14 @@ def compute(
     period_days = (end - start).days + 1
     period_month_count = Decimal(max(1, months[1] - months[0] + 1))
     figures = {
-        cid: client_figures(cid, rows.get(cid, {}), client=client, settings=settings, months=months)
+        cid: client_figures(cid, rows.get(cid, EMPTY_ROW), client=client, settings=settings, months=months)
         for cid, client in clients.items()
     }
     # Gross margin of clients outside the scope that a client in scope referred.
     referred_gm = {cid: f.gross_margin for cid, f in figures.items()}
     for cid, row in rows.items():
         if cid not in clients:
-            get = lambda key, row=row: _dec(row.get(key))  # noqa: E731
-            referred_gm[cid] = money(
-                get("amount_known") - get("cost_known") + get("amount_blank") * settings.margin_rate
-            )
+            referred_gm[cid] = row.gross_margin
     referrers = {cid: c["referred_by_id"] for cid, c in clients.items()}
     if scope is not None:
         referrers |= dict(
@@ -678,12 +710,11 @@ def compute(
     results = {}
     for cid, client in clients.items():
         f = figures[cid]
-        row = rows.get(cid, {})
-        get = lambda key, row=row: _dec(row.get(key))  # noqa: E731
+        row = rows.get(cid, EMPTY_ROW)
         member = cid in members
-        ageing = [money(get(f"ageing_{i}") - get(f"pay_ageing_{i}")) for i in range(5)]
+        ageing = [row.ageing_0, row.ageing_1, row.ageing_2, row.ageing_3, row.ageing_4]
         open_receivables = sum(ageing, ZERO)
-        paid = get("pay_paid")
+        paid = row.paid
         lifetime_np = _lifetime(row, client=client, settings=settings, as_of=as_of)
         acq_cost = client["acquisition_cost"]
         contribution = (f.net_profit + f.acquisition_share) / period_month_count
@@ -697,8 +728,8 @@ def compute(
             "indirect_value": iv,
             "net_profit_with_indirect": f.net_profit + iv,
             "profit_per_hour": f.profit_per_hour,
-            "average_days_late": ratio(get("pay_paid_late_x") / paid) if paid else None,
-            "average_days_to_pay": ratio(get("pay_paid_days_x") / paid) if paid else None,
+            "average_days_late": ratio(row.paid_late_x / paid) if paid else None,
+            "average_days_to_pay": ratio(row.paid_days_x / paid) if paid else None,
             "open_receivables": open_receivables,
             "open_overdue": sum(ageing[1:], ZERO),
             "ageing_current": ageing[0],
@@ -734,7 +765,7 @@ def compute(
             "over_budget": False,
         }
         if client["status"] == Client.Status.PROSPECT:
-            spent = money(get("life_cost_x60") / 60)
+            spent = row.life_cost_to_serve
             values["effort_spent"] = spent
             estimate = client["estimated_annual_margin"]
             if estimate is not None:

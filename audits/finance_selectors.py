@@ -1,0 +1,294 @@
+"""Reads for the finance pages: payments, prospects and the cost settings.
+
+Everything here reads the latest snapshots (or the settings and their history); nothing
+recomputes from the ledger on a request. Each function runs a fixed number of queries whatever
+the number of clients, and every client read is scoped with ``Client.objects.visible_to(user)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+
+from audits import engine, portfolio
+from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
+from audits.selectors import portfolio_latest, run_latest
+from clients.models import Client, CostSettings
+
+ZERO = Decimal("0")
+AGEING_FIELDS = ("ageing_current", "ageing_1", "ageing_2", "ageing_3", "ageing_4")
+WORST_PAYERS = 10
+TREND_MONTHS = 24
+_WIDE = DecimalField(max_digits=30, decimal_places=6)
+
+
+def run_context(*, user) -> dict:
+    """When the figures were computed, the run in progress if any, and whether the user may
+    recompute (what the shared run-status and empty-state partials read)."""
+    active = ProfitabilityRun.objects.filter(status__in=ProfitabilityRun.ACTIVE).order_by("-pk").first()
+    return {
+        "last_run": run_latest(),
+        "active_run": active,
+        "can_recompute": user.has_perm("clients.change_costsettings"),
+    }
+
+
+def snapshots_visible(*, user, latest: PortfolioSnapshot):
+    """The client snapshots of the latest run for the clients the user may see (chainable)."""
+    return ClientSnapshot.objects.filter(
+        as_of=latest.as_of, client__in=Client.objects.visible_to(user).values("pk")
+    )
+
+
+# Payments ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthPayments:
+    month: dt.date
+    paid: Decimal
+    average_days_late: Decimal | None
+
+
+@dataclass(frozen=True)
+class Payments:
+    latest: PortfolioSnapshot
+    ageing_totals: dict[str, Decimal]
+    open_receivables: Decimal
+    open_overdue: Decimal
+    revenue: Decimal
+    dso: Decimal | None
+    clients_with_open: int
+    worst_payers: list[ClientSnapshot]
+    trend: list[MonthPayments]
+
+    @property
+    def overdue_share(self) -> Decimal | None:
+        return portfolio.ratio(self.open_overdue / self.open_receivables) if self.open_receivables else None
+
+    @property
+    def average_days_late(self) -> Decimal | None:
+        """Amount-weighted over the months of the trend (payments made in those months)."""
+        paid = sum((m.paid for m in self.trend), ZERO)
+        if not paid:
+            return None
+        late_x = sum(
+            (m.paid * m.average_days_late for m in self.trend if m.average_days_late is not None), ZERO
+        )
+        return portfolio.ratio(late_x / paid)
+
+
+def ageing_rows(*, user, latest: PortfolioSnapshot):
+    """The clients with something open (receivables or credit), for the ageing table (chainable)."""
+    return (
+        snapshots_visible(user=user, latest=latest)
+        .exclude(open_receivables=0)
+        .select_related("client", "client__account_manager")
+    )
+
+
+def payments_trend(*, user, latest: PortfolioSnapshot, months: int = TREND_MONTHS) -> list[MonthPayments]:
+    """Amount paid and amount-weighted days late per calendar month, the last ``months`` months of
+    the latest run (one query; months without payments read as none paid)."""
+    last = engine.month_index(latest.as_of)
+    first = engine.month_start(last - months + 1)
+    rows = (
+        ClientMonthSnapshot.objects.filter(
+            as_of=latest.as_of,
+            month__gte=first,
+            client__in=Client.objects.visible_to(user).values("pk"),
+        )
+        .order_by()
+        .values("month")
+        .annotate(
+            paid=Sum("paid_amount"),
+            late_x=Sum(
+                ExpressionWrapper(F("paid_amount") * F("average_days_late"), output_field=_WIDE),
+                filter=Q(average_days_late__isnull=False),
+            ),
+        )
+    )
+    by_month = {row["month"]: row for row in rows}
+    trend = []
+    for index in range(last - months + 1, last + 1):
+        month = engine.month_start(index)
+        row = by_month.get(month)
+        paid = (row["paid"] or ZERO) if row else ZERO
+        late = None
+        if paid and row["late_x"] is not None:
+            late = portfolio.ratio(row["late_x"] / paid)
+        trend.append(MonthPayments(month=month, paid=paid, average_days_late=late))
+    return trend
+
+
+def payments_for(*, user) -> Payments | None:
+    """The payments page: ageing totals, portfolio DSO, worst payers and the monthly trend, over
+    the clients the user may see. None before the first run."""
+    latest = portfolio_latest()
+    if latest is None:
+        return None
+    rows = snapshots_visible(user=user, latest=latest)
+    totals = rows.aggregate(
+        **{name: Sum(name, default=ZERO) for name in AGEING_FIELDS},
+        open_receivables=Sum("open_receivables", default=ZERO),
+        open_overdue=Sum("open_overdue", default=ZERO),
+        revenue=Sum("revenue", default=ZERO),
+        clients_with_open=Count("pk", filter=~Q(open_receivables=0)),
+    )
+    period_days = (latest.period_end - latest.period_start).days + 1
+    revenue = totals["revenue"]
+    dso = portfolio.ratio(totals["open_receivables"] / revenue * period_days) if revenue > 0 else None
+    worst = list(
+        rows.filter(Q(average_days_late__gt=0) | Q(open_overdue__gt=0))
+        .select_related("client", "client__account_manager")
+        .order_by(F("average_days_late").desc(nulls_last=True), "-open_overdue", "client__name")[
+            :WORST_PAYERS
+        ]
+    )
+    return Payments(
+        latest=latest,
+        ageing_totals={name: totals[name] for name in AGEING_FIELDS},
+        open_receivables=totals["open_receivables"],
+        open_overdue=totals["open_overdue"],
+        revenue=revenue,
+        dso=dso,
+        clients_with_open=totals["clients_with_open"],
+        worst_payers=worst,
+        trend=payments_trend(user=user, latest=latest),
+    )
+
+
+# Prospects ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TierBudget:
+    tier: int
+    multiplier: Decimal
+    budget: Decimal
+    days: Decimal | None
+
+
+def prospect_rows(*, user, latest: PortfolioSnapshot):
+    """The prospects of the latest run the user may see (chainable, for the prospects table)."""
+    return (
+        snapshots_visible(user=user, latest=latest)
+        .filter(status=Client.Status.PROSPECT)
+        .select_related("client", "client__account_manager")
+    )
+
+
+def prospect_summary(*, user, latest: PortfolioSnapshot) -> dict:
+    """How many prospects, how many over budget, and the effort each tier allows (one query)."""
+    counts = prospect_rows(user=user, latest=latest).aggregate(
+        prospects=Count("pk"),
+        over_budget=Count("pk", filter=Q(over_budget=True)),
+        spent=Sum("effort_spent", default=ZERO),
+    )
+    budgets = [
+        TierBudget(
+            tier=index,
+            multiplier=Decimal(multiplier),
+            budget=Decimal(budget),
+            days=portfolio.effort_days(budget, latest.day_cost),
+        )
+        for index, (multiplier, budget) in enumerate(
+            zip(latest.tier_multipliers, latest.effort_budget, strict=False), start=1
+        )
+    ]
+    return {**counts, "tier_budgets": budgets}
+
+
+# Cost settings -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TierPreview:
+    boundaries: list[Decimal]
+    trimmed_share: Decimal  # a fraction
+    clients: int
+    mean_gross_margin: Decimal
+    thresholds: list[Decimal]  # in money, ascending
+    counts: list[int]  # tier 1 first
+    current_counts: list[int]
+
+
+def tier_preview(*, boundaries: list[Decimal], trimmed_share_percent: Decimal) -> TierPreview | None:
+    """How many clients of the latest snapshot each tier would hold with these boundaries and this
+    trimmed share (in %), from one query of the portfolio's gross margins. None before any run."""
+    latest = portfolio_latest()
+    if latest is None:
+        return None
+    gross = dict(
+        ClientSnapshot.objects.filter(as_of=latest.as_of, in_portfolio=True).values_list(
+            "client_id", "gross_margin"
+        )
+    )
+    share = Decimal(trimmed_share_percent) / 100
+    result = portfolio.tiers(gross, boundaries=boundaries, trimmed_share=share)
+    return TierPreview(
+        boundaries=boundaries,
+        trimmed_share=share,
+        clients=len(gross),
+        mean_gross_margin=result.mean_gross_margin,
+        thresholds=result.thresholds,
+        counts=result.counts,
+        current_counts=list(latest.tier_counts),
+    )
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    label: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True)
+class SettingsVersion:
+    when: dt.datetime
+    user: object
+    kind: str  # "+" created, "~" changed
+    changes: list[SettingsChange]
+
+
+def cost_settings_history(*, limit: int = 25) -> list[SettingsVersion]:
+    """The latest changes of the cost settings, newest first: who, when, and each field that
+    changed from what to what (one query; each version is compared with the one before it)."""
+    records = list(
+        CostSettings.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit + 1
+        ]
+    )
+    fields = {
+        field.name: field for field in CostSettings._meta.get_fields() if hasattr(field, "verbose_name")
+    }
+    versions = []
+    for index, record in enumerate(records[:limit]):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        changes = []
+        if previous is not None and previous.id == record.id:
+            for change in record.diff_against(previous).changes:
+                field = fields.get(change.field)
+                label = field.verbose_name if field is not None else change.field
+                changes.append(
+                    SettingsChange(
+                        label=label, old=_display(field, change.old), new=_display(field, change.new)
+                    )
+                )
+        versions.append(
+            SettingsVersion(
+                when=record.history_date, user=record.history_user, kind=record.history_type, changes=changes
+            )
+        )
+    return versions
+
+
+def _display(field, value):
+    """A choice shown by its label; anything else as stored."""
+    if field is not None and getattr(field, "choices", None):
+        return dict(field.flatchoices).get(value, value)
+    return value
