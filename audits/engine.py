@@ -22,12 +22,13 @@ The same code runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -654,7 +655,10 @@ def compute(
         if run_id is not None:
             month_rows_insert(run_id=run_id, as_of=as_of, months=trend_months, settings=settings)
     finally:
-        ledger_months_drop()
+        # After a failed statement PostgreSQL refuses any other in the transaction, and its
+        # rollback drops the table anyway: the original error is the one to see.
+        with contextlib.suppress(DatabaseError):
+            ledger_months_drop()
     months = period_months(start, end)
     period_days = (end - start).days + 1
     period_month_count = Decimal(max(1, months[1] - months[0] + 1))
