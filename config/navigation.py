@@ -10,11 +10,14 @@ from clients.roles import role_of
 PRIMARY = [
     (_("Dashboard"), "reports:dashboard", "clients.view_client", ("reports:dashboard",)),
     (_("Ranking"), "reports:ranking", "clients.view_client", ("reports:ranking", "reports:client")),
+    (_("Prospects"), "reports:prospects", "clients.view_client", ("reports:prospects",)),
+    (_("Payments"), "reports:payments", "clients.view_client", ("reports:payments",)),
     (_("Clients"), "clients:list", "clients.view_client", ("clients:list", "clients:detail", "clients:edit")),
     (_("My interactions"), "interactions:list", "clients.view_interaction", ("interactions:",)),
     (_("Imports"), "imports:index", "clients.import_data", ("imports:",)),
 ]
 SECONDARY = [
+    (_("Cost settings"), "reports:cost_settings", "clients.change_costsettings"),
     (_("Recompute"), "audits:recompute", "clients.change_costsettings"),
     (_("Seed calculator"), "audits:seed_calculator", None),
 ]

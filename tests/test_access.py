@@ -34,6 +34,9 @@ EXPECTED = {
     "reports:dashboard": (200, 200, 200),
     "reports:ranking": (200, 200, 200),
     "reports:client": (200, 200, 200),
+    "reports:payments": (200, 200, 200),
+    "reports:prospects": (200, 200, 200),
+    "reports:cost_settings": (403, 200, 200),
 }
 PUBLIC = {"login", "set_language"}
 
