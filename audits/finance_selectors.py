@@ -131,13 +131,12 @@ def payments_for(*, user) -> Payments | None:
     if latest is None:
         return None
     rows = snapshots_visible(user=user, latest=latest)
+    summed = (*AGEING_FIELDS, "open_receivables", "open_overdue", "revenue")
     totals = rows.aggregate(
-        **{name: Sum(name, default=ZERO) for name in AGEING_FIELDS},
-        open_receivables=Sum("open_receivables", default=ZERO),
-        open_overdue=Sum("open_overdue", default=ZERO),
-        revenue=Sum("revenue", default=ZERO),
+        **{f"total_{name}": Sum(name, default=ZERO) for name in summed},
         clients_with_open=Count("pk", filter=~Q(open_receivables=0)),
     )
+    totals |= {name: totals.pop(f"total_{name}") for name in summed}
     period_days = (latest.period_end - latest.period_start).days + 1
     revenue = totals["revenue"]
     dso = portfolio.ratio(totals["open_receivables"] / revenue * period_days) if revenue > 0 else None

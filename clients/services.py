@@ -89,3 +89,13 @@ def client_save(*, client):
     client.full_clean()
     client.save()
     return client
+
+
+def cost_settings_update(*, cost_settings, user):
+    """Validate and save the cost settings; the history row (django-simple-history, written by the
+    same save, in the same transaction) names the user who made the change."""
+    cost_settings.full_clean()
+    cost_settings._history_user = user
+    with transaction.atomic():
+        cost_settings.save()
+    return cost_settings

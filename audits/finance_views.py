@@ -1,0 +1,163 @@
+"""The finance screens: payments (ageing, worst payers, DSO, trend), prospects and cost settings."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin
+from django_tables2.paginators import LazyPaginator
+
+from audits import charts, finance_selectors
+from audits.finance_forms import CostSettingsForm
+from audits.finance_tables import AGEING_COLUMNS, AgeingTable, ProspectTable
+from audits.models import ClientSnapshot
+from audits.selectors import portfolio_latest
+from clients import services
+from clients.models import CostSettings
+
+
+def ageing_labels(limits):
+    """'Current', '1-30 d', '31-60 d', '61-90 d', 'over 90 d' from the three ageing limits."""
+    labels, low = [_("Current")], 1
+    for limit in limits:
+        labels.append(_("%(low)s-%(high)s d") % {"low": low, "high": limit})
+        low = limit + 1
+    labels.append(_("over %(days)s d") % {"days": limits[-1]})
+    return labels
+
+
+class PaymentsView(ExportMixin, SingleTableMixin, TemplateView):
+    """Finance and admins see every client; an account manager sees the same for their own."""
+
+    template_name = "audits/payments.html"
+    table_class = AgeingTable
+    paginator_class = LazyPaginator
+    table_pagination = {"per_page": 50}
+    export_formats = ("csv", "xlsx")
+
+    def get_export_filename(self, export_format):
+        return f"ageing.{export_format}"
+
+    def get(self, request, *args, **kwargs):
+        self.payments = finance_selectors.payments_for(user=request.user)
+        self.labels = ageing_labels(CostSettings.load().ageing)
+        return super().get(request, *args, **kwargs)
+
+    def get_table_data(self):
+        if self.payments is None:
+            return ClientSnapshot.objects.none()
+        return finance_selectors.ageing_rows(user=self.request.user, latest=self.payments.latest)
+
+    def get_table_kwargs(self):
+        totals = {}
+        if self.payments is not None:
+            totals = {
+                **self.payments.ageing_totals,
+                "open_receivables": self.payments.open_receivables,
+                "open_overdue": self.payments.open_overdue,
+            }
+        return {"labels": self.labels, "totals": totals}
+
+    def get_context_data(self, **kwargs):
+        payments = self.payments
+        context = {"payments": payments, **finance_selectors.run_context(user=self.request.user)}
+        if payments is not None:
+            context["ageing_buckets"] = [
+                (label, payments.ageing_totals[name])
+                for label, name in zip(self.labels, AGEING_COLUMNS, strict=True)
+            ]
+            context["ageing_chart"] = charts.bars(
+                labels=self.labels,
+                values=[payments.ageing_totals[name] for name in AGEING_COLUMNS],
+                y_label=_("open amount"),
+                colors=[charts.GOOD, charts.ACCENT, charts.AMBER, charts.AMBER, charts.BAD],
+                money=True,
+            )
+            if any(month.paid for month in payments.trend):
+                context["trend_chart"] = charts.trend(
+                    labels=[month.month.strftime("%Y-%m") for month in payments.trend],
+                    series=[
+                        (
+                            _("Average days late (amount-weighted)"),
+                            [month.average_days_late for month in payments.trend],
+                            charts.BAD,
+                        )
+                    ],
+                    y_label=_("days"),
+                )
+        return super().get_context_data(**context, **kwargs)
+
+
+class ProspectsView(SingleTableMixin, TemplateView):
+    """Each prospect's estimated margin, tier, effort budget and effort spent; a manager's own only."""
+
+    template_name = "audits/prospects.html"
+    table_class = ProspectTable
+    paginator_class = LazyPaginator
+    table_pagination = {"per_page": 50}
+
+    def get(self, request, *args, **kwargs):
+        self.latest = portfolio_latest()
+        return super().get(request, *args, **kwargs)
+
+    def get_table_data(self):
+        if self.latest is None:
+            return ClientSnapshot.objects.none()
+        return finance_selectors.prospect_rows(user=self.request.user, latest=self.latest)
+
+    def get_table_kwargs(self):
+        return {"day_cost": self.latest.day_cost if self.latest else None}
+
+    def get_context_data(self, **kwargs):
+        context = {"latest": self.latest, **finance_selectors.run_context(user=self.request.user)}
+        if self.latest is not None:
+            context["summary"] = finance_selectors.prospect_summary(
+                user=self.request.user, latest=self.latest
+            )
+        return super().get_context_data(**context, **kwargs)
+
+
+class CostSettingsView(PermissionRequiredMixin, View):
+    """Finance and admins: the cost settings, a preview of the tiers proposed boundaries would make,
+    and the change history."""
+
+    permission_required = "clients.change_costsettings"
+    raise_exception = True
+    template_name = "audits/cost_settings.html"
+
+    def get(self, request):
+        form = CostSettingsForm(instance=CostSettings.load())
+        return self.render(request, form)
+
+    def post(self, request):
+        form = CostSettingsForm(request.POST, instance=CostSettings.load())
+        valid = form.is_valid()
+        if "preview" in request.POST:
+            # Nothing is saved: the proposed boundaries are only applied to the latest figures.
+            preview = None
+            if form.proposed_tiers is not None:
+                boundaries, trimmed = form.proposed_tiers
+                preview = finance_selectors.tier_preview(boundaries=boundaries, trimmed_share_percent=trimmed)
+            return self.render(request, form, preview=preview, previewed=True)
+        if valid:
+            services.cost_settings_update(cost_settings=form.instance, user=request.user)
+            messages.success(
+                request, _("Cost settings saved. The figures will use them from the next recompute.")
+            )
+            return redirect("reports:cost_settings")
+        return self.render(request, form)
+
+    def render(self, request, form, *, preview=None, previewed=False):
+        latest = portfolio_latest()
+        context = {
+            "form": form,
+            "preview": preview,
+            "previewed": previewed,
+            "latest": latest,
+            "history": finance_selectors.cost_settings_history(),
+            **finance_selectors.run_context(user=request.user),
+        }
+        return render(request, self.template_name, context, status=200)
