@@ -26,11 +26,9 @@ import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import include, path
 
-from audits import finance_selectors, finance_views, report_urls, services
+from audits import finance_selectors, services
 from clients.models import Client, CostSettings
-from config import urls as root_urls
 from tests.factories import (
     ClientFactory,
     InteractionFactory,
@@ -40,19 +38,6 @@ from tests.factories import (
 )
 
 AS_OF = dt.date(2025, 12, 31)
-
-# The three finance routes beside the other report pages, whether or not the project's URLs
-# include them yet.
-_FINANCE = [
-    path("payments/", finance_views.PaymentsView.as_view(), name="payments"),
-    path("prospects/", finance_views.ProspectsView.as_view(), name="prospects"),
-    path("settings/costs/", finance_views.CostSettingsView.as_view(), name="cost_settings"),
-]
-urlpatterns = [
-    path("", include(([*_FINANCE, *report_urls.urlpatterns], "reports"))),
-    *[p for p in root_urls.urlpatterns if getattr(p, "namespace", None) != "reports"],
-]
-pytestmark = pytest.mark.urls(__name__)
 
 PAYMENTS, PROSPECTS, SETTINGS = "/payments/", "/prospects/", "/settings/costs/"
 
