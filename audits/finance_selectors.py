@@ -215,12 +215,11 @@ class TierPreview:
     current_counts: list[int]
 
 
-def tier_preview(*, boundaries: list[Decimal], trimmed_share_percent: Decimal) -> TierPreview | None:
+def tier_preview(
+    *, latest: PortfolioSnapshot, boundaries: list[Decimal], trimmed_share_percent: Decimal
+) -> TierPreview:
     """How many clients of the latest snapshot each tier would hold with these boundaries and this
-    trimmed share (in %), from one query of the portfolio's gross margins. None before any run."""
-    latest = portfolio_latest()
-    if latest is None:
-        return None
+    trimmed share (in %), from one query of the portfolio's gross margins."""
     gross = dict(
         ClientSnapshot.objects.filter(as_of=latest.as_of, in_portfolio=True).values_list(
             "client_id", "gross_margin"

@@ -137,11 +137,14 @@ class CostSettingsView(PermissionRequiredMixin, View):
         valid = form.is_valid()
         if "preview" in request.POST:
             # Nothing is saved: the proposed boundaries are only applied to the latest figures.
+            latest = portfolio_latest()
             preview = None
-            if form.proposed_tiers is not None:
+            if latest is not None and form.proposed_tiers is not None:
                 boundaries, trimmed = form.proposed_tiers
-                preview = finance_selectors.tier_preview(boundaries=boundaries, trimmed_share_percent=trimmed)
-            return self.render(request, form, preview=preview, previewed=True)
+                preview = finance_selectors.tier_preview(
+                    latest=latest, boundaries=boundaries, trimmed_share_percent=trimmed
+                )
+            return self.render(request, form, latest=latest, preview=preview, previewed=True)
         if valid:
             services.cost_settings_update(cost_settings=form.instance, user=request.user)
             messages.success(
@@ -150,14 +153,15 @@ class CostSettingsView(PermissionRequiredMixin, View):
             return redirect("reports:cost_settings")
         return self.render(request, form)
 
-    def render(self, request, form, *, preview=None, previewed=False):
-        latest = portfolio_latest()
+    def render(self, request, form, *, latest=None, preview=None, previewed=False):
+        if latest is None:
+            latest = portfolio_latest()
         context = {
             "form": form,
             "preview": preview,
             "previewed": previewed,
             "latest": latest,
             "history": finance_selectors.cost_settings_history(),
-            **finance_selectors.run_context(user=request.user),
+            "can_recompute": request.user.has_perm("clients.change_costsettings"),
         }
         return render(request, self.template_name, context, status=200)
