@@ -14,9 +14,9 @@ PRIMARY = [
     (_("Payments"), "reports:payments", "clients.view_client", ("reports:payments",)),
     (_("Clients"), "clients:list", "clients.view_client", ("clients:list", "clients:detail", "clients:edit")),
     (_("My interactions"), "interactions:list", "clients.view_interaction", ("interactions:",)),
-    (_("Imports"), "imports:index", "clients.import_data", ("imports:",)),
 ]
 SECONDARY = [
+    (_("Imports"), "imports:index", "clients.import_data"),
     (_("Cost settings"), "reports:cost_settings", "clients.change_costsettings"),
     (_("Recompute"), "audits:recompute", "clients.change_costsettings"),
     (_("Seed calculator"), "audits:seed_calculator", None),
