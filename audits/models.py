@@ -145,7 +145,12 @@ class ClientSnapshot(models.Model):
         verbose_name_plural = _("client snapshots")
         ordering = ["as_of", "rank_net_profit"]
         constraints = [models.UniqueConstraint(fields=["as_of", "client"], name="clientsnapshot_one_per_day")]
-        indexes = [models.Index(fields=["client", "-as_of"], name="clientsnapshot_client_recent")]
+        indexes = [
+            models.Index(fields=["client", "-as_of"], name="clientsnapshot_client_recent"),
+            # The ranking's default order (and its NP sort): a page reads 51 rows of the index
+            # instead of sorting every client of the day.
+            models.Index(fields=["as_of", "rank_net_profit"], name="clientsnapshot_ranked"),
+        ]
 
     def __str__(self):
         return f"{self.client_id} {self.as_of}"
