@@ -1,9 +1,11 @@
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.encoding import force_str
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import ClientSnapshot
+from clients.exports import spreadsheet_safe
 from clients.tables import SafeExportTable
 from clients.templatetags.money import amount, percent
 
@@ -36,7 +38,9 @@ class RankingTable(SafeExportTable):
     direct_expenses = MoneyColumn(verbose_name=_("DE"))
     late_payment_cost = MoneyColumn(verbose_name=_("LPC"))
     bad_debt = MoneyColumn(verbose_name=_("BD"))
-    net_profit = MoneyColumn(verbose_name=_("NP"))
+    # The rank orders by NP (highest first, ties by client) and is indexed: sorting by NP reads
+    # the index instead of sorting every row of the day.
+    net_profit = MoneyColumn(verbose_name=_("NP"), order_by=("-rank_net_profit",))
     net_profit_after_overhead = MoneyColumn(verbose_name=_("NP after OH"))
     net_margin = ShareColumn(verbose_name=_("Net margin"))
     profit_per_hour = MoneyColumn(verbose_name=_("NP / hour"))
@@ -69,6 +73,34 @@ class RankingTable(SafeExportTable):
         order_by = ("rank_net_profit",)
         attrs = {"class": "table ranking"}
         empty_text = _("No client matches these filters.")
+
+    def as_values(self, exclude_columns=None):
+        """The export rows, as django-tables2 gives them (values, "—" for blanks), read straight
+        from the records: the generic path inspects each cell's value method (0.7 ms a row, 7 s
+        for 10,000 clients)."""
+        columns = [
+            column
+            for column in self.columns.iterall()
+            if not (column.column.exclude_from_export or column.name in (exclude_columns or ()))
+        ]
+        yield [force_str(column.header, strings_only=True) for column in columns]
+        getters = [self._export_getter(column.name) for column in columns]
+        blanks = [(column.column.empty_values, column.default) for column in columns]
+        for record in self.data:
+            row = []
+            for get, (empty, default) in zip(getters, blanks, strict=True):
+                value = get(record)
+                row.append(
+                    spreadsheet_safe(force_str(default if value in empty else value, strings_only=True))
+                )
+            yield row
+
+    def _export_getter(self, name):
+        if name == "client":
+            return self.value_client
+        if name == "flags":
+            return self.value_flags
+        return lambda record: getattr(record, name)
 
     def render_client(self, record):
         return format_html(

@@ -212,12 +212,12 @@ def explain(sql):
 def export_filter(finance):
     """A filter of the ranking selecting close to 10,000 rows, for the export."""
     candidates = [
-        "tier=3&segment=retail",
-        "tier=3&segment=industry",
-        "abc_class=C&segment=retail",
+        "abc_class=B",
+        "abc_class=A&segment=retail",
+        "tier=3&segment=retail&flag=unprofitable",
         "tier=2",
-        "segment=retail&status=active",
-        "tier=3",
+        "tier=3&segment=retail",
+        "flag=unprofitable",
     ]
     best = min((abs(ranking_count(finance, q) - 10_000), q) for q in candidates)
     return best[1]
