@@ -8,6 +8,9 @@ from audits.models import ClientSnapshot
 from clients.models import Client
 from clients.roles import ACCOUNT_MANAGERS
 
+# Up to this many matching clients, a text search passes their ids to the ranking query.
+SEARCH_IDS_LIMIT = 2000
+
 FLAG_CHOICES = [
     ("unprofitable", _("Unprofitable")),
     ("marginal", _("Marginal")),
@@ -53,7 +56,17 @@ class RankingFilter(django_filters.FilterSet):
                 field.widget.attrs.setdefault("size", 14)
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(client__name__icontains=value) | Q(client__external_ref__icontains=value))
+        """Clients whose name or reference contains the text.
+
+        The matching clients are found first: PostgreSQL cannot estimate how few rows a
+        "contains" matches, and would otherwise walk the whole ranking in rank order looking for
+        them (200 ms at 100,000 clients for a handful of matches). A broad text falls back to a
+        subquery."""
+        matches = Client.objects.filter(Q(name__icontains=value) | Q(external_ref__icontains=value))
+        ids = list(matches.values_list("pk", flat=True)[: SEARCH_IDS_LIMIT + 1])
+        if len(ids) <= SEARCH_IDS_LIMIT:
+            return queryset.filter(client_id__in=ids)
+        return queryset.filter(client__in=matches.values("pk"))
 
     def filter_flag(self, queryset, name, value):
         lookups = {
