@@ -261,6 +261,7 @@ def run(args):
     ranking(as_finance, finance, "ranking, NP descending", "sort=-net_profit")
     ranking(as_finance, finance, "ranking, NP desc, unprofitable, tier 3", filtered)
     ranking(as_finance, finance, f"ranking, NP desc, search {term!r}", f"sort=-net_profit&q={term}")
+    ranking(as_finance, finance, "ranking, NP desc, search '12'", "sort=-net_profit&q=12")
     ranking(as_finance, finance, "ranking, NP desc, search 'Client' (all)", "sort=-net_profit&q=Client")
     ranking(as_finance, finance, "ranking, NP desc, page 200", "sort=-net_profit&page=200")
     ranking(as_manager, manager, "ranking as manager, default", "")

@@ -103,3 +103,17 @@ def test_it_draws_the_dashboard_charts_once_for_the_same_figures(as_finance, por
     as_finance.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="fr")
     assert len(drawn) == 4  # labels in another language: drawn again
     cache.clear()
+
+
+@pytest.mark.parametrize("ids_limit", [2000, 1])
+def test_it_searches_names_and_references_within_the_users_clients(
+    as_manager, portfolio, monkeypatch, ids_limit
+):
+    from audits import filters
+
+    monkeypatch.setattr(filters, "SEARCH_IDS_LIMIT", ids_limit)  # 1: a broad text, joined filter
+    names = {row[1] for row in _export(as_manager, "q=client")[1:]}
+    assert names == {"Mid Client", "Quiet Client"}  # "Loss Client" and "Top Client" are not theirs
+    quiet = ClientSnapshot.objects.get(client__name="Quiet Client").client
+    by_reference = {row[1] for row in _export(as_manager, f"q={quiet.external_ref.lower()}")[1:]}
+    assert by_reference == {"Quiet Client"}
