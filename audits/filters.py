@@ -1,3 +1,5 @@
+import re
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -60,13 +62,16 @@ class RankingFilter(django_filters.FilterSet):
 
         The matching clients are found first: PostgreSQL cannot estimate how few rows a
         "contains" matches, and would otherwise walk the whole ranking in rank order looking for
-        them (200 ms at 100,000 clients for a handful of matches). A broad text falls back to the
-        filter on the joined client, where walking the ranking finds a page of matches quickly."""
+        them (200 ms at 100,000 clients for a handful of matches). A broad text filters the joined
+        client with a case-insensitive regular expression on the plain columns instead, which
+        PostgreSQL estimates from their statistics: it then walks the ranking, where a page of
+        matches comes quickly (UPPER(name) LIKE has no statistics and was taken as rare: 170 ms)."""
         matches = Client.objects.filter(Q(name__icontains=value) | Q(external_ref__icontains=value))
         ids = list(matches.values_list("pk", flat=True)[: SEARCH_IDS_LIMIT + 1])
         if len(ids) <= SEARCH_IDS_LIMIT:
             return queryset.filter(client_id__in=ids)
-        return queryset.filter(Q(client__name__icontains=value) | Q(client__external_ref__icontains=value))
+        pattern = re.escape(value)
+        return queryset.filter(Q(client__name__iregex=pattern) | Q(client__external_ref__iregex=pattern))
 
     def filter_flag(self, queryset, name, value):
         lookups = {

@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal as D
+from urllib.parse import quote
 
 import pytest
 
@@ -117,3 +118,5 @@ def test_it_searches_names_and_references_within_the_users_clients(
     quiet = ClientSnapshot.objects.get(client__name="Quiet Client").client
     by_reference = {row[1] for row in _export(as_manager, f"q={quiet.external_ref.lower()}")[1:]}
     assert by_reference == {"Quiet Client"}
+    punctuated = {row[1] for row in _export(as_manager, "q=" + quote("=hyperlink(1)"))[1:]}
+    assert punctuated == {"'=HYPERLINK(1)"}  # taken literally, never as a pattern
