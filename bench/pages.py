@@ -315,6 +315,8 @@ def run(args):
             as_manager, "dashboard, account manager", "/dashboard/", repeat=repeat, rows=f"{own:,} clients"
         )
     )
+    results.append(quick_log_result(finance, "quick-log form alone, finance (base.html)", repeat))
+    results.append(quick_log_result(manager, "quick-log form alone, manager (base.html)", repeat))
     ranking(
         as_finance,
         finance,
