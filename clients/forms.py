@@ -37,6 +37,20 @@ class InteractionForm(forms.ModelForm):
             .exclude(status=Client.Status.FORMER)
             .only("pk", "name", "external_ref")
         )
+        if user.has_perm("clients.view_all_clients"):
+            # Finance and admins see every client: a list of them all would weigh megabytes on
+            # every page, so they type the client's external reference instead.
+            field = self.fields["client"]
+            field.to_field_name = "external_ref"
+            field.widget = forms.TextInput(attrs={"placeholder": _("external reference, e.g. C00042")})
+            field.help_text = _("The client's external reference.")
+            field.error_messages["invalid_choice"] = _("No client has this external reference.")
+            chosen = self.initial.get("client") or (self.instance.client_id if self.instance.pk else None)
+            if isinstance(chosen, int) or (isinstance(chosen, str) and chosen.isdigit()):
+                ref = Client.objects.filter(pk=chosen).values_list("external_ref", flat=True).first()
+                self.initial["client"] = ref
+            elif isinstance(chosen, Client):
+                self.initial["client"] = chosen.external_ref
         self.order_fields(["client", "kind", "date", "time", "duration_minutes", "note"])
         if self.instance.pk:
             local = timezone.localtime(self.instance.started_at)

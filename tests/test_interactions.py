@@ -9,7 +9,7 @@ from tests.factories import ClientFactory, InteractionFactory
 
 def _post(http, client, **overrides):
     data = {
-        "client": client.pk,
+        "client": getattr(client, "pk", client),
         "kind": "call",
         "date": timezone.localdate().isoformat(),
         "duration_minutes": 25,
@@ -123,3 +123,15 @@ def test_my_interactions_lists_only_mine_with_a_fixed_number_of_queries(
     InteractionFactory.create_batch(20, client=own_client, staff=manager)
     with django_assert_max_num_queries(12):
         as_manager.get("/interactions/")
+
+
+def test_finance_logs_by_external_reference_without_a_list_of_every_client(as_finance, finance, own_client):
+    page = as_finance.get(f"/clients/{own_client.pk}/").content.decode()
+    assert f'value="{own_client.external_ref}"' in page  # the client of the page is filled in
+    assert f'<option value="{own_client.pk}"' not in page
+    response = _post(as_finance, own_client.external_ref.replace("C", "X"))
+    assert response.status_code == 400
+    assert "No client has this external reference" in response.content.decode()
+    response = _post(as_finance, own_client.external_ref)
+    assert response.status_code == 302
+    assert Interaction.objects.get().staff == finance
