@@ -37,9 +37,9 @@ class InteractionForm(forms.ModelForm):
             .exclude(status=Client.Status.FORMER)
             .only("pk", "name", "external_ref")
         )
-        if user.has_perm("clients.view_all_clients"):
-            # Finance and admins see every client: a list of them all would weigh megabytes on
-            # every page, so they type the client's external reference instead.
+        if self._many_clients(user):
+            # A list of hundreds of thousands of clients would weigh megabytes on every page:
+            # past a few hundred, the user types the client's external reference instead.
             field = self.fields["client"]
             field.to_field_name = "external_ref"
             field.widget = forms.TextInput(attrs={"placeholder": _("external reference, e.g. C00042")})
@@ -56,6 +56,13 @@ class InteractionForm(forms.ModelForm):
             local = timezone.localtime(self.instance.started_at)
             self.initial.setdefault("date", local.date())
             self.initial.setdefault("time", local.time().replace(second=0, microsecond=0))
+
+    LIST_AT_MOST = 500
+
+    def _many_clients(self, user):
+        if user.has_perm("clients.view_all_clients"):
+            return True
+        return self.fields["client"].queryset[: self.LIST_AT_MOST + 1].count() > self.LIST_AT_MOST
 
     def clean_duration_minutes(self):
         minutes = self.cleaned_data["duration_minutes"]

@@ -386,7 +386,7 @@ def test_the_number_of_queries_does_not_grow_with_clients(request, fixture, mana
     _recompute()
     large = [_queries(http, url) for url in urls]
     assert small == large, (small, large)
-    assert max(large) <= 16
+    assert max(large) <= 17  # includes the quick-log form's one count of the user's clients
 
 
 def test_the_settings_page_runs_a_fixed_number_of_queries(as_finance, manager, other_manager):

@@ -135,3 +135,16 @@ def test_finance_logs_by_external_reference_without_a_list_of_every_client(as_fi
     response = _post(as_finance, own_client.external_ref)
     assert response.status_code == 302
     assert Interaction.objects.get().staff == finance
+
+
+def test_a_manager_with_many_clients_types_a_reference(as_manager, manager, own_client, settings):
+    from clients.forms import InteractionForm
+
+    InteractionForm.LIST_AT_MOST, saved = 1, InteractionForm.LIST_AT_MOST
+    try:
+        ClientFactory(account_manager=manager)
+        page = as_manager.get("/interactions/").content.decode()
+        assert f'<option value="{own_client.pk}"' not in page
+        assert _post(as_manager, own_client.external_ref).status_code == 302
+    finally:
+        InteractionForm.LIST_AT_MOST = saved
