@@ -271,6 +271,7 @@ def _payment_sums_by_payment(*, scope, start, end, as_of):
         .annotate(
             m_paid=_sum("amount"),
             m_paid_late_x=_sum(late),
+            m_paid_days_x=_sum(F("amount") * DaysBetween(F("paid_on"), F("invoice__issued_on"))),
             pay_paid=_sum("amount", paid_in_period),
             pay_paid_late_x=_sum(late, paid_in_period),
             pay_paid_days_x=_sum(
@@ -404,6 +405,7 @@ LEDGER_COLUMNS = (
     *(f"pay_ageing_{i}" for i in range(5)),
     "m_paid",
     "m_paid_late_x",
+    "m_paid_days_x",
     "pay_paid",
     "pay_paid_late_x",
     "pay_paid_days_x",
@@ -913,14 +915,15 @@ def month_rows_insert(*, run_id: int, as_of: dt.date, months: int, settings: Set
     statement = f"""
         INSERT INTO {ClientMonthSnapshot._meta.db_table} (run_id, as_of, client_id, month, revenue,
             gross_margin, cost_to_serve, direct_expenses, acquisition_share, late_payment_cost, bad_debt,
-            net_profit, service_minutes, paid_amount, average_days_late)
+            net_profit, service_minutes, paid_amount, average_days_late, average_days_to_pay)
         SELECT %s, %s, f.client_id, f.month, f.revenue, f.gm, f.cts, f.de, f.aq, f.lpc, f.bd,
-            f.gm - f.cts - f.de - f.aq - f.lpc - f.bd, f.minutes, f.paid, f.days_late
+            f.gm - f.cts - f.de - f.aq - f.lpc - f.bd, f.minutes, f.paid, f.days_late, f.days_to_pay
         FROM (
             SELECT g.client_id, g.month, ROUND(g.m_revenue, 2) AS revenue, {gm} AS gm, {cts} AS cts,
                 {de} AS de, {aq} AS aq, {lpc} AS lpc, {bd} AS bd, g.m_minutes AS minutes,
                 ROUND(g.m_paid, 2) AS paid,
-                CASE WHEN g.m_paid > 0 THEN ROUND(g.m_paid_late_x * 1.0 / g.m_paid, 6) END AS days_late
+                CASE WHEN g.m_paid > 0 THEN ROUND(g.m_paid_late_x * 1.0 / g.m_paid, 6) END AS days_late,
+                CASE WHEN g.m_paid > 0 THEN ROUND(g.m_paid_days_x * 1.0 / g.m_paid, 6) END AS days_to_pay
             FROM {LEDGER_TABLE} g
             JOIN {Client._meta.db_table} c ON c.id = g.client_id
             WHERE g.month >= %s{fence}

@@ -51,6 +51,7 @@ class MonthPayments:
     month: dt.date
     paid: Decimal
     average_days_late: Decimal | None
+    average_days_to_pay: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def ageing_rows(*, user, latest: PortfolioSnapshot):
 
 
 def payments_trend(*, user, latest: PortfolioSnapshot, months: int = TREND_MONTHS) -> list[MonthPayments]:
-    """Amount paid and amount-weighted days late per calendar month, the last ``months`` months of
+    """Amount paid and amount-weighted days late and days to pay per calendar month, the last ``months`` months of
     the latest run (one query; months without payments read as none paid)."""
     last = engine.month_index(latest.as_of)
     first = engine.month_start(last - months + 1)
@@ -109,6 +110,10 @@ def payments_trend(*, user, latest: PortfolioSnapshot, months: int = TREND_MONTH
                 ExpressionWrapper(F("paid_amount") * F("average_days_late"), output_field=_WIDE),
                 filter=Q(average_days_late__isnull=False),
             ),
+            days_x=Sum(
+                ExpressionWrapper(F("paid_amount") * F("average_days_to_pay"), output_field=_WIDE),
+                filter=Q(average_days_to_pay__isnull=False),
+            ),
         )
     )
     by_month = {row["month"]: row for row in rows}
@@ -117,10 +122,12 @@ def payments_trend(*, user, latest: PortfolioSnapshot, months: int = TREND_MONTH
         month = engine.month_start(index)
         row = by_month.get(month)
         paid = (row["paid"] or ZERO) if row else ZERO
-        late = None
+        late = days = None
         if paid and row["late_x"] is not None:
             late = portfolio.ratio(row["late_x"] / paid)
-        trend.append(MonthPayments(month=month, paid=paid, average_days_late=late))
+        if paid and row["days_x"] is not None:
+            days = portfolio.ratio(row["days_x"] / paid)
+        trend.append(MonthPayments(month=month, paid=paid, average_days_late=late, average_days_to_pay=days))
     return trend
 
 

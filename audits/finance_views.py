@@ -84,7 +84,12 @@ class PaymentsView(ExportMixin, SingleTableMixin, TemplateView):
                             _("Average days late (amount-weighted)"),
                             [month.average_days_late for month in payments.trend],
                             charts.BAD,
-                        )
+                        ),
+                        (
+                            _("Average days to pay (amount-weighted)"),
+                            [month.average_days_to_pay for month in payments.trend],
+                            charts.ACCENT,
+                        ),
                     ],
                     y_label=_("days"),
                 )

@@ -191,6 +191,7 @@ class ClientMonthSnapshot(models.Model):
     service_minutes = models.PositiveIntegerField(_("service minutes"), default=0)
     paid_amount = money(_("amount paid"))
     average_days_late = share(_("average days late (amount-weighted)"))
+    average_days_to_pay = share(_("average days to pay (amount-weighted)"))
 
     class Meta:
         verbose_name = _("client month snapshot")

@@ -159,6 +159,9 @@ def test_it_weights_days_late_by_amount_month_by_month(ledger, manager, finance)
     )
     late = {m.month: m.average_days_late for m in trend if m.paid}
     assert late == {dt.date(2025, 4, 1): D("40"), dt.date(2025, 7, 1): D("20")}
+    # Days from issue to payment: Feb 1 -> Apr 10 is 68 days, Jun 1 -> Jul 21 is 50.
+    to_pay = {m.month: m.average_days_to_pay for m in trend if m.paid}
+    assert to_pay == {dt.date(2025, 4, 1): D("68"), dt.date(2025, 7, 1): D("50")}
     assert finance_selectors.payments_for(user=finance).average_days_late == D("30")
     assert finance_selectors.payments_for(user=manager).average_days_late == D("20")
 
