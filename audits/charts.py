@@ -113,7 +113,8 @@ def trend(*, labels, series, y_label, width=6.4):
     step = max(1, len(labels) // 8)
     ax.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
     if len(series) > 1:
-        ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(series))
+        wide = sum(len(str(name)) for name, _values, _color in series) > 50
+        ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=1 if wide else len(series))
     return _svg(fig)
 
 
