@@ -812,8 +812,8 @@ def compute(
         "class_counts": {k: sum(1 for c in classes.values() if c == k) for k in "ABC"},
         "whale_peak_client_share": whale.peak_client_share,
         "whale_peak_profit_share": whale.peak_profit_share,
-        "whale_curve": _sample(whale.points),
-        "pareto_curve": _sample(_pareto_points(revenue)),
+        "whale_curve": sample_points(whale.points),
+        "pareto_curve": sample_points(pareto_points(revenue)),
         "mean_gross_margin": tier_result.mean_gross_margin,
         "tier_thresholds": [str(t) for t in tier_result.thresholds],
         "tier_counts": tier_result.counts,
@@ -852,7 +852,7 @@ def _last_months(by_month: dict[int, Decimal], client, settings: Settings, as_of
     return values
 
 
-def _pareto_points(revenue):
+def pareto_points(revenue):
     order = pm.ranked(revenue)
     shares = pm.cumulative_shares(revenue, order)
     n = len(order)
@@ -864,7 +864,7 @@ def _pareto_points(revenue):
     return points
 
 
-def _sample(points, count=100):
+def sample_points(points, count=100):
     """At most ``count`` + 1 points, evenly spread, first and last kept, as JSON-ready strings."""
     if len(points) > count + 1:
         step = (len(points) - 1) / count

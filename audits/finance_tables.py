@@ -24,7 +24,25 @@ def _client_cell(record):
 
 def _manager_name(record):
     manager = record.client.account_manager
+    if manager is None:
+        return "—"
     return manager.get_full_name() or manager.username
+
+
+class ClientCellsMixin:
+    """The client (linked to its profitability page) and its account manager, on a snapshot row."""
+
+    def render_client(self, record):
+        return _client_cell(record)
+
+    def value_client(self, record):
+        return record.client.name
+
+    def render_account_manager(self, record):
+        return _manager_name(record)
+
+    def value_account_manager(self, record):
+        return _manager_name(record)
 
 
 class TotalColumn(MoneyColumn):
@@ -50,7 +68,7 @@ class DaysColumn(MoneyColumn):
         return amount(value, self.places)
 
 
-class AgeingTable(SafeExportTable):
+class AgeingTable(ClientCellsMixin, SafeExportTable):
     client = tables.Column(verbose_name=_("Client"), order_by=("client__name",), footer=_("Total"))
     # Hidden on the page (the reference sits under the name there); a column of its own in exports.
     external_ref = tables.Column(verbose_name=_("Reference"), accessor="client__external_ref", visible=False)
@@ -96,20 +114,8 @@ class AgeingTable(SafeExportTable):
             self.columns[name].column.verbose_name = label
         self.totals = totals or {}
 
-    def render_client(self, record):
-        return _client_cell(record)
 
-    def value_client(self, record):
-        return record.client.name
-
-    def render_account_manager(self, record):
-        return _manager_name(record)
-
-    def value_account_manager(self, record):
-        return _manager_name(record)
-
-
-class ProspectTable(SafeExportTable):
+class ProspectTable(ClientCellsMixin, SafeExportTable):
     client = tables.Column(verbose_name=_("Prospect"), order_by=("client__name",))
     account_manager = tables.Column(
         verbose_name=_("Account manager"),
@@ -155,18 +161,6 @@ class ProspectTable(SafeExportTable):
         from audits.portfolio import effort_days
 
         return effort_days(value, self.day_cost) if value is not None else None
-
-    def render_client(self, record):
-        return _client_cell(record)
-
-    def value_client(self, record):
-        return record.client.name
-
-    def render_account_manager(self, record):
-        return _manager_name(record)
-
-    def value_account_manager(self, record):
-        return _manager_name(record)
 
     def render_tier(self, value):
         return value

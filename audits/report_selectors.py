@@ -147,8 +147,8 @@ def dashboard_for(*, user) -> Dashboard | None:
             "top20_share": pareto.top_share_revenue,
             "whale_client_share": whale.peak_client_share,
             "whale_profit_share": whale.peak_profit_share,
-            "pareto_points": _pareto_points(revenue),
-            "whale_points": [[str(x), str(y)] for x, y in whale.points],
+            "pareto_points": engine.sample_points(engine.pareto_points(revenue)),
+            "whale_points": engine.sample_points(whale.points),
             "tier_counts": tiers,
         }
     without = today - (loss["net_profit"] or ZERO)
@@ -164,18 +164,6 @@ def dashboard_for(*, user) -> Dashboard | None:
         top_tier_profit_per_hour=reinvest_rate,
         **figures,
     )
-
-
-def _pareto_points(revenue: dict) -> list:
-    order = portfolio.ranked(revenue)
-    shares = portfolio.cumulative_shares(revenue, order)
-    n = len(order)
-    points = [["0", "0"]]
-    for position, cid in enumerate(order, start=1):
-        if shares[cid] is None:
-            return []
-        points.append([str(Decimal(position) / n), str(shares[cid])])
-    return points
 
 
 def ranking_rows(*, user, latest: PortfolioSnapshot):
