@@ -62,7 +62,6 @@ class ClientDetailView(TemplateView):
             invoices=invoices,
             expenses=client.expenses.order_by("-spent_on")[:20],
             referrals=client.referrals.only("pk", "name", "external_ref"),
-            can_edit=self.request.user.has_perm("clients.change_client"),
             **kwargs,
         )
 
