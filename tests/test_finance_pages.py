@@ -310,6 +310,18 @@ def test_saving_writes_history_with_who_and_what_changed(finance, as_finance):
     assert "By service hours → By revenue" in history
 
 
+def test_in_french_a_label_and_its_colon_are_kept_apart_by_a_non_breaking_space(ledger, as_finance):
+    _recompute()
+    as_finance.post(SETTINGS, _form_data(late_payment_rate="9.50"))
+    page = as_finance.get(SETTINGS, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Taux de financement annuel des retards de paiement (%)\u00a0:</strong> 8,00 → 9,50" in page
+    assert "Clients par niveau actuellement\u00a0:" in page
+    preview = as_finance.post(SETTINGS, {**_form_data(), "preview": "1"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Seuils en marge brute\u00a0:" in preview.content.decode()
+    dashboard = as_finance.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Top 1\u00a0:" in dashboard and "IHH\u00a0:" in dashboard
+
+
 def test_a_bad_value_changes_nothing(as_finance):
     settings = CostSettings.load()
     history = settings.history.count()
