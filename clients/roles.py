@@ -16,6 +16,8 @@ ROLE_LABELS = {
 }
 
 _LEDGER = ["client", "contact", "staffcost", "interaction", "invoice", "payment", "expense"]
+# The computed records, read-only in the admin. audits' own data migration grants them on a new database.
+_FIGURES = ["audits.view_profitabilityrun", "audits.view_clientsnapshot", "audits.view_portfoliosnapshot"]
 
 PERMISSIONS = {
     ACCOUNT_MANAGERS: [
@@ -39,6 +41,7 @@ PERMISSIONS = {
         "clients.change_costsettings",
         "clients.view_historicalcostsettings",
         *[f"clients.{action}_{model}" for model in _LEDGER for action in ("view", "add", "change", "delete")],
+        *_FIGURES,
     ],
     ADMINS: [
         "clients.view_all_clients",
@@ -47,6 +50,7 @@ PERMISSIONS = {
         "clients.change_costsettings",
         "clients.view_historicalcostsettings",
         *[f"clients.{action}_{model}" for model in _LEDGER for action in ("view", "add", "change", "delete")],
+        *_FIGURES,
         *[
             f"auth.{action}_{model}"
             for model in ("user", "group")
@@ -69,15 +73,35 @@ def roles_sync(*, group_model=None, permission_model=None):
     """Create the role groups and give each its permissions (idempotent).
 
     Runs from the data migration (with historical models) and wherever the groups may be missing,
-    such as after a test database flush.
+    such as after a test database flush. There it first creates the permission rows a flush may have
+    left out, and a permission of PERMISSIONS that still does not exist is an error, never skipped.
+    From the migration it grants only the permissions of the apps migrated so far: an app migrated
+    later (audits) grants its roles' permissions in its own data migration.
     """
     if group_model is None:
+        from django.apps import apps
+        from django.contrib.auth.management import create_permissions
         from django.contrib.auth.models import Group as group_model
         from django.contrib.auth.models import Permission as permission_model
+
+        for app_label in sorted({code.split(".")[0] for codes in PERMISSIONS.values() for code in codes}):
+            create_permissions(apps.get_app_config(app_label), verbosity=0)
+        migrated = None
+    else:
+        migrated = {app_config.label for app_config in group_model._meta.apps.get_app_configs()}
     for group_name, codes in PERMISSIONS.items():
         group, _created = group_model.objects.get_or_create(name=group_name)
         wanted = []
         for code in codes:
             app_label, codename = code.split(".")
-            wanted.append(permission_model.objects.get(content_type__app_label=app_label, codename=codename))
+            if migrated is not None and app_label not in migrated:
+                continue
+            try:
+                wanted.append(
+                    permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+                )
+            except permission_model.DoesNotExist:
+                raise LookupError(
+                    f"The {group_name} role needs the permission {code}, which does not exist."
+                ) from None
         group.permissions.add(*wanted)

@@ -164,8 +164,12 @@ def test_a_running_row_from_another_run_blocks_a_claim_without_advisory_lock(db)
     assert busy.status == ProfitabilityRun.Status.FAILED
 
 
-def test_the_nightly_schedule_runs_at_two_in_the_installation_time_zone(db, settings):
+def test_the_nightly_schedule_runs_at_two_in_the_installation_time_zone(db, settings, monkeypatch):
     # Run the data migration's function again: a transactional test may have flushed its rows.
+    # It clears the app's models_module when done, which on the live registry would make later
+    # flushes skip the audits permissions: put back after the test.
+    audits_app = django_apps.get_app_config("audits")
+    monkeypatch.setattr(audits_app, "models_module", audits_app.models_module)
     migration = importlib.import_module("audits.migrations.0002_schedule_and_permissions")
     migration.forwards(django_apps, None)
     task = PeriodicTask.objects.get(task="audits.tasks.profitability_recompute_task")
