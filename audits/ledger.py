@@ -1,0 +1,602 @@
+"""The ledger pass of the profitability engine: the raw SQL of the nightly recompute, in one place.
+
+Each ledger table is read once, by one ``GROUP BY`` into a narrow temporary table (a *component*):
+
+==========  ==========================================  =============================================
+component   read from                                   sums
+==========  ==========================================  =============================================
+invoices    invoices                                    revenue, gross margin, bad debt, remainder x
+                                                        days overdue, open remainder
+settled     payments, on the month of their invoice     paid, paid x days late, paid x days overdue
+paid        payments, on the month they were made       paid, paid x days late, paid x days to pay
+expenses    expenses                                    amount
+service     interactions                                minutes, minutes x hourly cost (in cents)
+==========  ==========================================  =============================================
+
+Every component is grouped by client and calendar month, and also by the few flags that the
+per-client figures need: inside the period (``p``), since acquisition (``l``), and for invoices
+the ageing bucket of the due date (``b``). The grouping key is nearly as coarse as (client, month),
+since a flag changes at most once per client, so the per-client figures are then sums over a
+small table with ``FILTER``, and the monthly trend is the components summed by (client, month)
+into one more table. Rows older than the trend window are grouped under a month of NULL: they count
+for the lifetime and the ageing, not for the trend.
+
+Two quantities are linear in the payments, which keeps them set-based without a per-invoice
+sub-aggregate: the unpaid remainder of an invoice is (amount - written off) - its payments, so
+"remainder x days overdue" and the ageing buckets are invoice sums minus payment sums (payments
+never exceed their invoice; a write-off covers what is left unpaid).
+
+Why raw SQL: the ORM cannot say CREATE TABLE AS or INSERT ... SELECT, and the interaction
+component takes the staff member's hourly cost in force on the interaction's local date. As a
+join that costs a sort of every interaction; on PostgreSQL the cost is instead looked up in
+arrays: ``width_bucket`` finds the interaction's slot among the month starts and the dates the
+hourly costs changed (a binary search), and the slot and the staff member index an integer array
+of hourly costs in cents. Local dates come from comparisons with local midnights computed in
+Python, never from a time-zone conversion per row. SQLite (the demo database) has no arrays: there
+the same figures come from a join against the staff-cost history.
+
+Every statement runs on a client range as well as on all clients, so that the work can be split.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from clients.models import Client, Expense, Interaction, Invoice, Payment, StaffCost
+
+COMPONENTS = ("invoices", "settled", "paid", "expenses", "service")
+TABLE_PREFIX = "audits_ledger_"
+MONTH_TABLE = "audits_ledger_month"
+FAR_FUTURE = dt.date(3000, 1, 1)
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass(frozen=True)
+class Window:
+    """The dates a ledger pass needs: the period, the as-of date, the first month of the trend and
+    the ageing limits (days past due)."""
+
+    start: dt.date
+    end: dt.date
+    as_of: dt.date
+    since: dt.date
+    ageing: tuple[int, ...]
+    margin_rate: Decimal
+
+
+# SQL fragments -----------------------------------------------------------------------------------
+
+
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _month(column: str) -> str:
+    if _pg():
+        return f"CAST(date_trunc('month', CAST({column} AS timestamp)) AS date)"
+    return f"date({column}, 'start of month')"
+
+
+def _days(later: str, earlier: str) -> str:
+    if _pg():
+        return f"({later} - {earlier})"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def _not_negative(expression: str) -> str:
+    return f"GREATEST({expression}, 0)" if _pg() else f"MAX({expression}, 0)"
+
+
+def _date(value: dt.date):
+    return connection.ops.adapt_datefield_value(value)
+
+
+def _moment(value: dt.datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _table(name: str) -> str:
+    return TABLE_PREFIX + name
+
+
+def _restrict(column: str, scope, client_range) -> tuple[str, list]:
+    """Extra WHERE conditions: the scope (a Client queryset) and the client range."""
+    sql, params = "", []
+    if scope is not None:
+        scope_sql, scope_params = scope.values("pk").query.sql_with_params()
+        sql += f" AND {column} IN ({scope_sql})"
+        params.extend(scope_params)
+    if client_range is not None:
+        sql += f" AND {column} >= %s AND {column} < %s"
+        params.extend(client_range)
+    return sql, params
+
+
+def _bucket(due: str, window: Window) -> tuple[str, list]:
+    """Ageing bucket of a due date: 0 not yet due, then 1..L1, L1+1..L2, L2+1..L3, over L3 days."""
+    edges = [window.as_of - dt.timedelta(days=limit) for limit in window.ageing]
+    sql = (
+        f"CASE WHEN {due} >= %s THEN 0 WHEN {due} >= %s THEN 1 WHEN {due} >= %s THEN 2 "
+        f"WHEN {due} >= %s THEN 3 ELSE 4 END"
+    )
+    return sql, [_date(window.as_of), *(_date(edge) for edge in edges)]
+
+
+def _month_key(column: str, window: Window) -> tuple[str, list]:
+    return f"CASE WHEN {column} >= %s THEN {_month(column)} END", [_date(window.since)]
+
+
+# Components --------------------------------------------------------------------------------------
+
+
+def _invoices_sql(window: Window, scope, client_range):
+    invoice, client = Invoice._meta.db_table, Client._meta.db_table
+    month, month_params = _month_key("i.issued_on", window)
+    bucket, bucket_params = _bucket("i.due_on", window)
+    where, where_params = "", []
+    if scope is not None:
+        # Clients referred by a client in scope count for its indirect value (their gross margin).
+        scope_sql, scope_params = scope.values("pk").query.sql_with_params()
+        where += f" AND (i.client_id IN ({scope_sql}) OR c.referred_by_id IN ({scope_sql}))"
+        where_params.extend([*scope_params, *scope_params])
+    range_sql, range_params = _restrict("i.client_id", None, client_range)
+    overdue = _not_negative(_days("%s", "i.due_on"))
+    sql = f"""
+        SELECT i.client_id, {month} AS month,
+            (i.issued_on >= %s AND i.issued_on <= %s) AS p,
+            (c.acquired_on IS NULL OR i.issued_on >= c.acquired_on) AS l,
+            {bucket} AS b,
+            SUM(i.amount) AS revenue,
+            SUM(CASE WHEN i.cost_of_sales IS NULL THEN i.amount * %s ELSE i.amount - i.cost_of_sales END)
+                AS gross_margin,
+            SUM(i.written_off) AS bad_debt,
+            SUM(CASE WHEN i.amount > 0 THEN (i.amount - i.written_off) * {overdue} ELSE 0 END) AS overdue_x,
+            SUM(CASE WHEN i.amount > 0 THEN i.amount - i.written_off ELSE 0 END) AS open_amount
+        FROM {invoice} i JOIN {client} c ON c.id = i.client_id
+        WHERE i.issued_on <= %s{where}{range_sql}
+        GROUP BY 1, 2, 3, 4, 5
+    """
+    params = [
+        *month_params,
+        _date(window.start),
+        _date(window.end),
+        *bucket_params,
+        window.margin_rate,
+        _date(window.as_of),
+        _date(window.as_of),
+        *where_params,
+        *range_params,
+    ]
+    return sql, params
+
+
+def _settled_sql(window: Window, scope, client_range):
+    """Payments on the month their invoice was issued: the late-payment cost and the ageing."""
+    payment, invoice, client = Payment._meta.db_table, Invoice._meta.db_table, Client._meta.db_table
+    month, month_params = _month_key("i.issued_on", window)
+    bucket, bucket_params = _bucket("i.due_on", window)
+    where, where_params = _restrict("i.client_id", scope, client_range)
+    sql = f"""
+        SELECT i.client_id, {month} AS month,
+            (i.issued_on >= %s AND i.issued_on <= %s) AS p,
+            (c.acquired_on IS NULL OR i.issued_on >= c.acquired_on) AS l,
+            {bucket} AS b,
+            SUM(p.amount) AS settled,
+            SUM(p.amount * {_not_negative(_days("p.paid_on", "i.due_on"))}) AS settled_late_x,
+            SUM(p.amount * {_not_negative(_days("%s", "i.due_on"))}) AS settled_overdue_x
+        FROM {payment} p
+        JOIN {invoice} i ON i.id = p.invoice_id
+        JOIN {client} c ON c.id = i.client_id
+        WHERE p.paid_on <= %s AND i.issued_on <= %s AND i.amount > 0{where}
+        GROUP BY 1, 2, 3, 4, 5
+    """
+    params = [
+        *month_params,
+        _date(window.start),
+        _date(window.end),
+        *bucket_params,
+        _date(window.as_of),
+        _date(window.as_of),
+        _date(window.as_of),
+        *where_params,
+    ]
+    return sql, params
+
+
+def _paid_sql(window: Window, scope, client_range):
+    """Payments on the month they were made: days late and days to pay."""
+    payment, invoice = Payment._meta.db_table, Invoice._meta.db_table
+    month, month_params = _month_key("p.paid_on", window)
+    where, where_params = _restrict("i.client_id", scope, client_range)
+    sql = f"""
+        SELECT i.client_id, {month} AS month,
+            (p.paid_on >= %s AND p.paid_on <= %s) AS p,
+            SUM(p.amount) AS paid,
+            SUM(p.amount * {_not_negative(_days("p.paid_on", "i.due_on"))}) AS paid_late_x,
+            SUM(p.amount * {_days("p.paid_on", "i.issued_on")}) AS paid_days_x
+        FROM {payment} p JOIN {invoice} i ON i.id = p.invoice_id
+        WHERE p.paid_on <= %s AND i.amount > 0{where}
+        GROUP BY 1, 2, 3
+    """
+    params = [*month_params, _date(window.start), _date(window.end), _date(window.as_of), *where_params]
+    return sql, params
+
+
+def _expenses_sql(window: Window, scope, client_range):
+    expense, client = Expense._meta.db_table, Client._meta.db_table
+    month, month_params = _month_key("e.spent_on", window)
+    where, where_params = _restrict("e.client_id", scope, client_range)
+    sql = f"""
+        SELECT e.client_id, {month} AS month,
+            (e.spent_on >= %s AND e.spent_on <= %s) AS p,
+            (c.acquired_on IS NULL OR e.spent_on >= c.acquired_on) AS l,
+            SUM(e.amount) AS expenses
+        FROM {expense} e JOIN {client} c ON c.id = e.client_id
+        WHERE e.spent_on <= %s{where}
+        GROUP BY 1, 2, 3, 4
+    """
+    params = [*month_params, _date(window.start), _date(window.end), _date(window.as_of), *where_params]
+    return sql, params
+
+
+def _rate_history() -> list[tuple[int, dt.date, dt.date, int]]:
+    """The staff-cost history as (user, from, until, hourly cost in cents)."""
+    rows = list(
+        StaffCost.objects.order_by("user_id", "effective_from").values_list(
+            "user_id", "effective_from", "hourly_cost"
+        )
+    )
+    history = []
+    for index, (user, since, cost) in enumerate(rows):
+        following = rows[index + 1] if index + 1 < len(rows) else None
+        until = following[1] if following and following[0] == user else FAR_FUTURE
+        history.append((user, since, until, int(cost * 100)))
+    return history
+
+
+def _service_sql(window: Window, scope, client_range):
+    """Minutes, and minutes x the hourly cost in force (in cents), of interactions per client, local
+    calendar month and flag. The cost of a client is the sum of these / 6000."""
+    interaction, client = Interaction._meta.db_table, Client._meta.db_table
+    where, where_params = _restrict("i.client_id", scope, client_range)
+    period = [
+        _moment(local_midnight(window.start)),
+        _moment(local_midnight(window.end + dt.timedelta(days=1))),
+    ]
+    until = _moment(local_midnight(window.as_of + dt.timedelta(days=1)))
+    history = _rate_history()
+    if _pg():
+        # Slots: bucket i of width_bucket(t, bounds) is bounds[i] <= t < bounds[i + 1] (0 before the
+        # first); each lies inside one month of the trend (or before it) and one cost per person.
+        months = []
+        day = window.since
+        while day <= window.as_of:
+            months.append(day)
+            day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        starts = sorted({*months, *(since for _, since, _, _ in history)})
+        bounds = [local_midnight(day) for day in starts]
+        slot_month = [None] + [
+            months[bisect.bisect_right(months, day) - 1] if day >= window.since else None for day in starts
+        ]
+        staff = sorted({user for user, *_ in history})
+        index_of = {user: position for position, user in enumerate(staff)}
+        slot_of_staff = [0] * ((staff[-1] if staff else 0) + 1)
+        for user, position in index_of.items():
+            slot_of_staff[user] = position + 1
+        cents = [0] * (len(starts) + 1) * (len(staff) + 1)
+        for user, since, until_day, cost in history:
+            for slot, day in enumerate([dt.date.min, *starts]):
+                if since <= day < until_day:
+                    cents[slot * (len(staff) + 1) + index_of[user] + 1] = cost
+        sql = f"""
+            SELECT i.client_id, (%s::date[])[w.slot + 1] AS month,
+                (i.started_at >= %s AND i.started_at < %s) AS p,
+                (c.acquired_at IS NULL OR i.started_at >= c.acquired_at) AS l,
+                SUM(i.duration_minutes) AS minutes,
+                SUM(i.duration_minutes
+                    * (%s::bigint[])[w.slot * %s + COALESCE((%s::int[])[i.staff_id + 1], 0) + 1]) AS cost_x6000
+            FROM {interaction} i
+            JOIN (
+                SELECT id, CAST(acquired_on AS timestamp) AT TIME ZONE %s AS acquired_at FROM {client}
+            ) c ON c.id = i.client_id
+            CROSS JOIN LATERAL (SELECT width_bucket(i.started_at, %s::timestamptz[]) AS slot) w
+            WHERE i.started_at < %s{where}
+            GROUP BY 1, 2, 3, 4
+        """
+        params = [
+            slot_month,
+            *period,
+            cents,
+            len(staff) + 1,
+            slot_of_staff,
+            timezone.get_current_timezone_name(),
+            bounds,
+            until,
+            *where_params,
+        ]
+        return sql, params
+    ops = connection.ops
+    tzname = timezone.get_current_timezone_name()
+    day_sql, day_params = ops.datetime_cast_date_sql("i.started_at", (), tzname)
+    rates = [
+        (user, _moment(local_midnight(since)), _moment(local_midnight(until_day)), cost)
+        for user, since, until_day, cost in history
+    ] or [(0, _moment(local_midnight(FAR_FUTURE)), _moment(local_midnight(FAR_FUTURE)), 0)]
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rates))
+    sql = f"""
+        WITH rate (user_id, valid_from, valid_to, cents) AS (VALUES {values})
+        SELECT i.client_id,
+            CASE WHEN {day_sql} >= %s THEN date({day_sql}, 'start of month') END AS month,
+            (i.started_at >= %s AND i.started_at < %s) AS p,
+            (c.acquired_on IS NULL OR {day_sql} >= c.acquired_on) AS l,
+            SUM(i.duration_minutes) AS minutes,
+            SUM(i.duration_minutes * COALESCE(r.cents, 0)) AS cost_x6000
+        FROM {interaction} i
+        JOIN {client} c ON c.id = i.client_id
+        LEFT JOIN rate r ON r.user_id = i.staff_id AND i.started_at >= r.valid_from AND i.started_at < r.valid_to
+        WHERE i.started_at < %s{where}
+        GROUP BY 1, 2, 3, 4
+    """
+    params = [
+        *[value for rate in rates for value in rate],
+        *day_params,
+        _date(window.since),
+        *day_params,
+        *period,
+        *day_params,
+        until,
+        *where_params,
+    ]
+    return sql, params
+
+
+BUILDERS = {
+    "invoices": _invoices_sql,
+    "settled": _settled_sql,
+    "paid": _paid_sql,
+    "expenses": _expenses_sql,
+    "service": _service_sql,
+}
+
+# The monthly sums of each component, summed by (client, month) into the month table.
+MONTH_COLUMNS = {
+    "invoices": ("revenue", "gross_margin", "bad_debt", "overdue_x"),
+    "settled": ("settled_late_x", "settled_overdue_x"),
+    "paid": ("paid", "paid_late_x", "paid_days_x"),
+    "expenses": ("expenses",),
+    "service": ("minutes", "cost_x6000"),
+}
+
+
+def component_build(name: str, *, window: Window, scope=None, client_range=None) -> None:
+    sql, params = BUILDERS[name](window, scope, client_range)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {_table(name)} AS {sql}", params)
+
+
+def month_table_build() -> None:
+    """Sum the components by (client, month) over the trend window."""
+    columns = [column for names in MONTH_COLUMNS.values() for column in names]
+    parts = []
+    for name, own in MONTH_COLUMNS.items():
+        select = ", ".join(
+            column
+            if column in own
+            else f"CAST(NULL AS {'bigint' if column == 'minutes' else 'numeric'}) AS {column}"
+            for column in columns
+        )
+        parts.append(f"SELECT client_id, month, {select} FROM {_table(name)} WHERE month IS NOT NULL")
+    sums = ", ".join(f"SUM({column}) AS {column}" for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {MONTH_TABLE} AS SELECT client_id, month, {sums} "
+            f"FROM ({' UNION ALL '.join(parts)}) u GROUP BY client_id, month"
+        )
+
+
+def build(*, window: Window, scope=None, client_range=None) -> None:
+    drop()
+    for name in COMPONENTS:
+        component_build(name, window=window, scope=scope, client_range=client_range)
+    month_table_build()
+
+
+def drop() -> None:
+    tables = [_table(name) for name in (*COMPONENTS, "month")]
+    with connection.cursor() as cursor:
+        if _pg():
+            cursor.execute(f"DROP TABLE IF EXISTS {', '.join(tables)}")
+        else:
+            for table in tables:
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+# Reading the tables ------------------------------------------------------------------------------
+
+
+def month_figures_sql() -> dict[str, str]:
+    """The rounded monthly figures as SQL over the month table (alias g); %s is the late rate."""
+    return {
+        "revenue": "ROUND(COALESCE(g.revenue, 0), 2)",
+        "gross_margin": "ROUND(COALESCE(g.gross_margin, 0), 2)",
+        "cost_to_serve": "ROUND(COALESCE(g.cost_x6000, 0) / 6000.0, 2)",
+        "direct_expenses": "ROUND(COALESCE(g.expenses, 0), 2)",
+        "late_payment_cost": (
+            "ROUND((COALESCE(g.settled_late_x, 0) + COALESCE(g.overdue_x, 0) - COALESCE(g.settled_overdue_x, 0))"
+            " * %s / 365.0, 2)"
+        ),
+        "bad_debt": "ROUND(COALESCE(g.bad_debt, 0), 2)",
+    }
+
+
+def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, list]:
+    """One row per client: the period, lifetime and ageing figures, rounded to cents as section 4
+    defines them, and the net profit before acquisition share of the given months."""
+
+    def late(p):
+        return f"(COALESCE(SUM(settled_late_x) FILTER (WHERE {p}), 0) - COALESCE(SUM(settled_overdue_x) FILTER (WHERE {p}), 0))"
+
+    month_figures = month_figures_sql()
+    month_np = " - ".join(
+        month_figures[name]
+        for name in ("gross_margin", "cost_to_serve", "direct_expenses", "late_payment_cost", "bad_debt")
+    )
+    month_selects = ", ".join(
+        f"SUM(np) FILTER (WHERE month = %s) AS np_{index}" for index in range(len(months))
+    )
+    sql = f"""
+        WITH inv AS (
+            SELECT client_id,
+                SUM(revenue) FILTER (WHERE p) AS revenue,
+                SUM(gross_margin) FILTER (WHERE p) AS gross_margin,
+                SUM(bad_debt) FILTER (WHERE p) AS bad_debt,
+                SUM(overdue_x) FILTER (WHERE p) AS overdue_x,
+                SUM(gross_margin) FILTER (WHERE l) AS life_gross_margin,
+                SUM(bad_debt) FILTER (WHERE l) AS life_bad_debt,
+                SUM(overdue_x) FILTER (WHERE l) AS life_overdue_x,
+                {", ".join(f"SUM(open_amount) FILTER (WHERE b = {i}) AS open_{i}" for i in range(5))}
+            FROM {_table("invoices")} GROUP BY client_id
+        ), settled AS (
+            SELECT client_id, {late("p")} AS late_x, {late("l")} AS life_late_x,
+                {", ".join(f"SUM(settled) FILTER (WHERE b = {i}) AS settled_{i}" for i in range(5))}
+            FROM {_table("settled")} GROUP BY client_id
+        ), paid AS (
+            SELECT client_id,
+                SUM(paid) FILTER (WHERE p) AS paid,
+                SUM(paid_late_x) FILTER (WHERE p) AS paid_late_x,
+                SUM(paid_days_x) FILTER (WHERE p) AS paid_days_x
+            FROM {_table("paid")} GROUP BY client_id
+        ), expenses AS (
+            SELECT client_id,
+                SUM(expenses) FILTER (WHERE p) AS expenses,
+                SUM(expenses) FILTER (WHERE l) AS life_expenses
+            FROM {_table("expenses")} GROUP BY client_id
+        ), service AS (
+            SELECT client_id,
+                SUM(minutes) FILTER (WHERE p) AS minutes,
+                SUM(cost_x6000) FILTER (WHERE p) AS cost_x6000,
+                SUM(cost_x6000) FILTER (WHERE l) AS life_cost_x6000
+            FROM {_table("service")} GROUP BY client_id
+        ), monthly AS (
+            SELECT client_id, {month_selects}
+            FROM (SELECT g.client_id, g.month, {month_np} AS np FROM {MONTH_TABLE} g WHERE g.month >= %s) m
+            GROUP BY client_id
+        ), figures AS (
+            SELECT client_id,
+                ROUND(COALESCE(inv.revenue, 0), 2) AS revenue,
+                ROUND(COALESCE(inv.gross_margin, 0), 2) AS gross_margin,
+                ROUND(COALESCE(service.cost_x6000, 0) / 6000.0, 2) AS cost_to_serve,
+                ROUND(COALESCE(expenses.expenses, 0), 2) AS direct_expenses,
+                ROUND((COALESCE(settled.late_x, 0) + COALESCE(inv.overdue_x, 0)) * %s / 365.0, 2)
+                    AS late_payment_cost,
+                ROUND(COALESCE(inv.bad_debt, 0), 2) AS bad_debt,
+                COALESCE(service.minutes, 0) AS minutes,
+                ROUND(COALESCE(inv.life_gross_margin, 0), 2)
+                    - ROUND(COALESCE(service.life_cost_x6000, 0) / 6000.0, 2)
+                    - ROUND(COALESCE(expenses.life_expenses, 0), 2)
+                    - ROUND((COALESCE(settled.life_late_x, 0) + COALESCE(inv.life_overdue_x, 0)) * %s / 365.0, 2)
+                    - ROUND(COALESCE(inv.life_bad_debt, 0), 2) AS life_operating,
+                ROUND(COALESCE(service.life_cost_x6000, 0) / 6000.0, 2) AS life_cost_to_serve,
+                {", ".join(f"ROUND(COALESCE(inv.open_{i}, 0) - COALESCE(settled.settled_{i}, 0), 2) AS ageing_{i}" for i in range(5))},
+                COALESCE(paid.paid, 0) AS paid,
+                COALESCE(paid.paid_late_x, 0) AS paid_late_x,
+                COALESCE(paid.paid_days_x, 0) AS paid_days_x,
+                {", ".join(f"COALESCE(monthly.np_{index}, 0) AS np_{index}" for index in range(len(months)))}
+            FROM inv
+            FULL JOIN settled USING (client_id)
+            FULL JOIN paid USING (client_id)
+            FULL JOIN expenses USING (client_id)
+            FULL JOIN service USING (client_id)
+            FULL JOIN monthly USING (client_id)
+        )
+        SELECT * FROM figures
+    """
+    params = [*(_date(month) for month in months), late_rate, _date(months[0]), late_rate, late_rate]
+    return sql, params
+
+
+def client_rows(*, late_rate: Decimal, months: list[dt.date]) -> list[tuple]:
+    sql, params = client_rows_sql(late_rate=late_rate, months=months)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def month_rows_sql(*, run_id: int, as_of: dt.date, late_rate: Decimal, amortisation_months: int):
+    """INSERT ... SELECT of the monthly snapshot rows from the month table, so that millions of rows
+    never travel through Python.
+
+    Each figure is rounded to cents so that NP = GM - CTS - DE - AQ - LPC - BD holds on every row;
+    the acquisition share runs by calendar month from the month of acquisition.
+    """
+    from audits.models import ClientMonthSnapshot
+
+    ops = connection.ops
+    parts_sql, offset_params = [], []
+    for lookup, column in (
+        ("year", "g.month"),
+        ("month", "g.month"),
+        ("year", "c.acquired_on"),
+        ("month", "c.acquired_on"),
+    ):
+        extract_sql, extract_params = ops.date_extract_sql(lookup, column, ())
+        parts_sql.append(extract_sql)
+        offset_params.extend(extract_params)
+    year_sql, mon_sql, acq_year, acq_mon = parts_sql
+    offset = f"(({year_sql}) * 12 + ({mon_sql}) - ({acq_year}) * 12 - ({acq_mon}))"
+    figures = month_figures_sql()
+    aq = (
+        f"CASE WHEN c.acquired_on IS NOT NULL AND {offset} >= 0 AND {offset} < %s "
+        "THEN ROUND(c.acquisition_cost * 1.0 / %s, 2) ELSE 0 END"
+    )
+    # Each figure is computed once, in a subquery kept apart from the outer SELECT that subtracts
+    # them (on PostgreSQL, OFFSET 0 stops the planner from inlining it and so computing every
+    # figure twice).
+    fence = " OFFSET 0" if _pg() else ""
+    sql = f"""
+        SELECT %s, %s, f.client_id, f.month, f.revenue, f.gm, f.cts, f.de, f.aq, f.lpc, f.bd,
+            f.gm - f.cts - f.de - f.aq - f.lpc - f.bd, f.minutes, f.paid, f.days_late, f.days_to_pay
+        FROM (
+            SELECT g.client_id, g.month, {figures["revenue"]} AS revenue, {figures["gross_margin"]} AS gm,
+                {figures["cost_to_serve"]} AS cts, {figures["direct_expenses"]} AS de, {aq} AS aq,
+                {figures["late_payment_cost"]} AS lpc, {figures["bad_debt"]} AS bd,
+                COALESCE(g.minutes, 0) AS minutes, ROUND(COALESCE(g.paid, 0), 2) AS paid,
+                CASE WHEN g.paid > 0 THEN ROUND(g.paid_late_x * 1.0 / g.paid, 6) END AS days_late,
+                CASE WHEN g.paid > 0 THEN ROUND(g.paid_days_x * 1.0 / g.paid, 6) END AS days_to_pay
+            FROM {MONTH_TABLE} g
+            JOIN {Client._meta.db_table} c ON c.id = g.client_id{fence}
+        ) f
+    """
+    params = [
+        run_id,
+        _date(as_of),
+        *offset_params,
+        *offset_params,
+        amortisation_months,
+        amortisation_months,
+        late_rate,
+    ]
+    columns = (
+        "run_id, as_of, client_id, month, revenue, gross_margin, cost_to_serve, direct_expenses, "
+        "acquisition_share, late_payment_cost, bad_debt, net_profit, service_minutes, paid_amount, "
+        "average_days_late, average_days_to_pay"
+    )
+    return ClientMonthSnapshot._meta.db_table, columns, sql, params
+
+
+def month_rows_insert(*, run_id: int, as_of: dt.date, late_rate: Decimal, amortisation_months: int) -> int:
+    table, columns, sql, params = month_rows_sql(
+        run_id=run_id, as_of=as_of, late_rate=late_rate, amortisation_months=amortisation_months
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)
+        return cursor.rowcount
