@@ -12,13 +12,12 @@ The same code runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import calendar
-import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import DatabaseError
+from django.conf import settings as django_settings
 from django.db.models import Count, OuterRef, Subquery, Sum
 from django.utils import timezone
 
@@ -191,9 +190,8 @@ class LedgerRow(NamedTuple):
 EMPTY_ROW = LedgerRow()
 
 
-def ledger_rows(settings: Settings, months: list[int]) -> dict[int, LedgerRow]:
-    """Per-client figures of the ledger pass (one query), with the net profit of ``months``."""
-    rows = ledger.client_rows(late_rate=settings.late_rate, months=[month_start(m) for m in months])
+def ledger_rows(rows: list[tuple]) -> dict[int, LedgerRow]:
+    """The ledger pass's rows by client (``audits.ledger.client_rows_sql`` gives their columns)."""
     return {
         row[0]: LedgerRow(
             *(_dec(v) for v in row[1:7]),
@@ -242,11 +240,14 @@ def compute(
     previous_np: dict[int, Decimal] | None = None,
     run_id: int | None = None,
     trend_months: int = 24,
+    split: bool = False,
 ) -> Result:
     """Every figure of DESIGN section 4 for the clients in ``scope`` (a Client queryset, or all).
 
     ``previous_np`` (client -> NP of the previous snapshot) feeds the "declining" flag. With a
     ``run_id``, the monthly figures of the last ``trend_months`` months are written for that run.
+    With ``split`` (PostgreSQL, called at the start of a REPEATABLE READ transaction), a large
+    portfolio's ledger pass is shared between this connection and a second one.
     """
     if start is None or end is None:
         start, end = rolling_period(as_of)
@@ -266,21 +267,19 @@ def compute(
         ageing=tuple(settings.ageing),
         margin_rate=settings.margin_rate,
     )
-    ledger.build(window=window, scope=scope)
-    try:
-        rows = ledger_rows(settings, declining_months(as_of))
-        if run_id is not None:
-            ledger.month_rows_insert(
-                run_id=run_id,
-                as_of=as_of,
-                late_rate=settings.late_rate,
-                amortisation_months=settings.amortisation_months,
-            )
-    finally:
-        # After a failed statement PostgreSQL refuses any other in the transaction, and its
-        # rollback drops the tables anyway: the original error is the one to see.
-        with contextlib.suppress(DatabaseError):
-            ledger.drop()
+    recent = declining_months(as_of)
+    part = ledger.Part(
+        window=window,
+        late_rate=settings.late_rate,
+        amortisation_months=settings.amortisation_months,
+        months=[month_start(m) for m in recent],
+        scope=scope,
+        run_id=run_id,
+    )
+    split_at = None
+    if split and len(clients) >= django_settings.PROFITABILITY_SPLIT_MIN_CLIENTS:
+        split_at = sorted(clients)[len(clients) // 2]
+    rows = ledger_rows(ledger.run(part, split_at=split_at))
     months = period_months(start, end)
     period_days = (end - start).days + 1
     period_month_count = Decimal(max(1, months[1] - months[0] + 1))

@@ -41,11 +41,13 @@ Every statement runs on a client range as well as on all clients, so that the wo
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from clients.models import Client, Expense, Interaction, Invoice, Payment, StaffCost
@@ -54,6 +56,12 @@ COMPONENTS = ("invoices", "settled", "paid", "expenses", "service")
 TABLE_PREFIX = "audits_ledger_"
 MONTH_TABLE = "audits_ledger_month"
 FAR_FUTURE = dt.date(3000, 1, 1)
+FIRST_ID, LAST_ID = -(2**63), 2**63 - 1
+MONTH_ROW_COLUMNS = (
+    "run_id, as_of, client_id, month, revenue, gross_margin, cost_to_serve, direct_expenses, "
+    "acquisition_share, late_payment_cost, bad_debt, net_profit, service_minutes, paid_amount, "
+    "average_days_late, average_days_to_pay"
+)
 
 
 def local_midnight(day: dt.date) -> dt.datetime:
@@ -540,24 +548,20 @@ def month_rows_sql(*, run_id: int, as_of: dt.date, late_rate: Decimal, amortisat
     """
     from audits.models import ClientMonthSnapshot
 
-    ops = connection.ops
-    parts_sql, offset_params = [], []
-    for lookup, column in (
-        ("year", "g.month"),
-        ("month", "g.month"),
-        ("year", "c.acquired_on"),
-        ("month", "c.acquired_on"),
-    ):
-        extract_sql, extract_params = ops.date_extract_sql(lookup, column, ())
-        parts_sql.append(extract_sql)
-        offset_params.extend(extract_params)
-    year_sql, mon_sql, acq_year, acq_mon = parts_sql
-    offset = f"(({year_sql}) * 12 + ({mon_sql}) - ({acq_year}) * 12 - ({acq_mon}))"
+    if _pg():
+        until = (
+            "CAST(date_trunc('month', CAST(acquired_on AS timestamp)) + make_interval(months => %s) AS date)"
+        )
+    else:
+        until = "date(acquired_on, 'start of month', '+' || %s || ' months')"
     figures = month_figures_sql()
-    aq = (
-        f"CASE WHEN c.acquired_on IS NOT NULL AND {offset} >= 0 AND {offset} < %s "
-        "THEN ROUND(c.acquisition_cost * 1.0 / %s, 2) ELSE 0 END"
-    )
+    # The amortisation window of each client, computed once per client rather than per row.
+    amortisation = f"""
+        SELECT id, {_month("acquired_on")} AS aq_from, {until} AS aq_until,
+            ROUND(acquisition_cost * 1.0 / %s, 2) AS aq
+        FROM {Client._meta.db_table}
+    """
+    aq = "CASE WHEN g.month >= c.aq_from AND g.month < c.aq_until THEN c.aq ELSE 0 END"
     # Each figure is computed once, in a subquery kept apart from the outer SELECT that subtracts
     # them (on PostgreSQL, OFFSET 0 stops the planner from inlining it and so computing every
     # figure twice).
@@ -573,24 +577,11 @@ def month_rows_sql(*, run_id: int, as_of: dt.date, late_rate: Decimal, amortisat
                 CASE WHEN g.paid > 0 THEN ROUND(g.paid_late_x * 1.0 / g.paid, 6) END AS days_late,
                 CASE WHEN g.paid > 0 THEN ROUND(g.paid_days_x * 1.0 / g.paid, 6) END AS days_to_pay
             FROM {MONTH_TABLE} g
-            JOIN {Client._meta.db_table} c ON c.id = g.client_id{fence}
+            JOIN ({amortisation}) c ON c.id = g.client_id{fence}
         ) f
     """
-    params = [
-        run_id,
-        _date(as_of),
-        *offset_params,
-        *offset_params,
-        amortisation_months,
-        amortisation_months,
-        late_rate,
-    ]
-    columns = (
-        "run_id, as_of, client_id, month, revenue, gross_margin, cost_to_serve, direct_expenses, "
-        "acquisition_share, late_payment_cost, bad_debt, net_profit, service_minutes, paid_amount, "
-        "average_days_late, average_days_to_pay"
-    )
-    return ClientMonthSnapshot._meta.db_table, columns, sql, params
+    params = [run_id, _date(as_of), late_rate, amortisation_months, amortisation_months]
+    return ClientMonthSnapshot._meta.db_table, MONTH_ROW_COLUMNS, sql, params
 
 
 def month_rows_insert(*, run_id: int, as_of: dt.date, late_rate: Decimal, amortisation_months: int) -> int:
@@ -600,3 +591,140 @@ def month_rows_insert(*, run_id: int, as_of: dt.date, late_rate: Decimal, amorti
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)
         return cursor.rowcount
+
+
+def month_rows_copy_out(
+    *, run_id: int, as_of: dt.date, late_rate: Decimal, amortisation_months: int
+) -> bytes:
+    """The monthly snapshot rows as COPY text, to be written by another connection (PostgreSQL)."""
+    _table_name, _columns, sql, params = month_rows_sql(
+        run_id=run_id, as_of=as_of, late_rate=late_rate, amortisation_months=amortisation_months
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
+        return b"".join(bytes(chunk) for chunk in copy)
+
+
+def month_rows_copy_in(data: bytes) -> None:
+    from audits.models import ClientMonthSnapshot
+
+    table = ClientMonthSnapshot._meta.db_table
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({MONTH_ROW_COLUMNS}) FROM STDIN") as copy,
+    ):
+        copy.write(data)
+
+
+# Running the pass --------------------------------------------------------------------------------
+
+# PostgreSQL settings for the ledger pass (SET LOCAL: they end with the transaction).
+# - jit off: a handful of large aggregates; compiling them costs more than it saves.
+# - No parallel workers inside a statement: the aggregates run in the leader anyway, so workers
+#   only add a Gather of every ledger row; the pass splits the clients over two connections
+#   instead (``run``).
+# - No hash aggregation or sequential scans: reading the covering indexes in client order lets
+#   every component aggregate presorted rows without spilling.
+TUNING = (
+    "jit = off",
+    "max_parallel_workers_per_gather = 0",
+    "enable_hashagg = off",
+    "enable_seqscan = off",
+    "work_mem = '256MB'",
+)
+
+
+def tune() -> None:
+    if _pg():
+        with connection.cursor() as cursor:
+            for setting in TUNING:
+                cursor.execute(f"SET LOCAL {setting}")
+
+
+@dataclass
+class Part:
+    """What the pass asks of one range of clients."""
+
+    window: Window
+    late_rate: Decimal
+    amortisation_months: int
+    months: list[dt.date]
+    scope: object = None
+    run_id: int | None = None
+    client_range: tuple[int, int] | None = None
+
+
+def part_run(part: Part, *, copy_months: bool = False) -> tuple[list[tuple], bytes | None]:
+    """The pass over one range of clients on this connection: the per-client rows, and the monthly
+    snapshot rows (inserted, or returned as COPY text with ``copy_months``)."""
+    build(window=part.window, scope=part.scope, client_range=part.client_range)
+    copied = None
+    try:
+        rows = client_rows(late_rate=part.late_rate, months=part.months)
+        if part.run_id is not None:
+            arguments = {
+                "run_id": part.run_id,
+                "as_of": part.window.as_of,
+                "late_rate": part.late_rate,
+                "amortisation_months": part.amortisation_months,
+            }
+            if copy_months:
+                copied = month_rows_copy_out(**arguments)
+            else:
+                month_rows_insert(**arguments)
+    finally:
+        # After a failed statement PostgreSQL refuses any other in the transaction, and its
+        # rollback drops the tables anyway: the original error is the one to see.
+        with contextlib.suppress(DatabaseError):
+            drop()
+    return rows, copied
+
+
+class Helper(threading.Thread):
+    """Runs the pass over a range of clients on a second connection, inside the snapshot exported by
+    the main transaction (so both halves read the same ledger), while the main connection does the
+    other half: the two cores of a database server both work."""
+
+    def __init__(self, part: Part, snapshot: str):
+        super().__init__(name="ledger-pass", daemon=True)
+        self.part, self.snapshot = part, snapshot
+        self.rows: list[tuple] = []
+        self.months: bytes | None = None
+        self.error: BaseException | None = None
+
+    def run(self):
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    cursor.execute(f"SET TRANSACTION SNAPSHOT '{self.snapshot}'")
+                tune()
+                self.rows, self.months = part_run(self.part, copy_months=True)
+        except BaseException as error:  # re-raised by the main thread
+            self.error = error
+        finally:
+            connection.close()
+
+
+def snapshot_export() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_export_snapshot()")
+        return cursor.fetchone()[0]
+
+
+def run(part: Part, *, split_at: int | None = None) -> list[tuple]:
+    """The ledger pass: per-client rows, and the monthly snapshot rows written when the part has a
+    run. With ``split_at`` (PostgreSQL, in a REPEATABLE READ transaction that has written nothing
+    the pass reads), clients from that id on are done by a ``Helper`` at the same time."""
+    if split_at is None:
+        return part_run(part)[0]
+    helper = Helper(replace(part, client_range=(split_at, LAST_ID)), snapshot_export())
+    helper.start()
+    try:
+        rows, _copied = part_run(replace(part, client_range=(FIRST_ID, split_at)))
+    finally:
+        helper.join()
+    if helper.error is not None:
+        raise helper.error
+    if helper.months:
+        month_rows_copy_in(helper.months)
+    return rows + helper.rows

@@ -12,7 +12,7 @@ from django.db.models import Exists, F, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audits import engine
+from audits import engine, ledger
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
 from clients.models import CostSettings
 
@@ -90,26 +90,17 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
             raise RecomputeBusy(_("Another recompute is in progress."))
         run.refresh_from_db()
         began = time.monotonic()
+        # The ledger pass may be shared with a second connection, which reads the snapshot of
+        # this transaction: only when this is the outermost transaction (nothing uncommitted
+        # that it would miss), and then at REPEATABLE READ so both read the same ledger.
+        split = connection.vendor == "postgresql" and not connection.in_atomic_block
         try:
             with transaction.atomic():
-                if connection.vendor == "postgresql":
-                    # A handful of large aggregates: compiling them costs more than it saves
-                    # (measured 5.5 s -> 3.9 s for the ledger pass at 10,000 clients).
+                if split:
                     with connection.cursor() as cursor:
-                        cursor.execute("SET LOCAL jit = off")
-                        # Parallel aggregation of the ledger passes ships every partial decimal
-                        # sum to the leader to be merged again, and hash aggregation spills the
-                        # wide groups to disk: one process aggregating sorted rows, read from
-                        # the covering indexes in client order, is faster (ledger pass at
-                        # 10,000 clients 3.9 s -> 2.6 s; at 100,000, 29 s -> 26 s).
-                        for setting in (
-                            "max_parallel_workers_per_gather = 0",
-                            "enable_hashagg = off",
-                            "enable_seqscan = off",
-                            "work_mem = '64MB'",
-                        ):
-                            cursor.execute(f"SET LOCAL {setting}")
-                count = _recompute(run)
+                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                ledger.tune()
+                count = _recompute(run, split=split)
         except Exception:
             ProfitabilityRun.objects.filter(pk=run.pk).update(
                 status=ProfitabilityRun.Status.FAILED,
@@ -128,7 +119,7 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
     return run
 
 
-def _recompute(run: ProfitabilityRun) -> int:
+def _recompute(run: ProfitabilityRun, *, split: bool = False) -> int:
     as_of = run.as_of
     cost_settings = CostSettings.load()
     for model in (ClientSnapshot, ClientMonthSnapshot, PortfolioSnapshot):
@@ -145,6 +136,7 @@ def _recompute(run: ProfitabilityRun) -> int:
         previous_np=previous_np,
         run_id=run.pk,
         trend_months=TREND_MONTHS,
+        split=split,
     )
     _write_clients(run, result)
     PortfolioSnapshot.objects.create(

@@ -113,6 +113,10 @@ CURRENCY = env.str("CURRENCY", default="EUR")
 if len(CURRENCY) != 3 or not CURRENCY.isalpha():
     raise ImproperlyConfigured(f"CURRENCY must be a three-letter ISO code, not {CURRENCY!r}.")
 
+# From this many clients, the nightly recompute on PostgreSQL shares its ledger pass between two
+# database connections (two cores); below it, one connection is quicker.
+PROFITABILITY_SPLIT_MIN_CLIENTS = env.int("PROFITABILITY_SPLIT_MIN_CLIENTS", default=5000)
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -319,3 +319,49 @@ print("MONTHS", ClientMonthSnapshot.objects.count(), PortfolioSnapshot.objects.g
     # GM 1,000 x 50 %, CTS 1 h x 60, LPC 1,000 x 10 days x 8 % / 365
     assert "NP 1000.00 500.00 60.00 2.19 437.81" in run.stdout
     assert "MONTHS 3 1" in run.stdout  # March (invoice), April (payment), May (interaction)
+
+
+SNAPSHOT_FIELDS = ("client_id", "revenue", "gross_margin", "cost_to_serve", "late_payment_cost", "net_profit")
+MONTH_FIELDS = ("client_id", "month", "net_profit", "cost_to_serve", "paid_amount", "average_days_late")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_portfolio_shares_its_ledger_pass_between_two_connections(settings, monkeypatch):
+    """Past PROFITABILITY_SPLIT_MIN_CLIENTS, a second connection computes half of the clients
+    inside the main transaction's snapshot; the snapshot is the same as computed in one piece."""
+    _portfolio(12)
+    staff = get_user_model().objects.get(username="bench-staff")
+    StaffCost.objects.create(user=staff, effective_from=dt.date(2025, 6, 3), hourly_cost=D("90"))
+    helpers = []
+    original_start = services.ledger.Helper.start
+
+    def start(helper):
+        helpers.append(helper)
+        original_start(helper)
+
+    monkeypatch.setattr(services.ledger.Helper, "start", start)
+
+    def snapshot():
+        return (
+            list(
+                ClientSnapshot.objects.filter(as_of=AS_OF).order_by("client_id").values_list(*SNAPSHOT_FIELDS)
+            ),
+            list(
+                ClientMonthSnapshot.objects.filter(as_of=AS_OF)
+                .order_by("client_id", "month")
+                .values_list(*MONTH_FIELDS)
+            ),
+        )
+
+    settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 10**9
+    services.profitability_recompute(as_of=AS_OF)
+    whole = snapshot()
+    assert helpers == []
+
+    settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 2
+    services.profitability_recompute(as_of=AS_OF)
+    assert len(helpers) == 1 and helpers[0].error is None and helpers[0].rows
+    assert snapshot() == whole
+    assert len(whole[0]) == 12 and len(whole[1]) == 12 * 5
+    # 30 minutes at 60 on 2 June, 30 minutes at 90 on 3 June (the new hourly cost).
+    assert {row[3] for row in whole[0]} == {D("75.00")}
