@@ -455,6 +455,8 @@ def declining_months(as_of: dt.date) -> list[int]:
 
 def _last_months(recent_np: tuple, client, settings: Settings, as_of: dt.date) -> list[Decimal]:
     """Net profit of the declining months, after their acquisition share."""
+    if not client["acquisition_cost"] or client["acquired_on"] is None:
+        return list(recent_np)
     values = []
     for index, value in zip(declining_months(as_of), recent_np, strict=True):
         share = amortised_months(client["acquired_on"], settings.amortisation_months, index, index)

@@ -566,9 +566,32 @@ def month_rows_sql(*, run_id: int, as_of: dt.date, late_rate: Decimal, amortisat
     # them (on PostgreSQL, OFFSET 0 stops the planner from inlining it and so computing every
     # figure twice).
     fence = " OFFSET 0" if _pg() else ""
+    values = [
+        "%s",
+        "%s",
+        "f.client_id",
+        "f.month",
+        "f.revenue",
+        "f.gm",
+        "f.cts",
+        "f.de",
+        "f.aq",
+        "f.lpc",
+        "f.bd",
+        "f.gm - f.cts - f.de - f.aq - f.lpc - f.bd",
+        "f.minutes",
+        "f.paid",
+        "f.days_late",
+        "f.days_to_pay",
+    ]
+    if _pg():
+        # Each value in the type of its column, so that the rows can travel as binary COPY.
+        fields = {f.column: f for f in ClientMonthSnapshot._meta.concrete_fields}
+        types = [fields[column].db_type(connection) for column in MONTH_ROW_COLUMNS.split(", ")]
+        values = [f"CAST({value} AS {db_type})" for value, db_type in zip(values, types, strict=True)]
+    select = ", ".join(values)
     sql = f"""
-        SELECT %s, %s, f.client_id, f.month, f.revenue, f.gm, f.cts, f.de, f.aq, f.lpc, f.bd,
-            f.gm - f.cts - f.de - f.aq - f.lpc - f.bd, f.minutes, f.paid, f.days_late, f.days_to_pay
+        SELECT {select}
         FROM (
             SELECT g.client_id, g.month, {figures["revenue"]} AS revenue, {figures["gross_margin"]} AS gm,
                 {figures["cost_to_serve"]} AS cts, {figures["direct_expenses"]} AS de, {aq} AS aq,
@@ -596,11 +619,15 @@ def month_rows_insert(*, run_id: int, as_of: dt.date, late_rate: Decimal, amorti
 def month_rows_copy_out(
     *, run_id: int, as_of: dt.date, late_rate: Decimal, amortisation_months: int
 ) -> bytes:
-    """The monthly snapshot rows as COPY text, to be written by another connection (PostgreSQL)."""
+    """The monthly snapshot rows in binary COPY format, to be written by another connection
+    (PostgreSQL)."""
     _table_name, _columns, sql, params = month_rows_sql(
         run_id=run_id, as_of=as_of, late_rate=late_rate, amortisation_months=amortisation_months
     )
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)", params) as copy,
+    ):
         return b"".join(bytes(chunk) for chunk in copy)
 
 
@@ -610,7 +637,7 @@ def month_rows_copy_in(data: bytes) -> None:
     table = ClientMonthSnapshot._meta.db_table
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({MONTH_ROW_COLUMNS}) FROM STDIN") as copy,
+        cursor.cursor.copy(f"COPY {table} ({MONTH_ROW_COLUMNS}) FROM STDIN (FORMAT binary)") as copy,
     ):
         copy.write(data)
 

@@ -20,11 +20,11 @@ HUNDRED = Decimal("100")
 
 
 def money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    return (value if isinstance(value, Decimal) else Decimal(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def ratio(value) -> Decimal:
-    return Decimal(value).quantize(SHARE, rounding=ROUND_HALF_UP)
+    return (value if isinstance(value, Decimal) else Decimal(value)).quantize(SHARE, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,11 @@ class ClientFigures:
     late_payment_cost: Decimal = ZERO
     bad_debt: Decimal = ZERO
     service_minutes: int = 0
+    net_profit: Decimal = field(init=False, repr=False, compare=False)
 
-    @property
-    def net_profit(self) -> Decimal:
-        return (
+    def __post_init__(self):
+        # Read for every ranking, share and flag: computed once.
+        net_profit = (
             self.gross_margin
             - self.cost_to_serve
             - self.direct_expenses
@@ -51,6 +52,7 @@ class ClientFigures:
             - self.late_payment_cost
             - self.bad_debt
         )
+        object.__setattr__(self, "net_profit", net_profit)
 
     @property
     def costs(self) -> Decimal:
@@ -75,7 +77,9 @@ class ClientFigures:
 
 def ranked(values: Mapping[int, Decimal]) -> list[int]:
     """Client ids from the highest value down; ties by id so the order is stable."""
-    return sorted(values, key=lambda cid: (-values[cid], cid))
+    order = sorted(values)
+    order.sort(key=values.__getitem__, reverse=True)  # a stable sort keeps equal values by id
+    return order
 
 
 def ranks(values: Mapping[int, Decimal | None]) -> dict[int, int]:
