@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings as django_settings
+from django.db import connection
 from django.db.models import Count, OuterRef, Subquery, Sum
 from django.utils import timezone
 
@@ -191,7 +192,12 @@ EMPTY_ROW = LedgerRow()
 
 
 def ledger_rows(rows: list[tuple]) -> dict[int, LedgerRow]:
-    """The ledger pass's rows by client (``audits.ledger.client_rows_sql`` gives their columns)."""
+    """The ledger pass's rows by client (``audits.ledger.client_rows_sql`` gives their columns).
+
+    PostgreSQL returns decimals and integers already (every column is COALESCEd); SQLite may
+    return floats or NULLs, which are converted."""
+    if connection.vendor == "postgresql":
+        return {row[0]: LedgerRow(*row[1:18], row[18:]) for row in rows}
     return {
         row[0]: LedgerRow(
             *(_dec(v) for v in row[1:7]),
@@ -279,7 +285,38 @@ def compute(
     split_at = None
     if split and len(clients) >= django_settings.PROFITABILITY_SPLIT_MIN_CLIENTS:
         split_at = sorted(clients)[len(clients) // 2]
-    rows = ledger_rows(ledger.run(part, split_at=split_at))
+    # Everything the portfolio maths reads from the database, read before the ledger pass (which
+    # may lend this connection to its writer thread while the maths runs).
+    referred_outside = {}
+    if scope is not None:
+        # Clients outside the scope that a client in scope referred (their GM is indirect value).
+        referred_outside = dict(
+            Client.objects.filter(referred_by__in=scope.values("pk"))
+            .exclude(pk__in=clients)
+            .values_list("pk", "referred_by_id")
+        )
+    day_cost = staff_day_cost(settings.hours_per_day)
+    with ledger.Pass(part, split_at=split_at) as ledger_pass:
+        rows = ledger_rows(ledger_pass.rows())
+        if run_id is not None:
+            ledger_pass.write_months(background=True)
+        return _portfolio(
+            as_of=as_of,
+            start=start,
+            end=end,
+            settings=settings,
+            clients=clients,
+            rows=rows,
+            referred_outside=referred_outside,
+            day_cost=day_cost,
+            previous_np=previous_np,
+        )
+
+
+def _portfolio(
+    *, as_of, start, end, settings, clients, rows, referred_outside, day_cost, previous_np
+) -> Result:
+    """The per-client values and the portfolio figures, in Python, from the ledger pass's rows."""
     months = period_months(start, end)
     period_days = (end - start).days + 1
     period_month_count = Decimal(max(1, months[1] - months[0] + 1))
@@ -292,13 +329,7 @@ def compute(
     for cid, row in rows.items():
         if cid not in clients:
             referred_gm[cid] = row.gross_margin
-    referrers = {cid: c["referred_by_id"] for cid, c in clients.items()}
-    if scope is not None:
-        referrers |= dict(
-            Client.objects.filter(referred_by__in=scope.values("pk"))
-            .exclude(pk__in=clients)
-            .values_list("pk", "referred_by_id")
-        )
+    referrers = {cid: c["referred_by_id"] for cid, c in clients.items()} | referred_outside
     indirect = pm.indirect_values(referrers, referred_gm, settings.referral_share)
 
     def in_portfolio(cid):
@@ -324,7 +355,7 @@ def compute(
         boundaries=settings.boundaries,
         trimmed_share=settings.trimmed_share,
         acquisition_costs=[clients[cid]["acquisition_cost"] for cid in members],
-        cost_per_day=staff_day_cost(settings.hours_per_day),
+        cost_per_day=day_cost,
     )
     top_tier = [members[cid] for cid, tier in tier_result.tier.items() if tier == 1]
     pareto = pm.pareto(revenue, net)
@@ -454,15 +485,18 @@ def declining_months(as_of: dt.date) -> list[int]:
 
 
 def _last_months(recent_np: tuple, client, settings: Settings, as_of: dt.date) -> list[Decimal]:
-    """Net profit of the declining months, after their acquisition share."""
-    if not client["acquisition_cost"] or client["acquired_on"] is None:
+    """Net profit of the declining months, after their acquisition share (which runs by calendar
+    month from the month of acquisition)."""
+    acquired = client["acquired_on"]
+    if not client["acquisition_cost"] or acquired is None:
         return list(recent_np)
-    values = []
-    for index, value in zip(declining_months(as_of), recent_np, strict=True):
-        share = amortised_months(client["acquired_on"], settings.amortisation_months, index, index)
-        aq = money(client["acquisition_cost"] * share / settings.amortisation_months)
-        values.append(value - aq)
-    return values
+    first = month_index(acquired)
+    last = first + settings.amortisation_months - 1
+    share = money(client["acquisition_cost"] / settings.amortisation_months)
+    return [
+        value - share if first <= index <= last else value
+        for index, value in zip(declining_months(as_of), recent_np, strict=True)
+    ]
 
 
 def pareto_points(revenue):

@@ -47,7 +47,7 @@ import threading
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from clients.models import Client, Expense, Interaction, Invoice, Payment, StaffCost
@@ -507,7 +507,7 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
                 ROUND((COALESCE(settled.late_x, 0) + COALESCE(inv.overdue_x, 0)) * %s / 365.0, 2)
                     AS late_payment_cost,
                 ROUND(COALESCE(inv.bad_debt, 0), 2) AS bad_debt,
-                COALESCE(service.minutes, 0) AS minutes,
+                CAST(COALESCE(service.minutes, 0) AS bigint) AS minutes,
                 ROUND(COALESCE(inv.life_gross_margin, 0), 2)
                     - ROUND(COALESCE(service.life_cost_x6000, 0) / 6000.0, 2)
                     - ROUND(COALESCE(expenses.life_expenses, 0), 2)
@@ -679,42 +679,26 @@ class Part:
     run_id: int | None = None
     client_range: tuple[int, int] | None = None
 
-
-def part_run(part: Part, *, copy_months: bool = False) -> tuple[list[tuple], bytes | None]:
-    """The pass over one range of clients on this connection: the per-client rows, and the monthly
-    snapshot rows (inserted, or returned as COPY text with ``copy_months``)."""
-    build(window=part.window, scope=part.scope, client_range=part.client_range)
-    copied = None
-    try:
-        rows = client_rows(late_rate=part.late_rate, months=part.months)
-        if part.run_id is not None:
-            arguments = {
-                "run_id": part.run_id,
-                "as_of": part.window.as_of,
-                "late_rate": part.late_rate,
-                "amortisation_months": part.amortisation_months,
-            }
-            if copy_months:
-                copied = month_rows_copy_out(**arguments)
-            else:
-                month_rows_insert(**arguments)
-    finally:
-        # After a failed statement PostgreSQL refuses any other in the transaction, and its
-        # rollback drops the tables anyway: the original error is the one to see.
-        with contextlib.suppress(DatabaseError):
-            drop()
-    return rows, copied
+    def month_arguments(self) -> dict:
+        return {
+            "run_id": self.run_id,
+            "as_of": self.window.as_of,
+            "late_rate": self.late_rate,
+            "amortisation_months": self.amortisation_months,
+        }
 
 
 class Helper(threading.Thread):
     """Runs the pass over a range of clients on a second connection, inside the snapshot exported by
     the main transaction (so both halves read the same ledger), while the main connection does the
-    other half: the two cores of a database server both work."""
+    other half: both cores of the database server work. Its monthly rows come back in binary COPY
+    format, for the main transaction to write."""
 
     def __init__(self, part: Part, snapshot: str):
         super().__init__(name="ledger-pass", daemon=True)
         self.part, self.snapshot = part, snapshot
         self.rows: list[tuple] = []
+        self.rows_ready = threading.Event()
         self.months: bytes | None = None
         self.error: BaseException | None = None
 
@@ -725,10 +709,16 @@ class Helper(threading.Thread):
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                     cursor.execute(f"SET TRANSACTION SNAPSHOT '{self.snapshot}'")
                 tune()
-                self.rows, self.months = part_run(self.part, copy_months=True)
+                part = self.part
+                build(window=part.window, scope=part.scope, client_range=part.client_range)
+                self.rows = client_rows(late_rate=part.late_rate, months=part.months)
+                self.rows_ready.set()
+                if part.run_id is not None:
+                    self.months = month_rows_copy_out(**part.month_arguments())
         except BaseException as error:  # re-raised by the main thread
             self.error = error
         finally:
+            self.rows_ready.set()
             connection.close()
 
 
@@ -738,20 +728,83 @@ def snapshot_export() -> str:
         return cursor.fetchone()[0]
 
 
-def run(part: Part, *, split_at: int | None = None) -> list[tuple]:
-    """The ledger pass: per-client rows, and the monthly snapshot rows written when the part has a
-    run. With ``split_at`` (PostgreSQL, in a REPEATABLE READ transaction that has written nothing
-    the pass reads), clients from that id on are done by a ``Helper`` at the same time."""
-    if split_at is None:
-        return part_run(part)[0]
-    helper = Helper(replace(part, client_range=(split_at, LAST_ID)), snapshot_export())
-    helper.start()
-    try:
-        rows, _copied = part_run(replace(part, client_range=(FIRST_ID, split_at)))
-    finally:
-        helper.join()
-    if helper.error is not None:
-        raise helper.error
-    if helper.months:
-        month_rows_copy_in(helper.months)
-    return rows + helper.rows
+class Pass:
+    """The ledger pass, as a context manager: ``rows()`` gives the per-client rows, then
+    ``write_months()`` writes the monthly snapshot rows of the run; leaving waits for any thread
+    and drops the temporary tables.
+
+    With ``split_at`` (PostgreSQL, at the start of a REPEATABLE READ transaction that has written
+    nothing the pass reads), clients from that id on are done by a ``Helper`` at the same time.
+    """
+
+    def __init__(self, part: Part, *, split_at: int | None = None):
+        self.part, self.split_at = part, split_at
+        self.own = part
+        self.helper: Helper | None = None
+        self.writer: threading.Thread | None = None
+        self.writer_error: BaseException | None = None
+
+    def __enter__(self) -> Pass:
+        return self
+
+    def rows(self) -> list[tuple]:
+        if self.split_at is not None:
+            self.helper = Helper(replace(self.part, client_range=(self.split_at, LAST_ID)), snapshot_export())
+            self.helper.start()
+            self.own = replace(self.part, client_range=(FIRST_ID, self.split_at))
+        build(window=self.own.window, scope=self.own.scope, client_range=self.own.client_range)
+        rows = client_rows(late_rate=self.own.late_rate, months=self.own.months)
+        if self.helper is None:
+            return rows
+        self.helper.rows_ready.wait()
+        if self.helper.error is not None:
+            raise self.helper.error
+        return rows + self.helper.rows
+
+    def write_months(self, *, background: bool = False) -> None:
+        """Write the monthly rows: this connection's, then the helper's.
+
+        With ``background`` on PostgreSQL, this thread's connection is lent to a writer thread, so
+        that the portfolio maths runs in Python meanwhile: until the pass ends, the caller must not
+        use the database.
+        """
+        if not (background and _pg()):
+            self._write()
+            return
+        main = connections[DEFAULT_DB_ALIAS]
+        main.inc_thread_sharing()
+        self.writer = threading.Thread(
+            target=self._write_with, args=(main,), name="ledger-months", daemon=True
+        )
+        self.writer.start()
+
+    def _write_with(self, main) -> None:
+        connections[DEFAULT_DB_ALIAS] = main
+        try:
+            self._write()
+        except BaseException as error:  # re-raised by the main thread
+            self.writer_error = error
+
+    def _write(self) -> None:
+        month_rows_insert(**self.own.month_arguments())
+        if self.helper is not None:
+            self.helper.join()
+            if self.helper.error is not None:
+                raise self.helper.error
+            if self.helper.months:
+                month_rows_copy_in(self.helper.months)
+
+    def __exit__(self, kind, error, trace) -> None:
+        if self.writer is not None:
+            self.writer.join()
+            connections[DEFAULT_DB_ALIAS].dec_thread_sharing()
+        if self.helper is not None:
+            self.helper.join()
+        # After a failed statement PostgreSQL refuses any other in the transaction, and its
+        # rollback drops the tables anyway: the original error is the one to see.
+        with contextlib.suppress(DatabaseError):
+            drop()
+        if kind is None:
+            for failure in (self.writer_error, self.helper and self.helper.error):
+                if failure is not None:
+                    raise failure

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import time
 import traceback
+from operator import attrgetter, itemgetter
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, Subquery
@@ -159,21 +160,17 @@ SNAPSHOT_FIGURES = (
 
 
 def _write_clients(run: ProfitabilityRun, result: engine.Result) -> None:
-    columns = [f.column for f in ClientSnapshot._meta.concrete_fields if not f.primary_key]
-    names = [f.attname for f in ClientSnapshot._meta.concrete_fields if not f.primary_key]
-    rows = []
-    for item in result.clients.values():
-        f = item.figures
-        values = {
-            "run_id": run.pk,
-            "as_of": result.as_of,
-            "client_id": item.client_id,
-            "status": item.status,
-            "in_portfolio": item.in_portfolio,
-            **{name: getattr(f, name) for name in SNAPSHOT_FIGURES},
-            **item.values,
-        }
-        rows.append(tuple(values[name] for name in names))
+    column_of = {f.attname: f.column for f in ClientSnapshot._meta.concrete_fields if not f.primary_key}
+    head = ("run_id", "as_of", "client_id", "status", "in_portfolio")
+    value_names = [name for name in column_of if name not in head and name not in SNAPSHOT_FIGURES]
+    columns = [column_of[name] for name in (*head, *SNAPSHOT_FIGURES, *value_names)]
+    figures, values = attrgetter(*SNAPSHOT_FIGURES), itemgetter(*value_names)
+    rows = [
+        (run.pk, result.as_of, item.client_id, item.status, item.in_portfolio)
+        + figures(item.figures)
+        + values(item.values)
+        for item in result.clients.values()
+    ]
     bulk_insert(ClientSnapshot, columns, rows)
 
 
