@@ -212,14 +212,17 @@ def ledger_rows(rows: list[tuple]) -> dict[int, LedgerRow]:
 def client_figures(
     cid, row: LedgerRow, *, client, settings: Settings, months: tuple[int, int]
 ) -> ClientFigures:
-    aq_months = amortised_months(client["acquired_on"], settings.amortisation_months, *months)
+    share = ZERO
+    if client["acquisition_cost"]:
+        aq_months = amortised_months(client["acquired_on"], settings.amortisation_months, *months)
+        share = money(client["acquisition_cost"] * aq_months / settings.amortisation_months)
     return ClientFigures(
         client_id=cid,
         revenue=row.revenue,
         gross_margin=row.gross_margin,
         cost_to_serve=row.cost_to_serve,
         direct_expenses=row.direct_expenses,
-        acquisition_share=money(client["acquisition_cost"] * aq_months / settings.amortisation_months),
+        acquisition_share=share,
         late_payment_cost=row.late_payment_cost,
         bad_debt=row.bad_debt,
         service_minutes=row.minutes,
@@ -228,10 +231,10 @@ def client_figures(
 
 def _lifetime(row: LedgerRow, *, client, settings: Settings, as_of: dt.date) -> Decimal:
     acquired = client["acquired_on"]
-    aq_months = (
-        amortised_months(acquired, settings.amortisation_months, month_index(acquired), month_index(as_of))
-        if acquired
-        else 0
+    if not acquired or not client["acquisition_cost"]:
+        return row.life_operating
+    aq_months = amortised_months(
+        acquired, settings.amortisation_months, month_index(acquired), month_index(as_of)
     )
     return row.life_operating - money(client["acquisition_cost"] * aq_months / settings.amortisation_months)
 
@@ -340,9 +343,9 @@ def _portfolio(
         return not (status == Client.Status.FORMER and f.revenue == 0 and f.service_minutes == 0)
 
     members = {cid: figures[cid] for cid in clients if in_portfolio(cid)}
-    revenue = {cid: f.revenue for cid, f in members.items()}
-    gross = {cid: f.gross_margin for cid, f in members.items()}
-    net = {cid: f.net_profit for cid, f in members.items()}
+    revenue = pm.Figures((cid, f.revenue) for cid, f in members.items())
+    gross = pm.Figures((cid, f.gross_margin) for cid, f in members.items())
+    net = pm.Figures((cid, f.net_profit) for cid, f in members.items())
     per_hour = {cid: f.profit_per_hour for cid, f in members.items()}
     overheads = money(settings.overheads_per_month * period_month_count)
     overhead = pm.overhead_shares(members, overheads, settings.overhead_allocation)

@@ -75,17 +75,29 @@ class ClientFigures:
 # Ranking and shares ------------------------------------------------------------------------------
 
 
+class Figures(dict):
+    """Client id -> value, for a mapping that is ranked several times (Pareto, whale curve, ranks,
+    classes): its order is computed once. Not to be changed once ranked."""
+
+    order: list[int] | None = None
+
+
 def ranked(values: Mapping[int, Decimal]) -> list[int]:
     """Client ids from the highest value down; ties by id so the order is stable."""
+    if getattr(values, "order", None) is not None:
+        return values.order
     order = sorted(values)
     order.sort(key=values.__getitem__, reverse=True)  # a stable sort keeps equal values by id
+    if isinstance(values, Figures):
+        values.order = order
     return order
 
 
 def ranks(values: Mapping[int, Decimal | None]) -> dict[int, int]:
     """Rank 1 = highest. Undefined values (None) rank after every defined one."""
-    defined = {cid: v for cid, v in values.items() if v is not None}
-    order = ranked(defined) + sorted(cid for cid, v in values.items() if v is None)
+    undefined = sorted(cid for cid, v in values.items() if v is None)
+    defined = {cid: v for cid, v in values.items() if v is not None} if undefined else values
+    order = ranked(defined) + undefined
     return {cid: position for position, cid in enumerate(order, start=1)}
 
 
