@@ -54,7 +54,6 @@ from clients.models import Client, Expense, Interaction, Invoice, Payment, Staff
 
 COMPONENTS = ("invoices", "settled", "paid", "expenses", "service")
 TABLE_PREFIX = "audits_ledger_"
-MONTH_TABLE = "audits_ledger_month"
 FAR_FUTURE = dt.date(3000, 1, 1)
 FIRST_ID, LAST_ID = -(2**63), 2**63 - 1
 MONTH_ROW_COLUMNS = (
@@ -375,7 +374,7 @@ BUILDERS = {
     "service": _service_sql,
 }
 
-# The monthly sums of each component, summed by (client, month) into the month table.
+# The monthly sums of each component, summed by (client, month) for the monthly rows.
 MONTH_COLUMNS = {
     "invoices": ("revenue", "gross_margin", "bad_debt", "overdue_x"),
     "settled": ("settled_late_x", "settled_overdue_x"),
@@ -391,8 +390,8 @@ def component_build(name: str, *, window: Window, scope=None, client_range=None)
         cursor.execute(f"CREATE TEMPORARY TABLE {_table(name)} AS {sql}", params)
 
 
-def month_table_build() -> None:
-    """Sum the components by (client, month) over the trend window."""
+def month_sums_sql() -> str:
+    """The components summed by (client, month) over the trend window (a subquery)."""
     columns = [column for names in MONTH_COLUMNS.values() for column in names]
     parts = []
     for name, own in MONTH_COLUMNS.items():
@@ -404,22 +403,17 @@ def month_table_build() -> None:
         )
         parts.append(f"SELECT client_id, month, {select} FROM {_table(name)} WHERE month IS NOT NULL")
     sums = ", ".join(f"SUM({column}) AS {column}" for column in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {MONTH_TABLE} AS SELECT client_id, month, {sums} "
-            f"FROM ({' UNION ALL '.join(parts)}) u GROUP BY client_id, month"
-        )
+    return f"SELECT client_id, month, {sums} FROM ({' UNION ALL '.join(parts)}) u GROUP BY client_id, month"
 
 
 def build(*, window: Window, scope=None, client_range=None) -> None:
     drop()
     for name in COMPONENTS:
         component_build(name, window=window, scope=scope, client_range=client_range)
-    month_table_build()
 
 
 def drop() -> None:
-    tables = [_table(name) for name in (*COMPONENTS, "month")]
+    tables = [_table(name) for name in COMPONENTS]
     with connection.cursor() as cursor:
         if _pg():
             cursor.execute(f"DROP TABLE IF EXISTS {', '.join(tables)}")
@@ -432,7 +426,7 @@ def drop() -> None:
 
 
 def month_figures_sql() -> dict[str, str]:
-    """The rounded monthly figures as SQL over the month table (alias g); %s is the late rate."""
+    """The rounded monthly figures as SQL over the monthly sums (alias g); %s is the late rate."""
     return {
         "revenue": "ROUND(COALESCE(g.revenue, 0), 2)",
         "gross_margin": "ROUND(COALESCE(g.gross_margin, 0), 2)",
@@ -446,21 +440,51 @@ def month_figures_sql() -> dict[str, str]:
     }
 
 
+def _date_literal(day: dt.date) -> str:
+    """A date as an SQL literal (dates made here, never user input)."""
+    return f"CAST('{day.isoformat()}' AS date)" if _pg() else f"'{day.isoformat()}'"
+
+
+# The component sums that make a month's net profit (before acquisition share).
+MONTH_NP_COLUMNS = {
+    "inv": ("gross_margin", "bad_debt", "overdue_x"),
+    "settled": ("settled_late_x", "settled_overdue_x"),
+    "expenses": ("expenses",),
+    "service": ("cost_x6000",),
+}
+
+
 def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, list]:
     """One row per client: the period, lifetime and ageing figures, rounded to cents as section 4
-    defines them, and the net profit before acquisition share of the given months."""
+    defines them, and the net profit before acquisition share of each of ``months``, rounded
+    figure by figure as the monthly rows are."""
 
     def late(p):
-        return f"(COALESCE(SUM(settled_late_x) FILTER (WHERE {p}), 0) - COALESCE(SUM(settled_overdue_x) FILTER (WHERE {p}), 0))"
+        return (
+            f"(COALESCE(SUM(settled_late_x) FILTER (WHERE {p}), 0)"
+            f" - COALESCE(SUM(settled_overdue_x) FILTER (WHERE {p}), 0))"
+        )
 
-    month_figures = month_figures_sql()
-    month_np = " - ".join(
-        month_figures[name]
-        for name in ("gross_margin", "cost_to_serve", "direct_expenses", "late_payment_cost", "bad_debt")
-    )
-    month_selects = ", ".join(
-        f"SUM(np) FILTER (WHERE month = %s) AS np_{index}" for index in range(len(months))
-    )
+    def monthly(alias):
+        return "".join(
+            f", SUM({column}) FILTER (WHERE month = {_date_literal(month)}) AS m{index}_{column}"
+            for index, month in enumerate(months)
+            for column in MONTH_NP_COLUMNS[alias]
+        )
+
+    def month_np(index):
+        def m(alias, column):
+            return f"COALESCE({alias}.m{index}_{column}, 0)"
+
+        return (
+            f"ROUND({m('inv', 'gross_margin')}, 2)"
+            f" - ROUND({m('service', 'cost_x6000')} / 6000.0, 2)"
+            f" - ROUND({m('expenses', 'expenses')}, 2)"
+            f" - ROUND(({m('settled', 'settled_late_x')} + {m('inv', 'overdue_x')}"
+            f" - {m('settled', 'settled_overdue_x')}) * %s / 365.0, 2)"
+            f" - ROUND({m('inv', 'bad_debt')}, 2)"
+        )
+
     sql = f"""
         WITH inv AS (
             SELECT client_id,
@@ -472,10 +496,12 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
                 SUM(bad_debt) FILTER (WHERE l) AS life_bad_debt,
                 SUM(overdue_x) FILTER (WHERE l) AS life_overdue_x,
                 {", ".join(f"SUM(open_amount) FILTER (WHERE b = {i}) AS open_{i}" for i in range(5))}
+                {monthly("inv")}
             FROM {_table("invoices")} GROUP BY client_id
         ), settled AS (
             SELECT client_id, {late("p")} AS late_x, {late("l")} AS life_late_x,
                 {", ".join(f"SUM(settled) FILTER (WHERE b = {i}) AS settled_{i}" for i in range(5))}
+                {monthly("settled")}
             FROM {_table("settled")} GROUP BY client_id
         ), paid AS (
             SELECT client_id,
@@ -487,49 +513,43 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
             SELECT client_id,
                 SUM(expenses) FILTER (WHERE p) AS expenses,
                 SUM(expenses) FILTER (WHERE l) AS life_expenses
+                {monthly("expenses")}
             FROM {_table("expenses")} GROUP BY client_id
         ), service AS (
             SELECT client_id,
                 SUM(minutes) FILTER (WHERE p) AS minutes,
                 SUM(cost_x6000) FILTER (WHERE p) AS cost_x6000,
                 SUM(cost_x6000) FILTER (WHERE l) AS life_cost_x6000
+                {monthly("service")}
             FROM {_table("service")} GROUP BY client_id
-        ), monthly AS (
-            SELECT client_id, {month_selects}
-            FROM (SELECT g.client_id, g.month, {month_np} AS np FROM {MONTH_TABLE} g WHERE g.month >= %s) m
-            GROUP BY client_id
-        ), figures AS (
-            SELECT client_id,
-                ROUND(COALESCE(inv.revenue, 0), 2) AS revenue,
-                ROUND(COALESCE(inv.gross_margin, 0), 2) AS gross_margin,
-                ROUND(COALESCE(service.cost_x6000, 0) / 6000.0, 2) AS cost_to_serve,
-                ROUND(COALESCE(expenses.expenses, 0), 2) AS direct_expenses,
-                ROUND((COALESCE(settled.late_x, 0) + COALESCE(inv.overdue_x, 0)) * %s / 365.0, 2)
-                    AS late_payment_cost,
-                ROUND(COALESCE(inv.bad_debt, 0), 2) AS bad_debt,
-                CAST(COALESCE(service.minutes, 0) AS bigint) AS minutes,
-                ROUND(COALESCE(inv.life_gross_margin, 0), 2)
-                    - ROUND(COALESCE(service.life_cost_x6000, 0) / 6000.0, 2)
-                    - ROUND(COALESCE(expenses.life_expenses, 0), 2)
-                    - ROUND((COALESCE(settled.life_late_x, 0) + COALESCE(inv.life_overdue_x, 0)) * %s / 365.0, 2)
-                    - ROUND(COALESCE(inv.life_bad_debt, 0), 2) AS life_operating,
-                ROUND(COALESCE(service.life_cost_x6000, 0) / 6000.0, 2) AS life_cost_to_serve,
-                {", ".join(f"ROUND(COALESCE(inv.open_{i}, 0) - COALESCE(settled.settled_{i}, 0), 2) AS ageing_{i}" for i in range(5))},
-                COALESCE(paid.paid, 0) AS paid,
-                COALESCE(paid.paid_late_x, 0) AS paid_late_x,
-                COALESCE(paid.paid_days_x, 0) AS paid_days_x,
-                {", ".join(f"COALESCE(monthly.np_{index}, 0) AS np_{index}" for index in range(len(months)))}
-            FROM inv
-            FULL JOIN settled USING (client_id)
-            FULL JOIN paid USING (client_id)
-            FULL JOIN expenses USING (client_id)
-            FULL JOIN service USING (client_id)
-            FULL JOIN monthly USING (client_id)
         )
-        SELECT * FROM figures
+        SELECT client_id,
+            ROUND(COALESCE(inv.revenue, 0), 2) AS revenue,
+            ROUND(COALESCE(inv.gross_margin, 0), 2) AS gross_margin,
+            ROUND(COALESCE(service.cost_x6000, 0) / 6000.0, 2) AS cost_to_serve,
+            ROUND(COALESCE(expenses.expenses, 0), 2) AS direct_expenses,
+            ROUND((COALESCE(settled.late_x, 0) + COALESCE(inv.overdue_x, 0)) * %s / 365.0, 2)
+                AS late_payment_cost,
+            ROUND(COALESCE(inv.bad_debt, 0), 2) AS bad_debt,
+            CAST(COALESCE(service.minutes, 0) AS bigint) AS minutes,
+            ROUND(COALESCE(inv.life_gross_margin, 0), 2)
+                - ROUND(COALESCE(service.life_cost_x6000, 0) / 6000.0, 2)
+                - ROUND(COALESCE(expenses.life_expenses, 0), 2)
+                - ROUND((COALESCE(settled.life_late_x, 0) + COALESCE(inv.life_overdue_x, 0)) * %s / 365.0, 2)
+                - ROUND(COALESCE(inv.life_bad_debt, 0), 2) AS life_operating,
+            ROUND(COALESCE(service.life_cost_x6000, 0) / 6000.0, 2) AS life_cost_to_serve,
+            {", ".join(f"ROUND(COALESCE(inv.open_{i}, 0) - COALESCE(settled.settled_{i}, 0), 2) AS ageing_{i}" for i in range(5))},
+            COALESCE(paid.paid, 0) AS paid,
+            COALESCE(paid.paid_late_x, 0) AS paid_late_x,
+            COALESCE(paid.paid_days_x, 0) AS paid_days_x,
+            {", ".join(f"{month_np(index)} AS np_{index}" for index in range(len(months)))}
+        FROM inv
+        FULL JOIN settled USING (client_id)
+        FULL JOIN paid USING (client_id)
+        FULL JOIN expenses USING (client_id)
+        FULL JOIN service USING (client_id)
     """
-    params = [*(_date(month) for month in months), late_rate, _date(months[0]), late_rate, late_rate]
-    return sql, params
+    return sql, [late_rate, late_rate, *(late_rate for _ in months)]
 
 
 def client_rows(*, late_rate: Decimal, months: list[dt.date]) -> list[tuple]:
@@ -540,7 +560,7 @@ def client_rows(*, late_rate: Decimal, months: list[dt.date]) -> list[tuple]:
 
 
 def month_rows_sql(*, run_id: int, as_of: dt.date, late_rate: Decimal, amortisation_months: int):
-    """INSERT ... SELECT of the monthly snapshot rows from the month table, so that millions of rows
+    """INSERT ... SELECT of the monthly snapshot rows from the monthly sums, so that millions of rows
     never travel through Python.
 
     Each figure is rounded to cents so that NP = GM - CTS - DE - AQ - LPC - BD holds on every row;
@@ -599,7 +619,7 @@ def month_rows_sql(*, run_id: int, as_of: dt.date, late_rate: Decimal, amortisat
                 COALESCE(g.minutes, 0) AS minutes, ROUND(COALESCE(g.paid, 0), 2) AS paid,
                 CASE WHEN g.paid > 0 THEN ROUND(g.paid_late_x * 1.0 / g.paid, 6) END AS days_late,
                 CASE WHEN g.paid > 0 THEN ROUND(g.paid_days_x * 1.0 / g.paid, 6) END AS days_to_pay
-            FROM {MONTH_TABLE} g
+            FROM ({month_sums_sql()}) g
             JOIN ({amortisation}) c ON c.id = g.client_id{fence}
         ) f
     """
