@@ -52,7 +52,7 @@ from django.utils import timezone
 
 from clients.models import Client, Expense, Interaction, Invoice, Payment, StaffCost
 
-COMPONENTS = ("invoices", "settled", "paid", "expenses", "service")
+COMPONENTS = ("invoices", "payments", "settled", "paid", "expenses", "service")
 TABLE_PREFIX = "audits_ledger_"
 FAR_FUTURE = dt.date(3000, 1, 1)
 FIRST_ID, LAST_ID = -(2**63), 2**63 - 1
@@ -186,10 +186,12 @@ def _invoices_sql(window: Window, scope, client_range):
     return sql, params
 
 
-def _settled_sql(window: Window, scope, client_range):
-    """Payments on the month their invoice was issued: the late-payment cost and the ageing."""
+def _payments_sql(window: Window, scope, client_range):
+    """Each payment (on an invoice, not a credit note) with what the two payment components group
+    it by: read and joined to its invoice once."""
     payment, invoice, client = Payment._meta.db_table, Invoice._meta.db_table, Client._meta.db_table
     month, month_params = _month_key("i.issued_on", window)
+    paid_month, paid_month_params = _month_key("p.paid_on", window)
     bucket, bucket_params = _bucket("i.due_on", window)
     where, where_params = _restrict("i.client_id", scope, client_range)
     sql = f"""
@@ -197,14 +199,17 @@ def _settled_sql(window: Window, scope, client_range):
             (i.issued_on >= %s AND i.issued_on <= %s) AS p,
             (c.acquired_on IS NULL OR i.issued_on >= c.acquired_on) AS l,
             {bucket} AS b,
-            SUM(p.amount) AS settled,
-            SUM(p.amount * {_not_negative(_days("p.paid_on", "i.due_on"))}) AS settled_late_x,
-            SUM(p.amount * {_not_negative(_days("%s", "i.due_on"))}) AS settled_overdue_x
+            i.issued_on <= %s AS issued,
+            {paid_month} AS paid_month,
+            (p.paid_on >= %s AND p.paid_on <= %s) AS paid_p,
+            p.amount,
+            {_not_negative(_days("p.paid_on", "i.due_on"))} AS days_late,
+            {_not_negative(_days("%s", "i.due_on"))} AS days_overdue,
+            {_days("p.paid_on", "i.issued_on")} AS days_to_pay
         FROM {payment} p
         JOIN {invoice} i ON i.id = p.invoice_id
         JOIN {client} c ON c.id = i.client_id
-        WHERE p.paid_on <= %s AND i.issued_on <= %s AND i.amount > 0{where}
-        GROUP BY 1, 2, 3, 4, 5
+        WHERE p.paid_on <= %s AND i.amount > 0{where}
     """
     params = [
         *month_params,
@@ -212,6 +217,9 @@ def _settled_sql(window: Window, scope, client_range):
         _date(window.end),
         *bucket_params,
         _date(window.as_of),
+        *paid_month_params,
+        _date(window.start),
+        _date(window.end),
         _date(window.as_of),
         _date(window.as_of),
         *where_params,
@@ -219,23 +227,31 @@ def _settled_sql(window: Window, scope, client_range):
     return sql, params
 
 
+def _settled_sql(window: Window, scope, client_range):
+    """Payments on the month their invoice was issued: the late-payment cost and the ageing."""
+    sql = f"""
+        SELECT client_id, month, p, l, b,
+            SUM(amount) AS settled,
+            SUM(amount * days_late) AS settled_late_x,
+            SUM(amount * days_overdue) AS settled_overdue_x
+        FROM {_table("payments")}
+        WHERE issued
+        GROUP BY 1, 2, 3, 4, 5
+    """
+    return sql, []
+
+
 def _paid_sql(window: Window, scope, client_range):
     """Payments on the month they were made: days late and days to pay."""
-    payment, invoice = Payment._meta.db_table, Invoice._meta.db_table
-    month, month_params = _month_key("p.paid_on", window)
-    where, where_params = _restrict("i.client_id", scope, client_range)
     sql = f"""
-        SELECT i.client_id, {month} AS month,
-            (p.paid_on >= %s AND p.paid_on <= %s) AS p,
-            SUM(p.amount) AS paid,
-            SUM(p.amount * {_not_negative(_days("p.paid_on", "i.due_on"))}) AS paid_late_x,
-            SUM(p.amount * {_days("p.paid_on", "i.issued_on")}) AS paid_days_x
-        FROM {payment} p JOIN {invoice} i ON i.id = p.invoice_id
-        WHERE p.paid_on <= %s AND i.amount > 0{where}
+        SELECT client_id, paid_month AS month, paid_p AS p,
+            SUM(amount) AS paid,
+            SUM(amount * days_late) AS paid_late_x,
+            SUM(amount * days_to_pay) AS paid_days_x
+        FROM {_table("payments")}
         GROUP BY 1, 2, 3
     """
-    params = [*month_params, _date(window.start), _date(window.end), _date(window.as_of), *where_params]
-    return sql, params
+    return sql, []
 
 
 def _expenses_sql(window: Window, scope, client_range):
@@ -368,6 +384,7 @@ def _service_sql(window: Window, scope, client_range):
 
 BUILDERS = {
     "invoices": _invoices_sql,
+    "payments": _payments_sql,
     "settled": _settled_sql,
     "paid": _paid_sql,
     "expenses": _expenses_sql,
