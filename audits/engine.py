@@ -380,13 +380,15 @@ def _portfolio(
         oh = overhead.get(cid, ZERO)
         iv = indirect.get(cid, ZERO)
         levers = pm.break_even(f)
+        net_margin = f.net_margin
+        share_r, share_np = cum_r.get(cid), cum_np.get(cid)
         values = {
-            "net_margin": f.net_margin,
+            "net_margin": net_margin,
             "overhead_share": oh,
             "net_profit_after_overhead": f.net_profit - oh,
             "indirect_value": iv,
             "net_profit_with_indirect": f.net_profit + iv,
-            "profit_per_hour": f.profit_per_hour,
+            "profit_per_hour": per_hour[cid] if member else f.profit_per_hour,
             "average_days_late": ratio(row.paid_late_x / paid) if paid else None,
             "average_days_to_pay": ratio(row.paid_days_x / paid) if paid else None,
             "open_receivables": open_receivables,
@@ -404,8 +406,8 @@ def _portfolio(
             "rank_revenue": rank_r.get(cid),
             "rank_gross_margin": rank_gm.get(cid),
             "rank_profit_per_hour": rank_hour.get(cid),
-            "cumulative_share_revenue": ratio(cum_r[cid]) if cum_r.get(cid) is not None else None,
-            "cumulative_share_net_profit": ratio(cum_np[cid]) if cum_np.get(cid) is not None else None,
+            "cumulative_share_revenue": None if share_r is None else ratio(share_r),
+            "cumulative_share_net_profit": None if share_np is None else ratio(share_np),
             "abc_class": classes.get(cid, ""),
             "tier": tier_result.tier.get(cid),
             "is_unprofitable": member and pm.is_unprofitable(f),
