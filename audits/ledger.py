@@ -13,29 +13,33 @@ expenses    expenses                                    amount
 service     interactions                                minutes, minutes x hourly cost (in cents)
 ==========  ==========================================  =============================================
 
-Every component is grouped by client and calendar month, and also by the few flags that the
+(The two payment components group one table, ``payments``, of each payment joined once to its
+invoice.) Every component is grouped by client and calendar month, and also by the few flags the
 per-client figures need: inside the period (``p``), since acquisition (``l``), and for invoices
-the ageing bucket of the due date (``b``). The grouping key is nearly as coarse as (client, month),
-since a flag changes at most once per client, so the per-client figures are then sums over a
-small table with ``FILTER``, and the monthly trend is the components summed by (client, month)
-into one more table. Rows older than the trend window are grouped under a month of NULL: they count
-for the lifetime and the ageing, not for the trend.
+the ageing bucket of the due date (``b``). A flag changes at most once per client, so the key is
+nearly as coarse as (client, month): the per-client figures are sums over these small tables with
+``FILTER`` (``client_rows_sql``), and the monthly snapshot rows are the components summed by
+(client, month) in the statement that writes them (``month_rows_sql``). Rows older than the trend
+window are grouped under a month of NULL: they count for the lifetime and the ageing only.
 
 Two quantities are linear in the payments, which keeps them set-based without a per-invoice
 sub-aggregate: the unpaid remainder of an invoice is (amount - written off) - its payments, so
 "remainder x days overdue" and the ageing buckets are invoice sums minus payment sums (payments
 never exceed their invoice; a write-off covers what is left unpaid).
 
-Why raw SQL: the ORM cannot say CREATE TABLE AS or INSERT ... SELECT, and the interaction
-component takes the staff member's hourly cost in force on the interaction's local date. As a
-join that costs a sort of every interaction; on PostgreSQL the cost is instead looked up in
-arrays: ``width_bucket`` finds the interaction's slot among the month starts and the dates the
-hourly costs changed (a binary search), and the slot and the staff member index an integer array
-of hourly costs in cents. Local dates come from comparisons with local midnights computed in
-Python, never from a time-zone conversion per row. SQLite (the demo database) has no arrays: there
-the same figures come from a join against the staff-cost history.
+Why raw SQL: the ORM cannot say CREATE TABLE AS, INSERT ... SELECT or COPY, and the interaction
+component takes the staff member's hourly cost in force on the interaction's local date. As a join
+that costs a sort of every interaction; on PostgreSQL the cost is instead looked up in arrays:
+``width_bucket`` finds the interaction's slot among the month starts and the dates the hourly costs
+changed (a binary search), and the slot and the staff member index an integer array of hourly
+costs in cents. Local dates come from comparisons with local midnights computed in Python, never
+from a time-zone conversion per row. SQLite (the demo database) has no arrays: there the same
+figures come from a join against the staff-cost history.
 
-Every statement runs on a client range as well as on all clients, so that the work can be split.
+Every statement also runs on a range of clients, so that the work can be shared (``Pass``): on a
+large portfolio a second connection does the upper half of the clients inside the snapshot
+exported by the main transaction, and once the per-client rows are in, the monthly rows are
+written by a thread that borrows the main connection while Python computes the portfolio.
 """
 
 from __future__ import annotations
