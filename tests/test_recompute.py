@@ -365,3 +365,36 @@ def test_a_large_portfolio_shares_its_ledger_pass_between_two_connections(settin
     assert len(whole[0]) == 12 and len(whole[1]) == 12 * 5
     # 30 minutes at 60 on 2 June, 30 minutes at 90 on 3 June (the new hourly cost).
     assert {row[3] for row in whole[0]} == {D("75.00")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_the_second_connection_fails_the_run_fails_and_the_previous_snapshot_stays(
+    settings, monkeypatch
+):
+    _portfolio(6)
+    settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 2
+    first = services.profitability_recompute(as_of=AS_OF)
+    before = sorted(ClientSnapshot.objects.values_list("client_id", "net_profit", "run_id"))
+    months_before = sorted(
+        ClientMonthSnapshot.objects.values_list("client_id", "month", "net_profit", "run_id")
+    )
+    original = services.ledger.month_rows_copy_out
+
+    def broken(**arguments):
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(services.ledger, "month_rows_copy_out", broken)
+    InvoiceFactory(client=Client.objects.first(), issued_on=dt.date(2025, 12, 1), amount=D("5000"))
+    with pytest.raises(RuntimeError, match="connection lost"):
+        services.profitability_recompute(as_of=AS_OF)
+    failed = ProfitabilityRun.objects.exclude(pk=first.pk).get()
+    assert failed.status == ProfitabilityRun.Status.FAILED
+    assert "connection lost" in failed.error
+    assert sorted(ClientSnapshot.objects.values_list("client_id", "net_profit", "run_id")) == before
+    assert (
+        sorted(ClientMonthSnapshot.objects.values_list("client_id", "month", "net_profit", "run_id"))
+        == months_before
+    )
+    # Once the second connection works again, the next run succeeds.
+    monkeypatch.setattr(services.ledger, "month_rows_copy_out", original)
+    assert services.profitability_recompute(as_of=AS_OF).status == ProfitabilityRun.Status.SUCCEEDED
