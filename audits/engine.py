@@ -459,7 +459,7 @@ def _portfolio(
         "whale_peak_client_share": whale.peak_client_share,
         "whale_peak_profit_share": whale.peak_profit_share,
         "whale_curve": sample_points(whale.points),
-        "pareto_curve": sample_points(pareto_points(revenue)),
+        "pareto_curve": sample_points(pareto_points(revenue, shares=cum_r, count=100)),
         "mean_gross_margin": tier_result.mean_gross_margin,
         "tier_thresholds": [str(t) for t in tier_result.thresholds],
         "tier_counts": tier_result.counts,
@@ -504,16 +504,21 @@ def _last_months(recent_np: tuple, client, settings: Settings, as_of: dt.date) -
     ]
 
 
-def pareto_points(revenue):
+def pareto_points(revenue, *, shares=None, count=None):
+    """The Pareto curve: (share of clients, cumulative share of revenue), clients by revenue. With
+    ``count``, only the points ``sample_points`` would keep (the same ones, computed alone)."""
     order = pm.ranked(revenue)
-    shares = pm.cumulative_shares(revenue, order)
+    if shares is None:
+        shares = pm.cumulative_shares(revenue, order)
     n = len(order)
-    points = [(ZERO, ZERO)]
-    for position, cid in enumerate(order, start=1):
-        if shares[cid] is None:
-            return []
-        points.append((ratio(Decimal(position) / n), ratio(shares[cid])))
-    return points
+    if any(shares[cid] is None for cid in order[:1]):
+        return []  # no revenue: every share is undefined
+    if count is None or n + 1 <= count + 1:
+        positions = range(1, n + 1)
+    else:
+        step = n / count
+        positions = [round(i * step) for i in range(1, count + 1)]
+    return [(ZERO, ZERO)] + [(ratio(Decimal(p) / n), ratio(shares[order[p - 1]])) for p in positions]
 
 
 def sample_points(points, count=100):

@@ -346,7 +346,7 @@ def is_declining(monthly_np: list[Decimal], previous_np: Decimal | None, net_pro
     """NP lower in each of the last three months (``monthly_np`` oldest first, four months), or the
     client crossed from profitable to unprofitable since the previous snapshot."""
     last = monthly_np[-4:]
-    falling = len(last) == 4 and all(b < a for a, b in zip(last, last[1:], strict=False))
+    falling = len(last) == 4 and last[0] > last[1] > last[2] > last[3]
     crossed = previous_np is not None and previous_np >= 0 and net_profit < 0
     return falling or crossed
 

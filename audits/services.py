@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import time
 import traceback
 from operator import attrgetter, itemgetter
@@ -44,6 +45,20 @@ def _advisory_lock():
         if acquired:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_KEY])
+
+
+@contextlib.contextmanager
+def _garbage_collection_paused():
+    """A recompute makes millions of small objects (decimals, rows, dicts) and no reference cycles:
+    the cyclic collector would walk them again and again for nothing (about 12 % of the portfolio
+    maths at 100,000 clients). Reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _claim(run: ProfitabilityRun) -> bool:
@@ -101,7 +116,8 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
                     with connection.cursor() as cursor:
                         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 ledger.tune()
-                count = _recompute(run, split=split)
+                with _garbage_collection_paused():
+                    count = _recompute(run, split=split)
         except Exception:
             ProfitabilityRun.objects.filter(pk=run.pk).update(
                 status=ProfitabilityRun.Status.FAILED,

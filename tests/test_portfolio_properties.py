@@ -215,3 +215,16 @@ def test_declining_needs_three_falls_in_a_row():
     assert not pm.is_declining([D(400), D(300), D(300), D(100)], None, D(100))
     assert pm.is_declining([], D(10), D(-1))
     assert not pm.is_declining([], D(-10), D(-1))
+
+
+@given(
+    st.dictionaries(st.integers(1, 10**6), positive, max_size=300), st.integers(min_value=1, max_value=120)
+)
+def test_a_sampled_pareto_curve_keeps_the_points_sampling_would_keep(revenue, count):
+    from audits import engine
+
+    revenue = pm.Figures(revenue)
+    whole = engine.pareto_points(revenue)
+    shares = pm.cumulative_shares(revenue, pm.ranked(revenue))
+    sampled = engine.pareto_points(revenue, shares=shares, count=count)
+    assert engine.sample_points(sampled, count) == engine.sample_points(whole, count)
