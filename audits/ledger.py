@@ -689,7 +689,7 @@ def month_rows_copy_in(data: bytes) -> None:
 # - jit off: a handful of large aggregates; compiling them costs more than it saves.
 # - No parallel workers inside a statement: the aggregates run in the leader anyway, so workers
 #   only add a Gather of every ledger row; the pass splits the clients over two connections
-#   instead (``run``).
+#   instead (``Pass``).
 # - No hash aggregation or sequential scans: reading the covering indexes in client order lets
 #   every component aggregate presorted rows without spilling.
 TUNING = (
