@@ -54,7 +54,9 @@ def payment_check(*, invoice, paid_on, amount, already_paid):
         raise ValidationError({"amount": _("A payment must be above zero.")})
     if paid_on < invoice.issued_on:
         raise ValidationError({"paid_on": _("A payment cannot precede its invoice.")})
-    open_amount = invoice.amount - already_paid
+    # What is written off is no longer owed: a recovered bad debt is recorded by lowering the
+    # write-off first, so that payments and write-off never exceed the invoice together.
+    open_amount = invoice.amount - invoice.written_off - already_paid
     if amount > open_amount:
         raise ValidationError(
             {

@@ -48,6 +48,15 @@ class TestPayments:
             services.payment_record(invoice=invoice, paid_on=invoice.issued_on, amount=Decimal("100.01"))
         assert Payment.objects.count() == 1
 
+    def test_what_is_written_off_is_no_longer_open_to_payment(self):
+        invoice = InvoiceFactory(amount=Decimal("1000.00"), written_off=Decimal("1000.00"))
+        with pytest.raises(ValidationError, match=r"above what remains open on invoice .* \(0\.00\)"):
+            services.payment_record(invoice=invoice, paid_on=invoice.due_on, amount=Decimal("400.00"))
+        invoice.written_off = Decimal("600.00")  # the recovered part is no longer written off
+        invoice.save()
+        services.payment_record(invoice=invoice, paid_on=invoice.due_on, amount=Decimal("400.00"))
+        assert services.invoice_paid_total(invoice=invoice) == Decimal("400.00")
+
     def test_it_refuses_a_payment_on_a_credit_note(self):
         credit = InvoiceFactory(amount=Decimal("-200.00"))
         with pytest.raises(ValidationError):
