@@ -47,6 +47,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import datetime as dt
+import logging
 import threading
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -59,6 +60,7 @@ from clients.models import Client, Expense, Interaction, Invoice, Payment, Staff
 COMPONENTS = ("invoices", "payments", "settled", "paid", "expenses", "service")
 TABLE_PREFIX = "audits_ledger_"
 FAR_FUTURE = dt.date(3000, 1, 1)
+logger = logging.getLogger(__name__)
 FIRST_ID, LAST_ID = -(2**63), 2**63 - 1
 MONTH_ROW_COLUMNS = (
     "run_id, as_of, client_id, month, revenue, gross_margin, cost_to_serve, direct_expenses, "
@@ -742,6 +744,7 @@ class Helper(threading.Thread):
         self.rows_ready = threading.Event()
         self.months: bytes | None = None
         self.error: BaseException | None = None
+        self.connected = False  # in the shared snapshot
 
     def run(self):
         try:
@@ -749,6 +752,7 @@ class Helper(threading.Thread):
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                     cursor.execute(f"SET TRANSACTION SNAPSHOT '{self.snapshot}'")
+                self.connected = True
                 tune()
                 part = self.part
                 build(window=part.window, scope=part.scope, client_range=part.client_range)
@@ -798,6 +802,15 @@ class Pass:
         if self.helper is None:
             return rows
         self.helper.rows_ready.wait()
+        if self.helper.error is not None and not self.helper.connected:
+            # No second connection (refused, or the snapshot could not be shared): the whole pass
+            # here, slower but complete.
+            logger.warning("Ledger pass in one piece: %s", self.helper.error)
+            self.helper.join()
+            self.helper, self.own = None, self.part
+            drop()
+            build(window=self.own.window, scope=self.own.scope, client_range=self.own.client_range)
+            return client_rows(late_rate=self.own.late_rate, months=self.own.months)
         if self.helper.error is not None:
             raise self.helper.error
         return rows + self.helper.rows

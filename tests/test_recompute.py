@@ -398,3 +398,59 @@ def test_when_the_second_connection_fails_the_run_fails_and_the_previous_snapsho
     # Once the second connection works again, the next run succeeds.
     monkeypatch.setattr(services.ledger, "month_rows_copy_out", original)
     assert services.profitability_recompute(as_of=AS_OF).status == ProfitabilityRun.Status.SUCCEEDED
+
+
+def _other_connection():
+    settings = connection.settings_dict
+    return psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        password=settings["PASSWORD"] or None,
+        autocommit=True,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_both_halves_read_the_ledger_as_it_was_when_the_run_began(settings, monkeypatch):
+    """An invoice committed by someone else while the run is under way counts in neither half
+    (the run is REPEATABLE READ, and the second connection shares its snapshot)."""
+    _portfolio(6)
+    settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 2
+    first_client = Client.objects.order_by("pk").first()
+    exported = services.ledger.snapshot_export
+
+    def export_then_invoice():
+        snapshot = exported()
+        with _other_connection() as other:
+            other.execute(
+                "INSERT INTO clients_invoice (client_id, number, issued_on, due_on, amount, written_off)"
+                " VALUES (%s, 'LATE-1', '2025-11-03', '2025-12-03', 7000, 0)",
+                [first_client.pk],
+            )
+        return snapshot
+
+    monkeypatch.setattr(services.ledger, "snapshot_export", export_then_invoice)
+    services.profitability_recompute(as_of=AS_OF)
+    during = ClientSnapshot.objects.get(as_of=AS_OF, client=first_client).revenue
+    monkeypatch.setattr(services.ledger, "snapshot_export", exported)
+    services.profitability_recompute(as_of=AS_OF)
+    after = ClientSnapshot.objects.get(as_of=AS_OF, client=first_client).revenue
+    assert after == during + D("7000.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_second_connection_the_pass_runs_in_one_piece(settings, monkeypatch):
+    _portfolio(6)
+    settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 10**9
+    services.profitability_recompute(as_of=AS_OF)
+    whole = sorted(ClientSnapshot.objects.values_list(*SNAPSHOT_FIELDS))
+    months = ClientMonthSnapshot.objects.count()
+    settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 2
+    # A snapshot that cannot be imported, as when the second connection cannot share it.
+    monkeypatch.setattr(services.ledger, "snapshot_export", lambda: "00000003-0000001B-1")
+    run = services.profitability_recompute(as_of=AS_OF)
+    assert run.status == ProfitabilityRun.Status.SUCCEEDED
+    assert sorted(ClientSnapshot.objects.values_list(*SNAPSHOT_FIELDS)) == whole
+    assert ClientMonthSnapshot.objects.count() == months
