@@ -305,3 +305,38 @@ def test_what_if_a_set_of_clients_leaves(snapshot, ledger):
     # re-invested at the top tier's NP per hour (A: 4,248.36 / 3 h = 1,416.12)
     assert result.net_profit_after_reinvested == D("5456.42")
     assert what_if_latest([]).net_profit_after == result.net_profit_before
+
+
+def test_boundaries_of_the_period_the_ageing_and_the_acquisition(manager):
+    """As of 2025-11-15 (period 2024-11-16 .. 2025-11-15), a client acquired on 2025-03-10."""
+    as_of = dt.date(2025, 11, 15)
+    StaffCostFactory(user=manager, effective_from=dt.date(2020, 1, 1), hourly_cost=D("60"))
+    e = ClientFactory(name="E", account_manager=manager, acquired_on=dt.date(2025, 3, 10))
+    # Due on the as-of date: not yet due, so in the current bucket.
+    InvoiceFactory(client=e, issued_on=dt.date(2025, 10, 16), due_on=as_of, amount=D("500"))
+    # Issued before the period, paid inside it 20 days late: its days late count for the period.
+    before = InvoiceFactory(
+        client=e, issued_on=dt.date(2024, 10, 1), due_on=dt.date(2024, 10, 31), amount=D("1000")
+    )
+    PaymentFactory(invoice=before, paid_on=dt.date(2024, 11, 20), amount=D("1000"))
+    # A payment recorded on a credit note counts nowhere.
+    credit = InvoiceFactory(
+        client=e, issued_on=dt.date(2025, 5, 1), due_on=dt.date(2025, 5, 1), amount=D("-100")
+    )
+    PaymentFactory(invoice=credit, paid_on=dt.date(2025, 5, 2), amount=D("100"))
+    # Interactions: the day before acquisition (not lifetime), the acquisition day's local midnight
+    # (lifetime), and the local midnight after the as-of date (outside everything).
+    InteractionFactory(client=e, staff=manager, started_at=at(dt.date(2025, 3, 9), 23), duration_minutes=60)
+    InteractionFactory(client=e, staff=manager, started_at=at(dt.date(2025, 3, 10), 0), duration_minutes=30)
+    InteractionFactory(client=e, staff=manager, started_at=at(dt.date(2025, 11, 16), 0), duration_minutes=600)
+
+    values = engine.compute(as_of=as_of).clients[e.pk]
+    f = values.figures
+    assert f.revenue == D("400.00")  # 500 - 100; the 2024-10 invoice is before the period
+    assert values.values["ageing_current"] == D("500.00")
+    assert values.values["ageing_1"] == D("0.00")
+    assert values.values["average_days_late"] == D("20.000000")
+    assert f.service_minutes == 90
+    assert f.cost_to_serve == D("90.00")
+    # Lifetime since 2025-03-10: GM 50 % of (500 - 100) = 200, minus 30 minutes at 60 = 30.
+    assert values.values["lifetime_net_profit"] == D("170.00")
