@@ -270,6 +270,20 @@ class Invoice(models.Model):
             raise ValidationError(
                 {"written_off": _("The written-off amount cannot exceed the invoice amount.")}
             )
+        if self.pk and self.amount is not None and self.written_off:
+            # Payments and write-off together never exceed the invoice (the unpaid remainder is
+            # amount - written off - payments). Only invoices with a write-off pay for this query.
+            paid = self.payments.aggregate(total=models.Sum("amount"))["total"] or Decimal("0")
+            unpaid = self.amount - paid
+            if self.written_off > unpaid:
+                raise ValidationError(
+                    {
+                        "written_off": _(
+                            "The written-off amount cannot exceed what remains unpaid on the invoice (%(unpaid)s)."
+                        )
+                        % {"unpaid": max(unpaid, Decimal("0"))}
+                    }
+                )
 
 
 class Payment(models.Model):

@@ -600,3 +600,24 @@ def test_a_client_file_cannot_overwrite_a_client_the_importer_cannot_see(manager
     ]
     foreign_client.refresh_from_db()
     assert foreign_client.name == "Foreign Client"
+
+
+def test_a_write_off_may_not_exceed_what_remains_unpaid(finance, acme):
+    invoice = InvoiceFactory(
+        client=acme, number="INV-1", issued_on=dt.date(2025, 1, 10), amount=Decimal("1000.00")
+    )
+    PaymentFactory(invoice=invoice, paid_on=dt.date(2025, 2, 1), amount=Decimal("600.00"))
+    rows = [["INV-1", "ACME", "2025-01-10", "2025-02-09", "1000", "", "500"]]
+    assert row_errors(finance, "invoices", INVOICE_HEADER, rows) == [
+        (
+            2,
+            "written_off",
+            "The written-off amount cannot exceed what remains unpaid on the invoice (400.00).",
+        )
+    ]
+    invoice.refresh_from_db()
+    assert invoice.written_off == Decimal("0.00")
+    rows[0][-1] = "400"
+    assert row_errors(finance, "invoices", INVOICE_HEADER, rows) == []
+    invoice.refresh_from_db()
+    assert invoice.written_off == Decimal("400.00")
