@@ -850,8 +850,15 @@ class Pass:
 
     def __exit__(self, kind, error, trace) -> None:
         if self.writer is not None:
-            self.writer.join()
-            connections[DEFAULT_DB_ALIAS].dec_thread_sharing()
+            try:
+                self.writer.join()
+            except BaseException:
+                # Interrupted (a signal): the writer must still give the connection back before
+                # the transaction ends.
+                self.writer.join()
+                raise
+            finally:
+                connections[DEFAULT_DB_ALIAS].dec_thread_sharing()
         if self.helper is not None:
             self.helper.join()
         # After a failed statement PostgreSQL refuses any other in the transaction, and its
