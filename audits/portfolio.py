@@ -27,6 +27,19 @@ def ratio(value) -> Decimal:
     return (value if isinstance(value, Decimal) else Decimal(value)).quantize(SHARE, rounding=ROUND_HALF_UP)
 
 
+# The figures a client snapshot stores for ClientFigures (net profit is derived from them).
+FIGURE_FIELDS = (
+    "revenue",
+    "gross_margin",
+    "cost_to_serve",
+    "direct_expenses",
+    "acquisition_share",
+    "late_payment_cost",
+    "bad_debt",
+    "service_minutes",
+)
+
+
 @dataclass(frozen=True)
 class ClientFigures:
     """One client's period figures, already rounded to cents."""
@@ -53,6 +66,11 @@ class ClientFigures:
             - self.bad_debt
         )
         object.__setattr__(self, "net_profit", net_profit)
+
+    @classmethod
+    def of(cls, snapshot) -> ClientFigures:
+        """The figures of a stored client snapshot (anything with client_id and FIGURE_FIELDS)."""
+        return cls(client_id=snapshot.client_id, **{name: getattr(snapshot, name) for name in FIGURE_FIELDS})
 
     @property
     def costs(self) -> Decimal:

@@ -244,18 +244,7 @@ def client_profit(*, client: Client) -> ClientProfit:
         for row in referrals:
             row.credit = portfolio.money(row.gross_margin * settings.referral_share / 100)
         trend = client_month_trend(client, as_of=snapshot.as_of)
-        figures = portfolio.ClientFigures(
-            client_id=client.pk,
-            revenue=snapshot.revenue,
-            gross_margin=snapshot.gross_margin,
-            cost_to_serve=snapshot.cost_to_serve,
-            direct_expenses=snapshot.direct_expenses,
-            acquisition_share=snapshot.acquisition_share,
-            late_payment_cost=snapshot.late_payment_cost,
-            bad_debt=snapshot.bad_debt,
-            service_minutes=snapshot.service_minutes,
-        )
-        levers = portfolio.break_even(figures)
+        levers = portfolio.break_even(portfolio.ClientFigures.of(snapshot))
     effort_days = None
     if snapshot is not None and snapshot.effort_budget is not None and latest and latest.day_cost:
         effort_days = portfolio.effort_days(snapshot.effort_budget, latest.day_cost)

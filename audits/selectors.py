@@ -92,18 +92,10 @@ def what_if_latest(client_ids) -> portfolio.WhatIf | None:
     latest = portfolio_latest()
     if latest is None:
         return None
-    rows = ClientSnapshot.objects.filter(as_of=latest.as_of, in_portfolio=True).values_list(
-        "client_id",
-        "revenue",
-        "gross_margin",
-        "cost_to_serve",
-        "direct_expenses",
-        "acquisition_share",
-        "late_payment_cost",
-        "bad_debt",
-        "service_minutes",
+    rows = ClientSnapshot.objects.filter(as_of=latest.as_of, in_portfolio=True).values(
+        "client_id", *portfolio.FIGURE_FIELDS
     )
-    figures = {row[0]: portfolio.ClientFigures(*row) for row in rows}
+    figures = {row["client_id"]: portfolio.ClientFigures(**row) for row in rows}
     settings = engine.Settings.from_model(CostSettings.load())
     return portfolio.what_if(
         figures,

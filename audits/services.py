@@ -14,7 +14,7 @@ from django.db.models import Exists, F, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audits import engine, ledger
+from audits import engine, ledger, portfolio
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
 from clients.models import CostSettings
 
@@ -162,17 +162,7 @@ def _recompute(run: ProfitabilityRun, *, split: bool = False) -> int:
     return len(result.clients)
 
 
-SNAPSHOT_FIGURES = (
-    "revenue",
-    "gross_margin",
-    "cost_to_serve",
-    "direct_expenses",
-    "acquisition_share",
-    "late_payment_cost",
-    "bad_debt",
-    "net_profit",
-    "service_minutes",
-)
+SNAPSHOT_FIGURES = (*portfolio.FIGURE_FIELDS, "net_profit")
 
 
 def _write_clients(run: ProfitabilityRun, result: engine.Result) -> None:
