@@ -37,9 +37,7 @@ class PaymentsView(ExportMixin, SingleTableMixin, TemplateView):
     paginator_class = LazyPaginator
     table_pagination = {"per_page": 50}
     export_formats = ("csv", "xlsx")
-
-    def get_export_filename(self, export_format):
-        return f"ageing.{export_format}"
+    export_name = "ageing"
 
     def get(self, request, *args, **kwargs):
         self.payments = finance_selectors.payments_for(user=request.user)

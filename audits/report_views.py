@@ -124,9 +124,7 @@ class RankingView(ExportMixin, SingleTableMixin, FilterView):
     paginator_class = LazyPaginator
     table_pagination = {"per_page": 50}
     export_formats = ("csv", "xlsx")
-
-    def get_export_filename(self, export_format):
-        return f"client-ranking.{export_format}"
+    export_name = "client-ranking"
 
     def get_queryset(self):
         self.latest = portfolio_latest()
