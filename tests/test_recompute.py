@@ -113,11 +113,9 @@ def test_a_run_failing_midway_leaves_the_previous_snapshot_whole(db, monkeypatch
     assert PortfolioSnapshot.objects.get().run_id == first.pk
 
 
-@pytest.fixture
-def lock_held_elsewhere(db):
-    """Another session holds the recompute lock, as a run on another worker would."""
+def _other_connection():
     settings = connection.settings_dict
-    other = psycopg.connect(
+    return psycopg.connect(
         dbname=settings["NAME"],
         user=settings["USER"],
         host=settings["HOST"],
@@ -125,6 +123,12 @@ def lock_held_elsewhere(db):
         password=settings["PASSWORD"] or None,
         autocommit=True,
     )
+
+
+@pytest.fixture
+def lock_held_elsewhere(db):
+    """Another session holds the recompute lock, as a run on another worker would."""
+    other = _other_connection()
     other.execute("SELECT pg_advisory_lock(%s)", [services.ADVISORY_KEY])
     yield
     other.execute("SELECT pg_advisory_unlock(%s)", [services.ADVISORY_KEY])
@@ -398,18 +402,6 @@ def test_when_the_second_connection_fails_the_run_fails_and_the_previous_snapsho
     # Once the second connection works again, the next run succeeds.
     monkeypatch.setattr(services.ledger, "month_rows_copy_out", original)
     assert services.profitability_recompute(as_of=AS_OF).status == ProfitabilityRun.Status.SUCCEEDED
-
-
-def _other_connection():
-    settings = connection.settings_dict
-    return psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        host=settings["HOST"],
-        port=settings["PORT"] or 5432,
-        password=settings["PASSWORD"] or None,
-        autocommit=True,
-    )
 
 
 @pytest.mark.django_db(transaction=True)
