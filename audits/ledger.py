@@ -48,6 +48,7 @@ import bisect
 import contextlib
 import datetime as dt
 import logging
+import re
 import threading
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -448,19 +449,27 @@ def drop() -> None:
 # Reading the tables ------------------------------------------------------------------------------
 
 
-def month_figures_sql() -> dict[str, str]:
-    """The rounded monthly figures as SQL over the monthly sums (alias g); %s is the late rate."""
-    return {
-        "revenue": "ROUND(COALESCE(g.revenue, 0), 2)",
-        "gross_margin": "ROUND(COALESCE(g.gross_margin, 0), 2)",
-        "cost_to_serve": "ROUND(COALESCE(g.cost_x6000, 0) / 6000.0, 2)",
-        "direct_expenses": "ROUND(COALESCE(g.expenses, 0), 2)",
-        "late_payment_cost": (
-            "ROUND((COALESCE(g.settled_late_x, 0) + COALESCE(g.overdue_x, 0) - COALESCE(g.settled_overdue_x, 0))"
-            " * %s / 365.0, 2)"
-        ),
-        "bad_debt": "ROUND(COALESCE(g.bad_debt, 0), 2)",
-    }
+MONTH_FIGURES = {
+    "revenue": "ROUND({revenue}, 2)",
+    "gross_margin": "ROUND({gross_margin}, 2)",
+    "cost_to_serve": "ROUND({cost_x6000} / 6000.0, 2)",
+    "direct_expenses": "ROUND({expenses}, 2)",
+    "late_payment_cost": "ROUND(({settled_late_x} + {overdue_x} - {settled_overdue_x}) * %s / 365.0, 2)",
+    "bad_debt": "ROUND({bad_debt}, 2)",
+}
+
+
+def month_figure_sql(name: str, column=lambda name: f"g.{name}") -> str:
+    """A month's rounded figure as SQL (the late-payment cost has one %s, the late rate).
+    ``column`` gives the SQL of each monthly sum (by default the monthly sums, alias g). The
+    monthly rows and the declining months' net profit both use this, so that they round alike."""
+    template = MONTH_FIGURES[name]
+    sums = re.findall(r"{(\w+)}", template)
+    return template.format(**{sum_name: f"COALESCE({column(sum_name)}, 0)" for sum_name in sums})
+
+
+# What makes a month's net profit before the acquisition share (each figure has one %s or none).
+NET_PROFIT_PARTS = ("gross_margin", "cost_to_serve", "direct_expenses", "late_payment_cost", "bad_debt")
 
 
 def _date_literal(day: dt.date) -> str:
@@ -495,17 +504,12 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
             for column in MONTH_NP_COLUMNS[alias]
         )
 
-    def month_np(index):
-        def m(alias, column):
-            return f"COALESCE({alias}.m{index}_{column}, 0)"
+    alias_of = {column: alias for alias, columns in MONTH_NP_COLUMNS.items() for column in columns}
 
-        return (
-            f"ROUND({m('inv', 'gross_margin')}, 2)"
-            f" - ROUND({m('service', 'cost_x6000')} / 6000.0, 2)"
-            f" - ROUND({m('expenses', 'expenses')}, 2)"
-            f" - ROUND(({m('settled', 'settled_late_x')} + {m('inv', 'overdue_x')}"
-            f" - {m('settled', 'settled_overdue_x')}) * %s / 365.0, 2)"
-            f" - ROUND({m('inv', 'bad_debt')}, 2)"
+    def month_np(index):
+        return " - ".join(
+            month_figure_sql(name, lambda column: f"{alias_of[column]}.m{index}_{column}")
+            for name in NET_PROFIT_PARTS
         )
 
     sql = f"""
@@ -597,7 +601,7 @@ def month_rows_sql(*, run_id: int, as_of: dt.date, late_rate: Decimal, amortisat
         )
     else:
         until = "date(acquired_on, 'start of month', '+' || %s || ' months')"
-    figures = month_figures_sql()
+    figures = {name: month_figure_sql(name) for name in MONTH_FIGURES}
     # The amortisation window of each client, computed once per client rather than per row.
     amortisation = f"""
         SELECT id, {_month("acquired_on")} AS aq_from, {until} AS aq_until,
