@@ -284,16 +284,21 @@ def run_plain():
     return time.perf_counter() - began, {row[0]: tuple(Decimal(v) for v in row[1:]) for row in rows}
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=10_000)
-    parser.add_argument("--database", default="clientprofit_bench_engine")
+def database_arguments(parser, *, clients, database):
+    """The options of a benchmark that builds (or reuses) a synthetic portfolio database."""
+    parser.add_argument("--clients", type=int, default=clients)
+    parser.add_argument("--database", default=database)
     parser.add_argument(
         "--admin-url",
         default=os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="reuse a kept database instead of building one")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    database_arguments(parser, clients=10_000, database="clientprofit_bench_engine")
     parser.add_argument(
         "--repeat", type=int, default=2, help="timed runs of each side (the best is reported)"
     )

@@ -360,14 +360,7 @@ def run(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=100_000)
-    parser.add_argument("--database", default="clientprofit_bench_pages")
-    parser.add_argument(
-        "--admin-url",
-        default=os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--reuse", action="store_true", help="reuse a kept database instead of building one")
+    portfolio_build.database_arguments(parser, clients=100_000, database="clientprofit_bench_pages")
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per page")
     parser.add_argument("--export-repeat", type=int, default=3, help="timed requests per export")
     parser.add_argument(
