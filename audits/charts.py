@@ -13,7 +13,9 @@ matplotlib.use("Agg")
 
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from clients import display  # noqa: E402
 
 INK = "#1d2430"
 MUTED = "#5d6b7e"
@@ -57,14 +59,14 @@ def _svg(fig):
 
 
 def _money_axis(ax, axis="y"):
-    def fmt(value, _pos):
-        if abs(value) >= 1_000_000:
-            return f"{value / 1_000_000:.1f}M"
-        if abs(value) >= 1_000:
-            return f"{value / 1_000:.0f}k"
-        return f"{value:.0f}"
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(
+        FuncFormatter(lambda value, _pos: display.compact(value))
+    )
 
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(fmt))
+
+def _percent_axis(axis):
+    """Shares (0.8) as whole percentages, rounded half-up in the user's locale."""
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: display.percent(value, 0)))
 
 
 def _floats(values):
@@ -82,8 +84,8 @@ def cumulative_curve(*, points, x_label, y_label, reference=None, peak=None):
     if peak is not None:
         ax.plot([float(peak[0])], [float(peak[1])], marker="o", color=AMBER)
         ax.axvline(float(peak[0]), color=AMBER, linewidth=0.8, linestyle=":")
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    _percent_axis(ax.xaxis)
+    _percent_axis(ax.yaxis)
     ax.set_xlim(0, 1)
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)

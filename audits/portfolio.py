@@ -145,11 +145,6 @@ class Pareto:
     top_share_net_profit: Decimal | None
     clients_for_80: int | None
 
-    def sentence(self) -> dict:
-        """The numbers behind 'top 20 % bring 80 %' (the template translates the words)."""
-        share = None if self.top_share_revenue is None else round(self.top_share_revenue * 100)
-        return {"top_percent": 20, "share_percent": share}
-
 
 def pareto(revenue: Mapping[int, Decimal], net_profit: Mapping[int, Decimal]) -> Pareto:
     n = len(revenue)

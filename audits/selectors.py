@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from audits import engine, portfolio
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
+from clients import display
 from clients.models import CostSettings
 
 
@@ -69,19 +72,9 @@ def pareto_sentence(portfolio: PortfolioSnapshot) -> str:
     """'The top 20 % bring 80 % of revenue', from a portfolio snapshot."""
     if portfolio.top20_share_revenue is None:
         return _("No revenue in the period.")
-    return _("The top %(top)s %% bring %(share)s %% of revenue.") % {
-        "top": 20,
-        "share": round(portfolio.top20_share_revenue * 100),
-    }
-
-
-def whale_sentence(portfolio: PortfolioSnapshot) -> str | None:
-    """'The top x % of clients earn y % of profit', the whale curve's peak."""
-    if portfolio.whale_peak_client_share is None:
-        return None
-    return _("The top %(clients)s %% of clients earn %(profit)s %% of profit.") % {
-        "clients": round(portfolio.whale_peak_client_share * 100),
-        "profit": round(portfolio.whale_peak_profit_share * 100),
+    return _("The top %(top)s bring %(share)s of revenue.") % {
+        "top": display.percent(Decimal("0.2"), 0),
+        "share": display.percent(portfolio.top20_share_revenue, 0),
     }
 
 

@@ -4,12 +4,14 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
 from audits import portfolio, selectors, services
 from audits.forms import SeedCalculatorForm
 from audits.models import ProfitabilityRun
+from clients import display
 from clients.models import CostSettings
 
 
@@ -74,6 +76,7 @@ class RunStatusView(PermissionRequiredMixin, View):
 
     def get(self, request, pk):
         run = get_object_or_404(ProfitabilityRun, pk=pk)
+        seconds = run.duration.total_seconds() if run.duration else None
         return JsonResponse(
             {
                 "id": run.pk,
@@ -84,8 +87,24 @@ class RunStatusView(PermissionRequiredMixin, View):
                 "started_at": run.started_at.isoformat() if run.started_at else None,
                 "finished_at": run.finished_at.isoformat() if run.finished_at else None,
                 "clients": run.client_count,
-                "seconds": round(run.duration.total_seconds(), 2) if run.duration else None,
+                "seconds": seconds,
+                "summary": _run_summary(run, seconds),
                 "attempts": run.attempts,
                 "failed": run.status == ProfitabilityRun.Status.FAILED,
             }
         )
+
+
+def _run_summary(run, seconds):
+    """What the progress line says of a finished run, in the user's language and locale."""
+    if seconds is None:
+        return run.get_status_display()
+    return ngettext(
+        "%(status)s in %(seconds)s s, %(clients)s client",
+        "%(status)s in %(seconds)s s, %(clients)s clients",
+        run.client_count or 0,
+    ) % {
+        "status": run.get_status_display(),
+        "seconds": display.number(seconds, 1),
+        "clients": display.number(run.client_count or 0, 0),
+    }

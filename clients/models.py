@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clients import display
+
 CENT = Decimal("0.01")
 
 
@@ -281,7 +283,7 @@ class Invoice(models.Model):
                         "written_off": _(
                             "The written-off amount cannot exceed what remains unpaid on the invoice (%(unpaid)s)."
                         )
-                        % {"unpaid": max(unpaid, Decimal("0"))}
+                        % {"unpaid": display.number(max(unpaid, Decimal("0")))}
                     }
                 )
 

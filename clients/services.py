@@ -8,6 +8,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients import display
 from clients.models import Interaction, Invoice, Payment
 
 
@@ -63,7 +64,11 @@ def payment_check(*, invoice, paid_on, amount, already_paid):
                 "amount": _(
                     "This payment of %(amount)s is above what remains open on invoice %(number)s (%(open)s)."
                 )
-                % {"amount": amount, "number": invoice.number, "open": max(open_amount, Decimal("0"))}
+                % {
+                    "amount": display.number(amount),
+                    "number": invoice.number,
+                    "open": display.number(max(open_amount, Decimal("0"))),
+                }
             }
         )
 

@@ -249,7 +249,7 @@ def test_top_20_percent_bring_80_percent(db):
     assert portfolio.top20_share_revenue == D("0.800000")
     assert portfolio.clients_for_80_percent == 20
     assert portfolio.class_counts == {"A": 20, "B": 60, "C": 20}
-    assert "top 20 % bring 80 %" in pareto_sentence(portfolio)
+    assert "top 20\u00a0% bring 80\u00a0%" in pareto_sentence(portfolio)
 
 
 def test_the_portfolio_concentration_and_whale_curve(snapshot):

@@ -19,7 +19,8 @@ from audits.tasks import profitability_recompute_task
 from config.celery import app
 from tests.factories import ClientFactory, InvoiceFactory
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# The worker is another process, on the machine's clock: these tests give every date explicitly.
+pytestmark = [pytest.mark.worker, pytest.mark.real_clock, pytest.mark.django_db(transaction=True)]
 BASE = Path(__file__).resolve().parent.parent
 
 

@@ -1,10 +1,10 @@
-"""Money and percentages in the user's locale, with the installation's currency."""
+"""Money, amounts, percentages and hours in the user's locale, rounded half-up (clients.display)."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import template
-from django.conf import settings
-from django.utils.formats import number_format
+
+from clients import display
 
 register = template.Library()
 
@@ -12,37 +12,19 @@ register = template.Library()
 @register.filter
 def money(value, places=2):
     """1234.5 -> '1,234.50 EUR' (English) or '1 234,50 EUR' (French); blank stays a dash."""
-    if value in (None, ""):
-        return "—"
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        return "—"
-    return f"{number_format(amount, decimal_pos=int(places), use_l10n=True, force_grouping=True)}\u00a0{settings.CURRENCY}"
+    return display.money(value, int(places))
 
 
 @register.filter
 def amount(value, places=2):
     """Like money, without the currency (for table columns headed with it)."""
-    if value in (None, ""):
-        return "—"
-    try:
-        number = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        return "—"
-    return number_format(number, decimal_pos=int(places), use_l10n=True, force_grouping=True)
+    return display.number(value, int(places))
 
 
 @register.filter
 def percent(value, places=1):
     """A share (0.8) as a percentage ('80.0 %'); undefined stays a dash."""
-    if value in (None, ""):
-        return "—"
-    try:
-        share = Decimal(value) * 100
-    except (InvalidOperation, TypeError, ValueError):
-        return "—"
-    return f"{number_format(share, decimal_pos=int(places), use_l10n=True, force_grouping=True)}\u00a0%"
+    return display.percent(value, int(places))
 
 
 @register.filter
@@ -54,8 +36,6 @@ def sub(value, other):
 
 
 @register.filter
-def hours(minutes):
+def hours(minutes, places=1):
     """Minutes as hours with one decimal."""
-    if minutes in (None, ""):
-        return "—"
-    return number_format(Decimal(minutes) / 60, decimal_pos=1, use_l10n=True, force_grouping=True)
+    return display.hours(minutes, int(places))

@@ -39,6 +39,14 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1366, "height": 900}, "locale": "en-GB"}
 
 
+@pytest.fixture(autouse=True)
+def _cookies_without_dates(settings):
+    """The server runs on the pinned day while Chromium keeps the machine's calendar: cookies that
+    last for the browser's session do not expire on a day the test never sees."""
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    settings.CSRF_COOKIE_AGE = None
+
+
 @pytest.fixture
 def shot(page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -3,8 +3,10 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from audits import services
+from clients import display
 
 
 class Command(BaseCommand):
@@ -21,5 +23,11 @@ class Command(BaseCommand):
         except services.RecomputeBusy as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"{run.as_of}: {run.client_count} clients in {run.duration.total_seconds():.2f} s (run {run.pk})."
+            _("%(as_of)s: %(clients)s clients in %(seconds)s s (run %(run)d).")
+            % {
+                "as_of": run.as_of.isoformat(),
+                "clients": display.number(run.client_count, 0),
+                "seconds": display.number(run.duration.total_seconds(), 2),
+                "run": run.pk,
+            }
         )

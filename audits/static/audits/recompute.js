@@ -9,7 +9,7 @@
       const response = await fetch(box.dataset.url, { headers: { Accept: "application/json" } });
       if (!response.ok) return;
       const run = await response.json();
-      status.textContent = run.label + (run.seconds !== null ? ` (${run.seconds} s, ${run.clients})` : "");
+      status.textContent = run.summary;
       if (!run.active) {
         bar.max = 1; bar.value = 1;
         if (!run.failed) window.setTimeout(() => window.location.assign(window.location.pathname), 1500);

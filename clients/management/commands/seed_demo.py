@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clients import display
 from clients.demo import demo_clients, demo_delete, portfolio_build
 
 MIN_CLIENTS = 20
@@ -85,7 +85,7 @@ class Command(BaseCommand):
                     "are set to %(overheads)s a month."
                 )
                 % {
-                    "seconds": number_format(elapsed, 1),
+                    "seconds": display.number(elapsed, 1),
                     "seed": summary.seed,
                     "months": summary.months,
                     "as_of": summary.as_of.isoformat(),
@@ -100,12 +100,12 @@ class Command(BaseCommand):
                     "overdue": summary.open_overdue,
                     "interactions": summary.interactions,
                     "expenses": summary.expenses,
-                    "revenue": number_format(summary.revenue_12m, 2, force_grouping=True),
+                    "revenue": display.number(summary.revenue_12m, 2),
                     "top": summary.top_clients,
                     "with_revenue": summary.clients_with_revenue,
-                    "share": number_format(summary.top_share * 100, 1),
+                    "share": display.number(summary.top_share * 100, 1),
                     "losers": summary.loss_makers,
-                    "overheads": number_format(summary.overheads_per_month, 2, force_grouping=True),
+                    "overheads": display.number(summary.overheads_per_month, 2),
                 }
             )
         )

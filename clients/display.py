@@ -1,0 +1,82 @@
+"""How every figure is shown: rounded half-up to the places shown, then written in the user's locale.
+
+Pages, exports' text, command output and chart labels all go through `number` (or `money`, `percent`,
+`hours`, built on it). Django's `number_format` cuts the decimals it does not show (77.996 at one place
+reads 77.9, -0.99 at none reads "-0"), so the rounding is done here first, and a figure that rounds to
+zero never shows a minus sign.
+"""
+
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+
+from django.conf import settings
+from django.utils.formats import number_format
+
+DASH = "—"
+NBSP = "\u00a0"
+# Enough digits for any amount the ledger can hold (the money columns have 14), and their shares.
+_CONTEXT = Context(prec=40, rounding=ROUND_HALF_UP)
+
+
+def as_decimal(value) -> Decimal | None:
+    """A Decimal from a Decimal, an int, a float (by its shortest repr) or a numeric string; else None."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        number = value
+    else:
+        try:
+            number = Decimal(str(value) if isinstance(value, float) else value)
+        except (InvalidOperation, TypeError, ValueError):
+            return None
+    return number if number.is_finite() else None
+
+
+def rounded(value, places: int = 2) -> Decimal | None:
+    """`value` rounded half-up to `places` decimals (0.125 -> 0.13, -0.125 -> -0.13); never -0."""
+    number = as_decimal(value)
+    if number is None:
+        return None
+    result = number.quantize(Decimal(1).scaleb(-int(places)), context=_CONTEXT)
+    return abs(result) if result.is_zero() else result
+
+
+def number(value, places: int = 2, *, grouping: bool = True) -> str:
+    """77.996 -> '78.0' at one place ('78,0' in French); thousands grouped; blank or not a number -> '—'."""
+    result = rounded(value, places)
+    if result is None:
+        return DASH
+    return number_format(result, decimal_pos=int(places), use_l10n=True, force_grouping=grouping)
+
+
+def money(value, places: int = 2) -> str:
+    """1234.5 -> '1,234.50 EUR' (English) or '1 234,50 EUR' (French), in the installation's currency."""
+    text = number(value, places)
+    return text if text == DASH else f"{text}{NBSP}{settings.CURRENCY}"
+
+
+def percent(share, places: int = 1) -> str:
+    """A share as a percentage: 0.9082 -> '90.8 %' at one place, '91 %' at none."""
+    value = as_decimal(share)
+    if value is None:
+        return DASH
+    return f"{number(value * 100, places)}{NBSP}%"
+
+
+def hours(minutes, places: int = 1) -> str:
+    """Minutes as hours: 95 -> '1.6'."""
+    value = as_decimal(minutes)
+    if value is None:
+        return DASH
+    return number(value / 60, places)
+
+
+def compact(value) -> str:
+    """A chart tick: 1,500,000 -> '1.5M', 400,000 -> '400k', 950 -> '950', each rounded half-up."""
+    amount = as_decimal(value)
+    if amount is None:
+        return ""
+    if abs(amount) >= 1_000_000:
+        return f"{number(amount / 1_000_000, 1)}M"
+    if abs(amount) >= 1_000:
+        return f"{number(amount / 1_000, 0)}k"
+    return number(amount, 0)
