@@ -8,7 +8,6 @@ from django.views import View
 from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
-from django_tables2.paginators import LazyPaginator
 
 from audits import charts, finance_selectors
 from audits.finance_forms import CostSettingsForm
@@ -17,6 +16,7 @@ from audits.models import ClientSnapshot
 from audits.selectors import portfolio_latest
 from clients import services
 from clients.models import CostSettings
+from clients.tables import Pages
 
 
 def ageing_labels(limits):
@@ -34,7 +34,7 @@ class PaymentsView(ExportMixin, SingleTableMixin, TemplateView):
 
     template_name = "audits/payments.html"
     table_class = AgeingTable
-    paginator_class = LazyPaginator
+    paginator_class = Pages
     table_pagination = {"per_page": 50}
     export_formats = ("csv", "xlsx")
     export_name = "ageing"
@@ -99,7 +99,7 @@ class ProspectsView(SingleTableMixin, TemplateView):
 
     template_name = "audits/prospects.html"
     table_class = ProspectTable
-    paginator_class = LazyPaginator
+    paginator_class = Pages
     table_pagination = {"per_page": 50}
 
     def get(self, request, *args, **kwargs):

@@ -9,7 +9,6 @@ from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
-from django_tables2.paginators import LazyPaginator
 
 from audits import charts, report_selectors
 from audits.filters import RankingFilter
@@ -18,6 +17,7 @@ from audits.selectors import portfolio_latest, run_latest
 from audits.tables import RankingTable
 from clients.models import CostSettings
 from clients.permissions import client_get_for_user
+from clients.tables import Pages
 
 
 def ageing_labels(limits):
@@ -121,7 +121,7 @@ class RankingView(ExportMixin, SingleTableMixin, FilterView):
     table_class = RankingTable
     filterset_class = RankingFilter
     template_name = "audits/ranking.html"
-    paginator_class = LazyPaginator
+    paginator_class = Pages
     table_pagination = {"per_page": 50}
     export_formats = ("csv", "xlsx")
     export_name = "client-ranking"

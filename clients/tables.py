@@ -1,11 +1,36 @@
 import django_tables2 as tables
+from django.core.paginator import EmptyPage
+from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_tables2.paginators import LazyPaginator
 
 from clients.exports import spreadsheet_safe
 from clients.models import Client, Interaction
 from clients.services import interaction_editable
+
+
+class Pages(LazyPaginator):
+    """Pages without a COUNT (LazyPaginator). A page past the end, or beyond what any table can hold,
+    answers 404 (LazyPaginator cannot name the last page, and a huge offset is a database error); a
+    page below 1 shows the first."""
+
+    MAX_PAGE = 1_000_000
+
+    def validate_number(self, number):
+        number = super().validate_number(number)
+        if number > self.MAX_PAGE:
+            raise Http404(_("There is no such page."))
+        return number
+
+    def page(self, number):
+        try:
+            return super().page(number)
+        except EmptyPage as exc:
+            if self.validate_number(number or 1) > 1:
+                raise Http404(_("There is no such page.")) from exc
+            raise
 
 
 class SafeExportTable(tables.Table):
@@ -45,7 +70,7 @@ class ClientTable(SafeExportTable):
 
 class InteractionTable(SafeExportTable):
     started_at = tables.DateTimeColumn(verbose_name=_("When"), format="SHORT_DATETIME_FORMAT")
-    client = tables.Column(linkify=True)
+    client = tables.Column()
     actions = tables.Column(verbose_name="", orderable=False, empty_values=(), exclude_from_export=True)
 
     class Meta:
@@ -54,7 +79,19 @@ class InteractionTable(SafeExportTable):
         attrs = {"class": "table"}
         empty_text = _("You have not logged any interaction yet.")
 
+    def render_client(self, record):
+        """Linked while the user may still open the client; a client since moved to another account
+        manager is named without a link (its page would answer 404)."""
+        if not getattr(record, "client_visible", True):
+            return record.client.name
+        return format_html('<a href="{}">{}</a>', record.client.get_absolute_url(), record.client.name)
+
+    def value_client(self, record):
+        return record.client.name
+
     def render_actions(self, record):
+        if not getattr(record, "client_visible", True):
+            return ""
         if not interaction_editable(interaction=record, user=self.request.user):
             return ""
         return format_html(

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,14 +11,13 @@ from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
-from django_tables2.paginators import LazyPaginator
 
 from clients import services
 from clients.filters import ClientFilter
 from clients.forms import ClientForm, InteractionForm
 from clients.models import Client, Interaction, Invoice, Payment
 from clients.permissions import client_get_for_user, interaction_get_for_user
-from clients.tables import ClientTable, InteractionTable
+from clients.tables import ClientTable, InteractionTable, Pages
 
 
 def _safe_next(request, fallback):
@@ -32,7 +31,7 @@ class ClientListView(ExportMixin, SingleTableMixin, FilterView):
     table_class = ClientTable
     filterset_class = ClientFilter
     template_name = "clients/client_list.html"
-    paginator_class = LazyPaginator
+    paginator_class = Pages
     table_pagination = {"per_page": 50}
     export_formats = ("csv", "xlsx")
     export_name = "clients"
@@ -100,11 +99,16 @@ class InteractionListView(SingleTableMixin, TemplateView):
 
     table_class = InteractionTable
     template_name = "clients/interaction_list.html"
-    paginator_class = LazyPaginator
+    paginator_class = Pages
     table_pagination = {"per_page": 50}
 
     def get_table_data(self):
-        return Interaction.objects.filter(staff=self.request.user).select_related("client")
+        visible = Client.objects.visible_to(self.request.user).filter(pk=OuterRef("client_id"))
+        return (
+            Interaction.objects.filter(staff=self.request.user)
+            .select_related("client")
+            .annotate(client_visible=Exists(visible))
+        )
 
 
 class InteractionCreateView(PermissionRequiredMixin, View):

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.test import Client as HttpClient
 
 from clients.roles import ACCOUNT_MANAGERS, ADMINS, FINANCE
@@ -72,6 +73,8 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.LANGUAGE_CODE = "en"
+    # Cached charts and trends are keyed by run id, and ids are reused once a test's rows are gone.
+    cache.clear()
 
 
 @pytest.fixture

@@ -148,3 +148,22 @@ def test_a_manager_with_many_clients_types_a_reference(as_manager, manager, own_
         assert _post(as_manager, own_client.external_ref).status_code == 302
     finally:
         InteractionForm.LIST_AT_MOST = saved
+
+
+def test_my_interactions_name_a_client_moved_to_another_manager_without_a_link(
+    as_manager, manager, own_client, other_manager
+):
+    moved = ClientFactory(account_manager=manager, name="Moved Client")
+    kept = InteractionFactory(client=own_client, staff=manager)
+    gone = InteractionFactory(client=moved, staff=manager)
+    moved.account_manager = other_manager
+    moved.save()
+
+    page = as_manager.get("/interactions/").content.decode()
+
+    assert f'href="{own_client.get_absolute_url()}"' in page
+    assert "Moved Client" in page
+    assert f'href="{moved.get_absolute_url()}"' not in page
+    assert f"/interactions/{kept.pk}/edit/" in page
+    assert f"/interactions/{gone.pk}/edit/" not in page
+    assert as_manager.get(moved.get_absolute_url()).status_code == 404

@@ -326,3 +326,27 @@ def test_overheads_are_set():
     seed(*SMALL)
 
     assert CostSettings.load().overheads_per_month > 0
+
+
+def test_every_demo_account_manager_can_log_in_and_the_printout_says_where():
+    from django.contrib.auth import authenticate
+
+    from clients.management.commands.demo_users import DEMO_PASSWORD
+
+    seed(*SMALL)
+    User = get_user_model()
+    kept = User.objects.get(username="claire")
+    kept.set_password("changed-by-claire")
+    kept.save()
+    out = io.StringIO()
+    call_command("demo_users", stdout=out)
+    printed = out.getvalue()
+
+    assert "http://127.0.0.1:8000/" in printed
+    managers = set(Client.objects.values_list("account_manager__username", flat=True)) - {"claire"}
+    for username in managers:
+        assert re.search(rf"^  {username} .*{ACCOUNT_MANAGERS}$", printed, re.MULTILINE)
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+    assert authenticate(username="claire", password="changed-by-claire") is not None
+    assert re.search(r"^  fiona .*Finance$", printed, re.MULTILINE)
+    assert re.search(r"^  adam .*Admins$", printed, re.MULTILINE)
