@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, DecimalField, OuterRef, Prefetch, Subquery, Sum
+from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import TruncDate
 
 from audits import engine, portfolio
@@ -202,7 +202,7 @@ def _hourly_cost_in_force():
     )
 
 
-def client_profit(*, client: Client) -> ClientProfit:
+def client_profit(*, client: Client, user) -> ClientProfit:
     latest = portfolio_latest()
     snapshot = ClientSnapshot.objects.filter(client=client, as_of=latest.as_of).first() if latest else None
     settings = CostSettings.load()
@@ -240,6 +240,8 @@ def client_profit(*, client: Client) -> ClientProfit:
             ClientSnapshot.objects.filter(as_of=snapshot.as_of, client__referred_by=client)
             .select_related("client")
             .only("client__name", "client__external_ref", "client__id", "gross_margin")
+            # The credit counts every referred client; a name is shown only to who may see it.
+            .annotate(client_visible=Exists(Client.objects.visible_to(user).filter(pk=OuterRef("client_id"))))
         )
         for row in referrals:
             row.credit = portfolio.money(row.gross_margin * settings.referral_share / 100)

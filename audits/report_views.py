@@ -141,7 +141,7 @@ class ClientProfitView(TemplateView):
 
     def get_context_data(self, **kwargs):
         client = client_get_for_user(user=self.request.user, pk=kwargs["pk"])
-        profit = report_selectors.client_profit(client=client)
+        profit = report_selectors.client_profit(client=client, user=self.request.user)
         limits = CostSettings.load().ageing
         context = {
             "client": client,

@@ -3,6 +3,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -51,11 +52,16 @@ class RecomputeView(PermissionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         runs = ProfitabilityRun.objects.select_related("requested_by")[:10]
-        watched = self.request.GET.get("run")
+        pk = self.request.GET.get("run", "")
+        watched = ProfitabilityRun.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+        back = _safe_next(self.request)
         return super().get_context_data(
             runs=runs,
             latest=selectors.run_latest(),
-            watched=int(watched) if watched and watched.isdigit() else None,
+            watched=watched,
+            watched_summary=_run_summary(watched) if watched else "",
+            back=back or reverse("audits:recompute"),
+            back_elsewhere=bool(back),
             **kwargs,
         )
 
@@ -65,6 +71,10 @@ class RecomputeView(PermissionRequiredMixin, TemplateView):
             messages.success(request, _("Recompute requested; the figures will refresh when it finishes."))
         else:
             messages.info(request, _("A recompute is already under way."))
+        back = _safe_next(request)
+        if back:
+            # The page the button was on shows the progress itself and refreshes when the run ends.
+            return redirect(back)
         return redirect(f"{reverse('audits:recompute')}?run={run.pk}")
 
 
@@ -76,7 +86,6 @@ class RunStatusView(PermissionRequiredMixin, View):
 
     def get(self, request, pk):
         run = get_object_or_404(ProfitabilityRun, pk=pk)
-        seconds = run.duration.total_seconds() if run.duration else None
         return JsonResponse(
             {
                 "id": run.pk,
@@ -87,18 +96,27 @@ class RunStatusView(PermissionRequiredMixin, View):
                 "started_at": run.started_at.isoformat() if run.started_at else None,
                 "finished_at": run.finished_at.isoformat() if run.finished_at else None,
                 "clients": run.client_count,
-                "seconds": seconds,
-                "summary": _run_summary(run, seconds),
+                "seconds": run.duration.total_seconds() if run.duration else None,
+                "summary": _run_summary(run),
                 "attempts": run.attempts,
                 "failed": run.status == ProfitabilityRun.Status.FAILED,
             }
         )
 
 
-def _run_summary(run, seconds):
-    """What the progress line says of a finished run, in the user's language and locale."""
-    if seconds is None:
+def _safe_next(request):
+    """The page a form was sent from (a path on this site), or ''."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return ""
+
+
+def _run_summary(run):
+    """What the progress line says of a run: its status, and once it ended, its duration and size."""
+    if run.is_active or run.duration is None:
         return run.get_status_display()
+    seconds = run.duration.total_seconds()
     return ngettext(
         "%(status)s in %(seconds)s s, %(clients)s client",
         "%(status)s in %(seconds)s s, %(clients)s clients",

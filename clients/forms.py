@@ -114,11 +114,13 @@ class ClientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         managers = get_user_model().objects.filter(groups__name=ACCOUNT_MANAGERS, is_active=True)
         self.fields["account_manager"].queryset = managers.order_by("first_name", "username")
-        self.fields["referred_by"].queryset = Client.objects.exclude(pk=self.instance.pk).only(
-            "pk", "name", "external_ref"
+        self.fields["referred_by"].queryset = (
+            Client.objects.visible_to(user).exclude(pk=self.instance.pk).only("pk", "name", "external_ref")
         )
         if not user.has_perm("clients.view_all_clients"):
             # An account manager keeps their own clients: they cannot hand them over or
-            # change the figures finance owns.
-            for name in ("account_manager", "external_ref", "acquisition_cost", "referred_by"):
+            # change the figures finance owns. The referrer may be another manager's client, so the
+            # field is left out rather than listing clients they may not see.
+            del self.fields["referred_by"]
+            for name in ("account_manager", "external_ref", "acquisition_cost"):
                 self.fields[name].disabled = True

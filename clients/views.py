@@ -60,7 +60,12 @@ class ClientDetailView(TemplateView):
             ),
             invoices=invoices,
             expenses=client.expenses.order_by("-spent_on")[:20],
-            referrals=client.referrals.only("pk", "name", "external_ref"),
+            referrals=client.referrals.visible_to(self.request.user).only("pk", "name", "external_ref"),
+            hidden_referrals=client.referrals.exclude(
+                pk__in=Client.objects.visible_to(self.request.user).values("pk")
+            ).count(),
+            referrer_visible=client.referred_by_id is not None
+            and Client.objects.visible_to(self.request.user).filter(pk=client.referred_by_id).exists(),
             **kwargs,
         )
 

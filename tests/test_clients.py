@@ -91,3 +91,41 @@ def test_the_client_list_filters_and_exports_safely(as_finance, manager):
     export = as_finance.get("/clients/?segment=retail&_export=csv").content.decode()
     assert "'=HYPERLINK(1)" in export
     assert "Plain SRL" not in export
+
+
+def test_no_choice_list_or_page_names_another_managers_client(
+    as_manager, as_finance, own_client, foreign_client
+):
+    import datetime as dt
+
+    from audits import services
+
+    own_client.referred_by = foreign_client
+    own_client.save()
+    referred = ClientFactory(account_manager=foreign_client.account_manager, name="Referred Elsewhere")
+    referred.referred_by = own_client
+    referred.save()
+    services.profitability_recompute(as_of=dt.date(2025, 12, 31))
+
+    for url in (
+        f"/clients/{own_client.pk}/edit/",
+        f"/clients/{own_client.pk}/",
+        f"/clients/{own_client.pk}/profitability/",
+    ):
+        page = as_manager.get(url).content.decode()
+        assert "Foreign Client" not in page, url
+        assert "Referred Elsewhere" not in page, url
+        assert foreign_client.external_ref not in page, url
+    assert (
+        "A client of another account manager" in as_manager.get(f"/clients/{own_client.pk}/").content.decode()
+    )
+    # Saving the form keeps the referrer the manager cannot see.
+    response = as_manager.post(
+        f"/clients/{own_client.pk}/edit/", {"name": "Own Client renamed", "status": "active", "segment": ""}
+    )
+    assert response.status_code == 302
+    own_client.refresh_from_db()
+    assert (own_client.name, own_client.referred_by) == ("Own Client renamed", foreign_client)
+    # Finance sees and may choose every client.
+    page = as_finance.get(f"/clients/{own_client.pk}/edit/").content.decode()
+    assert "Foreign Client" in page

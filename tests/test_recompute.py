@@ -3,6 +3,7 @@
 import datetime as dt
 import importlib
 import os
+import re
 import subprocess
 import sys
 from decimal import Decimal as D
@@ -214,8 +215,23 @@ def test_finance_triggers_a_recompute_and_reads_its_progress(as_finance, django_
     assert status["status"] == "succeeded"
     assert status["clients"] == 1
     assert not status["active"]
+    assert re.fullmatch(r"Succeeded in \d+\.\d s, 1 client", status["summary"])
     page = as_finance.get(response.url).content.decode()
     assert "Last computed" in page
+    # The run has ended before the page is drawn: it says so at once, with its unit, and polls nothing.
+    assert status["summary"] in page
+    assert "waiting for news" not in page
+    assert 'data-url="' not in page
+
+
+def test_a_recompute_asked_from_a_page_goes_back_to_that_page(as_finance, django_capture_on_commit_callbacks):
+    ClientFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_finance.post("/profitability/recompute/", {"next": "/ranking/?flag=unprofitable"})
+    assert response.url == "/ranking/?flag=unprofitable"
+    for unsafe in ("https://elsewhere.example/", "//elsewhere.example/"):
+        response = as_finance.post("/profitability/recompute/", {"next": unsafe})
+        assert response.url.startswith("/profitability/recompute/?run=")
 
 
 def test_a_request_while_a_run_is_queued_does_not_queue_another(as_finance, finance):
