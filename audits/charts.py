@@ -4,6 +4,7 @@ The same functions serve the pages and the PDF audit report. They take plain fig
 (already computed and stored in snapshots) and never query the database.
 """
 
+import calendar
 import io
 from decimal import Decimal
 
@@ -11,6 +12,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from django.utils.formats import date_format  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
@@ -104,16 +107,36 @@ def bars(*, labels, values, y_label, colors=None, money=False):
     return _svg(fig)
 
 
-def trend(*, labels, series, y_label, width=6.4):
-    """Lines over months: series is a list of (name, values, colour)."""
+def trend(*, labels, series, y_label, width=6.4, to_date=None):
+    """Lines over months: series is a list of (name, values, colour).
+
+    ``to_date`` is the as-of date when the last month is not over: that month is drawn apart (a dashed
+    segment to a hollow point, its label marked "to date"), so one day of data never reads as a
+    collapse of a whole month."""
     fig, ax = _figure(width=width, height=2.8)
+    partial = to_date is not None and to_date.day != calendar.monthrange(to_date.year, to_date.month)[1]
+    xs = list(range(len(labels)))
+    complete = len(labels) - 1 if partial else len(labels)
     for name, values, color in series:
-        ax.plot(labels, _floats(values), label=name, color=color, linewidth=2, marker="o", markersize=2.5)
+        ys = _floats(values)
+        ax.plot(
+            xs[:complete], ys[:complete], label=name, color=color, linewidth=2, marker="o", markersize=2.5
+        )
+        if partial and len(ys) > 1:
+            ax.plot(xs[-2:], ys[-2:], color=color, linewidth=1.2, linestyle="--")
+            ax.plot(xs[-1:], ys[-1:], color=color, marker="o", markersize=5, markerfacecolor="white")
     ax.axhline(0, color=MUTED, linewidth=0.8)
     ax.set_ylabel(y_label)
     _money_axis(ax)
+    shown = [str(label) for label in labels]
+    if partial:
+        shown[-1] = _("%(month)s\nto %(day)s") % {
+            "month": shown[-1],
+            "day": date_format(to_date, "MONTH_DAY_FORMAT"),
+        }
     step = max(1, len(labels) // 8)
-    ax.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
+    ticks = list(range(len(labels) - 1, -1, -step))[::-1]  # the last month always has its label
+    ax.set_xticks(ticks, [shown[i] for i in ticks])
     if len(series) > 1:
         wide = sum(len(str(name)) for name, _values, _color in series) > 50
         ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=1 if wide else len(series))

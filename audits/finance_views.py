@@ -90,6 +90,7 @@ class PaymentsView(ExportMixin, SingleTableMixin, TemplateView):
                         ),
                     ],
                     y_label=_("days"),
+                    to_date=payments.latest.as_of,
                 )
         return super().get_context_data(**context, **kwargs)
 

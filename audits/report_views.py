@@ -94,11 +94,12 @@ def _dashboard_charts(board):
                         (_("Net profit"), [np_ for _m, _r, np_ in board.trend], charts.ACCENT),
                     ],
                     y_label=_("per month"),
+                    to_date=board.latest.as_of,
                 )
                 if board.trend
                 else None
             ),
-            board.trend,
+            (board.trend, board.latest.as_of),
         ),
     }
 
@@ -174,5 +175,6 @@ class ClientProfitView(TemplateView):
                     ],
                     y_label=_("per month"),
                     width=12,
+                    to_date=profit.snapshot.as_of,
                 )
         return super().get_context_data(**context, **kwargs)
