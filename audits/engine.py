@@ -181,6 +181,7 @@ class LedgerRow(NamedTuple):
     paid: Decimal = ZERO
     paid_late_x: Decimal = ZERO
     paid_days_x: Decimal = ZERO
+    activity: int = 0  # invoices, expenses and interactions in the period (component rows)
     recent_np: tuple = (ZERO, ZERO, ZERO, ZERO)  # NP before acquisition share, declining_months()
 
 
@@ -193,13 +194,14 @@ def ledger_rows(rows: list[tuple]) -> dict[int, LedgerRow]:
     PostgreSQL returns decimals and integers already (every column is COALESCEd); SQLite may
     return floats or NULLs, which are converted."""
     if connection.vendor == "postgresql":
-        return {row[0]: LedgerRow(*row[1:18], row[18:]) for row in rows}
+        return {row[0]: LedgerRow(*row[1:19], row[19:]) for row in rows}
     return {
         row[0]: LedgerRow(
             *(_dec(v) for v in row[1:7]),
             int(row[7] or 0),
             *(_dec(v) for v in row[8:18]),
-            tuple(_dec(v) for v in row[18:]),
+            int(row[18] or 0),
+            tuple(_dec(v) for v in row[19:]),
         )
         for row in rows
     }
@@ -331,35 +333,45 @@ def _portfolio(
     referrers = {cid: c["referred_by_id"] for cid, c in clients.items()} | referred_outside
     indirect = pm.indirect_values(referrers, referred_gm, settings.referral_share)
 
-    def in_portfolio(cid):
-        status = clients[cid]["status"]
-        if status == Client.Status.PROSPECT:
-            return False
-        f = figures[cid]
-        return not (status == Client.Status.FORMER and f.revenue == 0 and f.service_minutes == 0)
+    def active(cid):
+        """Any invoice (credit notes included), expense or interaction in the period, or an
+        overdue amount: a client who only costs hours is active."""
+        row = rows.get(cid, EMPTY_ROW)
+        return row.activity > 0 or row.ageing_1 + row.ageing_2 + row.ageing_3 + row.ageing_4 > 0
 
-    members = {cid: figures[cid] for cid in clients if in_portfolio(cid)}
+    # Ranked, flagged and on the whale curve: the clients (not prospects) active in the period.
+    # Dormant: clients neither prospects nor former with no activity at all, counted apart.
+    members, dormant = {}, 0
+    for cid, client in clients.items():
+        if client["status"] == Client.Status.PROSPECT:
+            continue
+        if active(cid):
+            members[cid] = figures[cid]
+        elif client["status"] != Client.Status.FORMER:
+            dormant += 1
     revenue = pm.Figures((cid, f.revenue) for cid, f in members.items())
     gross = pm.Figures((cid, f.gross_margin) for cid, f in members.items())
     net = pm.Figures((cid, f.net_profit) for cid, f in members.items())
+    # Shares of revenue (Pareto, ABC, concentration) and tiers: the clients with revenue > 0.
+    earning = pm.with_revenue(revenue)
     per_hour = {cid: f.profit_per_hour for cid, f in members.items()}
     overheads = money(settings.overheads_per_month * period_month_count)
     overhead = pm.overhead_shares(members, overheads, settings.overhead_allocation)
     rank_np, rank_r, rank_gm, rank_hour = (pm.ranks(v) for v in (net, revenue, gross, per_hour))
-    cum_r = pm.cumulative_shares(revenue, pm.ranked(revenue))
+    cum_r = pm.cumulative_shares(earning, pm.ranked(earning))
     cum_np = pm.cumulative_shares(net, pm.ranked(net))
-    classes = pm.abc_classes(revenue, settings.class_a, settings.class_b)
+    classes = pm.abc_classes(earning, settings.class_a, settings.class_b)
     tier_result = pm.tiers(
-        gross,
+        {cid: gross[cid] for cid in earning},
         boundaries=settings.boundaries,
         trimmed_share=settings.trimmed_share,
         acquisition_costs=[clients[cid]["acquisition_cost"] for cid in members],
         cost_per_day=day_cost,
     )
     top_tier = [members[cid] for cid, tier in tier_result.tier.items() if tier == 1]
-    pareto = pm.pareto(revenue, net)
+    pareto = pm.pareto(earning, net)
     whale = pm.whale_curve(net)
-    conc = pm.concentration(revenue, settings.limits)
+    conc = pm.concentration(earning, settings.limits)
     previous_np = previous_np or {}
 
     results = {}
@@ -441,6 +453,8 @@ def _portfolio(
     total_np = sum(net.values(), ZERO)
     portfolio = {
         "clients": len(members),
+        "clients_with_revenue": len(earning),
+        "dormant": dormant,
         "revenue": sum(revenue.values(), ZERO),
         "gross_margin": sum(gross.values(), ZERO),
         "net_profit": total_np,
@@ -455,7 +469,7 @@ def _portfolio(
         "whale_peak_client_share": whale.peak_client_share,
         "whale_peak_profit_share": whale.peak_profit_share,
         "whale_curve": sample_points(whale.points),
-        "pareto_curve": sample_points(pareto_points(revenue, shares=cum_r, count=100)),
+        "pareto_curve": sample_points(pareto_points(earning, shares=cum_r, count=100)),
         "mean_gross_margin": tier_result.mean_gross_margin,
         "tier_thresholds": [str(t) for t in tier_result.thresholds],
         "tier_counts": tier_result.counts,
@@ -501,8 +515,10 @@ def _last_months(recent_np: tuple, client, settings: Settings, as_of: dt.date) -
 
 
 def pareto_points(revenue, *, shares=None, count=None):
-    """The Pareto curve: (share of clients, cumulative share of revenue), clients by revenue. With
-    ``count``, only the points ``sample_points`` would keep (the same ones, computed alone)."""
+    """The Pareto curve: (share of clients, cumulative share of revenue), over the clients with
+    revenue > 0, by revenue. With ``count``, only the points ``sample_points`` would keep (the
+    same ones, computed alone); ``shares`` are those of the same clients."""
+    revenue = pm.with_revenue(revenue)
     order = pm.ranked(revenue)
     if shares is None:
         shares = pm.cumulative_shares(revenue, order)

@@ -226,9 +226,10 @@ def tier_preview(
     *, latest: PortfolioSnapshot, boundaries: list[Decimal], trimmed_share_percent: Decimal
 ) -> TierPreview:
     """How many clients of the latest snapshot each tier would hold with these boundaries and this
-    trimmed share (in %), from one query of the portfolio's gross margins."""
+    trimmed share (in %), from one query of the gross margins of the clients with revenue (those
+    the tiers count)."""
     gross = dict(
-        ClientSnapshot.objects.filter(as_of=latest.as_of, in_portfolio=True).values_list(
+        ClientSnapshot.objects.filter(as_of=latest.as_of, in_portfolio=True, revenue__gt=0).values_list(
             "client_id", "gross_margin"
         )
     )

@@ -488,8 +488,9 @@ MONTH_NP_COLUMNS = {
 
 def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, list]:
     """One row per client: the period, lifetime and ageing figures, rounded to cents as section 4
-    defines them, and the net profit before acquisition share of each of ``months``, rounded
-    figure by figure as the monthly rows are."""
+    defines them, whether it had any invoice (credit notes included), expense or interaction in
+    the period (``activity``, a count of component rows, 0 for none), and the net profit before
+    acquisition share of each of ``months``, rounded figure by figure as the monthly rows are."""
 
     def late(p):
         return (
@@ -519,6 +520,7 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
                 SUM(gross_margin) FILTER (WHERE p) AS gross_margin,
                 SUM(bad_debt) FILTER (WHERE p) AS bad_debt,
                 SUM(overdue_x) FILTER (WHERE p) AS overdue_x,
+                COUNT(*) FILTER (WHERE p) AS rows_p,
                 SUM(gross_margin) FILTER (WHERE l) AS life_gross_margin,
                 SUM(bad_debt) FILTER (WHERE l) AS life_bad_debt,
                 SUM(overdue_x) FILTER (WHERE l) AS life_overdue_x,
@@ -539,6 +541,7 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
         ), expenses AS (
             SELECT client_id,
                 SUM(expenses) FILTER (WHERE p) AS expenses,
+                COUNT(*) FILTER (WHERE p) AS rows_p,
                 SUM(expenses) FILTER (WHERE l) AS life_expenses
                 {monthly("expenses")}
             FROM {_table("expenses")} GROUP BY client_id
@@ -546,6 +549,7 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
             SELECT client_id,
                 SUM(minutes) FILTER (WHERE p) AS minutes,
                 SUM(cost_x6000) FILTER (WHERE p) AS cost_x6000,
+                COUNT(*) FILTER (WHERE p) AS rows_p,
                 SUM(cost_x6000) FILTER (WHERE l) AS life_cost_x6000
                 {monthly("service")}
             FROM {_table("service")} GROUP BY client_id
@@ -569,6 +573,8 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
             COALESCE(paid.paid, 0) AS paid,
             COALESCE(paid.paid_late_x, 0) AS paid_late_x,
             COALESCE(paid.paid_days_x, 0) AS paid_days_x,
+            CAST(COALESCE(inv.rows_p, 0) + COALESCE(expenses.rows_p, 0) + COALESCE(service.rows_p, 0)
+                AS bigint) AS activity,
             {", ".join(f"{month_np(index)} AS np_{index}" for index in range(len(months)))}
         FROM inv
         FULL JOIN settled USING (client_id)

@@ -87,7 +87,7 @@ class ClientSnapshot(models.Model):
     in_portfolio = models.BooleanField(
         _("in the portfolio"),
         default=True,
-        help_text=_("Prospects and inactive former clients are not ranked."),
+        help_text=_("Prospects and clients with no activity in the period are not ranked."),
     )
     revenue = money(_("revenue"))
     gross_margin = money(_("gross margin"))
@@ -212,7 +212,17 @@ class PortfolioSnapshot(models.Model):
     as_of = models.DateField(_("as of"), unique=True)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
-    clients = models.PositiveIntegerField(_("clients"), default=0)
+    clients = models.PositiveIntegerField(
+        _("clients"), default=0, help_text=_("Clients with any activity in the period: those ranked.")
+    )
+    clients_with_revenue = models.PositiveIntegerField(
+        _("clients with revenue"),
+        default=0,
+        help_text=_("Clients with revenue > 0 in the period: those that shares of revenue and tiers count."),
+    )
+    dormant = models.PositiveIntegerField(
+        _("dormant clients"), default=0, help_text=_("Clients with no activity at all in the period.")
+    )
     revenue = money(_("revenue"))
     gross_margin = money(_("gross margin"))
     net_profit = money(_("net profit"))

@@ -7,7 +7,6 @@ testable with small hand-computed examples and with property-based tests.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -83,7 +82,8 @@ class ClientFigures:
 
     @property
     def net_margin(self) -> Decimal | None:
-        return None if self.revenue == 0 else ratio(self.net_profit / self.revenue)
+        """NP / R; undefined when revenue is not positive (-250 / -500 is no +50 % margin)."""
+        return ratio(self.net_profit / self.revenue) if self.revenue > 0 else None
 
     @property
     def profit_per_hour(self) -> Decimal | None:
@@ -133,8 +133,19 @@ def cumulative_shares(values: Mapping[int, Decimal], order: list[int]) -> dict[i
 
 
 def top_count(n: int, share: Decimal = Decimal("0.2")) -> int:
-    """How many clients make 'the top 20 %': rounded up, at least one when there are clients."""
-    return 0 if n == 0 else max(1, math.ceil(Decimal(n) * share))
+    """How many clients make 'the top 20 %': rounded to the nearest client (half up), at least one
+    when there are clients. 147 -> 29 (29.4), 13 -> 3 (2.6), 2 -> 1 (0.4)."""
+    if n == 0:
+        return 0
+    return max(1, int((Decimal(n) * share).quantize(ONE, rounding=ROUND_HALF_UP)))
+
+
+def with_revenue(revenue: Mapping[int, Decimal]) -> Mapping[int, Decimal]:
+    """The clients with revenue > 0, those that shares of revenue and tiers count (the same
+    mapping when every client has some, so that its ranked order is kept)."""
+    if all(value > 0 for value in revenue.values()):
+        return revenue
+    return Figures((cid, value) for cid, value in revenue.items() if value > 0)
 
 
 @dataclass(frozen=True)
@@ -147,6 +158,12 @@ class Pareto:
 
 
 def pareto(revenue: Mapping[int, Decimal], net_profit: Mapping[int, Decimal]) -> Pareto:
+    """Shares of R and of NP brought by the top 20 % of the clients with revenue > 0, and how many
+    of them make 80 % of R. ``net_profit`` holds the same clients' NP (it may hold more: those
+    without revenue count in neither the top nor the totals)."""
+    revenue = with_revenue(revenue)
+    if len(net_profit) != len(revenue):
+        net_profit = Figures((cid, net_profit[cid]) for cid in revenue)
     n = len(revenue)
     k = top_count(n)
     order = ranked(revenue)
@@ -174,12 +191,11 @@ def pareto(revenue: Mapping[int, Decimal], net_profit: Mapping[int, Decimal]) ->
 
 def abc_classes(revenue: Mapping[int, Decimal], a_limit: Decimal, b_limit: Decimal) -> dict[int, str]:
     """A while the revenue ranked before a client is under the A limit (the client crossing the line
-    belongs to A), then B up to the B limit, then C. Limits are fractions (0.8, 0.95). With no
-    positive total revenue every client is C."""
+    belongs to A), then B up to the B limit, then C. Limits are fractions (0.8, 0.95). Only the
+    clients with revenue > 0 get a class."""
+    revenue = with_revenue(revenue)
     order = ranked(revenue)
     total = sum(revenue.values(), ZERO)
-    if total <= 0:
-        return dict.fromkeys(order, "C")
     classes = {}
     before = ZERO
     for cid in order:
@@ -326,7 +342,7 @@ def concentration(
     """Shares of positive revenue held by the top 1, 5 and 10 clients, and HHI = sum (share x 100)^2.
 
     ``limits`` maps top1/top5/top10 (fractions) and hhi (points) to (amber, red)."""
-    positive = {cid: r for cid, r in revenue.items() if r > 0}
+    positive = with_revenue(revenue)
     total = sum(positive.values(), ZERO)
     if total == 0:
         return Concentration(None, None, None, None, dict.fromkeys(("top1", "top5", "top10", "hhi")))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Subquery, Sum
+from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 
 from audits import engine, portfolio
@@ -25,6 +25,11 @@ def sees_all(user) -> bool:
     return user.has_perm("clients.view_all_clients")
 
 
+# Clients (neither prospects nor former clients) with no activity at all in the period: the engine
+# leaves them out of the portfolio, and the pages count and list them apart.
+DORMANT = Q(in_portfolio=False) & ~Q(status__in=[Client.Status.PROSPECT, Client.Status.FORMER])
+
+
 def snapshots_in_scope(*, user, latest: PortfolioSnapshot):
     """The client snapshots of the latest run that the user may see (chainable)."""
     rows = ClientSnapshot.objects.filter(as_of=latest.as_of)
@@ -37,7 +42,12 @@ def snapshots_in_scope(*, user, latest: PortfolioSnapshot):
 class Dashboard:
     latest: PortfolioSnapshot
     scope_all: bool
-    clients: int
+    clients: int  # with any activity in the period (ranked)
+    clients_with_revenue: int  # with revenue > 0: those the shares of revenue count
+    top_clients: int  # how many make "the top 20 %"
+    clients_for_80: int | None
+    class_counts: dict[str, int]
+    dormant: int
     revenue: Decimal
     net_profit: Decimal
     unprofitable: int
@@ -76,9 +86,14 @@ def _trend(rows_filter: dict, as_of) -> list[tuple]:
     return trend
 
 
-def _unprofitable_totals(rows) -> dict:
-    return rows.filter(in_portfolio=True, is_unprofitable=True).aggregate(
-        count=Count("pk"), net_profit=Sum("net_profit"), minutes=Sum("service_minutes")
+def _scope_totals(rows) -> dict:
+    """The unprofitable clients' count, NP and minutes, and the dormant count, in one query."""
+    loss = Q(in_portfolio=True, is_unprofitable=True)
+    return rows.aggregate(
+        count=Count("pk", filter=loss),
+        net_profit=Sum("net_profit", filter=loss),
+        minutes=Sum("service_minutes", filter=loss),
+        dormant=Count("pk", filter=DORMANT),
     )
 
 
@@ -88,7 +103,7 @@ def dashboard_for(*, user) -> Dashboard | None:
     if latest is None:
         return None
     rows = snapshots_in_scope(user=user, latest=latest)
-    loss = _unprofitable_totals(rows)
+    loss = _scope_totals(rows)
     reinvest_rate = latest.top_tier_profit_per_hour or ZERO
     hours_freed = Decimal(loss["minutes"] or 0) / 60
     if sees_all(user):
@@ -107,6 +122,11 @@ def dashboard_for(*, user) -> Dashboard | None:
         today = latest.net_profit
         figures = {
             "clients": latest.clients,
+            "clients_with_revenue": latest.clients_with_revenue,
+            "top_clients": latest.top_clients,
+            "clients_for_80": latest.clients_for_80_percent,
+            "class_counts": {key: (latest.class_counts or {}).get(key, 0) for key in "ABC"},
+            "dormant": latest.dormant,
             "revenue": latest.revenue,
             "net_profit": today,
             "unprofitable": latest.unprofitable,
@@ -122,7 +142,14 @@ def dashboard_for(*, user) -> Dashboard | None:
     else:
         own = list(
             rows.filter(in_portfolio=True).values_list(
-                "client_id", "revenue", "net_profit", "tier", "is_unprofitable", "is_marginal", "is_declining"
+                "client_id",
+                "revenue",
+                "net_profit",
+                "tier",
+                "is_unprofitable",
+                "is_marginal",
+                "is_declining",
+                "abc_class",
             )
         )
         revenue = {cid: r for cid, r, *_ in own}
@@ -137,8 +164,15 @@ def dashboard_for(*, user) -> Dashboard | None:
         today = sum(net_profit.values(), ZERO)
         concentration = portfolio.concentration(revenue, settings.limits)
         trend = _trend({"client__account_manager": user}, latest.as_of)
+        # The same rules as the run's (audits.portfolio): shares and the top 20 % over the clients
+        # with revenue; the classes are the portfolio's, counted over the manager's clients.
         figures = {
             "clients": len(own),
+            "clients_with_revenue": pareto.clients,
+            "top_clients": pareto.top_clients,
+            "clients_for_80": pareto.clients_for_80,
+            "class_counts": {key: sum(1 for row in own if row[7] == key) for key in "ABC"},
+            "dormant": loss["dormant"],
             "revenue": sum(revenue.values(), ZERO),
             "net_profit": today,
             "unprofitable": sum(1 for row in own if row[4]),
@@ -166,13 +200,21 @@ def dashboard_for(*, user) -> Dashboard | None:
     )
 
 
-def ranking_rows(*, user, latest: PortfolioSnapshot):
-    """The ranked clients of the latest run the user may see, with what the table shows."""
+def ranking_rows(*, user, latest: PortfolioSnapshot, dormant: bool = False):
+    """The ranked clients of the latest run the user may see, with what the table shows; with
+    ``dormant``, the clients with no activity in the period instead (listed apart, not ranked)."""
     return (
         snapshots_in_scope(user=user, latest=latest)
-        .filter(in_portfolio=True)
+        .filter(DORMANT if dormant else Q(in_portfolio=True))
         .select_related("client", "client__account_manager")
     )
+
+
+def dormant_count(*, user, latest: PortfolioSnapshot) -> int:
+    """How many of the clients the user may see were dormant in the latest run."""
+    if sees_all(user):
+        return latest.dormant
+    return snapshots_in_scope(user=user, latest=latest).filter(DORMANT).count()
 
 
 # The client profitability page ------------------------------------------------------------------

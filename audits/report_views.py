@@ -129,12 +129,29 @@ class RankingView(ExportMixin, SingleTableMixin, FilterView):
 
     def get_queryset(self):
         self.latest = portfolio_latest()
+        # ?dormant=1: the clients with no activity in the period, listed apart from the ranking.
+        self.dormant = self.request.GET.get("dormant") == "1"
         if self.latest is None:
             return ClientSnapshot.objects.none()
-        return report_selectors.ranking_rows(user=self.request.user, latest=self.latest)
+        return report_selectors.ranking_rows(user=self.request.user, latest=self.latest, dormant=self.dormant)
+
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        if self.dormant:
+            kwargs.update(order_by=("client",), exclude=("rank_net_profit",))
+        return kwargs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(latest=self.latest, **_run_context(self.request.user), **kwargs)
+        dormant_count = None
+        if self.latest is not None:
+            dormant_count = report_selectors.dormant_count(user=self.request.user, latest=self.latest)
+        return super().get_context_data(
+            latest=self.latest,
+            dormant=self.dormant,
+            dormant_count=dormant_count,
+            **_run_context(self.request.user),
+            **kwargs,
+        )
 
 
 class ClientProfitView(TemplateView):

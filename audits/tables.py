@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.db.models import F
 from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.html import format_html, format_html_join
@@ -73,6 +74,22 @@ class RankingTable(SafeExportTable):
         order_by = ("rank_net_profit",)
         attrs = {"class": "table ranking"}
         empty_text = _("No client matches these filters.")
+
+    # Figures that may be undefined (net margin when R <= 0, NP per hour without hours, the tier of
+    # a client without revenue) sort after every defined one, whichever the direction.
+    def _undefined_last(self, queryset, name, is_descending):
+        field = F(name)
+        ordered = field.desc(nulls_last=True) if is_descending else field.asc(nulls_last=True)
+        return queryset.order_by(ordered, "rank_net_profit"), True
+
+    def order_net_margin(self, queryset, is_descending):
+        return self._undefined_last(queryset, "net_margin", is_descending)
+
+    def order_profit_per_hour(self, queryset, is_descending):
+        return self._undefined_last(queryset, "profit_per_hour", is_descending)
+
+    def order_tier(self, queryset, is_descending):
+        return self._undefined_last(queryset, "tier", is_descending)
 
     def as_values(self, exclude_columns=None):
         """The export rows, as django-tables2 gives them (values, blank cells empty), read straight

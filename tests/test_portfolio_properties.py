@@ -71,12 +71,12 @@ def test_tiers_partition_the_clients(portfolio, boundaries, trimmed):
 
 
 @given(portfolios)
-def test_abc_classes_partition_the_clients(portfolio):
+def test_abc_classes_partition_the_clients_with_revenue(portfolio):
     revenue = {cid: f.revenue for cid, f in portfolio.items()}
     classes = pm.abc_classes(revenue, D("0.8"), D("0.95"))
-    assert set(classes) == set(portfolio)
+    assert set(classes) == {cid for cid, r in revenue.items() if r > 0}
     assert set(classes.values()) <= {"A", "B", "C"}
-    order = pm.ranked(revenue)
+    order = [cid for cid in pm.ranked(revenue) if revenue[cid] > 0]
     labels = [classes[cid] for cid in order]
     assert labels == sorted(labels)  # A before B before C along the ranking
 
@@ -91,10 +91,11 @@ def test_net_profit_is_the_identity(f):
         - f.late_payment_cost
         - f.bad_debt
     )
-    if f.revenue:
+    if f.revenue > 0:
         assert f.net_margin == pm.ratio(f.net_profit / f.revenue)
     else:
-        assert f.net_margin is None
+        assert f.net_margin is None  # undefined for R <= 0, never a positive margin on a loss
+        assert not pm.is_marginal(f, D("0.05"))
 
 
 @given(portfolios)
@@ -228,3 +229,47 @@ def test_a_sampled_pareto_curve_keeps_the_points_sampling_would_keep(revenue, co
     shares = pm.cumulative_shares(revenue, pm.ranked(revenue))
     sampled = engine.pareto_points(revenue, shares=shares, count=count)
     assert engine.sample_points(sampled, count) == engine.sample_points(whole, count)
+
+
+@given(portfolios)
+def test_shares_over_the_clients_with_revenue_sum_to_one(portfolio):
+    revenue = pm.Figures((cid, f.revenue) for cid, f in portfolio.items())
+    earning = pm.with_revenue(revenue)
+    assert all(value > 0 for value in earning.values())
+    assert set(earning) == {cid for cid, f in portfolio.items() if f.revenue > 0}
+    total = sum(earning.values(), D(0))
+    if earning:
+        assert sum((r / total for r in earning.values()), D(0)).quantize(D("0.000001")) == 1
+        shares = pm.cumulative_shares(earning, pm.ranked(earning))
+        assert shares[pm.ranked(earning)[-1]] == 1
+    net = {cid: f.net_profit for cid, f in portfolio.items()}
+    result = pm.pareto(revenue, net)
+    assert result.clients == len(earning)
+    assert result.top_clients == pm.top_count(len(earning))
+    assert result.top_clients <= len(earning)
+    if earning:
+        assert 0 < result.top_share_revenue <= 1
+        assert 1 <= result.clients_for_80 <= len(earning)
+    else:
+        assert result.top_share_revenue is None and result.clients_for_80 is None
+    # Clients without revenue change none of the shares.
+    assert pm.pareto(earning, {cid: net[cid] for cid in earning}) == result
+    assert pm.concentration(revenue, LIMITS) == pm.concentration(dict(earning), LIMITS)
+
+
+@given(portfolios, boundary_sets)
+def test_tiers_partition_the_clients_with_revenue(portfolio, boundaries):
+    earning = pm.with_revenue({cid: f.revenue for cid, f in portfolio.items()})
+    result = pm.tiers({cid: portfolio[cid].gross_margin for cid in earning}, boundaries=boundaries)
+    assert set(result.tier) == set(earning)
+    assert sum(result.counts) == len(earning)
+
+
+@given(st.integers(min_value=0, max_value=100000))
+def test_the_top_20_percent_is_the_nearest_whole_client(n):
+    k = pm.top_count(n)
+    if n == 0:
+        assert k == 0
+    else:
+        assert k >= 1
+        assert k == 1 or abs(D(k) - D(n) * D("0.2")) <= D("0.5")

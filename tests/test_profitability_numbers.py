@@ -152,22 +152,27 @@ def test_it_ranks_and_classes_the_portfolio(snapshot):
     assert snapshot["a"].abc_class == "A"
     assert not snapshot["p"].in_portfolio
     portfolio = PortfolioSnapshot.objects.get(as_of=AS_OF)
-    assert portfolio.clients == 4
+    assert portfolio.clients == 4  # D only costs hours: ranked
+    assert portfolio.clients_with_revenue == 3
+    assert portfolio.dormant == 0
     assert portfolio.revenue == D("17000.00")
-    assert portfolio.top_clients == 1
+    assert portfolio.top_clients == 1  # 3 x 20 % = 0.6 -> at least one
     assert portfolio.top20_share_revenue == D("0.823529")  # 14,000 / 17,000
     assert portfolio.unprofitable == 2
-    # Mean GM (6,000 + 1,500 + 500 + 0) / 4 = 2,000: tier 1 from 2,400, tier 3 under 1,600.
-    assert portfolio.mean_gross_margin == D("2000.00")
-    assert portfolio.tier_counts == [1, 0, 3]
+    # Tiers count the clients with revenue (not D): mean GM (6,000 + 1,500 + 500) / 3 = 2,666.67,
+    # tier 1 from 3,200, tier 3 under 2,133.33.
+    assert portfolio.mean_gross_margin == D("2666.67")
+    assert portfolio.tier_counts == [1, 0, 2]
+    assert snapshot["d"].tier is None
+    assert snapshot["d"].abc_class == ""
     assert portfolio.mean_acquisition_cost == D("2400.00")
     assert portfolio.effort_budget == ["2880.00", "2400.00", "1920.00"]
 
 
 def test_a_prospect_gets_a_budget_from_its_estimated_margin(snapshot):
     p = snapshot["p"]
-    assert p.tier == 1  # estimated 3,000 >= 2,400
-    assert p.effort_budget == D("2880.00")
+    assert p.tier == 2  # estimated 3,000: from 2,133.33, under 3,200
+    assert p.effort_budget == D("2400.00")
     assert p.effort_spent == D("67.50")  # 45 min at 90
     assert not p.over_budget
 
