@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.models import ClientSnapshot
 from audits.tables import MoneyColumn
+from clients.exports import NUMBER
 from clients.tables import SafeExportTable
 from clients.templatetags.money import amount
 
@@ -61,6 +62,7 @@ class DaysColumn(MoneyColumn):
     """A number of days, one decimal unless told."""
 
     def __init__(self, *args, places=1, **kwargs):
+        kwargs.setdefault("export_kind", NUMBER)
         super().__init__(*args, **kwargs)
         self.places = places
 
@@ -84,8 +86,12 @@ class AgeingTable(ClientCellsMixin, SafeExportTable):
     ageing_4 = TotalColumn()
     open_receivables = TotalColumn(verbose_name=_("Open"))
     open_overdue = TotalColumn(verbose_name=_("Overdue"))
-    average_days_late = DaysColumn(verbose_name=_("Avg days late"))
-    average_days_to_pay = DaysColumn(verbose_name=_("Avg days to pay"))
+    average_days_late = DaysColumn(
+        verbose_name=_("Avg days late"), export_header=_("Average days late (amount-weighted)")
+    )
+    average_days_to_pay = DaysColumn(
+        verbose_name=_("Avg days to pay"), export_header=_("Average days to pay")
+    )
     dso = DaysColumn(verbose_name=_("DSO (days)"))
 
     class Meta:

@@ -4,17 +4,19 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from audits import charts, finance_selectors
 from audits.finance_forms import CostSettingsForm
 from audits.finance_tables import AGEING_COLUMNS, AgeingTable, ProspectTable
 from audits.models import ClientSnapshot
 from audits.selectors import portfolio_latest
+from audits.tables import snapshot_about
 from clients import services
+from clients.exports import LocalisedExportMixin
 from clients.models import CostSettings
 from clients.tables import Pages
 
@@ -29,7 +31,7 @@ def ageing_labels(limits):
     return labels
 
 
-class PaymentsView(ExportMixin, SingleTableMixin, TemplateView):
+class PaymentsView(LocalisedExportMixin, SingleTableMixin, TemplateView):
     """Finance and admins see every client; an account manager sees the same for their own."""
 
     template_name = "audits/payments.html"
@@ -38,6 +40,10 @@ class PaymentsView(ExportMixin, SingleTableMixin, TemplateView):
     table_pagination = {"per_page": 50}
     export_formats = ("csv", "xlsx")
     export_name = "ageing"
+    export_title = gettext_lazy("Receivables ageing")
+
+    def get_export_about(self):
+        return snapshot_about(self.export_title, self.payments.latest if self.payments else None)
 
     def get(self, request, *args, **kwargs):
         self.payments = finance_selectors.payments_for(user=request.user)

@@ -3,18 +3,18 @@
 import hashlib
 
 from django.core.cache import cache
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from audits import charts, report_selectors
 from audits.filters import RankingFilter
 from audits.models import ClientSnapshot, ProfitabilityRun
 from audits.selectors import portfolio_latest, run_latest
-from audits.tables import RankingTable
+from audits.tables import RankingTable, snapshot_about
+from clients.exports import LocalisedExportMixin
 from clients.models import CostSettings
 from clients.permissions import client_get_for_user
 from clients.tables import Pages
@@ -118,7 +118,7 @@ class DashboardView(TemplateView):
         return super().get_context_data(**context, **kwargs)
 
 
-class RankingView(ExportMixin, SingleTableMixin, FilterView):
+class RankingView(LocalisedExportMixin, SingleTableMixin, FilterView):
     table_class = RankingTable
     filterset_class = RankingFilter
     template_name = "audits/ranking.html"
@@ -126,6 +126,11 @@ class RankingView(ExportMixin, SingleTableMixin, FilterView):
     table_pagination = {"per_page": 50}
     export_formats = ("csv", "xlsx")
     export_name = "client-ranking"
+    export_title = gettext_lazy("Client ranking")
+
+    def get_export_about(self):
+        title = _("Dormant clients") if self.dormant else self.export_title
+        return snapshot_about(title, self.latest)
 
     def get_queryset(self):
         self.latest = portfolio_latest()

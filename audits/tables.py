@@ -1,21 +1,40 @@
 import django_tables2 as tables
+from django.conf import settings
 from django.db.models import F
 from django.urls import reverse
 from django.utils.encoding import force_str
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import ClientSnapshot
-from clients.exports import spreadsheet_safe
-from clients.tables import SafeExportTable
+from clients.exports import INTEGER, MONEY, PERCENT, spreadsheet_safe
+from clients.tables import Column, SafeExportTable
 from clients.templatetags.money import amount, percent
 
 
-class MoneyColumn(tables.Column):
+def snapshot_about(title, latest) -> str:
+    """The first line of an export of snapshot figures: what, as of when, over which period, in
+    which currency."""
+    if latest is None:
+        return str(title)
+    return _(
+        "%(title)s, as of %(as_of)s: the 12 months from %(start)s to %(end)s; amounts in %(currency)s."
+    ) % {
+        "title": title,
+        "as_of": date_format(latest.as_of, "DATE_FORMAT"),
+        "start": date_format(latest.run.period_start, "DATE_FORMAT"),
+        "end": date_format(latest.run.period_end, "DATE_FORMAT"),
+        "currency": settings.CURRENCY,
+    }
+
+
+class MoneyColumn(Column):
     """An amount in the user's locale; exports keep the number."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
+        kwargs.setdefault("export_kind", MONEY)
         super().__init__(*args, **kwargs)
 
     def render(self, value):
@@ -26,27 +45,37 @@ class MoneyColumn(tables.Column):
 
 
 class ShareColumn(MoneyColumn):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("export_kind", PERCENT)
+        super().__init__(*args, **kwargs)
+
     def render(self, value):
         return percent(value)
 
 
 class RankingTable(SafeExportTable):
-    rank_net_profit = tables.Column(verbose_name="#", attrs={"td": {"class": "num"}})
+    rank_net_profit = Column(
+        verbose_name="#", attrs={"td": {"class": "num"}}, export_header=_("Rank"), export_kind=INTEGER
+    )
     client = tables.Column(verbose_name=_("Client"), order_by=("client__name",))
-    revenue = MoneyColumn(verbose_name=_("R"))
-    gross_margin = MoneyColumn(verbose_name=_("GM"))
-    cost_to_serve = MoneyColumn(verbose_name=_("CTS"))
-    direct_expenses = MoneyColumn(verbose_name=_("DE"))
-    late_payment_cost = MoneyColumn(verbose_name=_("LPC"))
-    bad_debt = MoneyColumn(verbose_name=_("BD"))
+    revenue = MoneyColumn(verbose_name=_("R"), export_header=_("Revenue"))
+    gross_margin = MoneyColumn(verbose_name=_("GM"), export_header=_("Gross margin"))
+    cost_to_serve = MoneyColumn(verbose_name=_("CTS"), export_header=_("Cost to serve"))
+    direct_expenses = MoneyColumn(verbose_name=_("DE"), export_header=_("Direct expenses"))
+    late_payment_cost = MoneyColumn(verbose_name=_("LPC"), export_header=_("Late-payment cost"))
+    bad_debt = MoneyColumn(verbose_name=_("BD"), export_header=_("Bad debt"))
     # The rank orders by NP (highest first, ties by client) and is indexed: sorting by NP reads
     # the index instead of sorting every row of the day.
-    net_profit = MoneyColumn(verbose_name=_("NP"), order_by=("-rank_net_profit",))
-    net_profit_after_overhead = MoneyColumn(verbose_name=_("NP after OH"))
+    net_profit = MoneyColumn(
+        verbose_name=_("NP"), export_header=_("Net profit"), order_by=("-rank_net_profit",)
+    )
+    net_profit_after_overhead = MoneyColumn(
+        verbose_name=_("NP after OH"), export_header=_("Net profit after overhead")
+    )
     net_margin = ShareColumn(verbose_name=_("Net margin"))
-    profit_per_hour = MoneyColumn(verbose_name=_("NP / hour"))
-    indirect_value = MoneyColumn(verbose_name=_("IV"))
-    tier = tables.Column(verbose_name=_("Tier"), attrs={"td": {"class": "num"}})
+    profit_per_hour = MoneyColumn(verbose_name=_("NP / hour"), export_header=_("Net profit per service hour"))
+    indirect_value = MoneyColumn(verbose_name=_("IV"), export_header=_("Indirect value"))
+    tier = Column(verbose_name=_("Tier"), attrs={"td": {"class": "num"}}, export_kind=INTEGER)
     abc_class = tables.Column(verbose_name=_("Class"))
     flags = tables.Column(verbose_name=_("Flags"), empty_values=(), orderable=False)
 

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tables2.paginators import LazyPaginator
 
-from clients.exports import spreadsheet_safe
+from clients.exports import TEXT, spreadsheet_safe
 from clients.models import Client, Interaction
 from clients.services import interaction_editable
 
@@ -31,6 +31,16 @@ class Pages(LazyPaginator):
             if self.validate_number(number or 1) > 1:
                 raise Http404(_("There is no such page.")) from exc
             raise
+
+
+class Column(tables.Column):
+    """A column that may name itself in full in exports (`export_header`) and say what it holds
+    (`export_kind`: money, percent, number, integer or text; see clients.exports)."""
+
+    def __init__(self, *args, export_header=None, export_kind=TEXT, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.export_header = export_header
+        self.export_kind = export_kind
 
 
 class SafeExportTable(tables.Table):

@@ -4,15 +4,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from clients import services
+from clients.exports import LocalisedExportMixin
 from clients.filters import ClientFilter
 from clients.forms import ClientForm, InteractionForm
 from clients.models import Client, Interaction, Invoice, Payment
@@ -27,7 +30,7 @@ def _safe_next(request, fallback):
     return fallback
 
 
-class ClientListView(ExportMixin, SingleTableMixin, FilterView):
+class ClientListView(LocalisedExportMixin, SingleTableMixin, FilterView):
     table_class = ClientTable
     filterset_class = ClientFilter
     template_name = "clients/client_list.html"
@@ -35,6 +38,10 @@ class ClientListView(ExportMixin, SingleTableMixin, FilterView):
     table_pagination = {"per_page": 50}
     export_formats = ("csv", "xlsx")
     export_name = "clients"
+    export_title = gettext_lazy("Clients")
+
+    def get_export_about(self):
+        return _("Clients, exported on %(day)s.") % {"day": date_format(timezone.localdate(), "DATE_FORMAT")}
 
     def get_queryset(self):
         return Client.objects.visible_to(self.request.user).select_related("account_manager")

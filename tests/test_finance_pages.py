@@ -17,18 +17,16 @@ Birch (20), Alder (nothing paid yet, 1000 overdue). Days late by month: April 40
 on average weighted by amount. Gross margins (half the revenue): Alder 750, Birch 900, Cedar 1500.
 """
 
-import csv
 import datetime as dt
-import io
 from decimal import Decimal as D
 
-import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from audits import finance_selectors, services
 from clients.models import Client, CostSettings
+from tests.exports import csv_rows, xlsx_rows
 from tests.factories import (
     ClientFactory,
     InteractionFactory,
@@ -174,24 +172,22 @@ def test_a_manager_sees_only_their_clients_payments_and_exports(ledger, manager,
     page = as_manager.get(PAYMENTS).content.decode()
     assert "Alder" in page and "Birch" in page and "Cedar" not in page
     assert "2,000.00" not in page
-    rows = list(csv.reader(io.StringIO(as_manager.get(PAYMENTS + "?_export=csv").content.decode())))
+    rows = csv_rows(as_manager.get(PAYMENTS + "?_export=csv"))
     assert sorted(row[0] for row in rows[1:]) == ["Alder", "Birch"]
-    workbook = openpyxl.load_workbook(io.BytesIO(as_manager.get(PAYMENTS + "?_export=xlsx").content))
-    names = [row[0] for row in workbook.active.iter_rows(min_row=2, values_only=True)]
+    names = [row[0] for row in xlsx_rows(as_manager.get(PAYMENTS + "?_export=xlsx"))[1:]]
     assert sorted(names) == ["Alder", "Birch"]
 
 
 def test_the_ageing_export_keeps_numbers_and_neutralises_formulas(ledger, as_finance):
     Client.objects.filter(name="Cedar").update(name='=HYPERLINK("http://x")')
     _recompute()
-    rows = list(csv.reader(io.StringIO(as_finance.get(PAYMENTS + "?_export=csv").content.decode())))
+    rows = csv_rows(as_finance.get(PAYMENTS + "?_export=csv"))
     header = rows[0]
     assert header[:3] == ["Client", "Reference", "Account manager"]
     assert "over 90 d" in header
     cedar = next(row for row in rows if "HYPERLINK" in row[0])
     assert cedar[0].startswith("'=")
-    workbook = openpyxl.load_workbook(io.BytesIO(as_finance.get(PAYMENTS + "?_export=xlsx").content))
-    sheet_rows = list(workbook.active.iter_rows(values_only=True))
+    sheet_rows = xlsx_rows(as_finance.get(PAYMENTS + "?_export=xlsx"))
     cedar = next(row for row in sheet_rows if "HYPERLINK" in str(row[0]))
     assert cedar[0].startswith("'=")
     assert D(str(cedar[header.index("over 90 d")])) == D("2000")

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from audits import services
 from audits.models import PortfolioSnapshot
 from clients.models import StaffCost
+from tests.exports import csv_rows
 from tests.factories import ClientFactory, InteractionFactory, InvoiceFactory, PaymentFactory
 
 AS_OF = dt.date(2025, 12, 31)
@@ -84,10 +85,10 @@ def test_the_ranking_sorts_by_net_profit_and_filters(as_finance, figures):
 
 
 def test_the_ranking_export_is_what_is_filtered(as_finance, figures):
-    export = as_finance.get("/ranking/?flag=unprofitable&_export=csv").content.decode()
-    lines = export.strip().splitlines()
-    assert len(lines) == 2
-    assert "Beta Support Sink" in lines[1] and "-500.00" in lines[1]
+    rows = csv_rows(as_finance.get("/ranking/?flag=unprofitable&_export=csv"))
+    assert len(rows) == 2
+    assert rows[1][1] == "Beta Support Sink"
+    assert rows[1][rows[0].index("Net profit")] == "-500.00"
 
 
 def test_a_manager_never_sees_another_managers_client(as_manager, figures):

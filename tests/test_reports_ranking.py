@@ -1,8 +1,6 @@
 """Ranking sort by NP through the rank, the ranking export's direct rows, and the cached dashboard charts."""
 
-import csv
 import datetime as dt
-import io
 from decimal import Decimal as D
 from urllib.parse import quote
 
@@ -13,6 +11,7 @@ from audits.models import ClientSnapshot
 from audits.tables import RankingTable
 from clients.models import StaffCost
 from clients.tables import SafeExportTable
+from tests.exports import csv_rows
 from tests.factories import ClientFactory, InteractionFactory, InvoiceFactory
 
 AS_OF = dt.date(2025, 12, 31)
@@ -50,12 +49,11 @@ def portfolio(manager, other_manager):
 
 
 def _export(http, query):
-    text = http.get(f"/ranking/?{query}&_export=csv").content.decode()
-    return list(csv.reader(io.StringIO(text)))
+    return csv_rows(http.get(f"/ranking/?{query}&_export=csv"))
 
 
 def _np_column(rows):
-    return [D(row[rows[0].index("NP")]) for row in rows[1:]]
+    return [D(row[rows[0].index("Net profit")]) for row in rows[1:]]
 
 
 def test_it_sorts_by_np_both_ways_through_the_rank(as_finance, portfolio):

@@ -1,0 +1,80 @@
+"""Exports open as they should in a spreadsheet in the user's locale."""
+
+import datetime as dt
+import io
+from decimal import Decimal as D
+
+import openpyxl
+import pytest
+from django.utils import translation
+
+from audits import services
+from tests.exports import csv_about, csv_rows, xlsx_rows
+from tests.factories import ClientFactory, InvoiceFactory, PaymentFactory
+
+pytestmark = pytest.mark.django_db
+AS_OF = dt.date(2025, 12, 31)
+
+
+@pytest.fixture
+def ranked(manager):
+    client = ClientFactory(name="Éclair Ltd", account_manager=manager, acquired_on=dt.date(2020, 1, 1))
+    invoice = InvoiceFactory(
+        client=client, issued_on=dt.date(2025, 6, 1), amount=D("1234.56"), cost_of_sales=D("754.43")
+    )
+    PaymentFactory(invoice=invoice, amount=D("1234.56"))
+    services.profitability_recompute(as_of=AS_OF)
+    return client
+
+
+def _in_french(http):
+    http.cookies["django_language"] = "fr"
+    return http
+
+
+def test_a_french_csv_has_a_bom_semicolons_decimal_commas_and_full_french_names(as_finance, ranked):
+    response = _in_french(as_finance).get("/ranking/?_export=csv")
+
+    assert response.content.startswith("\ufeff".encode())
+    rows = csv_rows(response)
+    header, row = rows[0], rows[1]
+    assert header[:4] == ["Rang", "Client", "Chiffre d'affaires", "Marge brute"]
+    assert row[1] == "Éclair Ltd"
+    assert row[header.index("Chiffre d'affaires")] == "1234,56"
+    assert row[header.index("Bénéfice net")] == "480,13"
+    # Net margin 480.13 / 1,234.56 = 38.891 %: in percentage points, as the page shows it.
+    assert row[header.index("Marge nette")] == "38,89"
+    about = csv_about(response)
+    assert "31 décembre 2025" in about and "EUR" in about
+
+
+def test_an_english_csv_keeps_commas_and_dots(as_finance, ranked):
+    rows = csv_rows(as_finance.get("/ranking/?_export=csv"))
+    header, row = rows[0], rows[1]
+    assert header[:3] == ["Rank", "Client", "Revenue"]
+    assert row[header.index("Revenue")] == "1234.56"
+    assert row[header.index("Net margin")] == "38.89"
+
+
+def test_the_xlsx_has_a_named_sheet_number_formats_and_says_what_it_holds(as_finance, ranked):
+    with translation.override("en"):
+        response = as_finance.get("/ranking/?_export=xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = workbook.active
+    assert sheet.title == "Client ranking"
+    assert "Dec. 31, 2025" in sheet["A1"].value and "EUR" in sheet["A1"].value
+    rows = xlsx_rows(response)
+    header = rows[0]
+    revenue = sheet.cell(row=4, column=header.index("Revenue") + 1)
+    margin = sheet.cell(row=4, column=header.index("Net margin") + 1)
+    rank = sheet.cell(row=4, column=header.index("Rank") + 1)
+    assert (revenue.value, revenue.number_format) == (1234.56, "#,##0.00")
+    assert margin.number_format == "0.0%" and round(margin.value, 6) == 0.388911
+    assert (rank.value, rank.number_format) == (1, "0")
+
+
+def test_the_ageing_and_client_exports_name_their_sheet(as_finance, ranked):
+    ageing = openpyxl.load_workbook(io.BytesIO(as_finance.get("/payments/?_export=xlsx").content)).active
+    clients = openpyxl.load_workbook(io.BytesIO(as_finance.get("/clients/?_export=xlsx").content)).active
+    assert (ageing.title, clients.title) == ("Receivables ageing", "Clients")
+    assert csv_rows(as_finance.get("/clients/?_export=csv"))[1][0] == "Éclair Ltd"
