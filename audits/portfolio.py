@@ -263,9 +263,14 @@ def day_cost(*, annual_income, margin_rate, working_days, charge_coefficient) ->
 
 
 def effort_days(effort, cost_per_day) -> Decimal | None:
-    if not cost_per_day:
+    """Effort / day cost, the day cost taken as shown (rounded half-up to the cent); None when
+    there is no day cost or it rounds to zero."""
+    if cost_per_day is None:
         return None
-    return (Decimal(effort) / Decimal(cost_per_day)).quantize(CENT, rounding=ROUND_HALF_UP)
+    cost = money(cost_per_day)
+    if not cost:
+        return None
+    return (Decimal(effort) / cost).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def tiers(
