@@ -252,6 +252,8 @@ class Tiers:
     effort_budget: list[Decimal]  # money per tier, tier 1 first
     effort_days: list[Decimal | None]
     day_cost: Decimal | None
+    acquisition_costs_known: int = 0  # the clients the mean acquisition cost is taken over
+    acquisition_costs_unknown: int = 0  # the clients left out of it, their cost unknown
 
     def of(self, value: Decimal) -> int:
         return tier_of(value, self.thresholds)
@@ -278,7 +280,7 @@ def tiers(
     *,
     boundaries: list[Decimal],
     trimmed_share: Decimal = ZERO,
-    acquisition_costs: Iterable[Decimal] = (),
+    acquisition_costs: Iterable[Decimal | None] = (),
     cost_per_day: Decimal | None = None,
 ) -> Tiers:
     mean = trimmed_mean(gross_margin.values(), trimmed_share)
@@ -289,7 +291,9 @@ def tiers(
     for tier in assignment.values():
         counts[tier - 1] += 1
     multipliers = tier_multipliers(boundaries)
-    known = [cost for cost in acquisition_costs if cost > 0]
+    # An unknown cost (None) is left out of the mean; a known cost of 0 (a free client) counts.
+    costs = list(acquisition_costs)
+    known = [cost for cost in costs if cost is not None]
     mean_aq = sum(known, ZERO) / len(known) if known else ZERO
     budget = [money(mean_aq * m) for m in multipliers]
     return Tiers(
@@ -302,6 +306,8 @@ def tiers(
         effort_budget=budget,
         effort_days=[effort_days(b, cost_per_day) for b in budget],
         day_cost=money(cost_per_day) if cost_per_day else None,
+        acquisition_costs_known=len(known),
+        acquisition_costs_unknown=len(costs) - len(known),
     )
 
 

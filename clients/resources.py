@@ -417,7 +417,7 @@ class ClientResource(LedgerResource):
     acquisition_cost = fields.Field(
         attribute="acquisition_cost",
         column_name="acquisition_cost",
-        widget=DecimalCellWidget(default=Decimal("0.00"), minimum=Decimal("0")),
+        widget=DecimalCellWidget(minimum=Decimal("0")),
     )
     referred_by = fields.Field(
         attribute="referred_by_id", column_name="referred_by", widget=TextWidget(max_length=64), readonly=True
@@ -443,7 +443,7 @@ class ClientResource(LedgerResource):
         "account_manager": gettext_lazy("Username of the account manager; may be blank."),
         "segment": gettext_lazy("Segment or industry."),
         "acquired_on": gettext_lazy("Date, YYYY-MM-DD."),
-        "acquisition_cost": gettext_lazy("Amount, 0 or more; blank means 0."),
+        "acquisition_cost": gettext_lazy("Amount, 0 or more; blank means unknown, 0 means it cost nothing."),
         "referred_by": gettext_lazy(
             "Reference of the client who referred this one (known, or in this file)."
         ),
