@@ -475,6 +475,8 @@ def _portfolio(
         "tier_counts": tier_result.counts,
         "tier_multipliers": [str(m) for m in tier_result.multipliers],
         "mean_acquisition_cost": tier_result.mean_acquisition_cost,
+        "acquisition_costs_known": tier_result.acquisition_costs_known,
+        "acquisition_costs_unknown": tier_result.acquisition_costs_unknown,
         "day_cost": tier_result.day_cost,
         "effort_budget": [str(b) for b in tier_result.effort_budget],
         "effort_days": [None if d is None else str(d) for d in tier_result.effort_days],

@@ -611,7 +611,7 @@ def month_rows_sql(*, run_id: int, as_of: dt.date, late_rate: Decimal, amortisat
     # The amortisation window of each client, computed once per client rather than per row.
     amortisation = f"""
         SELECT id, {_month("acquired_on")} AS aq_from, {until} AS aq_until,
-            ROUND(acquisition_cost * 1.0 / %s, 2) AS aq
+            ROUND(COALESCE(acquisition_cost, 0) * 1.0 / %s, 2) AS aq
         FROM {Client._meta.db_table}
     """
     aq = "CASE WHEN g.month >= c.aq_from AND g.month < c.aq_until THEN c.aq ELSE 0 END"

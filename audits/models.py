@@ -245,6 +245,12 @@ class PortfolioSnapshot(models.Model):
     tier_counts = models.JSONField(_("clients per tier"), default=list)
     tier_multipliers = models.JSONField(_("effort multipliers per tier"), default=list)
     mean_acquisition_cost = money(_("mean acquisition cost"))
+    acquisition_costs_known = models.PositiveIntegerField(
+        _("clients whose acquisition cost is known"), default=0
+    )
+    acquisition_costs_unknown = models.PositiveIntegerField(
+        _("clients whose acquisition cost is unknown"), default=0
+    )
     day_cost = money_or_none(_("day cost"))
     effort_budget = models.JSONField(_("effort budget per tier"), default=list)
     effort_days = models.JSONField(_("effort budget per tier, in days"), default=list)

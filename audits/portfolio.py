@@ -268,6 +268,8 @@ class Tiers:
     effort_budget: list[Decimal]  # money per tier, tier 1 first
     effort_days: list[Decimal | None]
     day_cost: Decimal | None
+    acquisition_costs_known: int = 0  # the clients the mean acquisition cost is taken over
+    acquisition_costs_unknown: int = 0  # the clients left out of it, their cost unknown
 
     def of(self, value: Decimal) -> int:
         return tier_of(value, self.thresholds)
@@ -279,9 +281,14 @@ def day_cost(*, annual_income, margin_rate, working_days, charge_coefficient) ->
 
 
 def effort_days(effort, cost_per_day) -> Decimal | None:
-    if not cost_per_day:
+    """Effort / day cost, the day cost taken as shown (rounded half-up to the cent); None when
+    there is no day cost or it rounds to zero."""
+    if cost_per_day is None:
         return None
-    return (Decimal(effort) / Decimal(cost_per_day)).quantize(CENT, rounding=ROUND_HALF_UP)
+    cost = money(cost_per_day)
+    if not cost:
+        return None
+    return (Decimal(effort) / cost).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def tiers(
@@ -289,7 +296,7 @@ def tiers(
     *,
     boundaries: list[Decimal],
     trimmed_share: Decimal = ZERO,
-    acquisition_costs: Iterable[Decimal] = (),
+    acquisition_costs: Iterable[Decimal | None] = (),
     cost_per_day: Decimal | None = None,
 ) -> Tiers:
     mean = trimmed_mean(gross_margin.values(), trimmed_share)
@@ -300,7 +307,9 @@ def tiers(
     for tier in assignment.values():
         counts[tier - 1] += 1
     multipliers = tier_multipliers(boundaries)
-    known = [cost for cost in acquisition_costs if cost > 0]
+    # An unknown cost (None) is left out of the mean; a known cost of 0 (a free client) counts.
+    costs = list(acquisition_costs)
+    known = [cost for cost in costs if cost is not None]
     mean_aq = sum(known, ZERO) / len(known) if known else ZERO
     budget = [money(mean_aq * m) for m in multipliers]
     return Tiers(
@@ -313,6 +322,8 @@ def tiers(
         effort_budget=budget,
         effort_days=[effort_days(b, cost_per_day) for b in budget],
         day_cost=money(cost_per_day) if cost_per_day else None,
+        acquisition_costs_known=len(known),
+        acquisition_costs_unknown=len(costs) - len(known),
     )
 
 

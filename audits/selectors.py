@@ -60,7 +60,7 @@ def client_month_trend(client, *, as_of=None) -> list[ClientMonthSnapshot]:
         row = stored.get(month)
         if row is None:
             share = engine.amortised_months(client.acquired_on, months, index, index)
-            aq = engine.money(client.acquisition_cost * share / months)
+            aq = engine.money((client.acquisition_cost or 0) * share / months)  # unknown: nothing to amortise
             row = ClientMonthSnapshot(
                 client=client, as_of=as_of, month=month, acquisition_share=aq, net_profit=-aq
             )

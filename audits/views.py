@@ -31,14 +31,9 @@ class SeedCalculatorView(TemplateView):
         form = SeedCalculatorForm(self.request.GET or None, initial=initial)
         result = None
         if form.is_valid():
-            data = form.cleaned_data
-            cost = portfolio.day_cost(
-                annual_income=data["annual_income"],
-                margin_rate=data["margin_rate"] / 100,
-                working_days=data["working_days"],
-                charge_coefficient=data["charge_coefficient"],
-            )
-            result = {"day_cost": portfolio.money(cost), "days": portfolio.effort_days(data["effort"], cost)}
+            # The days come from the day cost as shown, rounded to the cent (the form's clean).
+            cost = form.cleaned_data["day_cost"]
+            result = {"day_cost": cost, "days": portfolio.effort_days(form.cleaned_data["effort"], cost)}
         return super().get_context_data(form=form, result=result, **kwargs)
 
 

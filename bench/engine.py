@@ -188,7 +188,7 @@ WITH rate AS (
            ROUND(COALESCE(inv.gm, 0), 2) AS gm,
            ROUND(COALESCE(cts.cts, 0), 2) AS cts,
            ROUND(COALESCE(de.de, 0), 2) AS de,
-           CASE WHEN c.acquired_on IS NULL THEN 0 ELSE ROUND(c.acquisition_cost * GREATEST(0,
+           CASE WHEN c.acquired_on IS NULL THEN 0 ELSE ROUND(COALESCE(c.acquisition_cost, 0) * GREATEST(0,
                LEAST(%(last_month)s, EXTRACT(YEAR FROM c.acquired_on) * 12 + EXTRACT(MONTH FROM c.acquired_on) - 1
                      + %(amortisation)s - 1)
                - GREATEST(%(first_month)s, EXTRACT(YEAR FROM c.acquired_on) * 12 + EXTRACT(MONTH FROM c.acquired_on) - 1)

@@ -451,7 +451,7 @@ class ClientPlan:
     write_off: bool = False
     strategic_reason: str = ""
     referred_by: int | None = None
-    acquisition_cost: Decimal = Decimal("0.00")
+    acquisition_cost: Decimal | None = None  # unknown unless the plan gives one
     estimated_margin: Decimal | None = None
     notes: list = field(default_factory=list)
     contacts: list = field(default_factory=list)  # (name, e-mail, role, address, primary)

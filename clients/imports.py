@@ -9,6 +9,7 @@ files and in a Celery task, with progress, for large ones.
 import csv
 import io
 import logging
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -32,6 +33,8 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ERRORS_KEPT = 500
 PREVIEW_ROWS = 10
 PROGRESS_EVERY = 1000  # rows between two progress updates
+# Excel's first line naming the delimiter: sep=; (some tools quote it or pad it with delimiters).
+_SEPARATOR_LINE = re.compile(r'"?sep=([;,\t|])"?\1*', re.IGNORECASE)
 
 
 class ImportFileError(Exception):
@@ -65,7 +68,8 @@ class ImportFile:
 
 
 def import_columns(*, kind):
-    """(column, help) pairs a file of this kind must have, in the template's order."""
+    """(column, help) pairs of a file of this kind, in the template's order (the help says which
+    are required; the others may be left out)."""
     resource = RESOURCES[kind]
     return [(column, resource.column_help.get(column, "")) for column in resource.columns()]
 
@@ -98,7 +102,16 @@ def _csv_dataset(content):
     skipped = text[: len(text) - len(body)].count("\n")
     text = body
     header_line = text.split("\n", 1)[0]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    declared = _SEPARATOR_LINE.fullmatch(header_line.rstrip("\r"))
+    if declared:
+        # Excel's "sep=;" first line names the delimiter; the header is on the next line.
+        delimiter = declared.group(1)
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        body = text.lstrip("\r\n")
+        skipped += 1 + text[: len(text) - len(body)].count("\n")
+        text = body
+    else:
+        delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     # Line numbers: the reader skips blank lines and a quoted cell may span lines, so count them here.
     lines = []
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -198,8 +211,10 @@ def import_file_read(*, kind, filename, content):
     ]
     headers = [headers[index] for index in keep]
     expected = RESOURCES[kind].columns()
+    required = RESOURCES[kind].required_columns()
     problems = []
-    missing = [column for column in expected if column not in headers]
+    # Optional columns may be left out; only the required ones are missing.
+    missing = [column for column in required if column not in headers]
     extra = [name or _("(a column without a name)") for name in headers if name not in expected]
     doubled = sorted({name for name in headers if name and headers.count(name) > 1})
     if missing:
@@ -216,6 +231,7 @@ def import_file_read(*, kind, filename, content):
                 "columns": ", ".join(expected),
             }
         )
+        problems.append(_("Only these are required: %(columns)s.") % {"columns": ", ".join(required)})
         raise ImportFileError(" ".join(problems))
 
     clean = tablib.Dataset(headers=headers)

@@ -68,7 +68,10 @@ class Client(models.Model):
     segment = models.CharField(_("segment / industry"), max_length=100, blank=True)
     acquired_on = models.DateField(_("acquired on"), null=True, blank=True)
     acquisition_cost = money_field(
-        _("acquisition cost"), default=Decimal("0.00"), help_text=_("What winning this client cost.")
+        _("acquisition cost"),
+        null=True,
+        blank=True,
+        help_text=_("What winning this client cost; blank if unknown, 0 if it cost nothing."),
     )
     referred_by = models.ForeignKey(
         "self",

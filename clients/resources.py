@@ -10,7 +10,7 @@ payment ceiling) run per row in ``import_instance``, so every error keeps its li
 import datetime as dt
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -56,8 +56,11 @@ def parse_decimal(value):
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(_("“%(value)s” is not a number.") % {"value": shown})
-        # A spreadsheet stores 12.1 as 12.0999...: round to the cent it shows.
-        number = Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+        # A spreadsheet keeps 15 significant digits: 12.1 (stored 12.0999...) reads 12.1, and a sum
+        # such as 0.1 + 0.2 (0.30000000000000004) reads 0.3. Beyond the cent it is refused, as in CSV.
+        number = Decimal(format(value, ".15g"))
+        if number.as_tuple().exponent < -2:
+            raise ValueError(_("“%(value)s” has more than two decimals.") % {"value": shown})
     else:
         text = re.sub(r"[\s\u00a0\u202f']", "", shown)
         if "," in text and "." in text:
@@ -296,6 +299,16 @@ class LedgerResource(resources.ModelResource):
         """The file's columns, in the template's order."""
         return [cls.fields[name].column_name for name in cls._meta.import_order]
 
+    @classmethod
+    def required_columns(cls):
+        """The columns a file must have; the others may be left out (DESIGN section 8). A column left
+        out gives its default to a new row and leaves an updated row's stored value as it is."""
+        return [
+            cls.fields[name].column_name
+            for name in cls._meta.import_order
+            if getattr(cls.fields[name].widget, "required", False)
+        ]
+
     def line_of(self, row_number):
         return self.lines[row_number - 1] if self.lines else row_number + 1
 
@@ -303,6 +316,9 @@ class LedgerResource(resources.ModelResource):
         return self.fields[name].widget
 
     def column_values(self, dataset, column):
+        """The texts of a column's cells; none for a column the file leaves out."""
+        if column not in (dataset.headers or ()):
+            return set()
         return {cell_text(value) for value in dataset[column]}
 
     # -- natural keys ---------------------------------------------------------------------------
@@ -417,7 +433,7 @@ class ClientResource(LedgerResource):
     acquisition_cost = fields.Field(
         attribute="acquisition_cost",
         column_name="acquisition_cost",
-        widget=DecimalCellWidget(default=Decimal("0.00"), minimum=Decimal("0")),
+        widget=DecimalCellWidget(minimum=Decimal("0")),
     )
     referred_by = fields.Field(
         attribute="referred_by_id", column_name="referred_by", widget=TextWidget(max_length=64), readonly=True
@@ -443,7 +459,7 @@ class ClientResource(LedgerResource):
         "account_manager": gettext_lazy("Username of the account manager; may be blank."),
         "segment": gettext_lazy("Segment or industry."),
         "acquired_on": gettext_lazy("Date, YYYY-MM-DD."),
-        "acquisition_cost": gettext_lazy("Amount, 0 or more; blank means 0."),
+        "acquisition_cost": gettext_lazy("Amount, 0 or more; blank means unknown, 0 means it cost nothing."),
         "referred_by": gettext_lazy(
             "Reference of the client who referred this one (known, or in this file)."
         ),
@@ -508,8 +524,10 @@ class ClientResource(LedgerResource):
         self.pending_referrals = {}
 
     def check_instance(self, instance, row, *, line):
-        ref = cell_text(row.get("referred_by"))
         instance._import_referral = None
+        if "referred_by" not in row:
+            return  # the column is left out: the stored referral stays
+        ref = cell_text(row.get("referred_by"))
         if not ref:
             instance.referred_by_id = None
         elif ref == instance.external_ref:
@@ -671,7 +689,7 @@ class InteractionResource(ClientLinkedResource):
         "client_ref": gettext_lazy("Required. Reference of a known client."),
         "staff": gettext_lazy("Required. Username of the staff member."),
         "started_at": gettext_lazy("Required. Date and time, YYYY-MM-DD HH:MM (local time)."),
-        "kind": gettext_lazy("call, email, meeting, support, demo, visit or proposal."),
+        "kind": gettext_lazy("Required. call, email, meeting, support, demo, visit or proposal."),
         "duration_minutes": gettext_lazy("Required. Whole minutes, above zero."),
         "note": "",
     }
@@ -864,7 +882,7 @@ class ExpenseResource(ClientLinkedResource):
     column_help = {
         "client_ref": gettext_lazy("Required. Reference of a known client."),
         "spent_on": gettext_lazy("Required. Date, YYYY-MM-DD."),
-        "category": gettext_lazy("commission, travel, equipment, tooling, discount or other."),
+        "category": gettext_lazy("Required. commission, travel, equipment, tooling, discount or other."),
         "amount": gettext_lazy("Required. Amount."),
         "note": "",
     }

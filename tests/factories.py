@@ -39,7 +39,7 @@ class ClientFactory(factory.django.DjangoModelFactory):
     status = models.Client.Status.ACTIVE
     account_manager = factory.SubFactory(UserFactory, role=ACCOUNT_MANAGERS)
     acquired_on = dt.date(2024, 1, 1)
-    acquisition_cost = Decimal("0.00")
+    acquisition_cost = None  # unknown, as a client entered without one
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

@@ -33,6 +33,34 @@ def test_finance_creates_a_client(as_finance, manager):
     assert client.acquisition_cost == Decimal("1500.00")
 
 
+def test_a_blank_acquisition_cost_is_unknown_and_a_zero_is_free(as_finance, as_admin):
+    for ref, cost in (("BLANK", ""), ("FREE", "0")):
+        response = as_finance.post(
+            "/clients/new/", {"name": ref, "external_ref": ref, "status": "active", "acquisition_cost": cost}
+        )
+        assert response.status_code == 302
+    assert Client.objects.get(external_ref="BLANK").acquisition_cost is None
+    assert Client.objects.get(external_ref="FREE").acquisition_cost == Decimal("0.00")
+    page = as_finance.get(Client.objects.get(external_ref="BLANK").get_absolute_url()).content.decode()
+    assert "<dt>Acquisition cost</dt><dd>unknown</dd>" in page
+    page = as_finance.get(Client.objects.get(external_ref="FREE").get_absolute_url()).content.decode()
+    assert "<dt>Acquisition cost</dt><dd>0.00\xa0EUR</dd>" in page
+    # The admin's form gives the same: blank is unknown.
+    response = as_admin.post(
+        "/admin/clients/client/add/",
+        {
+            "name": "Admin",
+            "external_ref": "ADMIN",
+            "status": "active",
+            "acquisition_cost": "",
+            "contacts-TOTAL_FORMS": "0",
+            "contacts-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Client.objects.get(external_ref="ADMIN").acquisition_cost is None
+
+
 def test_a_strategic_client_needs_a_reason(as_finance):
     response = as_finance.post(
         "/clients/new/",
@@ -66,7 +94,7 @@ def test_a_manager_edits_their_client_but_cannot_hand_it_over(as_manager, own_cl
     assert own_client.name == "Renamed"
     assert own_client.account_manager.username == "manager"
     assert own_client.external_ref != "HACKED"
-    assert own_client.acquisition_cost == Decimal("0.00")
+    assert own_client.acquisition_cost is None  # still unknown
 
 
 def test_the_client_page_shows_invoices_and_payments_in_fixed_queries(

@@ -69,7 +69,7 @@ def ledger(manager, other_manager):
 def prospects(ledger, manager, other_manager):
     """Mona's prospect Pine (estimated GM 1300: tier 1) and Otto's Quince (100: tier 3).
 
-    Mean acquisition cost 2400 (Alder's; zero costs are unknown) gives budgets 2880 / 2400 /
+    Mean acquisition cost 2400 (Alder's; Birch's and Cedar's are unknown) gives budgets 2880 / 2400 /
     1920; staff at 300 an hour, 7 hours a day: a day costs 2100. Pine has 30 minutes logged
     (150 spent), Quince 8 hours (2400 spent, over its 1920)."""
     for user in (manager, other_manager):
@@ -223,6 +223,12 @@ def test_it_shows_each_prospects_tier_budget_days_and_spend(prospects, finance, 
     assert "0.91" in page  # 1920 / 2100 days
     assert "over budget" in page and "within budget" in page
     assert "Alder" not in page  # clients are not prospects
+    page = as_finance.get(PROSPECTS).content.decode()
+    assert (
+        "Each budget is the tier's multiplier times the mean acquisition cost, 2,400.00\xa0EUR, "
+        "taken over 1 client whose cost is known."
+    ) in page
+    assert "The acquisition cost of 2 clients is unknown: they are left out of the mean." in page
 
 
 def test_the_prospects_table_sorts(prospects, as_finance):

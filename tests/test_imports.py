@@ -621,3 +621,150 @@ def test_a_write_off_may_not_exceed_what_remains_unpaid(finance, acme):
     assert row_errors(finance, "invoices", INVOICE_HEADER, rows) == []
     invoice.refresh_from_db()
     assert invoice.written_off == Decimal("400.00")
+
+
+# -- files as accounting software exports them -------------------------------------------------
+
+REQUIRED_INVOICE_HEADER = ["number", "client_ref", "issued_on", "due_on", "amount"]
+
+
+def test_a_file_may_leave_out_the_optional_columns(finance, acme, globex):
+    InvoiceFactory(
+        client=acme,
+        number="INV-1",
+        issued_on=dt.date(2025, 1, 10),
+        due_on=dt.date(2025, 2, 9),
+        amount=Decimal("1000.00"),
+        cost_of_sales=Decimal("400.00"),
+        written_off=Decimal("10.00"),
+    )
+    rows = [
+        ["INV-1", "ACME", "2025-01-10", "2025-02-28", "1000.00"],  # the due date moves
+        ["INV-2", "GLOBEX", "2025-02-10", "2025-03-12", "250.50"],
+    ]
+    outcome = imports.import_file(
+        kind="invoices", filename="i.csv", content=csv_bytes(REQUIRED_INVOICE_HEADER, rows), user=finance
+    )
+    assert (outcome.new, outcome.updated, outcome.errors) == (1, 1, [])
+    updated, new = Invoice.objects.get(number="INV-1"), Invoice.objects.get(number="INV-2")
+    # The columns left out keep the stored values of the updated invoice ...
+    assert (updated.due_on, updated.cost_of_sales, updated.written_off) == (
+        dt.date(2025, 2, 28),
+        Decimal("400.00"),
+        Decimal("10.00"),
+    )
+    # ... and give their defaults to the new one: no cost of sales (the default margin rate), nothing written off.
+    assert (new.amount, new.cost_of_sales, new.written_off) == (Decimal("250.50"), None, Decimal("0.00"))
+    again = imports.import_file(
+        kind="invoices", filename="i.csv", content=csv_bytes(REQUIRED_INVOICE_HEADER, rows), user=finance
+    )
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_a_client_file_with_only_references_and_names_keeps_the_rest(finance, manager, acme, globex):
+    Client.objects.filter(pk=acme.pk).update(
+        segment="Retail", acquisition_cost=Decimal("1500.00"), notes="Met at the fair", referred_by=globex
+    )
+    content = csv_bytes(["external_ref", "name"], [["ACME", "Acme Corporation"], ["NEW-1", "Initech"]])
+    outcome = imports.import_file(kind="clients", filename="c.csv", content=content, user=finance)
+    assert (outcome.new, outcome.updated, outcome.errors) == (1, 1, [])
+    acme.refresh_from_db()
+    assert (acme.name, acme.account_manager, acme.segment, acme.acquisition_cost, acme.notes) == (
+        "Acme Corporation",
+        manager,
+        "Retail",
+        Decimal("1500.00"),
+        "Met at the fair",
+    )
+    assert acme.referred_by == globex
+    new = Client.objects.get(external_ref="NEW-1")
+    assert (new.status, new.account_manager, new.acquisition_cost, new.referred_by) == (
+        "active",
+        None,
+        None,
+        None,
+    )
+
+
+def test_a_missing_required_column_is_named_with_the_required_ones(finance):
+    header = ["number", "issued_on", "due_on", "amount"]
+    message = file_error(
+        finance, "invoices", "i.csv", csv_bytes(header, [["1", "2025-01-01", "2025-01-01", "1"]])
+    )
+    assert message == (
+        "Missing columns: client_ref. "
+        "A invoices file has the columns: number, client_ref, issued_on, due_on, amount, cost_of_sales, "
+        "written_off. Only these are required: number, client_ref, issued_on, due_on, amount."
+    )
+
+
+@pytest.mark.parametrize(("first_line", "delimiter"), [("sep=;", ";"), ("SEP=,", ","), ('"sep=;";;;', ";")])
+def test_an_excel_separator_line_sets_the_delimiter(finance, acme, first_line, delimiter):
+    rows = [["ACME", "2025-01-01", "travel", "12,50", "a, b"], ["ACME", "2025-01-02", "travel", "abc", ""]]
+    if delimiter == ",":
+        rows = [
+            ["ACME", "2025-01-01", "travel", "12.50", "a; b"],
+            ["ACME", "2025-01-02", "travel", "abc", ""],
+        ]
+    content = (first_line + "\r\n").encode() + csv_bytes(
+        ["client_ref", "spent_on", "category", "amount", "note"], rows, delimiter=delimiter
+    )
+    outcome = imports.import_file(kind="expenses", filename="e.csv", content=content, user=finance)
+    # The separator line is line 1, the header line 2: the bad amount is on line 4.
+    assert [(e["line"], e["column"], e["message"]) for e in outcome.errors] == [
+        (4, "amount", "“abc” is not a number.")
+    ]
+    del rows[1]
+    content = (first_line + "\r\n").encode() + csv_bytes(
+        ["client_ref", "spent_on", "category", "amount", "note"], rows, delimiter=delimiter
+    )
+    outcome = imports.import_file(kind="expenses", filename="e.csv", content=content, user=finance)
+    assert outcome.errors == []
+    assert Expense.objects.get().amount == Decimal("12.50")
+
+
+def test_an_xlsx_amount_beyond_the_cent_is_refused_as_in_csv(finance, acme):
+    header = ["client_ref", "spent_on", "category", "amount", "note"]
+    rows = [
+        ["ACME", dt.date(2025, 4, 1), "travel", 12.1, "kept as 12.10"],
+        ["ACME", dt.date(2025, 4, 1), "tooling", 0.1 + 0.2, "a sum that reads 0.30"],
+        ["ACME", dt.date(2025, 4, 1), "equipment", 12.345, "three decimals"],
+    ]
+    content = xlsx_bytes(header, rows)
+    outcome = imports.import_file(kind="expenses", filename="e.xlsx", content=content, user=finance)
+    expected = [(4, "amount", "“12.345” has more than two decimals.")]
+    assert [(e["line"], e["column"], e["message"]) for e in outcome.errors] == expected
+    as_csv = [[*row[:3], str(row[3]), row[4]] for row in rows]
+    as_csv[1][3] = "0.30"
+    assert row_errors(finance, "expenses", header, as_csv) == expected
+    del rows[2]
+    outcome = imports.import_file(
+        kind="expenses", filename="e.xlsx", content=xlsx_bytes(header, rows), user=finance
+    )
+    assert outcome.errors == []
+    assert dict(Expense.objects.values_list("category", "amount")) == {
+        "travel": Decimal("12.10"),
+        "tooling": Decimal("0.30"),
+    }
+
+
+def test_a_blank_cost_is_unknown_not_zero(finance, acme):
+    header = ["external_ref", "name", "acquisition_cost"]
+    content = csv_bytes(header, [["C-1", "Unknown cost", ""], ["C-2", "Free", "0"], ["C-3", "Paid", "1200"]])
+    assert imports.import_file(kind="clients", filename="c.csv", content=content, user=finance).errors == []
+    assert dict(
+        Client.objects.filter(external_ref__startswith="C-").values_list("name", "acquisition_cost")
+    ) == {
+        "Unknown cost": None,
+        "Free": Decimal("0.00"),
+        "Paid": Decimal("1200.00"),
+    }
+    rows = [
+        ["INV-1", "ACME", "2025-01-10", "2025-02-09", "100", "", ""],
+        ["INV-2", "ACME", "2025-01-10", "2025-02-09", "100", "0", ""],
+    ]
+    assert row_errors(finance, "invoices", INVOICE_HEADER, rows) == []
+    assert dict(Invoice.objects.values_list("number", "cost_of_sales")) == {
+        "INV-1": None,
+        "INV-2": Decimal("0.00"),
+    }

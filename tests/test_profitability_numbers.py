@@ -345,3 +345,28 @@ def test_boundaries_of_the_period_the_ageing_and_the_acquisition(manager):
     assert f.cost_to_serve == D("90.00")
     # Lifetime since 2025-03-10: GM 50 % of (500 - 100) = 200, minus 30 minutes at 60 = 30.
     assert values.values["lifetime_net_profit"] == D("170.00")
+
+
+def test_an_unknown_acquisition_cost_is_not_zero(ledger):
+    """A's acquisition cost 2,400; D's is known to be 0 (a free client); B's and C's are unknown."""
+    from audits import selectors
+    from clients.models import Client
+
+    Client.objects.filter(pk=ledger["d"].pk).update(acquisition_cost=D("0"))
+    services.profitability_recompute(as_of=AS_OF)
+    portfolio = PortfolioSnapshot.objects.get(as_of=AS_OF)
+    # The mean is over the known costs, the free client included: (2,400 + 0) / 2 = 1,200.
+    assert portfolio.mean_acquisition_cost == D("1200.00")
+    assert (portfolio.acquisition_costs_known, portfolio.acquisition_costs_unknown) == (2, 2)
+    assert portfolio.effort_budget == ["1440.00", "1200.00", "960.00"]  # x 1.2 / 1.0 / 0.8
+    b, d = (ClientSnapshot.objects.get(client=ledger[key], as_of=AS_OF) for key in "bd")
+    # B, acquired 2024-06-01 at an unknown cost: nothing to amortise, no ROI, no payback.
+    assert b.acquisition_share == D("0.00")
+    assert b.net_profit == D("-500.00")  # 1,500 GM - 2,000 written off
+    assert (b.lifetime_roi, b.payback_months) == (None, None)
+    assert d.lifetime_roi is None  # a cost of 0 gives no ROI either
+    months = ClientMonthSnapshot.objects.filter(client=ledger["b"], as_of=AS_OF)
+    assert months and {row.acquisition_share for row in months} == {D("0.00")}
+    assert months.get(month=dt.date(2025, 2, 1)).net_profit == D("-500.00")
+    trend = selectors.client_month_trend(ledger["b"], as_of=AS_OF)
+    assert len(trend) == 24 and {row.acquisition_share for row in trend} == {D("0.00")}

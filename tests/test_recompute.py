@@ -462,3 +462,29 @@ def test_without_a_second_connection_the_pass_runs_in_one_piece(settings, monkey
     assert run.status == ProfitabilityRun.Status.SUCCEEDED
     assert sorted(ClientSnapshot.objects.values_list(*SNAPSHOT_FIELDS)) == whole
     assert ClientMonthSnapshot.objects.count() == months
+
+
+def seed_calculator(http, **figures):
+    return http.get("/profitability/seed-calculator/", {"effort": "1000", "margin_rate": "100", **figures})
+
+
+def test_the_seed_calculator_counts_days_from_the_day_cost_it_shows(as_manager):
+    # 1 / 100 % / 3 days x 1 = 0.333... shows as 0.33 a day: 1,000 / 0.33 = 3,030.30 days (not 3,000.00).
+    response = seed_calculator(as_manager, annual_income="1", working_days="3", charge_coefficient="1")
+    assert response.context["result"] == {"day_cost": D("0.33"), "days": D("3030.30")}
+    page = response.content.decode()
+    assert "0.33" in page and "3,030.30 days" in page
+    # 1 / 100 % / 200 x 1 = 0.005 rounds half-up to 0.01: 100,000 days.
+    response = seed_calculator(as_manager, annual_income="1", working_days="200", charge_coefficient="1")
+    assert response.context["result"] == {"day_cost": D("0.01"), "days": D("100000.00")}
+
+
+def test_the_seed_calculator_refuses_a_day_cost_below_a_cent(as_manager):
+    # 1 / 100 % / 366 x 1 = 0.0027, shown as 0.00: no number of days can be read from it.
+    response = seed_calculator(as_manager, annual_income="1", working_days="366", charge_coefficient="1")
+    assert response.context["result"] is None
+    assert response.context["form"].non_field_errors() == [
+        "These figures give a day cost below 0.01\xa0EUR, which cannot be counted in days. "
+        "Raise the annual income or the charge coefficient, or lower the margin rate or the working days."
+    ]
+    assert "which cannot be counted in days" in response.content.decode()

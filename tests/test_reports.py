@@ -107,6 +107,14 @@ def test_the_client_page_shows_the_pnl_and_the_levers(as_manager, figures):
     assert "600.00" in page  # the 10 h support at 60/h, in the interaction list
 
 
+def test_the_client_page_says_an_unknown_acquisition_cost_gives_no_roi(as_manager, figures):
+    """B's acquisition cost is unknown: nothing amortised, no lifetime ROI, no payback."""
+    page = as_manager.get(f"/clients/{figures['b'].pk}/profitability/").content.decode()
+    assert "<dt>Acquisition cost</dt><dd>unknown</dd>" in page
+    assert "<dt>Lifetime ROI</dt><dd>—</dd>" in page
+    assert "<dt>Payback</dt><dd>—</dd>" in page
+
+
 def _queries(http, url):
     with CaptureQueriesContext(connection) as context:
         assert http.get(url).status_code == 200
