@@ -69,7 +69,7 @@ def test_the_xlsx_has_a_named_sheet_number_formats_and_says_what_it_holds(as_fin
     margin = sheet.cell(row=4, column=header.index("Net margin") + 1)
     rank = sheet.cell(row=4, column=header.index("Rank") + 1)
     assert (revenue.value, revenue.number_format) == (1234.56, "#,##0.00")
-    assert margin.number_format == "0.0%" and round(margin.value, 6) == 0.388911
+    assert margin.number_format == "0.0%" and round(margin.value, 6) == 0.388908
     assert (rank.value, rank.number_format) == (1, "0")
 
 
