@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,8 +43,14 @@ class InteractionForm(forms.ModelForm):
             # past a few hundred, the user types the client's external reference instead.
             field = self.fields["client"]
             field.to_field_name = "external_ref"
-            field.widget = forms.TextInput(attrs={"placeholder": _("external reference, e.g. C00042")})
-            field.help_text = _("The client's external reference.")
+            field.widget = forms.TextInput(
+                attrs={
+                    "placeholder": _("name or reference, e.g. C00042"),
+                    "autocomplete": "off",
+                    "data-client-search": reverse("clients:search"),
+                }
+            )
+            field.help_text = _("Type part of the client's name or the start of its reference, then pick it.")
             field.error_messages["invalid_choice"] = _("No client has this external reference.")
             chosen = self.initial.get("client") or (self.instance.client_id if self.instance.pk else None)
             if isinstance(chosen, int) or (isinstance(chosen, str) and chosen.isdigit()):

@@ -7,6 +7,7 @@ app_name = "clients"
 urlpatterns = [
     path("", views.ClientListView.as_view(), name="list"),
     path("new/", views.ClientFormView.as_view(), name="create"),
+    path("search/", views.ClientSearchView.as_view(), name="search"),
     path("<int:pk>/", views.ClientDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.ClientFormView.as_view(), name="edit"),
 ]

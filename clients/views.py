@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Sum
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from clients import services
+from clients import selectors, services
 from clients.exports import LocalisedExportMixin
 from clients.filters import ClientFilter
 from clients.forms import ClientForm, InteractionForm
@@ -45,6 +46,17 @@ class ClientListView(LocalisedExportMixin, SingleTableMixin, FilterView):
 
     def get_queryset(self):
         return Client.objects.visible_to(self.request.user).select_related("account_manager")
+
+
+class ClientSearchView(View):
+    """Search as you type for the quick log: JSON of the clients the user may see (own first)."""
+
+    def get(self, request):
+        rows = selectors.client_search(user=request.user, query=request.GET.get("q", ""))
+        return JsonResponse(
+            {"results": [{"ref": row["external_ref"], "name": row["name"]} for row in rows]},
+            json_dumps_params={"ensure_ascii": False},
+        )
 
 
 class ClientDetailView(TemplateView):

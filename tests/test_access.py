@@ -17,6 +17,7 @@ EXPECTED = {
     "set_language": (302, 302, 302),
     "clients:list": (200, 200, 200),
     "clients:create": (403, 200, 200),
+    "clients:search": (200, 200, 200),
     "clients:detail": (200, 200, 200),
     "clients:edit": (200, 200, 200),
     "interactions:list": (200, 200, 200),

@@ -167,3 +167,34 @@ def test_my_interactions_name_a_client_moved_to_another_manager_without_a_link(
     assert f"/interactions/{kept.pk}/edit/" in page
     assert f"/interactions/{gone.pk}/edit/" not in page
     assert as_manager.get(moved.get_absolute_url()).status_code == 404
+
+
+def test_the_quick_log_searches_clients_as_you_type_own_first(as_finance, finance, manager, other_manager):
+    ClientFactory(name="Acme Foreign", external_ref="ACM-2", account_manager=other_manager)
+    ClientFactory(name="Acme Own", external_ref="ACM-1", account_manager=finance)
+    ClientFactory(name="Bolt Acme", external_ref="BLT-1", account_manager=manager)
+    ClientFactory(name="Acme Gone", external_ref="ACM-9", status="former")
+    ClientFactory(name="Zed", external_ref="ZED-ACM")
+
+    results = as_finance.get("/clients/search/", {"q": "acme"}).json()["results"]
+
+    assert [row["name"] for row in results] == ["Acme Own", "Acme Foreign", "Bolt Acme"]
+    by_reference = as_finance.get("/clients/search/", {"q": "acm-"}).json()["results"]
+    assert {row["ref"] for row in by_reference} == {"ACM-1", "ACM-2"}
+    assert as_finance.get("/clients/search/", {"q": "a"}).json()["results"] == []
+    page = as_finance.get("/interactions/").content.decode()
+    assert 'data-client-search="/clients/search/"' in page
+
+
+def test_the_client_search_finds_only_a_managers_own_clients(as_manager, own_client, foreign_client):
+    names = {row["name"] for row in as_manager.get("/clients/search/", {"q": "client"}).json()["results"]}
+    assert names == {"Own Client"}
+
+
+def test_the_client_search_runs_one_query_whatever_the_matches(as_finance, django_assert_num_queries):
+    ClientFactory(name="One Acme")
+    with django_assert_num_queries(5):  # session, user, two for the permissions, the search
+        as_finance.get("/clients/search/", {"q": "acme"})
+    ClientFactory.create_batch(30, name="Many Acme")
+    with django_assert_num_queries(5):
+        assert len(as_finance.get("/clients/search/", {"q": "acme"}).json()["results"]) == 12

@@ -19,3 +19,39 @@ document.addEventListener("keydown", (event) => {
   const button = document.getElementById("quick-log-open");
   if (button) { event.preventDefault(); button.click(); }
 });
+// Search as you type for a client (the quick log when the user has too many clients for a list):
+// an input with data-client-search="<url>" gets a <datalist> of matches, the user's own first.
+(() => {
+  let timer = null;
+  const fill = async (input) => {
+    const query = input.value.trim();
+    if (query.length < 2) return;
+    const listId = `${input.id || "client"}-matches`;
+    let list = document.getElementById(listId);
+    if (!list) {
+      list = document.createElement("datalist");
+      list.id = listId;
+      input.after(list);
+      input.setAttribute("list", listId);
+    }
+    try {
+      const url = `${input.dataset.clientSearch}?q=${encodeURIComponent(query)}`;
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const { results } = await response.json();
+      list.replaceChildren(...results.map(({ ref, name }) => {
+        const option = document.createElement("option");
+        option.value = ref;
+        option.label = `${name} (${ref})`;
+        option.textContent = `${name} (${ref})`;
+        return option;
+      }));
+    } catch (error) { /* offline for a moment: the user can still type the reference */ }
+  };
+  document.addEventListener("input", (event) => {
+    const input = event.target.closest("input[data-client-search]");
+    if (!input) return;
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => fill(input), 150);
+  });
+})();
