@@ -45,3 +45,20 @@ def test_each_role_logs_in_and_sees_its_navigation(request, log_in, who, shot):
     shot(f"home-{who}")
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+
+
+def test_finance_finds_a_client_by_typing_part_of_its_name(log_in, live_server, finance, own_client, shot):
+    page = log_in(finance)
+    page.get_by_role("button", name="+ Log interaction").first.click()
+    dialog = page.locator("dialog#quick-log")
+    client_field = dialog.get_by_label("Client")
+    client_field.press_sequentially("own cli")
+    option = dialog.locator(f'datalist option[value="{own_client.external_ref}"]')
+    expect(option).to_have_count(1)
+    assert "Own Client" in option.get_attribute("label")
+    shot("finance-quick-log-search")
+    client_field.fill(own_client.external_ref)
+    dialog.get_by_label("Duration (minutes)").fill("15")
+    dialog.get_by_role("button", name="Log it").click()
+    expect(page.get_by_role("status")).to_contain_text("Logged 15 min")
+    assert Interaction.objects.get().client == own_client
