@@ -58,6 +58,10 @@ class InteractionForm(forms.ModelForm):
                 self.initial["client"] = ref
             elif isinstance(chosen, Client):
                 self.initial["client"] = chosen.external_ref
+        today = timezone.localdate()
+        self.fields["date"].widget.attrs.update(
+            min=Interaction.earliest_day(today).isoformat(), max=today.isoformat()
+        )
         self.order_fields(["client", "kind", "date", "time", "duration_minutes", "note"])
         if self.instance.pk:
             local = timezone.localtime(self.instance.started_at)
@@ -88,9 +92,11 @@ class InteractionForm(forms.ModelForm):
                 # No time given: now for today, nine o'clock for an earlier day.
                 now = timezone.localtime()
                 when = now.time().replace(microsecond=0) if day == now.date() else dt.time(9)
-            data["started_at"] = timezone.make_aware(dt.datetime.combine(day, when))
-            if day > timezone.localdate():
-                self.add_error("date", _("An interaction cannot be logged in the future."))
+            problem = Interaction.day_problem(day)
+            if problem:
+                self.add_error("date", problem)
+            else:
+                data["started_at"] = timezone.make_aware(dt.datetime.combine(day, when))
         return data
 
 

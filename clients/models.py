@@ -1,5 +1,6 @@
 """The ledger: facts about clients and what serving them cost. No analysis here."""
 
+import datetime as dt
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -9,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -225,6 +228,44 @@ class Interaction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.client.name} {self.started_at:%Y-%m-%d}"
+
+    YEARS_BACK = 10
+
+    @classmethod
+    def earliest_day(cls, today):
+        try:
+            return today.replace(year=today.year - cls.YEARS_BACK)
+        except ValueError:  # 29 February
+            return today.replace(year=today.year - cls.YEARS_BACK, day=28)
+
+    @classmethod
+    def day_problem(cls, day):
+        """Why an interaction cannot be dated `day` (a local date), or None: not in the future, and not
+        more than ten years back (outside every figure, and no longer editable by its author)."""
+        today = timezone.localdate()
+        if day > today:
+            return _("An interaction cannot be logged in the future.")
+        earliest = cls.earliest_day(today)
+        if day < earliest:
+            return _("An interaction cannot be dated more than ten years back (before %(date)s).") % {
+                "date": date_format(earliest, "DATE_FORMAT")
+            }
+        return None
+
+    def clean(self):
+        super().clean()
+        if self.started_at is not None:
+            try:
+                day = (
+                    timezone.localtime(self.started_at).date()
+                    if timezone.is_aware(self.started_at)
+                    else self.started_at.date()
+                )
+            except OverflowError:
+                day = dt.date.min
+            problem = self.day_problem(day)
+            if problem:
+                raise ValidationError({"started_at": problem})
 
 
 class Invoice(models.Model):

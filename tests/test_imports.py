@@ -768,3 +768,22 @@ def test_a_blank_cost_is_unknown_not_zero(finance, acme):
         "INV-1": None,
         "INV-2": Decimal("0.00"),
     }
+
+
+def test_it_refuses_interactions_dated_in_the_future_or_more_than_ten_years_back(finance, manager, acme):
+    header = ["client_ref", "staff", "started_at", "kind", "duration_minutes", "note"]
+    rows = [
+        ["ACME", "manager", "2016-11-18 09:00", "call", "30", ""],  # ten years back to the day: kept
+        ["ACME", "manager", "0026-05-01 09:00", "call", "30", ""],
+        ["ACME", "manager", "0001-01-01 00:00", "call", "30", ""],
+        ["ACME", "manager", "2026-11-19 09:00", "call", "30", ""],
+    ]
+    errors = row_errors(finance, "interactions", header, rows)
+    assert [(line, column) for line, column, _message in errors] == [
+        (3, "started_at"),
+        (4, "started_at"),
+        (5, "started_at"),
+    ]
+    assert "more than ten years back" in errors[0][2]
+    assert "in the future" in errors[2][2]
+    assert not Interaction.objects.exists()

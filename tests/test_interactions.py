@@ -198,3 +198,45 @@ def test_the_client_search_runs_one_query_whatever_the_matches(as_finance, djang
     ClientFactory.create_batch(30, name="Many Acme")
     with django_assert_num_queries(5):
         assert len(as_finance.get("/clients/search/", {"q": "acme"}).json()["results"]) == 12
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("0026-05-01", "more than ten years back"),
+        ("0001-01-01", "more than ten years back"),
+        ("2016-11-17", "more than ten years back"),
+        ("2026-11-19", "in the future"),
+    ],
+)
+def test_it_refuses_a_date_in_the_future_or_more_than_ten_years_back(as_manager, own_client, day, message):
+    response = _post(as_manager, own_client, date=day, time="00:00")
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Interaction.objects.exists()
+
+
+def test_ten_years_back_to_the_day_is_still_accepted(as_manager, own_client):
+    response = _post(as_manager, own_client, date="2016-11-18")
+    assert response.status_code == 302
+    assert Interaction.objects.get().started_at.year == 2016
+    page = as_manager.get("/interactions/").content.decode()
+    assert 'min="2016-11-18"' in page and 'max="2026-11-18"' in page
+
+
+def test_the_admin_refuses_an_interaction_more_than_ten_years_back(as_admin, own_client, manager):
+    response = as_admin.post(
+        "/admin/clients/interaction/add/",
+        {
+            "client": own_client.pk,
+            "staff": manager.pk,
+            "kind": "call",
+            "started_at_0": "0026-05-01",
+            "started_at_1": "09:00",
+            "duration_minutes": 30,
+            "note": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "more than ten years back" in response.content.decode()
+    assert not Interaction.objects.exists()
