@@ -1,6 +1,7 @@
 """The ledger pass of the profitability engine: the raw SQL of the nightly recompute, in one place.
 
-Each ledger table is read once, by one ``GROUP BY`` into a narrow temporary table (a *component*):
+Each ledger table is read by a ``GROUP BY`` into a narrow temporary table (a *component*), once,
+but for invoices, which the late-payment cost reads a second time:
 
 ==========  ==========================================  =============================================
 component   read from                                   sums
@@ -29,7 +30,7 @@ sub-aggregate: the unpaid remainder of an invoice is (amount - written off) - it
 the ageing buckets are invoice sums minus payment sums (payments never exceed their invoice; a
 write-off covers what is left unpaid), and so is the late-payment cost, which accrues day by day
 on what is open: ``late`` is keyed by the months where its spans of days begin and end instead of
-one month, and is spread over the months between when the monthly rows are written.
+one month, and is spread over the months they cover when the monthly rows are written.
 
 Why raw SQL: the ORM cannot say CREATE TABLE AS, INSERT ... SELECT or COPY, and the interaction
 component takes the staff member's hourly cost in force on the interaction's local date. As a join
@@ -129,7 +130,7 @@ def _next_day(column: str) -> str:
 
 def _day_of_month(column: str) -> str:
     if _pg():
-        return f"CAST(EXTRACT(DAY FROM {column}) AS integer)"
+        return f"CAST(date_part('day', {column}) AS integer)"
     return f"CAST(strftime('%%d', {column}) AS INTEGER)"
 
 
@@ -292,52 +293,43 @@ def _late_sql(window: Window, scope, client_range):
     amount (amount - written off - the payments made before that day) costs rate / 365.
 
     The open amount of an invoice on a day is linear in its payments, so the cost is a sum over
-    spans of days [first, last], each with a weight: the invoice's amount - written off from the
-    day after its due date to the as-of date, and for each payment minus its amount over the same
-    days and plus its amount from the day after the due date to the day it was made. Summed over a
-    group, a paid invoice's spans up to the as-of date cancel out exactly, so no per-invoice
-    sub-aggregate is needed and only what is still open reaches the as-of date.
+    spans of days (from the day after the due date to ``last``), each with a weight: the invoice's
+    amount - written off up to the as-of date, and for each payment minus its amount over the same
+    days and plus its amount up to the day it was made. Spans of the same client and days are
+    summed, so a paid invoice's spans to the as-of date cancel out exactly and are dropped: no
+    per-invoice sub-aggregate, and only what is still open reaches the as-of date.
 
-    Spans are grouped by client, the month of their first day inside the trend window (``fm``)
-    and the month of their last day (``bm``, NULL before the trend window). Each group keeps the
-    sum of weights ``w`` and, for the months where its spans start or end part way, ``ws`` = sum of
-    weight x (day of the month of the first day in the window - 1) and ``wb`` = sum of weight x
-    (day of the month of the last day - 1): the weight x days of a month is then linear in these
-    (``accrued_sql``). The period and lifetime sums (weight x days inside the period, or since
-    acquisition) are summed here directly."""
+    Each row keeps the month of its first day inside the trend window (``fm``), the month of its
+    last day (``bm``, NULL before the trend window), its weight ``w`` and, for the months where
+    it starts or ends part way, ``ws`` = weight x (day of the month of the first day in the window
+    - 1) and ``wb`` = weight x (day of the month of the last day - 1): a month's weight x days is
+    linear in these (``accrued_sql``). The period and lifetime weight x days (inside the period,
+    or since acquisition) are computed here."""
     invoice, client = Invoice._meta.db_table, Client._meta.db_table
     where, where_params = _restrict("i.client_id", scope, client_range)
     as_of = _date_param()
     payments = _table("payments")
-    spans = f"""
-        SELECT i.client_id, {_next_day("i.due_on")} AS first, {as_of} AS last, c.acquired_on,
-            i.amount - i.written_off AS w
-        FROM {invoice} i JOIN {client} c ON c.id = i.client_id
-        WHERE i.amount > 0 AND i.issued_on <= %s AND i.due_on < %s{where}
-        UNION ALL
-        SELECT client_id, {_next_day("due_on")}, {as_of}, acquired_on, -amount
-        FROM {payments} WHERE due_on < %s
-        UNION ALL
-        SELECT client_id, {_next_day("due_on")}, paid_on, acquired_on, amount
-        FROM {payments} WHERE paid_on > due_on
-    """
-    since = _date_param()
-    inside = _greatest("first", since)  # the first day inside the trend window
+    # What the figures need of a span's days is computed once per sum of spans.
+    first = _next_day("due_on")
+    inside = _greatest(first, _date_param())  # the first day inside the trend window
     last_month, last_month_params = _month_key("last", window)
-    period = _overlap("first", "last", _date_param(), _date_param())
-    lifetime = _overlap("first", "last", "COALESCE(acquired_on, first)", "last")
     sql = f"""
-        SELECT * FROM (
-            SELECT client_id, {_month(inside)} AS fm, {last_month} AS bm,
-                SUM(w) AS w,
-                SUM(w * ({_day_of_month(inside)} - 1)) AS ws,
-                SUM(w * ({_day_of_month("last")} - 1)) AS wb,
-                SUM(w * {period}) AS period_x,
-                SUM(w * {lifetime}) AS life_x
-            FROM ({spans}) s
-            GROUP BY 1, 2, 3
-        ) g
-        WHERE ABS(w) > 0.001 OR ABS(ws) > 0.001 OR ABS(period_x) > 0.001 OR ABS(life_x) > 0.001
+        SELECT client_id, {_month(inside)} AS fm, {last_month} AS bm, SUM(w) AS w,
+            SUM(w) * ({_day_of_month(inside)} - 1) AS ws,
+            SUM(w) * ({_day_of_month("last")} - 1) AS wb,
+            SUM(w) * {_overlap(first, "last", _date_param(), _date_param())} AS period_x,
+            SUM(w) * {_overlap(first, "last", f"COALESCE(acquired_on, {first})", "last")} AS life_x
+        FROM (
+            SELECT i.client_id, i.due_on, {as_of} AS last, c.acquired_on, i.amount - i.written_off AS w
+            FROM {invoice} i JOIN {client} c ON c.id = i.client_id
+            WHERE i.amount > 0 AND i.issued_on <= %s AND i.due_on < %s{where}
+            UNION ALL
+            SELECT client_id, due_on, {as_of}, acquired_on, -amount FROM {payments} WHERE due_on < %s
+            UNION ALL
+            SELECT client_id, due_on, paid_on, acquired_on, amount FROM {payments} WHERE paid_on > due_on
+        ) s
+        GROUP BY client_id, due_on, last, acquired_on
+        HAVING ABS(SUM(w)) > 0.001
     """
     period_last = min(window.end, window.as_of)
     params = [
@@ -357,7 +349,7 @@ def _late_sql(window: Window, scope, client_range):
 
 
 def accrued_sql(month: str, length: str, alias: str = "") -> str:
-    """A ``late`` group's weight x days in a month of the trend window that it covers (``fm`` <=
+    """A ``late`` row's weight x days in a month of the trend window that it covers (``fm`` <=
     month <= ``bm``), given the SQL of the month's first day and of its number of days."""
     a = f"{alias}." if alias else ""
     return (
@@ -367,18 +359,21 @@ def accrued_sql(month: str, length: str, alias: str = "") -> str:
 
 
 def late_months_sql() -> str:
-    """The ``late`` groups spread over the months they cover: (client_id, month, late_x), where
+    """The ``late`` rows spread over the months they cover: (client_id, month, late_x), where
     late_x is the weight x days of the month (a subquery)."""
     late = _table("late")
     if _pg():
         month = "CAST(g.m AS date)"
         length = f"(CAST(g.m + interval '1 month' AS date) - {month})"
+        # Most groups lie inside one month: only the others go through generate_series.
         return f"""
-            SELECT l.client_id, {month} AS month, {accrued_sql(month, length, "l")} AS late_x
+            SELECT client_id, bm AS month, wb + w - ws AS late_x FROM {late} WHERE fm = bm
+            UNION ALL
+            SELECT l.client_id, {month}, {accrued_sql(month, length, "l")}
             FROM {late} l
             CROSS JOIN LATERAL generate_series(
                 CAST(l.fm AS timestamp), CAST(l.bm AS timestamp), interval '1 month') g(m)
-            WHERE l.bm IS NOT NULL
+            WHERE l.fm < l.bm
         """
     length = "CAST(julianday(date(month, '+1 month')) - julianday(month) AS INTEGER)"
     return f"""
