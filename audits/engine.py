@@ -335,9 +335,11 @@ def _portfolio(
 
     def active(cid):
         """Any invoice (credit notes included), expense or interaction in the period, or an
-        overdue amount: a client who only costs hours is active."""
+        overdue amount (open at the as-of date, or overdue for some days of the period, which is
+        what a late-payment cost counts): a client who only costs hours is active."""
         row = rows.get(cid, EMPTY_ROW)
-        return row.activity > 0 or row.ageing_1 + row.ageing_2 + row.ageing_3 + row.ageing_4 > 0
+        overdue = row.ageing_1 + row.ageing_2 + row.ageing_3 + row.ageing_4
+        return row.activity > 0 or overdue > 0 or row.late_payment_cost > 0
 
     # Ranked, flagged and on the whale curve: the clients (not prospects) active in the period.
     # Dormant: clients neither prospects nor former with no activity at all, counted apart.

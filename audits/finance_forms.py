@@ -29,7 +29,9 @@ FIELDSETS = (
 )
 
 HELP = {
-    "late_payment_rate": _("Used for the late-payment cost: amount x days late x rate / 365."),
+    "late_payment_rate": _(
+        "Used for the late-payment cost: each day past the due date, the amount still unpaid x rate / 365."
+    ),
     "default_margin_rate": _("Gross margin of an invoice whose cost of sales is blank."),
     "charge_coefficient": _("Multiplies salaries into loaded staff cost; also used for the day cost."),
     "working_days": _("Working days in a year, for staff cost and day cost."),

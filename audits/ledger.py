@@ -1,19 +1,22 @@
 """The ledger pass of the profitability engine: the raw SQL of the nightly recompute, in one place.
 
-Each ledger table is read once, by one ``GROUP BY`` into a narrow temporary table (a *component*):
+Each ledger table is read by a ``GROUP BY`` into a narrow temporary table (a *component*), once,
+but for invoices, which the late-payment cost reads a second time:
 
 ==========  ==========================================  =============================================
 component   read from                                   sums
 ==========  ==========================================  =============================================
-invoices    invoices                                    revenue, gross margin, bad debt, remainder x
-                                                        days overdue, open remainder
-settled     payments, on the month of their invoice     paid, paid x days late, paid x days overdue
+invoices    invoices                                    revenue, gross margin, bad debt, open
+                                                        remainder
+settled     payments, on the month of their invoice     paid
 paid        payments, on the month they were made       paid, paid x days late, paid x days to pay
+late        invoices and payments, by the months of     open amount x days past due (the late-payment
+            the days past due                           cost, ``_late_sql``)
 expenses    expenses                                    amount
 service     interactions                                minutes, minutes x hourly cost (in cents)
 ==========  ==========================================  =============================================
 
-(The two payment components group one table, ``payments``, of each payment joined once to its
+(The payment components group one table, ``payments``, of each payment joined once to its
 invoice.) Every component is grouped by client and calendar month, and also by the few flags the
 per-client figures need: inside the period (``p``), since acquisition (``l``), and for invoices
 the ageing bucket of the due date (``b``). A flag changes at most once per client, so the key is
@@ -24,8 +27,10 @@ window are grouped under a month of NULL: they count for the lifetime and the ag
 
 Two quantities are linear in the payments, which keeps them set-based without a per-invoice
 sub-aggregate: the unpaid remainder of an invoice is (amount - written off) - its payments, so
-"remainder x days overdue" and the ageing buckets are invoice sums minus payment sums (payments
-never exceed their invoice; a write-off covers what is left unpaid).
+the ageing buckets are invoice sums minus payment sums (payments never exceed their invoice; a
+write-off covers what is left unpaid), and so is the late-payment cost, which accrues day by day
+on what is open: ``late`` is keyed by the months where its spans of days begin and end instead of
+one month, and is spread over the months they cover when the monthly rows are written.
 
 Why raw SQL: the ORM cannot say CREATE TABLE AS, INSERT ... SELECT or COPY, and the interaction
 component takes the staff member's hourly cost in force on the interaction's local date. As a join
@@ -45,6 +50,7 @@ written by a thread that borrows the main connection while Python computes the p
 from __future__ import annotations
 
 import bisect
+import calendar
 import contextlib
 import datetime as dt
 import logging
@@ -58,7 +64,7 @@ from django.utils import timezone
 
 from clients.models import Client, Expense, Interaction, Invoice, Payment, StaffCost
 
-COMPONENTS = ("invoices", "payments", "settled", "paid", "expenses", "service")
+COMPONENTS = ("invoices", "payments", "settled", "paid", "late", "expenses", "service")
 TABLE_PREFIX = "audits_ledger_"
 FAR_FUTURE = dt.date(3000, 1, 1)
 logger = logging.getLogger(__name__)
@@ -108,6 +114,33 @@ def _days(later: str, earlier: str) -> str:
 
 def _not_negative(expression: str) -> str:
     return f"GREATEST({expression}, 0)" if _pg() else f"MAX({expression}, 0)"
+
+
+def _greatest(*expressions: str) -> str:
+    return f"{'GREATEST' if _pg() else 'MAX'}({', '.join(expressions)})"
+
+
+def _least(*expressions: str) -> str:
+    return f"{'LEAST' if _pg() else 'MIN'}({', '.join(expressions)})"
+
+
+def _next_day(column: str) -> str:
+    return f"({column} + 1)" if _pg() else f"date({column}, '+1 day')"
+
+
+def _day_of_month(column: str) -> str:
+    if _pg():
+        return f"CAST(date_part('day', {column}) AS integer)"
+    return f"CAST(strftime('%%d', {column}) AS INTEGER)"
+
+
+def _date_param() -> str:
+    return "CAST(%s AS date)" if _pg() else "%s"
+
+
+def _overlap(first: str, last: str, since: str, until: str) -> str:
+    """The number of days of [first, last] inside [since, until] (0 when they do not meet)."""
+    return _not_negative(f"{_days(_least(last, until), _greatest(first, since))} + 1")
 
 
 def _date(value: dt.date):
@@ -163,7 +196,6 @@ def _invoices_sql(window: Window, scope, client_range):
         where += f" AND (i.client_id IN ({scope_sql}) OR c.referred_by_id IN ({scope_sql}))"
         where_params.extend([*scope_params, *scope_params])
     range_sql, range_params = _restrict("i.client_id", None, client_range)
-    overdue = _not_negative(_days("%s", "i.due_on"))
     sql = f"""
         SELECT i.client_id, {month} AS month,
             (i.issued_on >= %s AND i.issued_on <= %s) AS p,
@@ -173,7 +205,6 @@ def _invoices_sql(window: Window, scope, client_range):
             SUM(CASE WHEN i.cost_of_sales IS NULL THEN i.amount * %s ELSE i.amount - i.cost_of_sales END)
                 AS gross_margin,
             SUM(i.written_off) AS bad_debt,
-            SUM(CASE WHEN i.amount > 0 THEN (i.amount - i.written_off) * {overdue} ELSE 0 END) AS overdue_x,
             SUM(CASE WHEN i.amount > 0 THEN i.amount - i.written_off ELSE 0 END) AS open_amount
         FROM {invoice} i JOIN {client} c ON c.id = i.client_id
         WHERE i.issued_on <= %s{where}{range_sql}
@@ -185,7 +216,6 @@ def _invoices_sql(window: Window, scope, client_range):
         _date(window.end),
         *bucket_params,
         window.margin_rate,
-        _date(window.as_of),
         _date(window.as_of),
         *where_params,
         *range_params,
@@ -211,8 +241,8 @@ def _payments_sql(window: Window, scope, client_range):
             (p.paid_on >= %s AND p.paid_on <= %s) AS paid_p,
             p.amount,
             {_not_negative(_days("p.paid_on", "i.due_on"))} AS days_late,
-            {_not_negative(_days("%s", "i.due_on"))} AS days_overdue,
-            {_days("p.paid_on", "i.issued_on")} AS days_to_pay
+            {_days("p.paid_on", "i.issued_on")} AS days_to_pay,
+            i.due_on, p.paid_on, c.acquired_on
         FROM {payment} p
         JOIN {invoice} i ON i.id = p.invoice_id
         JOIN {client} c ON c.id = i.client_id
@@ -228,19 +258,16 @@ def _payments_sql(window: Window, scope, client_range):
         _date(window.start),
         _date(window.end),
         _date(window.as_of),
-        _date(window.as_of),
         *where_params,
     ]
     return sql, params
 
 
 def _settled_sql(window: Window, scope, client_range):
-    """Payments on the month their invoice was issued: the late-payment cost and the ageing."""
+    """Payments on the month their invoice was issued: the ageing."""
     sql = f"""
         SELECT client_id, month, p, l, b,
-            SUM(amount) AS settled,
-            SUM(amount * days_late) AS settled_late_x,
-            SUM(amount * days_overdue) AS settled_overdue_x
+            SUM(amount) AS settled
         FROM {_table("payments")}
         WHERE issued
         GROUP BY 1, 2, 3, 4, 5
@@ -259,6 +286,104 @@ def _paid_sql(window: Window, scope, client_range):
         GROUP BY 1, 2, 3
     """
     return sql, []
+
+
+def _late_sql(window: Window, scope, client_range):
+    """The late-payment cost (DESIGN section 4): on each day past its due date, an invoice's open
+    amount (amount - written off - the payments made before that day) costs rate / 365.
+
+    The open amount of an invoice on a day is linear in its payments, so the cost is a sum over
+    spans of days (from the day after the due date to ``last``), each with a weight: the invoice's
+    amount - written off up to the as-of date, and for each payment minus its amount over the same
+    days and plus its amount up to the day it was made. Spans of the same client and days are
+    summed, so a paid invoice's spans to the as-of date cancel out exactly and are dropped: no
+    per-invoice sub-aggregate, and only what is still open reaches the as-of date.
+
+    Each row keeps the month of its first day inside the trend window (``fm``), the month of its
+    last day (``bm``, NULL before the trend window), its weight ``w`` and, for the months where
+    it starts or ends part way, ``ws`` = weight x (day of the month of the first day in the window
+    - 1) and ``wb`` = weight x (day of the month of the last day - 1): a month's weight x days is
+    linear in these (``accrued_sql``). The period and lifetime weight x days (inside the period,
+    or since acquisition) are computed here."""
+    invoice, client = Invoice._meta.db_table, Client._meta.db_table
+    where, where_params = _restrict("i.client_id", scope, client_range)
+    as_of = _date_param()
+    payments = _table("payments")
+    # What the figures need of a span's days is computed once per sum of spans.
+    first = _next_day("due_on")
+    inside = _greatest(first, _date_param())  # the first day inside the trend window
+    last_month, last_month_params = _month_key("last", window)
+    sql = f"""
+        SELECT client_id, {_month(inside)} AS fm, {last_month} AS bm, SUM(w) AS w,
+            SUM(w) * ({_day_of_month(inside)} - 1) AS ws,
+            SUM(w) * ({_day_of_month("last")} - 1) AS wb,
+            SUM(w) * {_overlap(first, "last", _date_param(), _date_param())} AS period_x,
+            SUM(w) * {_overlap(first, "last", f"COALESCE(acquired_on, {first})", "last")} AS life_x
+        FROM (
+            SELECT i.client_id, i.due_on, {as_of} AS last, c.acquired_on, i.amount - i.written_off AS w
+            FROM {invoice} i JOIN {client} c ON c.id = i.client_id
+            WHERE i.amount > 0 AND i.issued_on <= %s AND i.due_on < %s{where}
+            UNION ALL
+            SELECT client_id, due_on, {as_of}, acquired_on, -amount FROM {payments} WHERE due_on < %s
+            UNION ALL
+            SELECT client_id, due_on, paid_on, acquired_on, amount FROM {payments} WHERE paid_on > due_on
+        ) s
+        GROUP BY client_id, due_on, last, acquired_on
+        HAVING ABS(SUM(w)) > 0.001
+    """
+    period_last = min(window.end, window.as_of)
+    params = [
+        _date(window.since),
+        _date(window.since),
+        *last_month_params,
+        _date(period_last),
+        _date(window.start),
+        _date(window.as_of),
+        _date(window.as_of),
+        _date(window.as_of),
+        *where_params,
+        _date(window.as_of),
+        _date(window.as_of),
+    ]
+    return sql, params
+
+
+def accrued_sql(month: str, length: str, alias: str = "") -> str:
+    """A ``late`` row's weight x days in a month of the trend window that it covers (``fm`` <=
+    month <= ``bm``), given the SQL of the month's first day and of its number of days."""
+    a = f"{alias}." if alias else ""
+    return (
+        f"(CASE WHEN {a}bm = {month} THEN {a}wb + {a}w ELSE {a}w * {length} END"
+        f" - CASE WHEN {a}fm = {month} THEN {a}ws ELSE 0 END)"
+    )
+
+
+def late_months_sql() -> str:
+    """The ``late`` rows spread over the months they cover: (client_id, month, late_x), where
+    late_x is the weight x days of the month (a subquery)."""
+    late = _table("late")
+    if _pg():
+        month = "CAST(g.m AS date)"
+        length = f"(CAST(g.m + interval '1 month' AS date) - {month})"
+        # Most groups lie inside one month: only the others go through generate_series.
+        return f"""
+            SELECT client_id, bm AS month, wb + w - ws AS late_x FROM {late} WHERE fm = bm
+            UNION ALL
+            SELECT l.client_id, {month}, {accrued_sql(month, length, "l")}
+            FROM {late} l
+            CROSS JOIN LATERAL generate_series(
+                CAST(l.fm AS timestamp), CAST(l.bm AS timestamp), interval '1 month') g(m)
+            WHERE l.fm < l.bm
+        """
+    length = "CAST(julianday(date(month, '+1 month')) - julianday(month) AS INTEGER)"
+    return f"""
+        WITH RECURSIVE g(client_id, fm, bm, w, ws, wb, month) AS (
+            SELECT client_id, fm, bm, w, ws, wb, fm FROM {late} WHERE bm IS NOT NULL
+            UNION ALL
+            SELECT client_id, fm, bm, w, ws, wb, date(month, '+1 month') FROM g WHERE month < bm
+        )
+        SELECT client_id, month, {accrued_sql("month", length)} AS late_x FROM g
+    """
 
 
 def _expenses_sql(window: Window, scope, client_range):
@@ -394,14 +519,15 @@ BUILDERS = {
     "payments": _payments_sql,
     "settled": _settled_sql,
     "paid": _paid_sql,
+    "late": _late_sql,
     "expenses": _expenses_sql,
     "service": _service_sql,
 }
 
 # The monthly sums of each component, summed by (client, month) for the monthly rows.
 MONTH_COLUMNS = {
-    "invoices": ("revenue", "gross_margin", "bad_debt", "overdue_x"),
-    "settled": ("settled_late_x", "settled_overdue_x"),
+    "invoices": ("revenue", "gross_margin", "bad_debt"),
+    "late": ("late_x",),
     "paid": ("paid", "paid_late_x", "paid_days_x"),
     "expenses": ("expenses",),
     "service": ("minutes", "cost_x6000"),
@@ -425,7 +551,8 @@ def month_sums_sql() -> str:
             else f"CAST(NULL AS {'bigint' if column == 'minutes' else 'numeric'}) AS {column}"
             for column in columns
         )
-        parts.append(f"SELECT client_id, month, {select} FROM {_table(name)} WHERE month IS NOT NULL")
+        source = f"({late_months_sql()}) m" if name == "late" else _table(name)
+        parts.append(f"SELECT client_id, month, {select} FROM {source} WHERE month IS NOT NULL")
     sums = ", ".join(f"SUM({column}) AS {column}" for column in columns)
     return f"SELECT client_id, month, {sums} FROM ({' UNION ALL '.join(parts)}) u GROUP BY client_id, month"
 
@@ -454,7 +581,7 @@ MONTH_FIGURES = {
     "gross_margin": "ROUND({gross_margin}, 2)",
     "cost_to_serve": "ROUND({cost_x6000} / 6000.0, 2)",
     "direct_expenses": "ROUND({expenses}, 2)",
-    "late_payment_cost": "ROUND(({settled_late_x} + {overdue_x} - {settled_overdue_x}) * %s / 365.0, 2)",
+    "late_payment_cost": "ROUND({late_x} * %s / 365.0, 2)",
     "bad_debt": "ROUND({bad_debt}, 2)",
 }
 
@@ -479,8 +606,8 @@ def _date_literal(day: dt.date) -> str:
 
 # The component sums that make a month's net profit (before acquisition share).
 MONTH_NP_COLUMNS = {
-    "inv": ("gross_margin", "bad_debt", "overdue_x"),
-    "settled": ("settled_late_x", "settled_overdue_x"),
+    "inv": ("gross_margin", "bad_debt"),
+    "late": ("late_x",),
     "expenses": ("expenses",),
     "service": ("cost_x6000",),
 }
@@ -492,18 +619,22 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
     the period (``activity``, a count of component rows, 0 for none), and the net profit before
     acquisition share of each of ``months``, rounded figure by figure as the monthly rows are."""
 
-    def late(p):
-        return (
-            f"(COALESCE(SUM(settled_late_x) FILTER (WHERE {p}), 0)"
-            f" - COALESCE(SUM(settled_overdue_x) FILTER (WHERE {p}), 0))"
-        )
-
     def monthly(alias):
         return "".join(
             f", SUM({column}) FILTER (WHERE month = {_date_literal(month)}) AS m{index}_{column}"
             for index, month in enumerate(months)
             for column in MONTH_NP_COLUMNS[alias]
         )
+
+    def late_monthly():
+        sums = []
+        for index, month in enumerate(months):
+            first, length = _date_literal(month), calendar.monthrange(month.year, month.month)[1]
+            sums.append(
+                f", SUM({accrued_sql(first, str(length))}) FILTER (WHERE fm <= {first} AND bm >= {first})"
+                f" AS m{index}_late_x"
+            )
+        return "".join(sums)
 
     alias_of = {column: alias for alias, columns in MONTH_NP_COLUMNS.items() for column in columns}
 
@@ -519,19 +650,20 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
                 SUM(revenue) FILTER (WHERE p) AS revenue,
                 SUM(gross_margin) FILTER (WHERE p) AS gross_margin,
                 SUM(bad_debt) FILTER (WHERE p) AS bad_debt,
-                SUM(overdue_x) FILTER (WHERE p) AS overdue_x,
                 COUNT(*) FILTER (WHERE p) AS rows_p,
                 SUM(gross_margin) FILTER (WHERE l) AS life_gross_margin,
                 SUM(bad_debt) FILTER (WHERE l) AS life_bad_debt,
-                SUM(overdue_x) FILTER (WHERE l) AS life_overdue_x,
                 {", ".join(f"SUM(open_amount) FILTER (WHERE b = {i}) AS open_{i}" for i in range(5))}
                 {monthly("inv")}
             FROM {_table("invoices")} GROUP BY client_id
         ), settled AS (
-            SELECT client_id, {late("p")} AS late_x, {late("l")} AS life_late_x,
+            SELECT client_id,
                 {", ".join(f"SUM(settled) FILTER (WHERE b = {i}) AS settled_{i}" for i in range(5))}
-                {monthly("settled")}
             FROM {_table("settled")} GROUP BY client_id
+        ), late AS (
+            SELECT client_id, SUM(period_x) AS period_x, SUM(life_x) AS life_x
+                {late_monthly()}
+            FROM {_table("late")} GROUP BY client_id
         ), paid AS (
             SELECT client_id,
                 SUM(paid) FILTER (WHERE p) AS paid,
@@ -559,14 +691,13 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
             ROUND(COALESCE(inv.gross_margin, 0), 2) AS gross_margin,
             ROUND(COALESCE(service.cost_x6000, 0) / 6000.0, 2) AS cost_to_serve,
             ROUND(COALESCE(expenses.expenses, 0), 2) AS direct_expenses,
-            ROUND((COALESCE(settled.late_x, 0) + COALESCE(inv.overdue_x, 0)) * %s / 365.0, 2)
-                AS late_payment_cost,
+            ROUND(COALESCE(late.period_x, 0) * %s / 365.0, 2) AS late_payment_cost,
             ROUND(COALESCE(inv.bad_debt, 0), 2) AS bad_debt,
             CAST(COALESCE(service.minutes, 0) AS bigint) AS minutes,
             ROUND(COALESCE(inv.life_gross_margin, 0), 2)
                 - ROUND(COALESCE(service.life_cost_x6000, 0) / 6000.0, 2)
                 - ROUND(COALESCE(expenses.life_expenses, 0), 2)
-                - ROUND((COALESCE(settled.life_late_x, 0) + COALESCE(inv.life_overdue_x, 0)) * %s / 365.0, 2)
+                - ROUND(COALESCE(late.life_x, 0) * %s / 365.0, 2)
                 - ROUND(COALESCE(inv.life_bad_debt, 0), 2) AS life_operating,
             ROUND(COALESCE(service.life_cost_x6000, 0) / 6000.0, 2) AS life_cost_to_serve,
             {", ".join(f"ROUND(COALESCE(inv.open_{i}, 0) - COALESCE(settled.settled_{i}, 0), 2) AS ageing_{i}" for i in range(5))},
@@ -578,6 +709,7 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
             {", ".join(f"{month_np(index)} AS np_{index}" for index in range(len(months)))}
         FROM inv
         FULL JOIN settled USING (client_id)
+        FULL JOIN late USING (client_id)
         FULL JOIN paid USING (client_id)
         FULL JOIN expenses USING (client_id)
         FULL JOIN service USING (client_id)

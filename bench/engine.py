@@ -160,16 +160,19 @@ WITH rate AS (
     FROM clients_invoice WHERE issued_on BETWEEN %(start)s AND %(end)s GROUP BY client_id
 ), paid AS (
     SELECT p.invoice_id, SUM(p.amount) AS paid,
-           SUM(p.amount * GREATEST(p.paid_on - i.due_on, 0)) AS late_x
+           SUM(p.amount * GREATEST(LEAST(p.paid_on, %(end)s::date) - GREATEST(i.due_on, %(start)s::date - 1), 0))
+               AS late_x
     FROM clients_payment p JOIN clients_invoice i ON i.id = p.invoice_id
-    WHERE p.paid_on <= %(end)s AND i.issued_on BETWEEN %(start)s AND %(end)s AND i.amount > 0
+    WHERE p.paid_on <= %(end)s AND i.issued_on <= %(end)s AND i.amount > 0
     GROUP BY p.invoice_id
 ), lpc AS (
+    -- Each payment costs its days of (due, paid on] inside the period, the open remainder its days
+    -- of (due, end], whatever period the invoice was issued in.
     SELECT i.client_id,
-           SUM(COALESCE(p.late_x, 0) + GREATEST(i.amount - i.written_off - COALESCE(p.paid, 0), 0)
-               * GREATEST(%(end)s::date - i.due_on, 0)) * %(rate)s / 365 AS lpc
+           SUM(COALESCE(p.late_x, 0) + (i.amount - i.written_off - COALESCE(p.paid, 0))
+               * GREATEST(%(end)s::date - GREATEST(i.due_on, %(start)s::date - 1), 0)) * %(rate)s / 365 AS lpc
     FROM clients_invoice i LEFT JOIN paid p ON p.invoice_id = i.id
-    WHERE i.issued_on BETWEEN %(start)s AND %(end)s AND i.amount > 0
+    WHERE i.issued_on <= %(end)s AND i.amount > 0
     GROUP BY i.client_id
 ), cts AS (
     SELECT i.client_id, SUM(i.duration_minutes * COALESCE(r.hourly_cost, 0)) / 60 AS cts

@@ -13,7 +13,13 @@ import pytest
 from audits import portfolio as pm
 from audits import services
 from audits.models import ClientSnapshot, PortfolioSnapshot
-from tests.factories import ClientFactory, InteractionFactory, InvoiceFactory, StaffCostFactory
+from tests.factories import (
+    ClientFactory,
+    InteractionFactory,
+    InvoiceFactory,
+    PaymentFactory,
+    StaffCostFactory,
+)
 
 AS_OF = dt.date(2025, 12, 31)
 
@@ -233,3 +239,17 @@ def test_the_counts_cost_no_query_per_client(as_finance, as_manager, ledger, man
     assert PortfolioSnapshot.objects.get(as_of=AS_OF).dormant == 15
     after = [_queries(http, url) for http in (as_finance, as_manager) for url in urls]
     assert after == before
+
+
+def test_a_client_whose_only_activity_is_paying_an_old_invoice_late_is_ranked(db):
+    client = ClientFactory(acquired_on=dt.date(2020, 1, 1))
+    invoice = InvoiceFactory(
+        client=client, issued_on=dt.date(2024, 10, 1), due_on=dt.date(2024, 10, 31), amount=D("3650")
+    )
+    # Paid 10 days into the period (which starts on 2025-01-01): 10 days x 3,650 x 8 % / 365 = 8.00.
+    PaymentFactory(invoice=invoice, paid_on=dt.date(2025, 1, 10), amount=D("3650"))
+    run = services.profitability_recompute(as_of=dt.date(2025, 12, 31))
+    snapshot = ClientSnapshot.objects.get(run=run, client=client)
+    assert snapshot.late_payment_cost == D("8.00")
+    assert snapshot.in_portfolio and snapshot.rank_net_profit == 1
+    assert PortfolioSnapshot.objects.get(run=run).dormant == 0

@@ -184,9 +184,15 @@ def test_the_monthly_trend_adds_up(snapshot, ledger):
     assert march.gross_margin == D("4000.00")
     assert march.cost_to_serve == D("120.00")
     assert march.acquisition_share == D("100.00")
-    assert march.late_payment_cost == D("8.77")  # 4,000 x 10 x 8 % / 365
-    assert march.net_profit == D("3771.23")
+    # The March invoice is late from 1 April: its late-payment cost falls in April, not March.
+    assert march.late_payment_cost == D("0.00")
+    assert march.net_profit == D("3780.00")
+    assert rows[dt.date(2025, 4, 1)].late_payment_cost == D("8.77")  # 4,000 x 10 days x 8 % / 365
     assert rows[dt.date(2025, 4, 1)].average_days_late == D("10.000000")  # the payment made in April
+    # 5,000 open from 2 December: 30 days x 8 % / 365 = 32.877
+    assert rows[dt.date(2025, 12, 1)].late_payment_cost == D("32.88")
+    # Rounded month by month, 8.77 + 32.88 is a cent over the year's 41.64 (8.767 + 32.877 = 41.644).
+    assert sum(row.late_payment_cost for row in rows.values()) == D("41.65")
     assert rows[dt.date(2025, 9, 1)].cost_to_serve == D("90.00")
     for row in rows.values():
         assert row.net_profit == (

@@ -87,9 +87,11 @@ def test_the_number_of_queries_does_not_grow_with_the_clients(db):
     _portfolio(190, start=10)
     at_two_hundred = _queries_of_a_run(AS_OF)
     assert ClientSnapshot.objects.filter(as_of=AS_OF).count() == 200
-    assert ClientMonthSnapshot.objects.filter(as_of=AS_OF).count() == 200 * 5  # March, April, May, June, July
+    # March to December: invoices in March and April, a payment in May, interactions in June, an
+    # expense in July, and the April invoice, still unpaid, costs late payment every month from May.
+    assert ClientMonthSnapshot.objects.filter(as_of=AS_OF).count() == 200 * 10
     assert at_ten == at_two_hundred
-    assert at_two_hundred <= 36  # the ledger pass is ten statements (audits.ledger)
+    assert at_two_hundred <= 36  # the ledger pass is eleven statements (audits.ledger)
 
 
 def test_a_run_failing_midway_leaves_the_previous_snapshot_whole(db, monkeypatch):
@@ -314,11 +316,13 @@ StaffCost.objects.create(user=staff, effective_from=dt.date(2020, 1, 1), hourly_
 client = Client.objects.create(name="S", external_ref="S1", acquired_on=dt.date(2020, 1, 1))
 invoice = Invoice.objects.create(client=client, number="S-1", issued_on=dt.date(2025, 3, 1), due_on=dt.date(2025, 3, 31), amount=D("1000"))
 Payment.objects.create(invoice=invoice, paid_on=dt.date(2025, 4, 10), amount=D("1000"))
+Invoice.objects.create(client=client, number="S-2", issued_on=dt.date(2025, 10, 1), due_on=dt.date(2025, 10, 31), amount=D("365"))
 Interaction.objects.create(client=client, staff=staff, kind="call", started_at=timezone.make_aware(dt.datetime(2025, 5, 5, 10)), duration_minutes=60)
 call_command("recompute", as_of=dt.date(2025, 12, 31))
 s = ClientSnapshot.objects.get()
 print("NP", s.revenue, s.gross_margin, s.cost_to_serve, s.late_payment_cost, s.net_profit)
 print("MONTHS", ClientMonthSnapshot.objects.count(), PortfolioSnapshot.objects.get().clients)
+print("LPC", *(f"{m.month:%m}:{m.late_payment_cost}" for m in ClientMonthSnapshot.objects.order_by("month")))
 """
     migrate = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
@@ -336,9 +340,13 @@ print("MONTHS", ClientMonthSnapshot.objects.count(), PortfolioSnapshot.objects.g
         text=True,
     )
     assert run.returncode == 0, run.stderr
-    # GM 1,000 x 50 %, CTS 1 h x 60, LPC 1,000 x 10 days x 8 % / 365
-    assert "NP 1000.00 500.00 60.00 2.19 437.81" in run.stdout
-    assert "MONTHS 3 1" in run.stdout  # March (invoice), April (payment), May (interaction)
+    # GM 1,365 x 50 %, CTS 1 h x 60, LPC (1,000 x 10 days + 365 x 61 days, November and December)
+    # x 8 % / 365 = 2.192 + 4.880
+    assert "NP 1365.00 682.50 60.00 7.07 615.43" in run.stdout
+    # March (invoice), April (payment), May (interaction), October (invoice), and the months the
+    # October invoice is overdue.
+    assert "MONTHS 6 1" in run.stdout
+    assert "LPC 03:0.00 04:2.19 05:0.00 10:0.00 11:2.40 12:2.48" in run.stdout
 
 
 SNAPSHOT_FIELDS = ("client_id", "revenue", "gross_margin", "cost_to_serve", "late_payment_cost", "net_profit")
@@ -382,7 +390,7 @@ def test_a_large_portfolio_shares_its_ledger_pass_between_two_connections(settin
     services.profitability_recompute(as_of=AS_OF)
     assert len(helpers) == 1 and helpers[0].error is None and helpers[0].rows
     assert snapshot() == whole
-    assert len(whole[0]) == 12 and len(whole[1]) == 12 * 5
+    assert len(whole[0]) == 12 and len(whole[1]) == 12 * 10
     # 30 minutes at 60 on 2 June, 30 minutes at 90 on 3 June (the new hourly cost).
     assert {row[3] for row in whole[0]} == {D("75.00")}
 
