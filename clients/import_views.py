@@ -95,7 +95,11 @@ class ImportJobView(ImportPermissionMixin, View):
         return render(
             request,
             self.template_name,
-            {"job": job, "columns": imports.import_columns(kind=job.kind)},
+            {
+                "job": job,
+                "columns": imports.import_columns(kind=job.kind),
+                "encoding": imports.file_encoding(filename=job.filename, content=bytes(job.content)),
+            },
         )
 
 

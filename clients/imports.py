@@ -21,6 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.encoding import force_str
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from import_export.formats import base_formats
 
@@ -84,19 +85,68 @@ def _normalise_header(value):
     return "_".join(cell_text(value).casefold().replace("-", " ").split())
 
 
+# The encodings of accounting exports besides UTF-8: Windows-1252 in Western Europe (French, Dutch,
+# English), Windows-1250 in Central Europe (Romanian). Short files often read without noise in both;
+# then the user's language decides.
+LEGACY_ENCODINGS = ("cp1252", "cp1250", "iso8859_15")
+CENTRAL_EUROPEAN_LANGUAGES = ("ro", "pl", "cs", "sk", "hu", "hr", "sl")
+ENCODING_NAMES = {"cp1252": "Windows-1252", "cp1250": "Windows-1250", "iso8859_15": "ISO-8859-15"}
+
+
+def _encodings_for_language():
+    if (get_language() or "").split("-")[0] in CENTRAL_EUROPEAN_LANGUAGES:
+        return ("cp1250", "cp1252", "iso8859_15")
+    return LEGACY_ENCODINGS
+
+
+def csv_decode(content: bytes) -> tuple[str, str]:
+    """The text of a CSV file and the name of its encoding: UTF-8 (with or without a BOM), else the
+    legacy encoding charset-normalizer reads with the least noise (on a tie, the one of the user's
+    language: Windows-1250 for Romanian, Windows-1252 otherwise). A file no encoding reads with
+    confidence is refused."""
+    try:
+        return content.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError as exc:
+        first_bad_line = content[: exc.start].count(b"\n") + 1
+    from charset_normalizer import from_bytes
+
+    order = _encodings_for_language()
+
+    def preference(match):
+        return min(order.index(e) for e in match.could_be_from_charset if e in order)
+
+    matches = [
+        match
+        for match in from_bytes(content, cp_isolation=list(LEGACY_ENCODINGS), threshold=0.2)
+        if any(e in LEGACY_ENCODINGS for e in match.could_be_from_charset)
+    ]
+    if not matches:
+        raise ImportFileError(
+            _(
+                "The file's characters cannot be read with confidence (from line %(line)d): it is neither "
+                "UTF-8 nor Windows-1252. Save it from your spreadsheet as “CSV UTF-8” and upload it again."
+            )
+            % {"line": first_bad_line}
+        )
+    best = min(matches, key=lambda m: (round(m.chaos, 2), preference(m)))
+    encoding = order[preference(best)]
+    return content.decode(encoding), ENCODING_NAMES[encoding]
+
+
+def file_encoding(*, filename, content) -> str | None:
+    """The encoding a CSV file was read with (for the preview), or None for a spreadsheet."""
+    if _file_suffix(filename=filename, content=content) != ".csv":
+        return None
+    try:
+        return csv_decode(content)[1]
+    except ImportFileError:
+        return None
+
+
 def _csv_dataset(content):
     if b"\x00" in content[:4096] or content.startswith(b"PK\x03\x04"):  # a binary file named .csv
         raise ImportFileError(_("This file is not a CSV file. Upload a .csv or an .xlsx file."))
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            _(
-                "The file is not UTF-8 text (unreadable byte on line %(line)d). "
-                "Save it from your spreadsheet as “CSV UTF-8” and upload it again."
-            )
-            % {"line": content[: exc.start].count(b"\n") + 1}
-        ) from exc
+    text, _encoding = csv_decode(content)
     # Blank lines above the header would become an empty header: drop them, keep the numbering.
     body = text.lstrip("\r\n")
     skipped = text[: len(text) - len(body)].count("\n")

@@ -330,15 +330,40 @@ def test_it_explains_a_duplicate_invoice_number_in_the_file(finance, acme):
     assert not Invoice.objects.exists()
 
 
-def test_it_refuses_a_csv_that_is_not_utf8(finance, acme):
+def test_it_reads_a_windows_1252_file_and_says_so(as_finance, finance, acme):
     content = csv_bytes(
         ["client_ref", "spent_on", "category", "amount", "note"],
-        [["ACME", "2025-01-01", "travel", "10", "Hôtel à Liège"]],
+        [["ACME", "2025-01-01", "travel", "10", "Hôtel à Liège - façade côté gare"]],
         encoding="cp1252",
     )
+    upload(as_finance, "expenses", "e.csv", content)
+    page = as_finance.get(f"/imports/{last_job().pk}/").content.decode()
+    assert "read as Windows-1252" in page
+    outcome = imports.import_file(kind="expenses", filename="e.csv", content=content, user=finance)
+    assert outcome.errors == []
+    assert Expense.objects.get().note == "Hôtel à Liège - façade côté gare"
+
+
+def test_it_reads_a_romanian_windows_1250_file_for_a_romanian_user(finance):
+    from django.utils import translation
+
+    ClientFactory(external_ref="RO1")
+    content = csv_bytes(
+        ["client_ref", "spent_on", "category", "amount", "note"],
+        [["RO1", "2025-01-01", "travel", "10", "Cazare în Brăila - Ştefan şi Ţăranu"]],
+        encoding="cp1250",
+    )
+    with translation.override("ro"):
+        imports.import_file(kind="expenses", filename="e.csv", content=content, user=finance)
+    assert Expense.objects.get().note == "Cazare în Brăila - Ştefan şi Ţăranu"
+
+
+def test_it_refuses_a_file_no_encoding_reads_with_confidence(finance, acme):
+    content = b"client_ref,spent_on,category,amount,note\r\n" + bytes(range(0x80, 0x100)) * 4
     message = file_error(finance, "expenses", "e.csv", content)
-    assert message.startswith("The file is not UTF-8 text (unreadable byte on line 2).")
+    assert message.startswith("The file's characters cannot be read with confidence (from line 2)")
     assert "CSV UTF-8" in message
+    assert not Expense.objects.exists()
 
 
 def test_it_refuses_an_empty_file(as_finance, finance):
