@@ -1,6 +1,7 @@
 """The cost settings form (DESIGN section 3), in groups, each field with what it drives."""
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import CostSettings
@@ -69,6 +70,19 @@ class CostSettingsForm(forms.ModelForm):
         model = CostSettings
         fields = [name for _legend, names in FIELDSETS for name in names]
         help_texts = HELP
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser refuses what the server refuses: number inputs carry the model's bounds.
+        for name, field in self.fields.items():
+            if not isinstance(field.widget, forms.NumberInput):
+                continue
+            for validator in CostSettings._meta.get_field(name).validators:
+                if isinstance(validator, MinValueValidator):
+                    field.widget.attrs["min"] = validator.limit_value
+                elif isinstance(validator, MaxValueValidator):
+                    field.widget.attrs["max"] = validator.limit_value
+        self.fields["overheads_per_month"].widget.attrs["min"] = 0
 
     def fieldsets(self):
         """(legend, bound fields, whether the group holds the tier settings) in display order."""

@@ -75,9 +75,63 @@ def import_columns(*, kind):
     return [(column, resource.column_help.get(column, "")) for column in resource.columns()]
 
 
+# One example row per template, in the template's column order: what a filled-in line looks like.
+TEMPLATE_EXAMPLES = {
+    "clients": {
+        "external_ref": "C00042",
+        "name": "Atelier Dupont SA",
+        "status": "active",
+        "account_manager": "alice",
+        "segment": "Manufacturing",
+        "acquired_on": "2024-03-15",
+        "acquisition_cost": "2500.00",
+        "is_strategic": "no",
+        "notes": "Met at the Lyon trade fair",
+    },
+    "contacts": {
+        "client_ref": "C00042",
+        "email": "marie.dupont@example.com",
+        "name": "Marie Dupont",
+        "role": "Finance director",
+        "postal_address": "12 rue de la Paix, 75002 Paris",
+        "is_primary": "yes",
+    },
+    "interactions": {
+        "client_ref": "C00042",
+        "staff": "alice",
+        "started_at": "2026-11-18 09:30",
+        "kind": "meeting",
+        "duration_minutes": "45",
+        "note": "Quarterly review",
+    },
+    "invoices": {
+        "number": "F-2026-0101",
+        "client_ref": "C00042",
+        "issued_on": "2026-10-01",
+        "due_on": "2026-10-31",
+        "amount": "1250.00",
+        "cost_of_sales": "700.00",
+        "written_off": "0.00",
+    },
+    "payments": {"invoice_number": "F-2026-0101", "paid_on": "2026-11-05", "amount": "1250.00"},
+    "expenses": {
+        "client_ref": "C00042",
+        "spent_on": "2026-10-12",
+        "category": "travel",
+        "amount": "180.00",
+        "note": "Train to Lyon",
+    },
+}
+
+
 def import_template_csv(*, kind):
+    """The header line and one example row of a file of this kind."""
+    columns = RESOURCES[kind].columns()
+    example = TEMPLATE_EXAMPLES[kind]
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(RESOURCES[kind].columns())
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerow([example.get(column, "") for column in columns])
     return out.getvalue()
 
 
@@ -275,7 +329,7 @@ def import_file_read(*, kind, filename, content):
         problems.append(_("Columns given twice: %(columns)s.") % {"columns": ", ".join(doubled)})
     if problems:
         problems.append(
-            _("A %(kind)s file has the columns: %(columns)s.")
+            _("A file of %(kind)s has the columns: %(columns)s.")
             % {
                 "kind": ImportJob.Kind(kind).label.lower(),
                 "columns": ", ".join(expected),

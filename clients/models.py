@@ -491,6 +491,9 @@ class CostSettings(models.Model):
         for name in ("top1", "top5", "top10", "hhi"):
             if getattr(self, f"{name}_amber") >= getattr(self, f"{name}_red"):
                 errors[f"{name}_red"] = _("The red threshold must be above the amber one.")
+        # Said here, on the field, before the database constraint would say it by its name.
+        if self.overheads_per_month is not None and self.overheads_per_month < 0:
+            errors["overheads_per_month"] = _("Overheads cannot be negative.")
         if errors:
             raise ValidationError(errors)
 

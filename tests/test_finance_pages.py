@@ -18,6 +18,7 @@ on average weighted by amount. Gross margins (half the revenue): Alder 750, Birc
 """
 
 import datetime as dt
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -417,3 +418,18 @@ def test_the_settings_page_runs_a_fixed_number_of_queries(as_finance, manager, o
         as_finance.post(SETTINGS, _form_data(late_payment_rate=str(8 + rate)))
     large = (_queries(as_finance, SETTINGS), _queries(as_finance, SETTINGS, preview))
     assert small == large, (small, large)
+
+
+def test_negative_overheads_are_refused_in_a_sentence_on_the_field(as_finance):
+    response = as_finance.post(SETTINGS, _form_data(overheads_per_month="-100"))
+    page = response.content.decode()
+    assert "Overheads cannot be negative." in page
+    assert "costsettings_overheads_not_negative" not in page
+    assert CostSettings.load().overheads_per_month == D("0.00")
+
+
+def test_the_browser_refuses_what_the_server_refuses(as_finance):
+    page = as_finance.get(SETTINGS).content.decode()
+    assert re.search(r'<input[^>]*name="working_days"[^>]*min="1"', page)
+    assert re.search(r'<input[^>]*name="late_payment_rate"[^>]*max="100"', page)
+    assert re.search(r'<input[^>]*name="overheads_per_month"[^>]*min="0"', page)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clients import imports
 from clients.models import Client, Contact, Expense, ImportJob, Interaction, Invoice, Payment
+from clients.roles import ACCOUNT_MANAGERS
 from tests.factories import ClientFactory, ContactFactory, InvoiceFactory, PaymentFactory
 
 INVOICE_HEADER = ["number", "client_ref", "issued_on", "due_on", "amount", "cost_of_sales", "written_off"]
@@ -72,8 +73,32 @@ def test_it_shows_each_kinds_columns_and_a_template(as_finance):
         assert column in page
     template = as_finance.get("/imports/template/invoices.csv")
     assert template["Content-Type"].startswith("text/csv")
-    assert template.content.decode().strip() == ",".join(INVOICE_HEADER)
+    header, example = template.content.decode().strip().split("\r\n")
+    assert header == ",".join(INVOICE_HEADER)
+    assert example == "F-2026-0101,C00042,2026-10-01,2026-10-31,1250.00,700.00,0.00"
     assert as_finance.get("/imports/template/nothing.csv").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["clients", "contacts", "interactions", "invoices", "payments", "expenses"])
+def test_each_template_has_one_example_row_that_imports(finance, manager, kind):
+    from django.contrib.auth import get_user_model
+
+    from tests.factories import UserFactory
+
+    if not get_user_model().objects.filter(username="alice").exists():
+        UserFactory(username="alice", role=ACCOUNT_MANAGERS)
+    # What the examples refer to: the client C00042 and its invoice F-2026-0101.
+    if kind != "clients":
+        client = ClientFactory(external_ref="C00042")
+        if kind == "payments":
+            InvoiceFactory(
+                client=client, number="F-2026-0101", issued_on=dt.date(2026, 10, 1), amount=Decimal("1250")
+            )
+    content = imports.import_template_csv(kind=kind).encode()
+    assert len(content.decode().strip().split("\r\n")) == 2
+    outcome = imports.import_file(kind=kind, filename="t.csv", content=content, user=finance)
+    assert outcome.errors == []
+    assert outcome.total == 1
 
 
 def test_it_refuses_managers_and_sends_anonymous_to_log_in(client, as_manager, acme):
@@ -129,7 +154,7 @@ def test_it_previews_then_imports_invoices_from_csv(as_finance, acme, globex):
     assert (job.rows_new, job.rows_updated, job.rows_unchanged, job.error_count) == (3, 0, 0, 0)
     assert not Invoice.objects.exists(), "a preview writes nothing"
     page = as_finance.get(job.get_absolute_url()).content.decode()
-    assert "Ready to import" in page and "INV-2" in page and "Import 3 rows" in page
+    assert "Ready to import" in page and "INV-2" in page and "Import: 3 new, 0 updated" in page
 
     response = as_finance.post(f"/imports/{job.pk}/confirm/")
     assert response.status_code == 302
@@ -207,7 +232,7 @@ def test_one_bad_row_imports_nothing_and_names_its_line(as_finance, finance, acm
     job = last_job()
     assert error_messages(job) == [(4, "issued_on", "“2025-13-01” is not a date: write it as YYYY-MM-DD.")]
     page = as_finance.get(job.get_absolute_url()).content.decode()
-    assert "The file cannot be imported" in page and "2025-13-01" in page and "Import 3 rows" not in page
+    assert "The file cannot be imported" in page and "2025-13-01" in page and "Import: " not in page
     as_finance.post(f"/imports/{job.pk}/confirm/")
     job.refresh_from_db()
     assert job.status == ImportJob.Status.PREVIEWED
@@ -718,7 +743,7 @@ def test_a_missing_required_column_is_named_with_the_required_ones(finance):
     )
     assert message == (
         "Missing columns: client_ref. "
-        "A invoices file has the columns: number, client_ref, issued_on, due_on, amount, cost_of_sales, "
+        "A file of invoices has the columns: number, client_ref, issued_on, due_on, amount, cost_of_sales, "
         "written_off. Only these are required: number, client_ref, issued_on, due_on, amount."
     )
 
@@ -812,3 +837,19 @@ def test_it_refuses_interactions_dated_in_the_future_or_more_than_ten_years_back
     assert "more than ten years back" in errors[0][2]
     assert "in the future" in errors[2][2]
     assert not Interaction.objects.exists()
+
+
+def test_a_file_that_changes_nothing_offers_no_import(as_finance, finance, acme, globex):
+    content = csv_bytes(INVOICE_HEADER, invoice_rows())
+    imports.import_file(kind="invoices", filename="i.csv", content=content, user=finance)
+    upload(as_finance, "invoices", "i.csv", content)
+    page = as_finance.get(last_job().get_absolute_url()).content.decode()
+    assert "there is nothing to import" in page
+    assert "Import: " not in page
+    assert "3 rows" in page
+
+
+def test_a_one_row_file_says_row(as_finance, acme):
+    upload(as_finance, "invoices", "i.csv", csv_bytes(INVOICE_HEADER, invoice_rows()[:1]))
+    page = as_finance.get(last_job().get_absolute_url()).content.decode()
+    assert "· 1 row" in page and "1 rows" not in page
