@@ -188,10 +188,11 @@ def csv_decode(content: bytes) -> tuple[str, str]:
 
 
 def file_encoding(*, filename, content) -> str | None:
-    """The encoding a CSV file was read with (for the preview), or None for a spreadsheet."""
-    if _file_suffix(filename=filename, content=content) != ".csv":
-        return None
+    """The encoding a CSV file was read with (for the preview), or None for a spreadsheet or a file
+    that could not be read (its job says why)."""
     try:
+        if _file_suffix(filename=filename, content=content) != ".csv":
+            return None
         return csv_decode(content)[1]
     except ImportFileError:
         return None
