@@ -110,8 +110,8 @@ def bars(*, labels, values, y_label, colors=None, money=False):
 def trend(*, labels, series, y_label, width=6.4, to_date=None):
     """Lines over months: series is a list of (name, values, colour).
 
-    ``to_date`` is the as-of date when the last month is not over: that month is drawn apart (a dashed
-    segment to a hollow point, its label marked "to date"), so one day of data never reads as a
+    ``to_date`` is the as-of date when the last month is not over: that month is drawn apart (a hollow
+    point not joined to the line, its label marked "to <day>"), so one day of data never reads as a
     collapse of a whole month."""
     fig, ax = _figure(width=width, height=2.8)
     partial = to_date is not None and to_date.day != calendar.monthrange(to_date.year, to_date.month)[1]
@@ -122,9 +122,9 @@ def trend(*, labels, series, y_label, width=6.4, to_date=None):
         ax.plot(
             xs[:complete], ys[:complete], label=name, color=color, linewidth=2, marker="o", markersize=2.5
         )
-        if partial and len(ys) > 1:
-            ax.plot(xs[-2:], ys[-2:], color=color, linewidth=1.2, linestyle="--")
-            ax.plot(xs[-1:], ys[-1:], color=color, marker="o", markersize=5, markerfacecolor="white")
+        if partial and ys:
+            # Not joined to the complete months: a few days of data would read as a fall.
+            ax.plot(xs[-1:], ys[-1:], color=color, marker="o", markersize=5, markerfacecolor="white", linestyle="")
     ax.axhline(0, color=MUTED, linewidth=0.8)
     ax.set_ylabel(y_label)
     _money_axis(ax)
