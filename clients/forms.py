@@ -2,11 +2,25 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.keys import key_matches
 from clients.models import Client, Interaction
 from clients.roles import ACCOUNT_MANAGERS
+
+
+class ClientReferenceField(forms.ModelChoiceField):
+    """A client typed by its external reference, whatever its capitals (as the imports match it)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.queryset.get(key_matches("external_ref", [str(value).strip()]))
+        except self.queryset.model.DoesNotExist:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
 
 
 class InteractionForm(forms.ModelForm):
@@ -40,11 +54,14 @@ class InteractionForm(forms.ModelForm):
         if self._many_clients(user):
             # A list of hundreds of thousands of clients would weigh megabytes on every page:
             # past a few hundred, the user types the client's external reference instead.
-            field = self.fields["client"]
-            field.to_field_name = "external_ref"
-            field.widget = forms.TextInput(attrs={"placeholder": _("external reference, e.g. C00042")})
-            field.help_text = _("The client's external reference.")
-            field.error_messages["invalid_choice"] = _("No client has this external reference.")
+            self.fields["client"] = ClientReferenceField(
+                queryset=self.fields["client"].queryset,
+                label=self.fields["client"].label,
+                to_field_name="external_ref",
+                widget=forms.TextInput(attrs={"placeholder": _("external reference, e.g. C00042")}),
+                help_text=_("The client's external reference."),
+                error_messages={"invalid_choice": _("No client has this external reference.")},
+            )
             chosen = self.initial.get("client") or (self.instance.client_id if self.instance.pk else None)
             if isinstance(chosen, int) or (isinstance(chosen, str) and chosen.isdigit()):
                 ref = Client.objects.filter(pk=chosen).values_list("external_ref", flat=True).first()
