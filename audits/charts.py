@@ -124,7 +124,9 @@ def trend(*, labels, series, y_label, width=6.4, to_date=None):
         )
         if partial and ys:
             # Not joined to the complete months: a few days of data would read as a fall.
-            ax.plot(xs[-1:], ys[-1:], color=color, marker="o", markersize=5, markerfacecolor="white", linestyle="")
+            ax.plot(
+                xs[-1:], ys[-1:], color=color, marker="o", markersize=5, markerfacecolor="white", linestyle=""
+            )
     ax.axhline(0, color=MUTED, linewidth=0.8)
     ax.set_ylabel(y_label)
     _money_axis(ax)

@@ -75,6 +75,10 @@ class InvoiceAdmin(admin.ModelAdmin):
     date_hierarchy = "issued_on"
     inlines = [PaymentInline]
 
+    def save_model(self, request, obj, form, change):
+        # The form checked the rules; the service checks them again under the invoice's row lock.
+        services.invoice_save(invoice=obj)
+
 
 class PaymentAdminForm(forms.ModelForm):
     class Meta:

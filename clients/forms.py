@@ -2,12 +2,26 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.keys import key_matches
 from clients.models import Client, Interaction
 from clients.roles import ACCOUNT_MANAGERS
+
+
+class ClientReferenceField(forms.ModelChoiceField):
+    """A client typed by its external reference, whatever its capitals (as the imports match it)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.queryset.get(key_matches("external_ref", [str(value).strip()]))
+        except self.queryset.model.DoesNotExist:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
 
 
 class InteractionForm(forms.ModelForm):
@@ -41,17 +55,20 @@ class InteractionForm(forms.ModelForm):
         if self._many_clients(user):
             # A list of hundreds of thousands of clients would weigh megabytes on every page:
             # past a few hundred, the user types the client's external reference instead.
-            field = self.fields["client"]
-            field.to_field_name = "external_ref"
-            field.widget = forms.TextInput(
-                attrs={
-                    "placeholder": _("name or reference, e.g. C00042"),
-                    "autocomplete": "off",
-                    "data-client-search": reverse("clients:search"),
-                }
+            self.fields["client"] = ClientReferenceField(
+                queryset=self.fields["client"].queryset,
+                label=self.fields["client"].label,
+                to_field_name="external_ref",
+                widget=forms.TextInput(
+                    attrs={
+                        "placeholder": _("name or reference, e.g. C00042"),
+                        "autocomplete": "off",
+                        "data-client-search": reverse("clients:search"),
+                    }
+                ),
+                help_text=_("Type part of the client's name or the start of its reference, then pick it."),
+                error_messages={"invalid_choice": _("No client has this external reference.")},
             )
-            field.help_text = _("Type part of the client's name or the start of its reference, then pick it.")
-            field.error_messages["invalid_choice"] = _("No client has this external reference.")
             chosen = self.initial.get("client") or (self.instance.client_id if self.instance.pk else None)
             if isinstance(chosen, int) or (isinstance(chosen, str) and chosen.isdigit()):
                 ref = Client.objects.filter(pk=chosen).values_list("external_ref", flat=True).first()

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,8 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from clients import display
+from clients.keys import CaseInsensitiveKey
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 
 def money_field(verbose_name, **kwargs):
@@ -45,7 +48,7 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(account_manager=user)
 
 
-class Client(models.Model):
+class Client(CaseInsensitiveKey, models.Model):
     class Status(models.TextChoices):
         PROSPECT = "prospect", _("Prospect")
         ACTIVE = "active", _("Active")
@@ -56,7 +59,6 @@ class Client(models.Model):
     external_ref = models.CharField(
         _("external reference"),
         max_length=64,
-        unique=True,
         help_text=_("The client's reference in your other systems; the key for imports."),
     )
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.ACTIVE)
@@ -111,8 +113,19 @@ class Client(models.Model):
                 condition=Q(acquisition_cost__gte=0), name="client_acquisition_cost_not_negative"
             ),
             models.CheckConstraint(condition=~Q(referred_by=F("pk")), name="client_not_referred_by_itself"),
+            models.UniqueConstraint(
+                Lower("external_ref"),
+                name="client_external_ref_unique_ignoring_case",
+                violation_error_message=_("Another client already has this external reference."),
+            ),
         ]
         indexes = [models.Index(fields=["account_manager", "name"])]
+
+    key_field = "external_ref"
+    key_clash_message = _(
+        "Another client already has the external reference “%(existing)s”; "
+        "references are compared regardless of case."
+    )
 
     def __str__(self):
         return f"{self.name} ({self.external_ref})"
@@ -268,11 +281,24 @@ class Interaction(models.Model):
                 raise ValidationError({"started_at": problem})
 
 
-class Invoice(models.Model):
+class InvoiceQuerySet(models.QuerySet):
+    def with_payments_total(self):
+        """Each invoice with what has been paid on it (``payments_total``, read by ``paid_total``),
+        in a subquery: no GROUP BY, so the rows can still be locked (select_for_update)."""
+        payments = (
+            Payment.objects.filter(invoice=OuterRef("pk"))
+            .values("invoice")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return self.annotate(payments_total=Coalesce(Subquery(payments), ZERO))
+
+
+class Invoice(CaseInsensitiveKey, models.Model):
     client = models.ForeignKey(
         Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="invoices"
     )
-    number = models.CharField(_("number"), max_length=64, unique=True)
+    number = models.CharField(_("number"), max_length=64)
     issued_on = models.DateField(_("issued on"))
     due_on = models.DateField(_("due on"))
     amount = money_field(_("amount excl. tax"), help_text=_("Negative for a credit note."))
@@ -284,6 +310,8 @@ class Invoice(models.Model):
     )
     written_off = money_field(_("written off"), default=Decimal("0.00"))
 
+    objects = InvoiceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
@@ -293,6 +321,19 @@ class Invoice(models.Model):
                 condition=Q(due_on__gte=F("issued_on")), name="invoice_due_not_before_issue"
             ),
             models.CheckConstraint(condition=Q(written_off__gte=0), name="invoice_written_off_not_negative"),
+            # What one row can say alone of the rule in check_balance; the payments need the rows around.
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) | Q(written_off=0), name="invoice_credit_note_not_written_off"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__lt=0) | Q(written_off__lte=F("amount")),
+                name="invoice_written_off_within_amount",
+            ),
+            models.UniqueConstraint(
+                Lower("number"),
+                name="invoice_number_unique_ignoring_case",
+                violation_error_message=_("Another invoice already has this number."),
+            ),
         ]
         indexes = [
             models.Index(
@@ -302,6 +343,11 @@ class Invoice(models.Model):
             ),
         ]
 
+    key_field = "number"
+    key_clash_message = _(
+        "Another invoice already has the number “%(existing)s”; numbers are compared regardless of case."
+    )
+
     def __str__(self):
         return self.number
 
@@ -309,27 +355,78 @@ class Invoice(models.Model):
     def is_credit_note(self):
         return self.amount < 0
 
-    def clean(self):
-        if self.issued_on and self.due_on and self.due_on < self.issued_on:
-            raise ValidationError({"due_on": _("The due date cannot be before the issue date.")})
-        if self.amount is not None and self.written_off and self.written_off > abs(self.amount):
-            raise ValidationError(
-                {"written_off": _("The written-off amount cannot exceed the invoice amount.")}
-            )
-        if self.pk and self.amount is not None and self.written_off:
-            # Payments and write-off together never exceed the invoice (the unpaid remainder is
-            # amount - written off - payments). Only invoices with a write-off pay for this query.
-            paid = self.payments.aggregate(total=models.Sum("amount"))["total"] or Decimal("0")
-            unpaid = self.amount - paid
-            if self.written_off > unpaid:
-                raise ValidationError(
-                    {
-                        "written_off": _(
-                            "The written-off amount cannot exceed what remains unpaid on the invoice (%(unpaid)s)."
-                        )
-                        % {"unpaid": display.number(max(unpaid, Decimal("0")))}
-                    }
+    def paid_total(self):
+        """What has been paid on this invoice: one query, unless loaded ``with_payments_total()``."""
+        if self.pk is None:
+            return ZERO
+        if hasattr(self, "payments_total"):
+            return self.payments_total
+        return self.payments.aggregate(total=Sum("amount"))["total"] or ZERO
+
+    def check_balance(self, *, paid, payment=None):
+        """The ledger's rule for one invoice, wherever it is written (forms, the admin, imports, services).
+
+        A positive invoice's payments and write-off together never exceed its amount; a credit note
+        (negative amount) takes no payments and no write-off. ``paid`` is the total of the payments
+        recorded; ``payment``, the amount of one about to be added. Raises ValidationError naming the
+        invoice and the amounts. Writers hold the invoice's row lock while they check and write, so
+        that no payment lands between the check and the write.
+        """
+        if self.amount is None or self.written_off is None:
+            return  # the field is already reported
+        unpaid = self.amount - paid
+        errors = {}
+        if payment is not None:
+            if self.amount < 0:
+                errors["amount"] = _(
+                    "Invoice %(number)s is a credit note (%(amount)s): it takes no payments."
                 )
+            elif payment > unpaid - self.written_off:
+                errors["amount"] = _(
+                    "This payment of %(payment)s is above what remains open on invoice %(number)s (%(open)s)."
+                )
+        elif self.amount < 0:
+            if paid:
+                errors["amount"] = _(
+                    "Invoice %(number)s has received %(paid)s in payments: it cannot become a credit note "
+                    "(%(amount)s)."
+                )
+            if self.written_off:
+                errors["written_off"] = _(
+                    "Invoice %(number)s is a credit note (%(amount)s): it takes no write-off."
+                )
+        elif paid > self.amount:
+            errors["amount"] = _(
+                "Invoice %(number)s has received %(paid)s in payments: its amount cannot be lowered to "
+                "%(amount)s."
+            )
+        elif self.written_off > unpaid:
+            errors["written_off"] = _(
+                "The written-off amount (%(written_off)s) cannot exceed what remains unpaid on invoice "
+                "%(number)s (%(unpaid)s)."
+            )
+        if errors:  # the figures are written only for a message: an import checks every row
+            figures = {
+                "number": self.number,
+                "amount": display.number(self.amount),
+                "paid": display.number(paid),
+                "written_off": display.number(self.written_off),
+                "unpaid": display.number(unpaid),
+                "payment": display.number(payment),
+                "open": display.number(max(unpaid - self.written_off, ZERO)),
+            }
+            raise ValidationError({field: message % figures for field, message in errors.items()})
+
+    def clean(self):
+        errors = {}
+        if self.issued_on and self.due_on and self.due_on < self.issued_on:
+            errors["due_on"] = [_("The due date cannot be before the issue date.")]
+        try:
+            self.check_balance(paid=self.paid_total())
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 class Payment(models.Model):

@@ -21,6 +21,7 @@ from import_export import fields, resources, widgets
 from import_export.results import RowResult
 
 from clients import services
+from clients.keys import fold_key, key_matches
 from clients.models import Client, Contact, Expense, Interaction, Invoice, Payment
 
 CENT = Decimal("0.01")
@@ -224,23 +225,29 @@ class DateTimeCellWidget(CellWidget):
 
 
 class LookupWidget(CellWidget):
-    """A reference (client reference, username, invoice number) resolved from a dict loaded per file."""
+    """A reference (client reference, username, invoice number) resolved from a dict loaded per file.
 
-    def __init__(self, *, unknown, **kwargs):
+    With ``ignore_case`` the dict is keyed by ``fold_key`` (client references and invoice numbers).
+    """
+
+    def __init__(self, *, unknown, ignore_case=False, **kwargs):
         super().__init__(**kwargs)
         self.unknown = unknown
+        self.ignore_case = ignore_case
         self.mapping = {}
 
     def parse(self, value):
         key = cell_text(value)
         try:
-            return self.mapping[key]
+            return self.mapping[fold_key(key) if self.ignore_case else key]
         except KeyError:
             raise ValueError(self.unknown % {"value": key}) from None
 
 
 def _client_ref_widget():
-    return LookupWidget(required=True, unknown=gettext_lazy("Unknown client reference “%(value)s”."))
+    return LookupWidget(
+        required=True, ignore_case=True, unknown=gettext_lazy("Unknown client reference “%(value)s”.")
+    )
 
 
 class _QuietRowResult(RowResult):
@@ -260,6 +267,9 @@ class LedgerResource(resources.ModelResource):
 
     #: Column names whose values identify a row (the natural key), in the order of ``row_key``.
     key_columns = ()
+    #: The attribute of a key typed as text (a client reference, an invoice number), matched regardless
+    #: of case (``fold_key``).
+    text_key = None
     #: Column help shown on the import page: column name -> text.
     column_help = {}
 
@@ -330,8 +340,11 @@ class LedgerResource(resources.ModelResource):
     def instance_key(self, instance):
         raise NotImplementedError
 
-    def key_label(self, row):
+    def key_text(self, row):
         return " / ".join(cell_text(row.get(column)) for column in self.key_columns)
+
+    def key_label(self, row):
+        return self.key_text(row)
 
     def get_instance(self, instance_loader, row):
         try:
@@ -364,16 +377,27 @@ class LedgerResource(resources.ModelResource):
         if key is not None:
             if key in self.hidden_keys:
                 errors[NON_FIELD_ERRORS] = [self.hidden_message(row)]
-            first = self.seen.setdefault(key, line)
+            spelling = self.key_text(row)
+            first, first_spelling = self.seen.setdefault(key, (line, spelling))
             if first != line:
+                if first_spelling == spelling:
+                    message = _("%(key)s appears twice in this file: on line %(first)d and on this line.")
+                else:
+                    message = _(
+                        "%(key)s appears twice in this file: on line %(first)d (written %(spelling)s) "
+                        "and on this line; keys are compared regardless of case."
+                    )
                 errors.setdefault(NON_FIELD_ERRORS, []).append(
-                    _("%(key)s appears twice in this file: on line %(first)d and on this line.")
-                    % {"key": self.key_label(row), "first": first}
+                    message % {"key": self.key_label(row), "first": first, "spelling": first_spelling}
                 )
+        # A row found regardless of case keeps the spelling of its key already stored.
+        stored = getattr(instance, self.text_key) if self.text_key and instance.pk is not None else None
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
+        if stored is not None:
+            setattr(instance, self.text_key, stored)
         if not errors:
             try:
                 instance.full_clean(
@@ -450,6 +474,7 @@ class ClientResource(LedgerResource):
     notes = fields.Field(attribute="notes", column_name="notes", widget=TextWidget())
 
     key_columns = ("external_ref",)
+    text_key = "external_ref"
     column_help = {
         "external_ref": gettext_lazy(
             "Required. The client's reference; a known reference updates that client."
@@ -489,7 +514,7 @@ class ClientResource(LedgerResource):
         import_order = fields
 
     def row_key(self, row):
-        return self.widget("external_ref").clean(row.get("external_ref"))
+        return fold_key(self.widget("external_ref").clean(row.get("external_ref")))
 
     def key_label(self, row):
         return _("Client reference “%(ref)s”") % {"ref": cell_text(row.get("external_ref"))}
@@ -503,20 +528,23 @@ class ClientResource(LedgerResource):
         refs = self.column_values(dataset, "external_ref") - {""}
         referred = self.column_values(dataset, "referred_by") - {""}
         visible = Client.objects.visible_to(self.user)
-        self.file_refs = refs
+        self.file_refs = {fold_key(ref) for ref in refs}
         for chunk in _chunks(refs):
-            for client in Client.objects.filter(external_ref__in=chunk):
-                self.existing[client.external_ref] = client
+            for client in Client.objects.filter(key_matches("external_ref", chunk)):
+                self.existing[fold_key(client.external_ref)] = client
         visible_ids = set()
         for chunk in _chunks(refs | referred):
-            visible_ids.update(visible.filter(external_ref__in=chunk).values_list("pk", flat=True))
-        for ref, client in list(self.existing.items()):
+            visible_ids.update(
+                visible.filter(key_matches("external_ref", chunk)).values_list("pk", flat=True)
+            )
+        for key, client in list(self.existing.items()):
             if client.pk not in visible_ids:
-                del self.existing[ref]
-                self.hidden_keys.add(ref)
+                del self.existing[key]
+                self.hidden_keys.add(key)
         self.referral_ids = {}
         for chunk in _chunks(referred):
-            self.referral_ids.update(visible.filter(external_ref__in=chunk).values_list("external_ref", "pk"))
+            rows = visible.filter(key_matches("external_ref", chunk)).values_list("external_ref", "pk")
+            self.referral_ids.update((fold_key(ref), pk) for ref, pk in rows)
         usernames = self.column_values(dataset, "account_manager") - {""}
         users = self.widget("account_manager").mapping
         for chunk in _chunks(usernames):
@@ -528,16 +556,17 @@ class ClientResource(LedgerResource):
         if "referred_by" not in row:
             return  # the column is left out: the stored referral stays
         ref = cell_text(row.get("referred_by"))
+        key = fold_key(ref)
         if not ref:
             instance.referred_by_id = None
-        elif ref == instance.external_ref:
+        elif key == fold_key(instance.external_ref):
             raise ValidationError({"referred_by": _("A client cannot refer itself.")})
-        elif ref in self.referral_ids:
-            instance.referred_by_id = self.referral_ids[ref]
-        elif ref in self.file_refs:
+        elif key in self.referral_ids:
+            instance.referred_by_id = self.referral_ids[key]
+        elif key in self.file_refs:
             # Referred by a client this file creates: linked once the rows are written.
-            self.pending_referrals[instance.external_ref] = ref
-            instance._import_referral = ref
+            self.pending_referrals[fold_key(instance.external_ref)] = key
+            instance._import_referral = key
         else:
             raise ValidationError(
                 {"referred_by": _("Unknown client reference “%(value)s”.") % {"value": ref}}
@@ -561,7 +590,8 @@ class ClientResource(LedgerResource):
         refs = set(self.pending_referrals) | set(self.pending_referrals.values())
         ids = {}
         for chunk in _chunks(refs):
-            ids.update(Client.objects.filter(external_ref__in=chunk).values_list("external_ref", "pk"))
+            rows = Client.objects.filter(key_matches("external_ref", chunk)).values_list("external_ref", "pk")
+            ids.update((fold_key(ref), pk) for ref, pk in rows)
         updates = [
             Client(pk=ids[ref], referred_by_id=ids[referrer])
             for ref, referrer in self.pending_referrals.items()
@@ -576,9 +606,13 @@ class ClientLinkedResource(LedgerResource):
         refs = self.column_values(dataset, "client_ref") - {""}
         mapping = self.widget("client").mapping
         visible = Client.objects.visible_to(self.user)
+        self.client_refs = {}
         for chunk in _chunks(refs):
-            mapping.update(visible.filter(external_ref__in=chunk).values_list("external_ref", "pk"))
-        self.client_refs = {pk: ref for ref, pk in mapping.items()}
+            for ref, pk in visible.filter(key_matches("external_ref", chunk)).values_list(
+                "external_ref", "pk"
+            ):
+                mapping[fold_key(ref)] = pk
+                self.client_refs[pk] = ref
         return set(mapping.values())
 
     def load_existing(self, queryset):
@@ -752,6 +786,7 @@ class InvoiceResource(ClientLinkedResource):
     )
 
     key_columns = ("number",)
+    text_key = "number"
     column_help = {
         "number": gettext_lazy("Required. The invoice number; a known number updates that invoice."),
         "client_ref": gettext_lazy("Required. Reference of a known client."),
@@ -769,10 +804,10 @@ class InvoiceResource(ClientLinkedResource):
         import_order = fields
 
     def row_key(self, row):
-        return self.widget("number").clean(row.get("number"))
+        return fold_key(self.widget("number").clean(row.get("number")))
 
     def instance_key(self, instance):
-        return instance.number
+        return fold_key(instance.number)
 
     def key_label(self, row):
         return _("Invoice number %(number)s") % {"number": cell_text(row.get("number"))}
@@ -782,19 +817,25 @@ class InvoiceResource(ClientLinkedResource):
         numbers = self.column_values(dataset, "number") - {""}
         visible = Client.objects.visible_to(self.user)
         for chunk in _chunks(numbers):
-            self.load_existing(Invoice.objects.filter(number__in=chunk, client__in=visible))
-            self.hidden_keys.update(
-                Invoice.objects.filter(number__in=chunk)
-                .exclude(client__in=visible)
-                .values_list("number", flat=True)
-            )
+            invoices = Invoice.objects.filter(key_matches("number", chunk), client__in=visible)
+            if self.for_write:
+                # Locked until the import commits, so that no payment lands under a lowered amount; locked
+                # first, so that the totals below, read by a later statement, include every payment.
+                list(invoices.select_for_update(of=("self",)).values_list("pk"))
+            # What was paid comes along for Invoice.clean, which checks a corrected amount or write-off
+            # against it (check_balance) without a query per row.
+            self.load_existing(invoices.with_payments_total())
+            hidden = Invoice.objects.filter(key_matches("number", chunk)).exclude(client__in=visible)
+            self.hidden_keys.update(fold_key(number) for number in hidden.values_list("number", flat=True))
 
 
 class PaymentResource(LedgerResource):
     invoice = fields.Field(
         attribute="invoice_id",
         column_name="invoice_number",
-        widget=LookupWidget(required=True, unknown=gettext_lazy("Unknown invoice number “%(value)s”.")),
+        widget=LookupWidget(
+            required=True, ignore_case=True, unknown=gettext_lazy("Unknown invoice number “%(value)s”.")
+        ),
     )
     paid_on = fields.Field(attribute="paid_on", column_name="paid_on", widget=DateCellWidget(required=True))
     amount = fields.Field(
@@ -836,14 +877,14 @@ class PaymentResource(LedgerResource):
         self.invoices = {}
         self.paid = {}
         for chunk in _chunks(numbers):
-            invoices = Invoice.objects.filter(number__in=chunk, client__in=visible).only(
-                "pk", "number", "amount", "issued_on"
+            invoices = Invoice.objects.filter(key_matches("number", chunk), client__in=visible).only(
+                "pk", "number", "amount", "written_off", "issued_on"
             )
             if self.for_write:
                 # Held until the import commits, so that no other payment can overpay these invoices.
                 invoices = invoices.select_for_update(of=("self",))
             for invoice in invoices:
-                mapping[invoice.number] = invoice.pk
+                mapping[fold_key(invoice.number)] = invoice.pk
                 self.invoices[invoice.pk] = invoice
                 self.paid[invoice.pk] = Decimal("0")
         for chunk in _chunks(self.invoices):

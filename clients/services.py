@@ -4,11 +4,9 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients import display
 from clients.models import Interaction, Invoice, Payment
 
 
@@ -57,24 +55,11 @@ def payment_check(*, invoice, paid_on, amount, already_paid):
         raise ValidationError({"paid_on": _("A payment cannot precede its invoice.")})
     # What is written off is no longer owed: a recovered bad debt is recorded by lowering the
     # write-off first, so that payments and write-off never exceed the invoice together.
-    open_amount = invoice.amount - invoice.written_off - already_paid
-    if amount > open_amount:
-        raise ValidationError(
-            {
-                "amount": _(
-                    "This payment of %(amount)s is above what remains open on invoice %(number)s (%(open)s)."
-                )
-                % {
-                    "amount": display.number(amount),
-                    "number": invoice.number,
-                    "open": display.number(max(open_amount, Decimal("0"))),
-                }
-            }
-        )
+    invoice.check_balance(paid=already_paid, payment=amount)
 
 
 def invoice_paid_total(*, invoice):
-    return invoice.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return invoice.paid_total()
 
 
 def payment_record(*, invoice, paid_on, amount):
@@ -89,6 +74,17 @@ def payment_record(*, invoice, paid_on, amount):
         payment.full_clean()
         payment.save()
     return payment
+
+
+def invoice_save(*, invoice):
+    """Create or update an invoice after validation, its row locked so that no payment recorded
+    meanwhile slips under a lowered amount (payment_record takes the same lock)."""
+    with transaction.atomic():
+        if invoice.pk is not None:
+            Invoice.objects.select_for_update().only("pk").get(pk=invoice.pk)
+        invoice.full_clean()
+        invoice.save()
+    return invoice
 
 
 def client_save(*, client):

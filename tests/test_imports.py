@@ -662,7 +662,7 @@ def test_a_write_off_may_not_exceed_what_remains_unpaid(finance, acme):
         (
             2,
             "written_off",
-            "The written-off amount cannot exceed what remains unpaid on the invoice (400.00).",
+            "The written-off amount (500.00) cannot exceed what remains unpaid on invoice INV-1 (400.00).",
         )
     ]
     invoice.refresh_from_db()
