@@ -259,6 +259,9 @@ def test_random_ledgers_follow_the_definition(ledger, as_of):
             snapshot = ClientSnapshot.objects.get(client=client, as_of=as_of)
             rows = {row.month: row for row in ClientMonthSnapshot.objects.filter(client=client, as_of=as_of)}
             assert snapshot.late_payment_cost >= 0
+            assert snapshot.open_receivables >= 0 and snapshot.open_overdue >= 0
+            ageing = (snapshot.ageing_current, snapshot.ageing_1, snapshot.ageing_2, snapshot.ageing_3)
+            assert min((*ageing, snapshot.ageing_4)) >= 0
             assert snapshot.late_payment_cost == cost(accrued(invoices, start, end))
             for month in trend_months(as_of):
                 stored = rows[month].late_payment_cost if month in rows else D("0.00")
