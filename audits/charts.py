@@ -6,6 +6,7 @@ The same functions serve the pages and the PDF audit report. They take plain fig
 
 import calendar
 import io
+import math
 from decimal import Decimal
 
 import matplotlib
@@ -107,6 +108,11 @@ def bars(*, labels, values, y_label, colors=None, money=False):
     return _svg(fig)
 
 
+def month_label(month):
+    """A month on a chart's axis, in the locale's date style: 'Dec 2026', 'déc. 2026'."""
+    return date_format(month, "YEAR_MONTH_FORMAT")
+
+
 def trend(*, labels, series, y_label, width=6.4, to_date=None):
     """Lines over months: series is a list of (name, values, colour).
 
@@ -136,7 +142,7 @@ def trend(*, labels, series, y_label, width=6.4, to_date=None):
             "month": shown[-1],
             "day": date_format(to_date, "MONTH_DAY_FORMAT"),
         }
-    step = max(1, len(labels) // 8)
+    step = max(1, math.ceil(len(labels) / 6))  # six month names at most: "sept. 2025" is wide
     ticks = list(range(len(labels) - 1, -1, -step))[::-1]  # the last month always has its label
     ax.set_xticks(ticks, [shown[i] for i in ticks])
     if len(series) > 1:

@@ -82,7 +82,7 @@ class PaymentsView(LocalisedExportMixin, SingleTableMixin, TemplateView):
             )
             if any(month.paid for month in payments.trend):
                 context["trend_chart"] = charts.trend(
-                    labels=[month.month.strftime("%Y-%m") for month in payments.trend],
+                    labels=[charts.month_label(month.month) for month in payments.trend],
                     series=[
                         (
                             _("Average days late (amount-weighted)"),

@@ -88,7 +88,7 @@ def _dashboard_charts(board):
         "trend": (
             lambda: (
                 charts.trend(
-                    labels=[month.strftime("%Y-%m") for month, _r, _np in board.trend],
+                    labels=[charts.month_label(month) for month, _r, _np in board.trend],
                     series=[
                         (_("Revenue"), [r for _m, r, _np in board.trend], charts.MUTED),
                         (_("Net profit"), [np_ for _m, _r, np_ in board.trend], charts.ACCENT),
@@ -190,7 +190,7 @@ class ClientProfitView(TemplateView):
             )
             if profit.trend:
                 context["trend_chart"] = charts.trend(
-                    labels=[row.month.strftime("%Y-%m") for row in profit.trend],
+                    labels=[charts.month_label(row.month) for row in profit.trend],
                     series=[
                         (_("Revenue"), [row.revenue for row in profit.trend], charts.MUTED),
                         (_("Net profit"), [row.net_profit for row in profit.trend], charts.ACCENT),

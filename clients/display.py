@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.utils.formats import number_format
+from django.utils.translation import pgettext
 
 DASH = "—"
 NBSP = "\u00a0"
@@ -71,12 +72,15 @@ def hours(minutes, places: int = 1) -> str:
 
 
 def compact(value) -> str:
-    """A chart tick: 1,500,000 -> '1.5M', 400,000 -> '400k', 950 -> '950', each rounded half-up."""
+    """A chart tick: 1,500,000 -> '1.5M', 400,000 -> '400k' ('400 k' in French), 950 -> '950'.
+
+    The figure is rounded half-up first; the suffix and its spacing are the translator's. A figure
+    that rounds to a thousand thousands reads in millions (999,999.5 -> '1.0M', not '1,000k')."""
     amount = as_decimal(value)
     if amount is None:
         return ""
-    if abs(amount) >= 1_000_000:
-        return f"{number(amount / 1_000_000, 1)}M"
+    if abs(amount) >= 1_000_000 or abs(rounded(amount / 1_000, 0)) >= 1_000:
+        return pgettext("chart tick, millions", "%(number)sM") % {"number": number(amount / 1_000_000, 1)}
     if abs(amount) >= 1_000:
-        return f"{number(amount / 1_000, 0)}k"
+        return pgettext("chart tick, thousands", "%(number)sk") % {"number": number(amount / 1_000, 0)}
     return number(amount, 0)

@@ -105,6 +105,8 @@ LANGUAGES = [
     ("ro", _("Romanian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date style per locale: config/formats/<language>/formats.py.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Brussels")
 USE_I18N = True
 USE_TZ = True

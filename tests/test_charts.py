@@ -20,18 +20,18 @@ def _trend(to_date):
 def test_on_the_first_of_a_month_the_last_point_is_marked_as_the_month_to_date():
     with translation.override("en"):
         svg = _trend(dt.date(2026, 12, 1))
-    assert "to December 1" in svg
+    assert "to 1 Dec" in svg
     assert "fill: #ffffff; stroke: #1f5fbf" in svg  # the hollow point of the month to date
 
 
 def test_a_month_that_is_over_is_drawn_like_the_others():
     with translation.override("en"):
         svg = _trend(dt.date(2026, 12, 31))
-    assert "to December" not in svg
+    assert "to 31 Dec" not in svg
     assert "fill: #ffffff; stroke: #1f5fbf" not in svg
 
 
 def test_the_mark_follows_the_users_language():
     with translation.override("fr"):
         svg = _trend(dt.date(2026, 12, 1))
-    assert "au 1 décembre" in svg
+    assert "au 1 déc." in svg

@@ -89,11 +89,32 @@ def test_the_template_filters_round_like_the_function():
 
 def test_chart_ticks_round_half_up_in_the_users_locale():
     with translation.override("en"):
-        assert [display.compact(v) for v in (1_250_000, 2_500, 999.5, -0.4)] == ["1.3M", "3k", "1,000", "0"]
+        assert [display.compact(v) for v in (1_250_000, 400_000, 2_500, 999.5, -0.4)] == [
+            "1.3M",
+            "400k",
+            "3k",
+            "1,000",
+            "0",
+        ]
+        # Rounded to a thousand thousands, a figure reads in millions.
+        assert display.compact(999_999.5) == "1.0M"
     with translation.override("fr"):
-        assert display.compact(1_250_000) == "1,3M"
         svg = charts.cumulative_curve(points=[(0, 0), (0.5, 0.9082), (1, 1)], x_label="x", y_label="y")
     assert f"100{NBSP}%" in svg
+
+
+def test_the_thousands_and_millions_suffixes_are_the_translators(monkeypatch):
+    french = {
+        ("chart tick, thousands", "%(number)sk"): f"%(number)s{NBSP}k",
+        ("chart tick, millions", "%(number)sM"): f"%(number)s{NBSP}M",
+    }
+    monkeypatch.setattr(display, "pgettext", lambda context, message: french.get((context, message), message))
+    with translation.override("fr"):
+        assert display.compact(400_000) == f"400{NBSP}k"
+        assert display.compact(2_500) == f"3{NBSP}k"
+        assert display.compact(-1_499.5) == f"-1{NBSP}k"
+        assert display.compact(1_250_000) == f"1,3{NBSP}M"
+        assert display.compact(950) == "950"
 
 
 @pytest.mark.django_db

@@ -1,0 +1,12 @@
+from django.conf.locale.en import formats as django_formats
+
+from config.formats import iso_first
+
+DATE_FORMAT = "j M Y"  # '1 Dec 2026'
+SHORT_DATE_FORMAT = DATE_FORMAT
+DATETIME_FORMAT = "j M Y, H:i"  # '1 Dec 2026, 14:05'
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
+TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = "M Y"
+MONTH_DAY_FORMAT = "j M"
+DATE_INPUT_FORMATS = iso_first(django_formats.DATE_INPUT_FORMATS)

@@ -1,0 +1,95 @@
+"""The screens fit, in every language: a one-line menu and no sideways scroll at 1366 px (the
+payments tables in full), the client page's ageing inside its card, the imports page on a 768 px
+tablet. Long names and six-figure amounts, as in a real portfolio."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.utils import timezone
+
+from audits import services
+from clients.models import ImportJob
+from tests.factories import ClientFactory, InvoiceFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LANGUAGES = ["en", "fr", "nl", "ro"]
+SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+@pytest.fixture
+def ledger(manager):
+    today = timezone.localdate()
+    for n in range(3):
+        client = ClientFactory(
+            name=f"Transporturi Internaționale Dunărea Nord-Vest {n} S.R.L.", account_manager=manager
+        )
+        for days_overdue in (-10, 20, 45, 75, 120):
+            InvoiceFactory(
+                client=client,
+                issued_on=today - dt.timedelta(days=30 + days_overdue),
+                due_on=today - dt.timedelta(days=days_overdue),
+                amount=D("123456.78"),
+            )
+    services.profitability_recompute()
+    return client
+
+
+def _open(page, live_server, language, path):
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.goto(f"{live_server.url}{path}")
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_menu_holds_on_one_line_at_1366_px(log_in, live_server, admin_user, language):
+    page = log_in(admin_user)
+    _open(page, live_server, language, "/dashboard/")
+    menu = page.locator(".mainnav").bounding_box()
+    link = page.locator(".mainnav > a").first.bounding_box()
+    assert menu["height"] < 1.5 * link["height"]
+    assert page.evaluate(SIDEWAYS) == 0
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_payments_tables_show_every_column_at_1366_px(
+    log_in, live_server, finance, ledger, language, shot
+):
+    page = log_in(finance)
+    _open(page, live_server, language, "/payments/")
+    shot(f"payments-{language}")
+    assert page.evaluate(SIDEWAYS) == 0
+    hidden = page.evaluate(
+        "() => [...document.querySelectorAll('.table-container')].map(box => box.scrollWidth - box.clientWidth)"
+    )
+    assert hidden and max(hidden) <= 0
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_client_pages_ageing_stays_in_its_card(log_in, live_server, finance, ledger, language):
+    page = log_in(finance)
+    _open(page, live_server, language, f"/clients/{ledger.pk}/profitability/")
+    spill = page.evaluate(
+        """() => { const card = document.querySelector('table.buckets').closest('.card');
+          const edge = card.getBoundingClientRect().right;
+          return [...card.querySelectorAll('table, dd')].map(el => el.getBoundingClientRect().right - edge); }"""
+    )
+    assert spill and max(spill) <= 0
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_imports_page_fits_a_tablet(log_in, live_server, admin_user, language, shot):
+    ImportJob.objects.create(
+        created_by=admin_user,
+        kind=ImportJob.Kind.INVOICES,
+        filename="factures_2026_T4_cabinet_bruxelles_version_definitive.xlsx",
+        content=b"",
+        status=ImportJob.Status.IMPORTED,
+        total_rows=12345,
+    )
+    page = log_in(admin_user)
+    page.set_viewport_size({"width": 768, "height": 1024})
+    _open(page, live_server, language, "/imports/")
+    shot(f"imports-768-{language}")
+    assert page.evaluate(SIDEWAYS) == 0
