@@ -13,7 +13,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -398,11 +398,20 @@ class LedgerResource(resources.ModelResource):
             errors = exc.update_error_dict(errors)
         if stored is not None:
             setattr(instance, self.text_key, stored)
+        # The model's own rules run even when a cell was refused, on the cells that were read, so
+        # the row lists every error at once (a rule that needs a refused cell is skipped).
+        refused = {name.removesuffix("_id") for name in errors if name != NON_FIELD_ERRORS}
+        try:
+            instance.full_clean(
+                exclude=[*self._clean_exclude, *refused], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        except (TypeError, ValueError, AttributeError, ObjectDoesNotExist):
+            if not errors:
+                raise
         if not errors:
             try:
-                instance.full_clean(
-                    exclude=self._clean_exclude, validate_unique=False, validate_constraints=False
-                )
                 self.check_instance(instance, row, line=line)
             except ValidationError as exc:
                 errors = exc.update_error_dict(errors)

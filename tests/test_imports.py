@@ -853,3 +853,12 @@ def test_a_one_row_file_says_row(as_finance, acme):
     upload(as_finance, "invoices", "i.csv", csv_bytes(INVOICE_HEADER, invoice_rows()[:1]))
     page = as_finance.get(last_job().get_absolute_url()).content.decode()
     assert "· 1 row" in page and "1 rows" not in page
+
+
+def test_a_row_lists_every_error_at_once(finance, acme):
+    rows = [
+        ["INV-1", "ACME", "2025-03-01", "2025-02-01", "abc", "", ""],  # a bad amount and a due date too early
+    ]
+    errors = row_errors(finance, "invoices", INVOICE_HEADER, rows)
+    assert [(line, column) for line, column, _message in errors] == [(2, "amount"), (2, "due_on")], errors
+    assert not Invoice.objects.exists()
