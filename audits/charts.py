@@ -7,6 +7,7 @@ The same functions serve the pages and the PDF audit report. They take plain fig
 import calendar
 import io
 import math
+import textwrap
 from decimal import Decimal
 
 import matplotlib
@@ -158,7 +159,7 @@ def waterfall(*, steps, total_label):
     labels, bottoms, heights, colors = [], [], [], []
     for index, (label, value) in enumerate(steps):
         value = Decimal(value or 0)
-        labels.append(label)
+        labels.append(textwrap.fill(str(label), 14))
         if index == 0:
             bottoms.append(0.0)
             heights.append(float(value))
@@ -168,12 +169,13 @@ def waterfall(*, steps, total_label):
             heights.append(float(value))
             colors.append(GOOD if value >= 0 else BAD)
         running += value
-    labels.append(total_label)
+    labels.append(textwrap.fill(str(total_label), 14))
     bottoms.append(0.0)
     heights.append(float(running))
     colors.append(GOOD if running >= 0 else BAD)
     ax.bar(labels, heights, bottom=bottoms, color=colors)
     ax.axhline(0, color=MUTED, linewidth=0.8)
     _money_axis(ax)
-    ax.tick_params(axis="x", labelrotation=20)
+    # Long labels (French, Dutch) wrap on two lines instead of running into their neighbours.
+    ax.tick_params(axis="x", labelsize=8)
     return _svg(fig)
