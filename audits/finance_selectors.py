@@ -14,8 +14,8 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 
 from audits import engine, portfolio
-from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
-from audits.selectors import portfolio_latest, run_latest
+from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
+from audits.selectors import portfolio_latest
 from clients.models import Client, CostSettings
 
 ZERO = Decimal("0")
@@ -23,17 +23,6 @@ AGEING_FIELDS = ("ageing_current", "ageing_1", "ageing_2", "ageing_3", "ageing_4
 WORST_PAYERS = 10
 TREND_MONTHS = 24
 _WIDE = DecimalField(max_digits=30, decimal_places=6)
-
-
-def run_context(*, user) -> dict:
-    """When the figures were computed, the run in progress if any, and whether the user may
-    recompute (what the shared run-status and empty-state partials read)."""
-    active = ProfitabilityRun.objects.filter(status__in=ProfitabilityRun.ACTIVE).order_by("-pk").first()
-    return {
-        "last_run": run_latest(),
-        "active_run": active,
-        "can_recompute": user.has_perm("clients.change_costsettings"),
-    }
 
 
 def snapshots_visible(*, user, latest: PortfolioSnapshot):

@@ -13,7 +13,7 @@ from audits import charts, finance_selectors
 from audits.finance_forms import CostSettingsForm
 from audits.finance_tables import AGEING_COLUMNS, AgeingTable, ProspectTable
 from audits.models import ClientSnapshot
-from audits.selectors import portfolio_latest
+from audits.selectors import portfolio_latest, run_context
 from audits.tables import snapshot_about
 from clients import services
 from clients.exports import LocalisedExportMixin
@@ -67,7 +67,7 @@ class PaymentsView(LocalisedExportMixin, SingleTableMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         payments = self.payments
-        context = {"payments": payments, **finance_selectors.run_context(user=self.request.user)}
+        context = {"payments": payments, **run_context(user=self.request.user)}
         if payments is not None:
             context["ageing_buckets"] = [
                 (label, payments.ageing_totals[name])
@@ -122,7 +122,7 @@ class ProspectsView(SingleTableMixin, TemplateView):
         return {"day_cost": self.latest.day_cost if self.latest else None}
 
     def get_context_data(self, **kwargs):
-        context = {"latest": self.latest, **finance_selectors.run_context(user=self.request.user)}
+        context = {"latest": self.latest, **run_context(user=self.request.user)}
         if self.latest is not None:
             context["summary"] = finance_selectors.prospect_summary(
                 user=self.request.user, latest=self.latest

@@ -11,8 +11,8 @@ from django_tables2 import SingleTableMixin
 
 from audits import charts, report_selectors
 from audits.filters import RankingFilter
-from audits.models import ClientSnapshot, ProfitabilityRun
-from audits.selectors import portfolio_latest, run_latest
+from audits.models import ClientSnapshot
+from audits.selectors import portfolio_latest, run_context
 from audits.tables import RankingTable, snapshot_about
 from clients.exports import LocalisedExportMixin
 from clients.models import CostSettings
@@ -28,16 +28,6 @@ def ageing_labels(limits):
         low = limit + 1
     labels.append(_("over %(days)s d") % {"days": limits[-1]})
     return labels
-
-
-def _run_context(user):
-    """When the figures were computed, and the run in progress if any."""
-    active = ProfitabilityRun.objects.filter(status__in=ProfitabilityRun.ACTIVE).order_by("-pk").first()
-    return {
-        "last_run": run_latest(),
-        "active_run": active,
-        "can_recompute": user.has_perm("clients.change_costsettings"),
-    }
 
 
 def _chart_cached(name, build, inputs):
@@ -109,7 +99,7 @@ class DashboardView(TemplateView):
 
     def get_context_data(self, **kwargs):
         board = report_selectors.dashboard_for(user=self.request.user)
-        context = {"board": board, **_run_context(self.request.user)}
+        context = {"board": board, **run_context(user=self.request.user)}
         if board is not None:
             context["charts"] = {
                 name: _chart_cached(name, build, inputs)
@@ -154,7 +144,7 @@ class RankingView(LocalisedExportMixin, SingleTableMixin, FilterView):
             latest=self.latest,
             dormant=self.dormant,
             dormant_count=dormant_count,
-            **_run_context(self.request.user),
+            **run_context(user=self.request.user),
             **kwargs,
         )
 
@@ -172,7 +162,7 @@ class ClientProfitView(TemplateView):
             "snap": profit.snapshot,
             "tab": "profit",
             "ageing_labels": ageing_labels(limits),
-            **_run_context(self.request.user),
+            **run_context(user=self.request.user),
         }
         snap = profit.snapshot
         if snap is not None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits import engine, portfolio
@@ -19,6 +22,59 @@ def run_latest(*, succeeded: bool = True) -> ProfitabilityRun | None:
     if succeeded:
         runs = runs.filter(status=ProfitabilityRun.Status.SUCCEEDED).order_by("-finished_at", "-pk")
     return runs.first()
+
+
+# The nightly run is late when its last success is older than this: a day, and two hours of slack
+# for a slow night or a retry.
+RUN_LATE_AFTER = dt.timedelta(hours=26)
+
+
+@dataclass(frozen=True)
+class RunHealth:
+    """How the nightly recompute is doing, read by the dashboard warning and by /healthz."""
+
+    last_success: ProfitabilityRun | None
+    # The latest finished run, when it failed (a later success clears it).
+    failure: ProfitabilityRun | None
+    now: dt.datetime
+
+    @property
+    def age(self) -> dt.timedelta | None:
+        """Time since the last successful run finished."""
+        return self.now - self.last_success.finished_at if self.last_success else None
+
+    @property
+    def late(self) -> bool:
+        return self.last_success is None or self.age > RUN_LATE_AFTER
+
+
+def run_health() -> RunHealth:
+    """The last successful run and whether the latest finished run failed (two queries)."""
+    finished = ProfitabilityRun.objects.filter(
+        status__in=[ProfitabilityRun.Status.SUCCEEDED, ProfitabilityRun.Status.FAILED],
+        finished_at__isnull=False,
+    ).order_by("-finished_at", "-pk")
+    latest = finished.first()
+    failed = latest is not None and latest.status == ProfitabilityRun.Status.FAILED
+    return RunHealth(
+        last_success=run_latest() if failed or latest is None else latest,
+        failure=latest if failed else None,
+        now=timezone.now(),
+    )
+
+
+def run_context(*, user) -> dict:
+    """When the figures were computed, whether the nightly run failed or is late, the run in progress
+    if any, and whether the user may recompute (what the shared run-status and empty-state partials
+    read)."""
+    health = run_health()
+    active = ProfitabilityRun.objects.filter(status__in=ProfitabilityRun.ACTIVE).order_by("-pk").first()
+    return {
+        "last_run": health.last_success,
+        "run_health": health,
+        "active_run": active,
+        "can_recompute": user.has_perm("clients.change_costsettings"),
+    }
 
 
 def portfolio_latest() -> PortfolioSnapshot | None:

@@ -5,6 +5,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from config.health import healthz
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="reports:dashboard"), name="home"),
     path(
@@ -13,6 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("audits.report_urls")),
     path("clients/", include("clients.urls")),
