@@ -1,8 +1,8 @@
 """One settings module, driven by environment variables.
 
 Defaults give the embedded first look (SQLite, Celery eager). Production sets
-DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=false. A bad value
-raises ImproperlyConfigured at start-up.
+DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=false (README, "Deployment").
+A bad value raises ImproperlyConfigured at start-up.
 """
 
 from pathlib import Path
@@ -161,12 +161,24 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="back-office@localhos
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
+# Plain HTTP on this machine only (`make serve`): no redirect to HTTPS, no HTTPS-only cookies, no HSTS.
+# A real deployment leaves it off and serves behind TLS.
+LOCAL_HTTP = env.bool("LOCAL_HTTP", default=False)
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+if LOCAL_HTTP and not set(ALLOWED_HOSTS) <= _LOOPBACK_HOSTS:
+    raise ImproperlyConfigured(
+        "LOCAL_HTTP serves plain HTTP on this machine only: ALLOWED_HOSTS must name only "
+        f"{', '.join(sorted(_LOOPBACK_HOSTS))}, not {', '.join(ALLOWED_HOSTS)}."
+    )
+
 if not DEBUG:
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not LOCAL_HTTP)
+    # A load balancer checks the health of each instance over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SESSION_COOKIE_SECURE = not LOCAL_HTTP
+    CSRF_COOKIE_SECURE = not LOCAL_HTTP
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if LOCAL_HTTP else 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
