@@ -7,8 +7,13 @@ STAMP := $(VENV)/.installed
 # Tests run against PostgreSQL and Redis on loopback; override these to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clientprofit
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# `make serve` runs the production stack here, on its own database (created if missing).
+SERVE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clientprofit_serve
+SERVE_REDIS_URL ?= redis://127.0.0.1:6379/0
+PORT ?= 8000
+WEB_CONCURRENCY ?= 2
 
-.PHONY: run test lint format migrate seed worker beat bench clean chromium venv
+.PHONY: run serve test lint format migrate seed worker beat bench clean chromium venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -28,6 +33,13 @@ seed: migrate
 
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The production stack on this machine over plain HTTP: gunicorn, one Celery worker and one beat
+# (Procfile, run by honcho). Ctrl-C stops all three. See README.md, "make serve".
+serve: $(STAMP)
+	DATABASE_URL=$(SERVE_DATABASE_URL) REDIS_URL=$(SERVE_REDIS_URL) PORT=$(PORT) \
+		WEB_CONCURRENCY=$(WEB_CONCURRENCY) DEBUG=false LOCAL_HTTP=true ALLOWED_HOSTS=127.0.0.1,localhost \
+		$(BIN)/python scripts/serve.py
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download is not used).
 chromium:

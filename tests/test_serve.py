@@ -1,0 +1,67 @@
+"""`make serve`: the production settings over plain HTTP on this machine, its secret key and its Procfile."""
+
+import importlib.util
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOW = (
+    "from django.conf import settings as s; "
+    "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+)
+
+
+def _manage(*args, **env):
+    full_env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "LOCAL_HTTP")}
+    full_env.update(env, DEBUG="false", SECRET_KEY="x7!kq2#p9Lm4Vn8Rt1Zw6Yb3Hc5Jd0Fg-Qs8Ue2Ai7Ox4Pl9Kr6")
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True
+    )
+
+
+def test_production_keeps_https_only_by_default():
+    result = _manage("shell", "-v", "0", "-c", SHOW, ALLOWED_HOSTS="profit.example.com")
+    assert result.stdout.split() == ["True", "True", "True", "31536000"], result.stderr
+
+
+def test_local_http_serves_plain_http_on_loopback():
+    result = _manage("shell", "-v", "0", "-c", SHOW, ALLOWED_HOSTS="127.0.0.1,localhost", LOCAL_HTTP="true")
+    assert result.stdout.split() == ["False", "False", "False", "0"], result.stderr
+
+
+def test_local_http_refuses_a_public_host():
+    result = _manage("check", ALLOWED_HOSTS="127.0.0.1,profit.example.com", LOCAL_HTTP="true")
+    assert result.returncode != 0
+    assert "LOCAL_HTTP" in result.stderr and "profit.example.com" in result.stderr
+
+
+def _serve_module():
+    spec = importlib.util.spec_from_file_location("serve", ROOT / "scripts" / "serve.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_secret_key_is_generated_once_and_kept_private(tmp_path):
+    path = tmp_path / ".env.serve"
+    serve = _serve_module()
+    first = serve.secret_key_file(path)
+    assert len(first["SECRET_KEY"]) >= 50
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert serve.secret_key_file(path) == first
+
+
+def test_the_procfile_runs_the_web_server_first_and_exactly_one_beat():
+    lines = [line for line in (ROOT / "Procfile").read_text().splitlines() if line.strip()]
+    names = [line.split(":", 1)[0] for line in lines]
+    assert names[0] == "web"  # honcho gives the first process the port asked for
+    assert names.count("beat") == 1 and names.count("worker") == 1
+    assert "${WEB_CONCURRENCY:-2}" in lines[0]
+
+
+def test_the_serve_files_stay_out_of_git():
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".env.serve"], cwd=ROOT)
+    assert ignored.returncode == 0
