@@ -157,6 +157,10 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2000)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# SMTP in a deployment, one variable: EMAIL_URL=smtp+tls://user:password@smtp.example.com:587
+# (also smtp:// and smtp+ssl://); it sets the backend, host, port, credentials and TLS.
+if env.str("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="back-office@localhost")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"

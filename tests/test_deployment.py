@@ -1,4 +1,4 @@
-"""`make serve`: the production settings over plain HTTP on this machine, its secret key and its Procfile."""
+"""A deployment's settings, and `make serve`: plain HTTP on this machine, its secret key and its Procfile."""
 
 import importlib.util
 import os
@@ -36,6 +36,25 @@ def test_local_http_refuses_a_public_host():
     result = _manage("check", ALLOWED_HOSTS="127.0.0.1,profit.example.com", LOCAL_HTTP="true")
     assert result.returncode != 0
     assert "LOCAL_HTTP" in result.stderr and "profit.example.com" in result.stderr
+
+
+def test_one_variable_configures_smtp():
+    show = "from django.conf import settings as s; print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS)"
+    result = _manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        show,
+        ALLOWED_HOSTS="profit.example.com",
+        EMAIL_URL="smtp+tls://mailer:secret@smtp.example.com:587",
+    )
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.com",
+        "587",
+        "True",
+    ], result.stderr
 
 
 def _serve_module():
