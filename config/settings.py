@@ -231,5 +231,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     # Failed log-ins and lock-outs are warnings: they are logged whatever LOG_LEVEL says.
-    "loggers": {"axes": {"level": "WARNING", "handlers": ["console"], "propagate": False}},
+    "loggers": {"axes": {"level": "WARNING"}},
 }
