@@ -7,6 +7,7 @@ The same functions serve the pages and the PDF audit report. They take plain fig
 import calendar
 import io
 import math
+import re
 import textwrap
 from decimal import Decimal
 
@@ -54,13 +55,35 @@ def _figure(width=6.4, height=3.0):
     return fig, ax
 
 
+_STYLE_SHEET = re.compile(r"\s*<style[^>]*>(.*?)</style>", re.DOTALL)
+_STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
+
+
+def _attributes(declarations):
+    """'fill: #fff; stroke-width: 0.8' as SVG presentation attributes: ' fill="#fff" stroke-width="0.8"'."""
+    pairs = (part.split(":", 1) for part in declarations.split(";") if part.strip())
+    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
+
+
+def _without_inline_styles(svg):
+    """The page's Content-Security-Policy refuses inline styles (style="..." and <style>), so the
+    declarations matplotlib writes become presentation attributes, which it allows. Its one style
+    sheet, `*{stroke-linejoin: round; stroke-linecap: butt}`, goes on the root element, from which
+    every element inherits it unless it says otherwise."""
+    rules = "".join(_STYLE_SHEET.findall(svg))
+    svg = _STYLE_SHEET.sub("", svg)
+    root = "".join(_attributes(body) for body in re.findall(r"\*\s*\{([^}]*)\}", rules))
+    svg = svg.replace("<svg", f"<svg{root}", 1)
+    return _STYLE_ATTRIBUTE.sub(lambda match: _attributes(match.group(1)), svg)
+
+
 def _svg(fig):
     buffer = io.StringIO()
     fig.tight_layout()
     fig.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
     # Drop the XML prolog so the SVG can be inlined in HTML.
-    return svg[svg.index("<svg") :]
+    return _without_inline_styles(svg[svg.index("<svg") :])
 
 
 def _money_axis(ax, axis="y"):

@@ -21,17 +21,70 @@ def test_on_the_first_of_a_month_the_last_point_is_marked_as_the_month_to_date()
     with translation.override("en"):
         svg = _trend(dt.date(2026, 12, 1))
     assert "to 1 Dec" in svg
-    assert "fill: #ffffff; stroke: #1f5fbf" in svg  # the hollow point of the month to date
+    assert 'fill="#ffffff" stroke="#1f5fbf"' in svg  # the hollow point of the month to date
 
 
 def test_a_month_that_is_over_is_drawn_like_the_others():
     with translation.override("en"):
         svg = _trend(dt.date(2026, 12, 31))
     assert "to 31 Dec" not in svg
-    assert "fill: #ffffff; stroke: #1f5fbf" not in svg
+    assert 'fill="#ffffff" stroke="#1f5fbf"' not in svg
 
 
 def test_the_mark_follows_the_users_language():
     with translation.override("fr"):
         svg = _trend(dt.date(2026, 12, 1))
     assert "au 1 déc." in svg
+
+
+# The presentation attributes SVG knows: a declaration matplotlib writes must become one of these, or
+# the browser would drop it once it is no longer a style.
+PRESENTATION_ATTRIBUTES = {
+    "fill", "fill-opacity", "font-family", "font-size", "font-style", "font-weight", "opacity",
+    "stroke", "stroke-dasharray", "stroke-dashoffset", "stroke-linecap", "stroke-linejoin",
+    "stroke-miterlimit", "stroke-opacity", "stroke-width", "text-anchor",
+}  # fmt: skip
+
+
+def _every_chart():
+    with translation.override("en"):
+        return [
+            charts.cumulative_curve(
+                points=[(0, 0), (0.2, 0.8), (1, 1)], x_label="x", y_label="y", reference=0.8, peak=(0.2, 0.8)
+            ),
+            charts.bars(labels=["A", "B"], values=[1, 2], y_label="n", colors=[charts.GOOD, charts.BAD]),
+            _trend(dt.date(2026, 12, 1)),
+            charts.trend(
+                labels=LABELS,
+                series=[("Revenue", VALUES, charts.ACCENT), ("Net profit", VALUES, charts.GOOD)],
+                y_label="per month",
+            ),
+            charts.waterfall(steps=[("Revenue", 100), ("Staff time", -40)], total_label="Net profit"),
+        ]
+
+
+def test_charts_carry_no_inline_style_for_the_content_security_policy_to_refuse():
+    import xml.etree.ElementTree as ET
+
+    for svg in _every_chart():
+        assert "<style" not in svg
+        assert " style=" not in svg
+        root = ET.fromstring(svg)  # well formed: no attribute written twice
+        assert root.get("stroke-linejoin") == "round"  # matplotlib's one style sheet, now inherited
+        names = {name for element in root.iter() for name in element.attrib}
+        assert {"fill", "stroke", "stroke-width", "font-size", "font-family", "text-anchor"} <= names
+
+
+def test_every_style_matplotlib_writes_has_a_presentation_attribute(monkeypatch):
+    import re
+
+    monkeypatch.setattr(charts, "_without_inline_styles", lambda svg: svg)
+    written = {
+        declaration.split(":", 1)[0].strip()
+        for svg in _every_chart()
+        for style in re.findall(r' style="([^"]*)"', svg)
+        for declaration in style.split(";")
+        if declaration.strip()
+    }
+    assert written
+    assert written <= PRESENTATION_ATTRIBUTES, written - PRESENTATION_ATTRIBUTES

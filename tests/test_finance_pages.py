@@ -404,7 +404,9 @@ def test_the_number_of_queries_does_not_grow_with_clients(request, fixture, mana
     _recompute()
     large = [_queries(http, url) for url in urls]
     assert small == large, (small, large)
-    assert max(large) <= 17  # includes the quick-log form's one count of the user's clients
+    # Includes the quick-log form's one count of the user's clients, and the session's save after every
+    # request (idle expiry; a savepoint, the update and its release in a test).
+    assert max(large) <= 20
 
 
 def test_the_settings_page_runs_a_fixed_number_of_queries(as_finance, manager, other_manager):

@@ -42,3 +42,20 @@ def test_it_refuses_a_bad_currency():
     result = _manage("check", CURRENCY="EURO")
     assert result.returncode != 0
     assert "CURRENCY" in result.stderr
+
+
+def test_it_refuses_a_log_in_throttle_or_session_age_that_is_not_positive():
+    for name in ("AXES_FAILURE_LIMIT", "AXES_COOLOFF_MINUTES", "SESSION_COOKIE_AGE"):
+        result = _manage("check", **{name: "0"})
+        assert result.returncode != 0, name
+        assert f"{name} must be a positive whole number" in result.stderr, name
+
+
+def test_the_session_lasts_what_the_environment_says():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SESSION_COOKIE_AGE)",
+        SESSION_COOKIE_AGE="3600",
+    )
+    assert result.stdout.strip().splitlines()[-1] == "3600", result.stderr

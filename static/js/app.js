@@ -12,6 +12,11 @@ document.addEventListener("click", (event) => {
   const closer = event.target.closest("[data-close]");
   if (closer) closer.closest("dialog").close();
 });
+// A <select data-autosubmit> sends its form as soon as it changes (the language menu).
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-autosubmit]");
+  if (select) select.form.submit();
+});
 // Keyboard shortcut: "l" opens the quick log from anywhere but a text field.
 document.addEventListener("keydown", (event) => {
   if (event.key !== "l" || event.ctrlKey || event.metaKey || event.altKey) return;
