@@ -146,6 +146,7 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
         # night's, which removes the same rows and more.
         try:
             _prune(daily_days=settings.SNAPSHOT_DAILY_DAYS)
+            _vacuum_snapshots()
         except Exception:
             logger.exception("Pruning the snapshots after run %s failed", run.pk)
     run.refresh_from_db()
@@ -202,7 +203,9 @@ def snapshots_prune(*, daily_days: int | None = None) -> Pruned:
     with _advisory_lock() as locked:
         if not locked:
             raise RecomputeBusy(_("Another recompute is in progress."))
-        return _prune(daily_days=settings.SNAPSHOT_DAILY_DAYS if daily_days is None else daily_days)
+        pruned = _prune(daily_days=settings.SNAPSHOT_DAILY_DAYS if daily_days is None else daily_days)
+        _vacuum_snapshots()
+        return pruned
 
 
 def _prune(*, daily_days: int) -> Pruned:
@@ -217,11 +220,11 @@ def _prune(*, daily_days: int) -> Pruned:
     by as-of date through an index leading with it (clientmonth_one_per_day,
     clientsnapshot_ranked), nothing references these rows (ClientMonthSnapshot has no
     database foreign keys to check, nothing points at a ClientSnapshot), and the ORM sends them
-    as one statement each (no signals, no cascades to collect). The dead rows are reclaimed by
-    autovacuum within the day and their space is reused by the next night's rows, so the tables
-    stay the size of about two nights. A partition per day (dropped instead of deleted) would be
-    cheaper still but costs a partitioned table the ORM and SQLite do not know; deleting is a
-    second or two against the run's tens.
+    as one statement each (no signals, no cascades to collect). The dead rows are reclaimed by the
+    VACUUM that follows (``_vacuum_snapshots``) and their space is reused by the next night's rows,
+    so the tables stay the size of about two nights. A partition per day (dropped instead of
+    deleted) would be cheaper still but costs a partitioned table the ORM and SQLite do not know;
+    deleting is a second or two against the run's tens.
     """
     with transaction.atomic():
         days = list(PortfolioSnapshot.objects.order_by("as_of").values_list("as_of", flat=True))
@@ -250,6 +253,26 @@ def _prune(*, daily_days: int) -> Pruned:
         month_snapshots=month_snapshots,
         portfolio_snapshots=portfolio_snapshots,
     )
+
+
+def _vacuum_snapshots() -> None:
+    """VACUUM (ANALYZE) the snapshot tables once the prune has committed (PostgreSQL).
+
+    Without it the space of the deleted rows waits for autovacuum, and where autovacuum is off
+    or behind every night adds a night's worth of dead rows (bench/retention.py --no-vacuum:
+    the monthly table grows by its own size every night). Plain VACUUM takes no lock that
+    readers or writers wait for, skips the pages that did not change, and SKIP_LOCKED passes a
+    table another vacuum is working on. It cannot run inside a transaction: skipped there (the
+    tests' transactions, a caller's atomic block).
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    tables = ", ".join(
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE, SKIP_LOCKED) {tables}")
 
 
 SNAPSHOT_FIGURES = (*portfolio.FIGURE_FIELDS, "net_profit")

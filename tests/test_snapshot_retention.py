@@ -229,3 +229,18 @@ def test_the_retention_setting_is_parsed_strictly():
     )
     assert result.returncode != 0
     assert "SNAPSHOT_DAILY_DAYS" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_once_the_run_has_committed_the_snapshot_tables_are_vacuumed():
+    """The deleted rows' space is reclaimed whether autovacuum is on or not."""
+    InvoiceFactory(client=ClientFactory(), issued_on=dt.date(2026, 10, 1), amount=D("100"))
+    services.profitability_recompute(as_of=dt.date(2026, 11, 17))
+    with CaptureQueriesContext(connection) as queries:
+        services.profitability_recompute(as_of=LAST)
+    vacuums = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("VACUUM")]
+    assert len(vacuums) == 1
+    assert all(
+        f'"{table}"' in vacuums[0] for table in ("audits_clientsnapshot", "audits_clientmonthsnapshot")
+    )
+    assert _days(ClientMonthSnapshot) == [LAST]
