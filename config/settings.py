@@ -174,6 +174,12 @@ if len(CURRENCY) != 3 or not CURRENCY.isalpha():
 # database connections (two cores); below it, one connection is quicker.
 PROFITABILITY_SPLIT_MIN_CLIENTS = env.int("PROFITABILITY_SPLIT_MIN_CLIENTS", default=5000)
 
+# Daily snapshots (client and portfolio) are kept this many days back from the latest one, then only
+# each month's last day; the monthly trend rows of the latest day only (audits.services.snapshots_prune).
+SNAPSHOT_DAILY_DAYS = env.int("SNAPSHOT_DAILY_DAYS", default=35)
+if SNAPSHOT_DAILY_DAYS < 1:
+    raise ImproperlyConfigured(f"SNAPSHOT_DAILY_DAYS must be at least 1, not {SNAPSHOT_DAILY_DAYS}.")
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -1,0 +1,47 @@
+"""Remove the snapshots past their retention now, with the same service as the nightly task."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from audits import services
+from clients import display
+
+
+class Command(BaseCommand):
+    help = (
+        "Remove the snapshots past their retention: the monthly rows of all but the latest day, the daily "
+        "snapshots older than SNAPSHOT_DAILY_DAYS except each month's last day. Runs are kept."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--days",
+            type=int,
+            help="Days of daily snapshots to keep (default: the SNAPSHOT_DAILY_DAYS setting).",
+        )
+
+    def handle(self, *args, days=None, **options):
+        if days is not None and days < 1:
+            raise CommandError(_("Keep at least one day of daily snapshots."))
+        try:
+            pruned = services.snapshots_prune(daily_days=days)
+        except services.RecomputeBusy as exc:
+            raise CommandError(str(exc)) from exc
+        if pruned.latest is None:
+            self.stdout.write(_("No snapshots yet: nothing to remove."))
+            return
+        removed = (
+            (_("Days removed: %(count)s"), len(pruned.days)),
+            (_("Client snapshots removed: %(count)s"), pruned.client_snapshots),
+            (_("Portfolio snapshots removed: %(count)s"), pruned.portfolio_snapshots),
+            (_("Monthly trend rows removed: %(count)s"), pruned.month_snapshots),
+        )
+        for line, count in removed:
+            self.stdout.write(line % {"count": display.number(count, 0)})
+        self.stdout.write(
+            _(
+                "Kept: the monthly trend rows of %(latest)s; the daily snapshots from %(daily_from)s on, "
+                "of the day before the latest and of each month's last day; every run."
+            )
+            % {"latest": pruned.latest.isoformat(), "daily_from": pruned.daily_from.isoformat()}
+        )
