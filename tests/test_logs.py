@@ -3,6 +3,10 @@
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.decorators import login_not_required
@@ -159,3 +163,16 @@ def test_a_failing_task_logs_its_traceback(lines, settings):
     assert finished["state"] == "FAILURE"
     assert "ValueError: no luck" in finished["traceback"]
     assert finished["duration_ms"] >= 0
+
+
+def test_it_refuses_an_unknown_log_format():
+    env = {**os.environ, "LOG_FORMAT": "xml"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be json or text" in result.stderr
