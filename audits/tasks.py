@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from audits import services
 from audits.models import ProfitabilityRun
+from config import logs
 
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=120, acks_late=False)
@@ -15,6 +16,8 @@ def profitability_recompute_task(self, run_id=None):
     a limited number of times, each attempt recorded on the run."""
     if run_id is None:
         run_id = services.run_create(trigger=ProfitabilityRun.Trigger.SCHEDULE).pk
+    # Every line logged from here to the task's end names the run (reset by the task_postrun signal).
+    logs.context_bind(run_id=run_id)
     run = ProfitabilityRun.objects.get(pk=run_id)
     try:
         services.profitability_recompute(run=run)

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every request, static files and redirects too, gets an id and one log line.
+    "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -247,11 +249,42 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Logs go to stdout, for the web server, the worker and beat alike (config/logs.py): one JSON object a
+# line with LOG_FORMAT=json (the default when DEBUG is false), plain text with LOG_FORMAT=text. Every
+# request logs one line at INFO (id, route, user, status, duration), every Celery task two.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json").lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}."
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-    # Failed log-ins and lock-outs are warnings: they are logged whatever LOG_LEVEL says.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "filters": {"context": {"()": "config.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"()": "config.logs.TextFormatter"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own handlers (console in DEBUG, mail_admins) give way to the one above.
+        "django": {"handlers": [], "level": "INFO" if LOG_LEVEL == "DEBUG" else LOG_LEVEL, "propagate": True},
+        # gunicorn's master and workers write through the same handler (config/gunicorn.py); no access
+        # log, RequestIdMiddleware logs each request.
+        "gunicorn.error": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "gunicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        # Failed log-ins and lock-outs are warnings: they are logged whatever LOG_LEVEL says.
+        "axes": {"level": "WARNING"},
+    },
 }
