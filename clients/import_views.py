@@ -18,7 +18,7 @@ class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=ImportJob.Kind.choices)
     file = forms.FileField(
         label=gettext_lazy("File"),
-        help_text=gettext_lazy("CSV (UTF-8) or XLSX, with a header line."),
+        help_text=gettext_lazy("CSV (UTF-8 or Windows-1252, comma or semicolon) or XLSX, with a header line."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
         allow_empty_file=True,
     )
