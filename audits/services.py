@@ -86,6 +86,15 @@ def _claim(run: ProfitabilityRun) -> bool:
     return claimed == 1
 
 
+def _worker_died() -> bool:
+    """On PostgreSQL, a 'running' run while nobody holds the lock: its worker died (the lock went with
+    its connection)."""
+    if connection.vendor != "postgresql":
+        return False
+    with _advisory_lock() as locked:
+        return locked
+
+
 def run_create(*, as_of=None, trigger=ProfitabilityRun.Trigger.COMMAND, user=None) -> ProfitabilityRun:
     as_of = as_of or timezone.localdate()
     start, end = engine.rolling_period(as_of)
@@ -255,6 +264,10 @@ def profitability_run_request(*, user, as_of=None) -> tuple[ProfitabilityRun, bo
             .first()
         )
         if active is not None:
+            if active.status == ProfitabilityRun.Status.RUNNING and _worker_died():
+                # Its worker died mid-run and the broker has not given the task again yet: send it
+                # again now (its claim under the lock keeps it one run).
+                send_on_commit(profitability_recompute_task, active.pk, on_unreachable=lambda: None)
             return active, False
         run = run_create(as_of=as_of, trigger=ProfitabilityRun.Trigger.MANUAL, user=user)
         send_on_commit(

@@ -373,3 +373,17 @@ def test_confirming_a_large_import_with_the_queue_unreachable_leaves_it_ready_to
     job.refresh_from_db()
     assert job.status == ImportJob.Status.PREVIEWED and job.can_confirm
     assert not Invoice.objects.exists()
+
+
+def test_recompute_now_sends_again_a_run_whose_worker_died(as_finance, django_capture_on_commit_callbacks):
+    """A run left 'running' by a dead worker (nobody holds the lock): asked again, it is sent again
+    and completes, as the same run."""
+    ClientFactory(acquired_on=dt.date(2024, 1, 1))
+    left = services.run_create(as_of=AS_OF)
+    ProfitabilityRun.objects.filter(pk=left.pk).update(status=Status.RUNNING, attempts=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_finance.post("/profitability/recompute/", follow=True)
+    assert "A recompute is already under way." in response.content.decode()
+    left.refresh_from_db()
+    assert (left.status, left.attempts) == (Status.SUCCEEDED, 2)
+    assert ProfitabilityRun.objects.count() == 1
