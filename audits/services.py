@@ -79,14 +79,25 @@ def _claim(run: ProfitabilityRun) -> bool:
         )
     else:
         others = others.filter(started_at__gte=now - STALE_AFTER)
+    claimable = [ProfitabilityRun.Status.QUEUED, ProfitabilityRun.Status.FAILED]
+    if connection.vendor == "postgresql":
+        # This run itself 'running' under our lock: its worker died and the task came again.
+        claimable.append(ProfitabilityRun.Status.RUNNING)
     claimed = (
-        ProfitabilityRun.objects.filter(
-            pk=run.pk, status__in=[ProfitabilityRun.Status.QUEUED, ProfitabilityRun.Status.FAILED]
-        )
+        ProfitabilityRun.objects.filter(pk=run.pk, status__in=claimable)
         .exclude(Exists(others))
         .update(status=ProfitabilityRun.Status.RUNNING, started_at=now, attempts=F("attempts") + 1, error="")
     )
     return claimed == 1
+
+
+def _worker_died() -> bool:
+    """On PostgreSQL, a 'running' run while nobody holds the lock: its worker died (the lock went with
+    its connection)."""
+    if connection.vendor != "postgresql":
+        return False
+    with _advisory_lock() as locked:
+        return locked
 
 
 def run_create(*, as_of=None, trigger=ProfitabilityRun.Trigger.COMMAND, user=None) -> ProfitabilityRun:
@@ -95,6 +106,40 @@ def run_create(*, as_of=None, trigger=ProfitabilityRun.Trigger.COMMAND, user=Non
     return ProfitabilityRun.objects.create(
         as_of=as_of, period_start=start, period_end=end, trigger=trigger, requested_by=user
     )
+
+
+def run_for_schedule() -> ProfitabilityRun:
+    """Tonight's scheduled run: the one a dead worker left running (its task delivered again), else a new one."""
+    with _advisory_lock() as locked:
+        left = None
+        if locked and connection.vendor == "postgresql":
+            left = (
+                ProfitabilityRun.objects.filter(
+                    trigger=ProfitabilityRun.Trigger.SCHEDULE,
+                    as_of=timezone.localdate(),
+                    status=ProfitabilityRun.Status.RUNNING,
+                )
+                .order_by("-pk")
+                .first()
+            )
+    return left or run_create(trigger=ProfitabilityRun.Trigger.SCHEDULE)
+
+
+def run_skip_if_night_taken(*, run: ProfitabilityRun, statuses=(ProfitabilityRun.Status.SUCCEEDED,)) -> bool:
+    """Two beats by mistake: a scheduled run whose night another scheduled run has computed (or,
+    given ``statuses``, is computing) is recorded as skipped; True when it was."""
+    if run.trigger != ProfitabilityRun.Trigger.SCHEDULE:
+        return False
+    taken = (
+        ProfitabilityRun.objects.filter(
+            trigger=ProfitabilityRun.Trigger.SCHEDULE, as_of=run.as_of, status__in=statuses
+        )
+        .exclude(pk=run.pk)
+        .exists()
+    )
+    if taken:
+        run_mark_skipped(run_id=run.pk, reason=_("Another scheduled run computes this night."))
+    return taken
 
 
 def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, trigger=None, user=None):
@@ -108,6 +153,9 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
     if run is None:
         run = run_create(as_of=as_of, trigger=trigger or ProfitabilityRun.Trigger.COMMAND, user=user)
     with _advisory_lock() as locked:
+        if locked and run_skip_if_night_taken(run=run):
+            run.refresh_from_db()
+            return run
         if not locked or not _claim(run):
             raise RecomputeBusy(_("Another recompute is in progress."))
         run.refresh_from_db()
@@ -316,8 +364,10 @@ def bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
 def profitability_run_request(*, user, as_of=None) -> tuple[ProfitabilityRun, bool]:
     """Queue a recompute for a user; the task is sent once the request's transaction commits.
 
-    While a run is queued or running, that run is returned instead of a second one."""
+    While a run is queued or running, that run is returned instead of a second one. Raises
+    config.celery.QueueUnavailable (the run recorded as failed) when the broker cannot be reached."""
     from audits.tasks import profitability_recompute_task
+    from config.celery import send_on_commit
 
     with transaction.atomic():
         active = (
@@ -327,13 +377,28 @@ def profitability_run_request(*, user, as_of=None) -> tuple[ProfitabilityRun, bo
             .first()
         )
         if active is not None:
+            if active.status == ProfitabilityRun.Status.RUNNING and _worker_died():
+                # Its worker died mid-run and the broker has not given the task again yet: send it
+                # again now (its claim under the lock keeps it one run).
+                send_on_commit(profitability_recompute_task, active.pk, on_unreachable=lambda: None)
             return active, False
         run = run_create(as_of=as_of, trigger=ProfitabilityRun.Trigger.MANUAL, user=user)
-        transaction.on_commit(lambda: profitability_recompute_task.delay(run.pk))
+        send_on_commit(
+            profitability_recompute_task, run.pk, on_unreachable=lambda: run_mark_unsent(run_id=run.pk)
+        )
     return run, True
 
 
-def run_mark_skipped(*, run_id: int, reason: str) -> None:
+def run_mark_unsent(*, run_id: int) -> None:
+    """The broker did not take the run's task: the run is over before it began, nothing waits."""
     ProfitabilityRun.objects.filter(pk=run_id, status=ProfitabilityRun.Status.QUEUED).update(
-        status=ProfitabilityRun.Status.SKIPPED, finished_at=timezone.now(), error=reason
+        status=ProfitabilityRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error=_("The task queue could not be reached; the recompute did not start."),
     )
+
+
+def run_mark_skipped(*, run_id: int, reason: str) -> None:
+    ProfitabilityRun.objects.filter(
+        pk=run_id, status__in=[ProfitabilityRun.Status.QUEUED, ProfitabilityRun.Status.FAILED]
+    ).update(status=ProfitabilityRun.Status.SKIPPED, finished_at=timezone.now(), error=reason)

@@ -14,6 +14,7 @@ from audits.forms import SeedCalculatorForm
 from audits.models import ProfitabilityRun
 from clients import display
 from clients.models import CostSettings
+from config.celery import QueueUnavailable
 
 
 class SeedCalculatorView(TemplateView):
@@ -61,7 +62,13 @@ class RecomputeView(PermissionRequiredMixin, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
-        run, created = services.profitability_run_request(user=request.user)
+        try:
+            run, created = services.profitability_run_request(user=request.user)
+        except QueueUnavailable:
+            messages.error(
+                request, _("The task queue cannot be reached: nothing was started. Try again later.")
+            )
+            return redirect(_safe_next(request) or reverse("audits:recompute"))
         if created:
             messages.success(request, _("Recompute requested; the figures will refresh when it finishes."))
         else:

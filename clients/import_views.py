@@ -12,13 +12,16 @@ from django.views import View
 
 from clients import imports
 from clients.models import ImportJob
+from config.celery import QueueUnavailable
 
 
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=ImportJob.Kind.choices)
     file = forms.FileField(
         label=gettext_lazy("File"),
-        help_text=gettext_lazy("CSV (UTF-8 or Windows-1252, comma or semicolon) or XLSX, with a header line."),
+        help_text=gettext_lazy(
+            "CSV (UTF-8 or Windows-1252, comma or semicolon) or XLSX, with a header line."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
         allow_empty_file=True,
     )
@@ -26,6 +29,9 @@ class ImportForm(forms.Form):
 
 class ImportPermissionMixin(PermissionRequiredMixin):
     permission_required = "clients.import_data"
+
+
+QUEUE_UNREACHABLE = gettext_lazy("The task queue cannot be reached: nothing was imported. Try again later.")
 
 
 class ImportIndexView(ImportPermissionMixin, View):
@@ -56,6 +62,8 @@ class ImportIndexView(ImportPermissionMixin, View):
                     )
                 except imports.ImportFileError as exc:
                     form.add_error("file", exc.message)
+                except QueueUnavailable:
+                    form.add_error("file", QUEUE_UNREACHABLE)
                 else:
                     return redirect(job)
         return self.render(request, form)
@@ -123,7 +131,12 @@ class ImportJobConfirmView(ImportPermissionMixin, View):
 
     def post(self, request, pk):
         job = imports.import_job_get_for_user(user=request.user, pk=pk)
-        if not imports.import_job_confirm(job=job):
+        try:
+            confirmed = imports.import_job_confirm(job=job)
+        except QueueUnavailable:
+            messages.error(request, QUEUE_UNREACHABLE)
+            return redirect(job)
+        if not confirmed:
             messages.error(request, _("This file cannot be imported: check its errors, or upload it again."))
         else:
             job.refresh_from_db()

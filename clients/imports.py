@@ -6,6 +6,7 @@ rows, and runs an ``ImportJob`` through its preview and its import, in the reque
 files and in a Celery task, with progress, for large ones.
 """
 
+import contextlib
 import csv
 import io
 import logging
@@ -17,7 +18,7 @@ from pathlib import PurePath
 import tablib
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.encoding import force_str
@@ -27,6 +28,7 @@ from import_export.formats import base_formats
 
 from clients.models import ImportJob
 from clients.resources import RESOURCES, cell_text
+from config.celery import send_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -413,6 +415,24 @@ def import_runs_in_background(*, total_rows):
     return total_rows > settings.IMPORT_BACKGROUND_ROWS
 
 
+def _job_unsent(*, job_id):
+    """The broker did not take the job's task: the job ends here, saying why, and its copy of the file goes."""
+    _job_fail(
+        job_id=job_id,
+        message=_("The task queue could not be reached; nothing was imported. Upload the file again."),
+    )
+
+
+def _job_fail(*, job_id, message):
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportJob.Status.FAILED,
+        finished_at=timezone.now(),
+        error_count=1,
+        errors=[{"line": None, "column": "", "message": message}],
+        content=b"",
+    )
+
+
 def import_job_create(*, user, kind, filename, content, language=""):
     """Store an uploaded file and start its preview; ImportFileError if the file cannot be read."""
     if len(content) > MAX_FILE_BYTES:
@@ -433,7 +453,9 @@ def import_job_create(*, user, kind, filename, content, language=""):
         job = ImportJob.objects.create(**fields, total_rows=estimate)
         from clients.tasks import import_job_preview_task
 
-        transaction.on_commit(lambda: import_job_preview_task.delay(str(job.pk)))
+        send_on_commit(
+            import_job_preview_task, str(job.pk), on_unreachable=lambda: _job_unsent(job_id=job.pk)
+        )
         return job
     data = import_file_read(kind=kind, filename=filename, content=content)
     job = ImportJob.objects.create(**fields, total_rows=len(data), preview=_preview(data))
@@ -442,13 +464,51 @@ def import_job_create(*, user, kind, filename, content, language=""):
     return job
 
 
+# Class key of the PostgreSQL advisory locks held while a job runs (the second key is the job's).
+JOB_LOCK_CLASS = 0x696D70
+
+
+@contextlib.contextmanager
+def _job_lock(job_id):
+    """While a job runs, its worker's session holds this lock (freed if the worker dies); False when
+    another worker holds it. Elsewhere (SQLite, eager) always True."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = [JOB_LOCK_CLASS, str(job_id)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", key)
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)
+
+
+def _job_fail_if_interrupted(*, job_id):
+    """Under the job's lock, a running job has no worker left (its task came again): it failed."""
+    running = [ImportJob.Status.PREVIEW_RUNNING, ImportJob.Status.IMPORT_RUNNING]
+    if ImportJob.objects.filter(pk=job_id, status__in=running).exists():
+        _job_fail(
+            job_id=job_id,
+            message=_("The worker stopped during the import; nothing was imported. Upload the file again."),
+        )
+
+
 def import_job_preview(*, job_id, data=None):
     """The dry run: every row checked, counts and errors stored, nothing written."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PREVIEW_PENDING).update(
-        status=ImportJob.Status.PREVIEW_RUNNING, processed_rows=0
-    )
-    if claimed:
-        _job_run(job_id=job_id, dry_run=True, data=data)
+    with _job_lock(job_id) as locked:
+        if not locked:
+            return
+        _job_fail_if_interrupted(job_id=job_id)
+        claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PREVIEW_PENDING).update(
+            status=ImportJob.Status.PREVIEW_RUNNING, processed_rows=0
+        )
+        if claimed:
+            _job_run(job_id=job_id, dry_run=True, data=data)
 
 
 def import_job_confirm(*, job):
@@ -461,7 +521,14 @@ def import_job_confirm(*, job):
     if import_runs_in_background(total_rows=job.total_rows):
         from clients.tasks import import_job_import_task
 
-        transaction.on_commit(lambda: import_job_import_task.delay(str(job.pk)))
+        # Unsent, the job goes back to checked: it can be confirmed again once the queue answers.
+        send_on_commit(
+            import_job_import_task,
+            str(job.pk),
+            on_unreachable=lambda: ImportJob.objects.filter(
+                pk=job.pk, status=ImportJob.Status.IMPORT_PENDING
+            ).update(status=ImportJob.Status.PREVIEWED),
+        )
     else:
         import_job_import(job_id=job.pk)
     return True
@@ -469,11 +536,15 @@ def import_job_confirm(*, job):
 
 def import_job_import(*, job_id):
     """The real import: checked again inside the write transaction, then all rows or none."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.IMPORT_PENDING).update(
-        status=ImportJob.Status.IMPORT_RUNNING
-    )
-    if claimed:
-        _job_run(job_id=job_id, dry_run=False)
+    with _job_lock(job_id) as locked:
+        if not locked:
+            return
+        _job_fail_if_interrupted(job_id=job_id)
+        claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.IMPORT_PENDING).update(
+            status=ImportJob.Status.IMPORT_RUNNING
+        )
+        if claimed:
+            _job_run(job_id=job_id, dry_run=False)
 
 
 def _job_run(*, job_id, dry_run, data=None):

@@ -1,8 +1,10 @@
 """The Celery application. Workers start with ``celery -A config worker``."""
 
+import logging
 import os
 
 from celery import Celery, signals
+from kombu.exceptions import OperationalError
 
 from config import logs
 
@@ -18,3 +20,28 @@ signals.setup_logging.connect(logs.logging_setup, weak=False)
 signals.task_prerun.connect(logs.task_started, weak=False)
 signals.task_failure.connect(logs.task_failed, weak=False)
 signals.task_postrun.connect(logs.task_finished, weak=False)
+
+logger = logging.getLogger(__name__)
+
+
+class QueueUnavailable(Exception):
+    """The broker could not be reached: the task was not sent."""
+
+
+def send_on_commit(task, *args, on_unreachable):
+    """Send ``task(*args)`` once the current transaction commits (at once outside one).
+
+    When the broker cannot be reached (the settings keep that to a second or two), nothing waits
+    for a worker: ``on_unreachable()`` records it on the row the task was for, then QueueUnavailable
+    is raised from the commit, for the view to say so."""
+    from django.db import transaction
+
+    def send():
+        try:
+            task.delay(*args)
+        except OperationalError as exc:
+            logger.warning("Task %s not sent, the broker is unreachable: %s", task.name, exc)
+            on_unreachable()
+            raise QueueUnavailable(str(exc)) from exc
+
+    transaction.on_commit(send)

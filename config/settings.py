@@ -210,8 +210,19 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False
-# Above the longest nightly run, so a long task is never delivered twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# Nothing reads a task's result: sending a task then needs the broker alone.
+CELERY_TASK_IGNORE_RESULT = True
+# Above the longest nightly run, so a long task is never delivered twice; a task whose worker died
+# (acks_late) is delivered again after this long.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600, "socket_connect_timeout": 2}
+# With the broker down, sending a task fails within a second or two instead of the page hanging.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True

@@ -1,0 +1,389 @@
+"""Faults survived, with real processes: a worker killed mid-run, its database connection killed, the
+broker unreachable, two beats by mistake, an import whose worker dies.
+
+The machine's own PostgreSQL and Redis are never stopped: a test kills its own worker (SIGKILL) or
+its worker's backend (pg_terminate_backend), or points at a port where nothing listens, or starts a
+Redis of its own on another port. The workers run `tests.fault_worker` (the project's app with test
+knobs: a pause inside the run, a visibility timeout of seconds), see that module.
+"""
+
+import datetime as dt
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import types
+import uuid
+from decimal import Decimal as D
+from pathlib import Path
+
+import kombu.pools
+import pytest
+from django.db import connection
+
+from audits import services
+from audits.models import ClientSnapshot, ProfitabilityRun
+from audits.tasks import profitability_recompute_task
+from clients import imports
+from clients import tasks as client_tasks
+from clients.models import ImportJob, Invoice
+from config.celery import app
+from tests.factories import ClientFactory, InvoiceFactory
+from tests.test_imports import INVOICE_HEADER, csv_bytes, upload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+# The workers are other processes, on the machine's clock (`real_clock`): those tests give every date.
+BASE = Path(__file__).resolve().parent.parent
+AS_OF = dt.date(2025, 12, 31)
+Status = ProfitabilityRun.Status
+
+
+class Workers:
+    """Starts fault workers on one queue of the test's own; stops (or kills) them by their pid."""
+
+    def __init__(self, tmp_path):
+        redis_url = os.environ.get("REDIS_URL")
+        assert redis_url, "REDIS_URL must point at Redis for the worker tests (make test sets it)."
+        db = connection.settings_dict
+        user = db["USER"] or "postgres"
+        password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+        host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{user}{password}@{host}:{port}/{db['NAME']}",
+            "REDIS_URL": redis_url,
+            "FAULT_PAUSE_FILE": str(tmp_path / "paused"),
+        }
+        self.tmp_path = tmp_path
+        self.pause_file = tmp_path / "paused"
+        self.processes = []
+
+    def start(self, queue, **env):
+        log = (self.tmp_path / f"worker-{len(self.processes)}.log").open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "tests.fault_worker", "worker", "--pool=solo"]
+            + ["--loglevel=INFO", "-Q", queue, "-n", f"{queue}-{len(self.processes)}@%h"]
+            + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=BASE,
+            env={**self.env, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append((process, log))
+        return process
+
+    def logs(self):
+        return "\n".join(path.read_text() for path in sorted(self.tmp_path.glob("worker-*.log")))
+
+    def wait_for_pause(self, timeout=30):
+        """The backend pid of the run that is now paused mid-way."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.pause_file.exists() and self.pause_file.read_text():
+                return int(self.pause_file.read_text())
+            time.sleep(0.1)
+        raise AssertionError(f"no run paused within {timeout} s\n{self.logs()}")
+
+    def stop(self):
+        for process, log in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            log.close()
+
+
+@pytest.fixture
+def workers(tmp_path):
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    started = Workers(tmp_path)
+    try:
+        yield started
+    finally:
+        started.stop()
+        app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def queue():
+    return f"test-faults-{uuid.uuid4().hex[:8]}"
+
+
+def wait_for(obj, statuses, timeout=45, logs=""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        obj.refresh_from_db()
+        if obj.status in statuses:
+            return obj
+        time.sleep(0.1)
+    raise AssertionError(f"{obj} still {obj.status} after {timeout} s\n{logs}")
+
+
+@pytest.fixture
+def ledger_with_a_snapshot():
+    """A client whose snapshot for AS_OF is computed (revenue 1,200); then a second invoice, which the
+    next run of the same day counts (revenue 1,500)."""
+    client = ClientFactory(acquired_on=dt.date(2024, 1, 1))
+    InvoiceFactory(client=client, issued_on=dt.date(2025, 6, 1), amount=D("1200"), cost_of_sales=D("200"))
+    first = services.profitability_recompute(as_of=AS_OF)
+    assert first.status == Status.SUCCEEDED
+    InvoiceFactory(client=client, issued_on=dt.date(2025, 7, 1), amount=D("300"), cost_of_sales=D("0"))
+    return client, first
+
+
+def snapshot_of(client):
+    return ClientSnapshot.objects.values_list("run_id", "revenue").get(client=client, as_of=AS_OF)
+
+
+@pytest.mark.worker
+@pytest.mark.real_clock
+def test_a_worker_killed_mid_run_leaves_the_old_snapshot_and_the_run_completes_once(
+    workers, queue, ledger_with_a_snapshot
+):
+    client, first = ledger_with_a_snapshot
+    killed = workers.start(queue, FAULT_PAUSE_SECONDS="60")
+    run = services.run_create(as_of=AS_OF)
+    profitability_recompute_task.apply_async(kwargs={"run_id": run.pk}, queue=queue)
+    workers.wait_for_pause()
+    # Mid-run, the day's rows are deleted and written again inside the run's transaction only.
+    assert snapshot_of(client) == (first.pk, D("1200.00"))
+
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    assert snapshot_of(client) == (first.pk, D("1200.00")), "the old snapshot stays whole"
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == (Status.RUNNING, 1)
+
+    # The task was never acknowledged: the broker gives it to the next worker, which completes the run.
+    workers.start(queue)
+    run = wait_for(run, {Status.SUCCEEDED, Status.FAILED}, logs=workers.logs())
+    assert run.status == Status.SUCCEEDED, run.error or workers.logs()
+    assert run.attempts == 2
+    assert snapshot_of(client) == (run.pk, D("1500.00"))
+    assert ProfitabilityRun.objects.count() == 2, "one run for the request, besides the first"
+    assert ClientSnapshot.objects.filter(as_of=AS_OF).count() == 1
+
+
+@pytest.mark.worker
+@pytest.mark.real_clock
+def test_the_runs_database_connection_killed_fails_the_attempt_and_the_retry_succeeds(
+    workers, queue, ledger_with_a_snapshot
+):
+    client, first = ledger_with_a_snapshot
+    workers.start(queue, FAULT_PAUSE_SECONDS="60")
+    run = services.run_create(as_of=AS_OF)
+    profitability_recompute_task.apply_async(kwargs={"run_id": run.pk}, queue=queue)
+    backend = workers.wait_for_pause()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+        assert cursor.fetchone()[0]
+
+    run = wait_for(run, {Status.FAILED}, logs=workers.logs())
+    assert "terminat" in run.error or "closed" in run.error, run.error
+    assert snapshot_of(client) == (first.pk, D("1200.00"))
+    run = wait_for(run, {Status.SUCCEEDED}, logs=workers.logs())
+    assert (run.attempts, run.error) == (2, "")
+    assert snapshot_of(client) == (run.pk, D("1500.00"))
+
+
+@pytest.mark.worker
+@pytest.mark.real_clock
+def test_two_beats_give_one_run_a_night_and_record_the_other_as_skipped(workers, queue):
+    ClientFactory(acquired_on=dt.date(2024, 1, 1))
+    first_beat, second_beat = f"{queue}-a", f"{queue}-b"
+    workers.start(first_beat, FAULT_PAUSE_SECONDS="6")
+    workers.start(second_beat)
+    profitability_recompute_task.apply_async(queue=first_beat)
+    workers.wait_for_pause()
+    computing = ProfitabilityRun.objects.get()
+    assert (computing.trigger, computing.status) == (ProfitabilityRun.Trigger.SCHEDULE, Status.RUNNING)
+
+    # The second beat's task while the first runs: skipped at once, not deferred to compute again.
+    profitability_recompute_task.apply_async(queue=second_beat)
+    deadline = time.monotonic() + 30
+    while ProfitabilityRun.objects.count() < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    second = wait_for(ProfitabilityRun.objects.exclude(pk=computing.pk).get(), {Status.SKIPPED})
+    assert second.error == "Another scheduled run computes this night."
+    computing = wait_for(computing, {Status.SUCCEEDED}, logs=workers.logs())
+
+    # A beat that fires after the night's run finished is skipped too.
+    profitability_recompute_task.apply_async(queue=second_beat)
+    deadline = time.monotonic() + 30
+    while ProfitabilityRun.objects.count() < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    late = wait_for(ProfitabilityRun.objects.order_by("-pk").first(), {Status.SKIPPED})
+    assert late.as_of == computing.as_of and late.started_at is None
+    assert ProfitabilityRun.objects.filter(status=Status.SUCCEEDED).count() == 1
+    assert set(ClientSnapshot.objects.values_list("run_id", flat=True)) == {computing.pk}
+
+
+@pytest.mark.worker
+@pytest.mark.real_clock
+def test_an_import_whose_worker_dies_imports_nothing_fails_with_the_reason_and_can_be_redone(
+    workers, queue, settings, monkeypatch, as_finance
+):
+    ClientFactory(external_ref="ACME")
+    settings.IMPORT_BACKGROUND_ROWS = 5
+    for name in ("import_job_preview_task", "import_job_import_task"):
+        task = getattr(client_tasks, name)
+        sent = types.SimpleNamespace(
+            name=task.name, delay=lambda *args, task=task: task.apply_async(args=args, queue=queue)
+        )
+        monkeypatch.setattr(client_tasks, name, sent)
+    rows = [[f"INV-{n}", "ACME", "2025-01-10", "2025-02-09", "100.00", "", ""] for n in range(30)]
+    content = csv_bytes(INVOICE_HEADER, rows)
+    killed = workers.start(queue, FAULT_PAUSE_SECONDS="60", IMPORT_BACKGROUND_ROWS="5")
+
+    upload(as_finance, "invoices", "invoices.csv", content)
+    job = wait_for(ImportJob.objects.get(), {ImportJob.Status.PREVIEWED}, logs=workers.logs())
+    as_finance.post(f"/imports/{job.pk}/confirm/")
+    workers.wait_for_pause()  # the rows are written, uncommitted
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+
+    workers.start(queue, IMPORT_BACKGROUND_ROWS="5")
+    job = wait_for(job, {ImportJob.Status.FAILED, ImportJob.Status.IMPORTED}, logs=workers.logs())
+    assert job.status == ImportJob.Status.FAILED
+    reason = "The worker stopped during the import; nothing was imported. Upload the file again."
+    assert [e["message"] for e in job.errors] == [reason]
+    assert reason in as_finance.get(job.get_absolute_url()).content.decode()
+    assert not Invoice.objects.exists()
+
+    upload(as_finance, "invoices", "invoices.csv", content)
+    again = wait_for(ImportJob.objects.exclude(pk=job.pk).get(), {ImportJob.Status.PREVIEWED})
+    as_finance.post(f"/imports/{again.pk}/confirm/")
+    again = wait_for(again, {ImportJob.Status.IMPORTED, ImportJob.Status.FAILED}, logs=workers.logs())
+    assert again.status == ImportJob.Status.IMPORTED and again.rows_new == 30
+    assert Invoice.objects.count() == 30
+
+
+# -- the broker unreachable: a normal test, the broker pointed at a port where nothing listens ----
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def broker():
+    """Points the test's Celery app at a Redis of its own, not yet started; ``broker.up()`` starts it."""
+    port = _free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    saved = (app.conf.task_always_eager, app.conf.broker_url)
+
+    def use(broker_url):
+        # The app keeps its connection pools: drop them so the next send connects to the new URL.
+        app.conf.broker_url = broker_url
+        kombu.pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    server = []
+
+    def up():
+        assert shutil.which("redis-server"), "redis-server is needed for this test"
+        process = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--daemonize", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        server.append(process)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise AssertionError("redis-server did not start")
+
+    app.conf.task_always_eager = False
+    use(url)
+    try:
+        yield types.SimpleNamespace(up=up)
+    finally:
+        app.conf.task_always_eager = saved[0]
+        use(saved[1])
+        for process in server:
+            process.kill()
+            process.wait()
+
+
+def test_recompute_now_says_the_queue_is_unreachable_and_works_when_it_is_back(as_finance, broker):
+    began = time.monotonic()
+    response = as_finance.post("/profitability/recompute/", follow=True)
+    assert time.monotonic() - began < 5
+    assert response.status_code == 200
+    assert "The task queue cannot be reached: nothing was started." in response.content.decode()
+    run = ProfitabilityRun.objects.get()
+    assert run.status == Status.FAILED and run.finished_at is not None
+    assert run.error == "The task queue could not be reached; the recompute did not start."
+
+    broker.up()
+    response = as_finance.post("/profitability/recompute/", follow=True)
+    assert "Recompute requested" in response.content.decode()
+    assert ProfitabilityRun.objects.filter(status=Status.QUEUED).count() == 1
+
+
+def test_a_large_import_says_the_queue_is_unreachable_and_leaves_no_job_pending(as_finance, broker, settings):
+    ClientFactory(external_ref="ACME")
+    settings.IMPORT_BACKGROUND_ROWS = 2
+    rows = [[f"INV-{n}", "ACME", "2025-01-10", "2025-02-09", "100.00", "", ""] for n in range(3)]
+    began = time.monotonic()
+    response = upload(as_finance, "invoices", "invoices.csv", csv_bytes(INVOICE_HEADER, rows))
+    assert time.monotonic() - began < 5
+    assert response.status_code == 200
+    assert "The task queue cannot be reached: nothing was imported." in response.content.decode()
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.FAILED and not job.is_running
+    assert not Invoice.objects.exists()
+
+    broker.up()
+    response = upload(as_finance, "invoices", "invoices.csv", csv_bytes(INVOICE_HEADER, rows))
+    assert response.status_code == 302
+    assert ImportJob.objects.filter(status=ImportJob.Status.PREVIEW_PENDING).count() == 1
+
+
+def test_confirming_a_large_import_with_the_queue_unreachable_leaves_it_ready_to_confirm_again(
+    as_finance, finance, broker, settings
+):
+    ClientFactory(external_ref="ACME")
+    settings.IMPORT_BACKGROUND_ROWS = 2
+    rows = [[f"INV-{n}", "ACME", "2025-01-10", "2025-02-09", "100.00", "", ""] for n in range(3)]
+    job = ImportJob.objects.create(
+        created_by=finance,
+        kind="invoices",
+        filename="invoices.csv",
+        content=csv_bytes(INVOICE_HEADER, rows),
+        total_rows=3,
+    )
+    imports.import_job_preview(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.can_confirm
+    response = as_finance.post(f"/imports/{job.pk}/confirm/", follow=True)
+    assert "The task queue cannot be reached: nothing was imported." in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEWED and job.can_confirm
+    assert not Invoice.objects.exists()
+
+
+def test_recompute_now_sends_again_a_run_whose_worker_died(as_finance, django_capture_on_commit_callbacks):
+    """A run left 'running' by a dead worker (nobody holds the lock): asked again, it is sent again
+    and completes, as the same run."""
+    ClientFactory(acquired_on=dt.date(2024, 1, 1))
+    left = services.run_create(as_of=AS_OF)
+    ProfitabilityRun.objects.filter(pk=left.pk).update(status=Status.RUNNING, attempts=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_finance.post("/profitability/recompute/", follow=True)
+    assert "A recompute is already under way." in response.content.decode()
+    left.refresh_from_db()
+    assert (left.status, left.attempts) == (Status.SUCCEEDED, 2)
+    assert ProfitabilityRun.objects.count() == 1
