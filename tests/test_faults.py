@@ -292,9 +292,13 @@ def broker():
 
     def up():
         assert shutil.which("redis-server"), "redis-server is needed for this test"
+        # The server keeps the machine's clock, as the machine's own Redis does, even when this test
+        # process runs with its clock moved (faketime works through LD_PRELOAD, which would reach it).
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
         process = subprocess.Popen(
             ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--daemonize", "no"],
             stdout=subprocess.DEVNULL,
+            env=env,
         )
         server.append(process)
         deadline = time.monotonic() + 10
