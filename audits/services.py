@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from audits import engine, ledger, portfolio
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
+from clients.locks import advisory_lock
 from clients.models import CostSettings
 
 TREND_MONTHS = 24
@@ -34,22 +35,9 @@ class RecomputeBusy(Exception):
     """Another recompute holds the lock."""
 
 
-@contextlib.contextmanager
 def _advisory_lock():
-    """On PostgreSQL, a session advisory lock (released if the worker's connection dies); elsewhere
-    the conditional update in ``_claim`` is the lock, SQLite running one writer at a time."""
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_KEY])
-        acquired = cursor.fetchone()[0]
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_KEY])
+    """The recompute's lock: one run at a time (see clients.locks)."""
+    return advisory_lock(ADVISORY_KEY)
 
 
 @contextlib.contextmanager

@@ -6,7 +6,6 @@ rows, and runs an ``ImportJob`` through its preview and its import, in the reque
 files and in a Celery task, with progress, for large ones.
 """
 
-import contextlib
 import csv
 import io
 import logging
@@ -26,6 +25,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from import_export.formats import base_formats
 
+from clients.locks import advisory_lock
 from clients.models import ImportJob
 from clients.resources import RESOURCES, cell_text
 from config.celery import send_on_commit
@@ -468,24 +468,10 @@ def import_job_create(*, user, kind, filename, content, language=""):
 JOB_LOCK_CLASS = 0x696D70
 
 
-@contextlib.contextmanager
 def _job_lock(job_id):
     """While a job runs, its worker's session holds this lock (freed if the worker dies); False when
-    another worker holds it. Elsewhere (SQLite, eager) always True."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    key = [JOB_LOCK_CLASS, str(job_id)]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", key)
-        acquired = cursor.fetchone()[0]
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)
+    another worker holds it."""
+    return advisory_lock(JOB_LOCK_CLASS, str(job_id))
 
 
 def _job_fail_if_interrupted(*, job_id):
