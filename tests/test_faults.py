@@ -13,7 +13,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import types
 import uuid
@@ -33,6 +32,7 @@ from clients.models import ImportJob, Invoice
 from config.celery import app
 from tests.factories import ClientFactory, InvoiceFactory
 from tests.test_imports import INVOICE_HEADER, csv_bytes, upload
+from tests.workers import Workers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 # The workers are other processes, on the machine's clock (`real_clock`): those tests give every date.
@@ -41,69 +41,11 @@ AS_OF = dt.date(2025, 12, 31)
 Status = ProfitabilityRun.Status
 
 
-class Workers:
-    """Starts fault workers on one queue of the test's own; stops (or kills) them by their pid."""
-
-    def __init__(self, tmp_path):
-        redis_url = os.environ.get("REDIS_URL")
-        assert redis_url, "REDIS_URL must point at Redis for the worker tests (make test sets it)."
-        db = connection.settings_dict
-        user = db["USER"] or "postgres"
-        password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-        host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": f"postgres://{user}{password}@{host}:{port}/{db['NAME']}",
-            "REDIS_URL": redis_url,
-            "FAULT_PAUSE_FILE": str(tmp_path / "paused"),
-        }
-        self.tmp_path = tmp_path
-        self.pause_file = tmp_path / "paused"
-        self.processes = []
-
-    def start(self, queue, **env):
-        log = (self.tmp_path / f"worker-{len(self.processes)}.log").open("w")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tests.fault_worker", "worker", "--pool=solo"]
-            + ["--loglevel=INFO", "-Q", queue, "-n", f"{queue}-{len(self.processes)}@%h"]
-            + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=BASE,
-            env={**self.env, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self.processes.append((process, log))
-        return process
-
-    def logs(self):
-        return "\n".join(path.read_text() for path in sorted(self.tmp_path.glob("worker-*.log")))
-
-    def wait_for_pause(self, timeout=30):
-        """The backend pid of the run that is now paused mid-way."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.pause_file.exists() and self.pause_file.read_text():
-                return int(self.pause_file.read_text())
-            time.sleep(0.1)
-        raise AssertionError(f"no run paused within {timeout} s\n{self.logs()}")
-
-    def stop(self):
-        for process, log in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            log.close()
-
-
 @pytest.fixture
 def workers(tmp_path):
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
-    started = Workers(tmp_path)
+    started = Workers(tmp_path, app_module="tests.fault_worker")
     try:
         yield started
     finally:

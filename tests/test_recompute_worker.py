@@ -1,23 +1,19 @@
 """The recompute through a real Celery worker over Redis, pointed at the test database."""
 
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from audits import services
 from audits.models import ClientSnapshot, ProfitabilityRun
 from audits.tasks import profitability_recompute_task
 from config.celery import app
 from tests.factories import ClientFactory, InvoiceFactory
+from tests.workers import Workers
 
 # The worker is another process, on the machine's clock: these tests give every date explicitly.
 pytestmark = [pytest.mark.worker, pytest.mark.real_clock, pytest.mark.django_db(transaction=True)]
@@ -27,54 +23,16 @@ BASE = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def worker(tmp_path):
     """A worker on a queue of its own, so no other worker on the same Redis takes the task."""
-    redis_url = os.environ.get("REDIS_URL")
-    assert redis_url, "REDIS_URL must point at Redis for the worker tests (make test sets it)."
-    db = connection.settings_dict
-    user = db["USER"] or "postgres"
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
     queue = f"test-recompute-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-    }
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=BASE,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    workers = Workers(tmp_path)
+    workers.start(queue)
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
         yield queue
     finally:
         app.conf.task_always_eager = eager
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        workers.stop()
 
 
 def _wait_for(run, statuses, timeout=60):
@@ -93,7 +51,9 @@ def test_a_worker_runs_the_recompute_and_the_snapshot_appears(worker, tmp_path):
     run = services.run_create(as_of=dt.date(2025, 12, 31))
     profitability_recompute_task.apply_async(kwargs={"run_id": run.pk}, queue=worker)
     run = _wait_for(run, {ProfitabilityRun.Status.SUCCEEDED, ProfitabilityRun.Status.FAILED})
-    assert run.status == ProfitabilityRun.Status.SUCCEEDED, run.error or (tmp_path / "worker.log").read_text()
+    assert run.status == ProfitabilityRun.Status.SUCCEEDED, (
+        run.error or (tmp_path / "worker-0.log").read_text()
+    )
     assert run.client_count == 1
     snapshot = ClientSnapshot.objects.get(client=client)
     # GM 1,000, less the open invoice's late cost: 1,200 x 183 days past due x 8 % / 365 = 48.13
