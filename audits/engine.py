@@ -11,7 +11,6 @@ The same code runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,40 +25,12 @@ from audits import portfolio as pm
 from audits.ledger import local_midnight  # noqa: F401 (part of the engine's API)
 from audits.portfolio import ZERO, ClientFigures, money, ratio
 from clients.models import Client, CostSettings, StaffCost
+from clients.periods import add_months, month_index, month_start, period_months, rolling_period  # noqa: F401
 
 DAYS_PER_YEAR = Decimal(365)
 
 
 # Dates -------------------------------------------------------------------------------------------
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return dt.date(year, month + 1, min(day.day, last))
-
-
-def month_index(day: dt.date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def month_start(index: int) -> dt.date:
-    year, month = divmod(index, 12)
-    return dt.date(year, month + 1, 1)
-
-
-def rolling_period(as_of: dt.date, months: int = 12) -> tuple[dt.date, dt.date]:
-    """The ``months`` months ending on the as-of date, both ends included."""
-    return add_months(as_of, -months) + dt.timedelta(days=1), as_of
-
-
-def period_months(start: dt.date, end: dt.date) -> tuple[int, int]:
-    """The calendar months of a period, as month indexes (first, last): those that end inside it."""
-    last = month_index(end)
-    if end.day != calendar.monthrange(end.year, end.month)[1]:
-        last -= 1
-    return month_index(start), last
 
 
 def amortised_months(acquired_on: dt.date | None, amortisation: int, first: int, last: int) -> int:

@@ -11,7 +11,6 @@ strategic clients with their reasons, prospects with an estimated annual margin,
 (some changing during the period) and monthly overheads.
 """
 
-import calendar
 import datetime as dt
 import math
 import random
@@ -34,6 +33,7 @@ from clients.models import (
     Payment,
     StaffCost,
 )
+from clients.periods import add_months, rolling_period
 from clients.roles import ACCOUNT_MANAGERS
 
 DEMO_REF_PREFIX = "DEMO-"
@@ -377,19 +377,6 @@ FORMER_NOTES = (
 )
 
 
-def add_months(day, months):
-    """The same day `months` later (or earlier), clamped to the end of a shorter month."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def twelve_months_ending(as_of):
-    """The default analysis period: the 12 months ending on the as-of date."""
-    return add_months(as_of, -12) + dt.timedelta(days=1), as_of
-
-
 def money(value):
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -519,7 +506,7 @@ class PortfolioBuilder:
         self.months = months
         self.today = as_of or timezone.localdate()
         self.start = add_months(self.today, -months) + dt.timedelta(days=1)
-        self.period_start, self.period_end = twelve_months_ending(self.today)
+        self.period_start, self.period_end = rolling_period(self.today)
         self.tz = timezone.get_current_timezone()
         self.plans = []
         self.interactions = []  # (client index, username, kind, started at, minutes, note)

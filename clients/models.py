@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from clients import display
+from clients import access, display
 from clients.keys import CaseInsensitiveKey
 
 CENT = Decimal("0.01")
@@ -40,12 +40,8 @@ def percent_field(verbose_name, default, **kwargs):
 
 class ClientQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The clients a user may see: all of them, or only their own."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.has_perm("clients.view_all_clients"):
-            return self
-        return self.filter(account_manager=user)
+        """The clients a user may see (the rule is ``clients.access.visible``)."""
+        return access.visible(self, user)
 
 
 class Client(CaseInsensitiveKey, models.Model):

@@ -16,11 +16,11 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from clients import selectors, services
+from clients.access import client_get_for_user, interaction_get_for_user
 from clients.exports import LocalisedExportMixin
 from clients.filters import ClientFilter
 from clients.forms import ClientForm, InteractionForm
 from clients.models import Client, Interaction, Invoice, Payment
-from clients.permissions import client_get_for_user, interaction_get_for_user
 from clients.tables import ClientTable, InteractionTable, Pages
 
 

@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from clients.demo import twelve_months_ending
 from clients.models import (
     Client,
     Contact,
@@ -22,6 +21,7 @@ from clients.models import (
     Payment,
     StaffCost,
 )
+from clients.periods import rolling_period
 from clients.roles import ACCOUNT_MANAGERS
 
 SMALL = ["--clients", "60", "--months", "12"]
@@ -84,7 +84,7 @@ def counts():
 
 def last_twelve_months():
     """The 12 months ending today (DESIGN section 4)."""
-    return twelve_months_ending(timezone.localdate())
+    return rolling_period(timezone.localdate())
 
 
 def revenue_by_client(start, end):
