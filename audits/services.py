@@ -21,8 +21,11 @@ from audits import engine, ledger, portfolio
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
 from clients.locks import advisory_lock
 from clients.models import CostSettings
+from config.celery import send_on_commit
 
 TREND_MONTHS = 24
+# The recompute task's name, pinned (the nightly schedule stored in the database names it).
+RECOMPUTE_TASK = "audits.tasks.profitability_recompute_task"
 # Above the longest run: a 'running' row older than this was left by a worker that died (SQLite).
 STALE_AFTER = dt.timedelta(hours=6)
 # Key of the PostgreSQL advisory lock that keeps two recomputes from overlapping.
@@ -354,9 +357,6 @@ def profitability_run_request(*, user, as_of=None) -> tuple[ProfitabilityRun, bo
 
     While a run is queued or running, that run is returned instead of a second one. Raises
     config.celery.QueueUnavailable (the run recorded as failed) when the broker cannot be reached."""
-    from audits.tasks import profitability_recompute_task
-    from config.celery import send_on_commit
-
     with transaction.atomic():
         active = (
             ProfitabilityRun.objects.select_for_update()
@@ -368,12 +368,10 @@ def profitability_run_request(*, user, as_of=None) -> tuple[ProfitabilityRun, bo
             if active.status == ProfitabilityRun.Status.RUNNING and _worker_died():
                 # Its worker died mid-run and the broker has not given the task again yet: send it
                 # again now (its claim under the lock keeps it one run).
-                send_on_commit(profitability_recompute_task, active.pk, on_unreachable=lambda: None)
+                send_on_commit(RECOMPUTE_TASK, active.pk, on_unreachable=lambda: None)
             return active, False
         run = run_create(as_of=as_of, trigger=ProfitabilityRun.Trigger.MANUAL, user=user)
-        send_on_commit(
-            profitability_recompute_task, run.pk, on_unreachable=lambda: run_mark_unsent(run_id=run.pk)
-        )
+        send_on_commit(RECOMPUTE_TASK, run.pk, on_unreachable=lambda: run_mark_unsent(run_id=run.pk))
     return run, True
 
 

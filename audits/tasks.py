@@ -11,7 +11,14 @@ from config import logs
 # acks_late: a worker killed mid-run leaves the task with the broker, which delivers it again after
 # its visibility timeout; the run's claim under the advisory lock makes the second delivery safe.
 # busy_retry_delay: seconds before a run deferred by another one tries again.
-@shared_task(bind=True, max_retries=3, default_retry_delay=120, acks_late=True, busy_retry_delay=60)
+@shared_task(
+    name=services.RECOMPUTE_TASK,
+    bind=True,
+    max_retries=3,
+    default_retry_delay=120,
+    acks_late=True,
+    busy_retry_delay=60,
+)
 def profitability_recompute_task(self, run_id=None):
     """Recompute the snapshots. Without a run id (the nightly schedule), tonight's run is used or created.
 

@@ -32,6 +32,10 @@ from config.celery import send_on_commit
 
 logger = logging.getLogger(__name__)
 
+# The background tasks' names, pinned (clients/tasks.py registers them under these names).
+PREVIEW_TASK = "clients.tasks.import_job_preview_task"
+IMPORT_TASK = "clients.tasks.import_job_import_task"
+
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ERRORS_KEPT = 500
 PREVIEW_ROWS = 10
@@ -451,11 +455,8 @@ def import_job_create(*, user, kind, filename, content, language=""):
     if import_runs_in_background(total_rows=estimate):
         # Even reading is left to the task; its file errors show on the job's page.
         job = ImportJob.objects.create(**fields, total_rows=estimate)
-        from clients.tasks import import_job_preview_task
 
-        send_on_commit(
-            import_job_preview_task, str(job.pk), on_unreachable=lambda: _job_unsent(job_id=job.pk)
-        )
+        send_on_commit(PREVIEW_TASK, str(job.pk), on_unreachable=lambda: _job_unsent(job_id=job.pk))
         return job
     data = import_file_read(kind=kind, filename=filename, content=content)
     job = ImportJob.objects.create(**fields, total_rows=len(data), preview=_preview(data))
@@ -505,11 +506,9 @@ def import_job_confirm(*, job):
     if not claimed:
         return False
     if import_runs_in_background(total_rows=job.total_rows):
-        from clients.tasks import import_job_import_task
-
         # Unsent, the job goes back to checked: it can be confirmed again once the queue answers.
         send_on_commit(
-            import_job_import_task,
+            IMPORT_TASK,
             str(job.pk),
             on_unreachable=lambda: ImportJob.objects.filter(
                 pk=job.pk, status=ImportJob.Status.IMPORT_PENDING

@@ -28,8 +28,10 @@ class QueueUnavailable(Exception):
     """The broker could not be reached: the task was not sent."""
 
 
-def send_on_commit(task, *args, on_unreachable):
-    """Send ``task(*args)`` once the current transaction commits (at once outside one).
+def send_on_commit(task_name: str, *args, on_unreachable):
+    """Send the task named ``task_name`` with ``args`` once the current transaction commits (at once
+    outside one). Services enqueue through this helper, by the task's pinned name, so that a service
+    never imports the tasks module that imports it.
 
     When the broker cannot be reached (the settings keep that to a second or two), nothing waits
     for a worker: ``on_unreachable()`` records it on the row the task was for, then QueueUnavailable
@@ -37,6 +39,9 @@ def send_on_commit(task, *args, on_unreachable):
     from django.db import transaction
 
     def send():
+        if task_name not in app.tasks:
+            app.loader.import_default_modules()  # the apps' tasks modules, found by autodiscovery
+        task = app.tasks[task_name]
         try:
             task.delay(*args)
         except OperationalError as exc:

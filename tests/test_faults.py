@@ -175,11 +175,8 @@ def test_an_import_whose_worker_dies_imports_nothing_fails_with_the_reason_and_c
     ClientFactory(external_ref="ACME")
     settings.IMPORT_BACKGROUND_ROWS = 5
     for name in ("import_job_preview_task", "import_job_import_task"):
-        task = getattr(client_tasks, name)
-        sent = types.SimpleNamespace(
-            name=task.name, delay=lambda *args, task=task: task.apply_async(args=args, queue=queue)
-        )
-        monkeypatch.setattr(client_tasks, name, sent)
+        task = getattr(client_tasks, name)  # the registered task, which send_on_commit looks up by name
+        monkeypatch.setattr(task, "delay", lambda *args, task=task: task.apply_async(args=args, queue=queue))
     rows = [[f"INV-{n}", "ACME", "2025-01-10", "2025-02-09", "100.00", "", ""] for n in range(30)]
     content = csv_bytes(INVOICE_HEADER, rows)
     killed = workers.start(queue, FAULT_PAUSE_SECONDS="60", IMPORT_BACKGROUND_ROWS="5")
