@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from audits.models import ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
+from audits.models import ActivityLog, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -65,3 +66,20 @@ class ClientSnapshotAdmin(ReadOnlyAdmin):
     search_fields = ["client__name", "client__external_ref"]
     list_select_related = ["client"]
     readonly_fields = [f.name for f in ClientSnapshot._meta.fields]
+
+
+@admin.register(ActivityLog)
+class ActivityLogAdmin(ReadOnlyAdmin):
+    """The activity log is written by the changes it records, never by hand, and never deleted."""
+
+    list_display = ["created_at", "user", "description", "object_repr"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["object_repr", "user__username"]
+    date_hierarchy = "created_at"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("action"))
+    def description(self, obj):
+        return obj.description

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits import engine, ledger, portfolio
+from audits.log import log_action
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
 from clients.locks import advisory_lock
 from clients.models import CostSettings
@@ -371,6 +372,7 @@ def profitability_run_request(*, user, as_of=None) -> tuple[ProfitabilityRun, bo
                 send_on_commit(RECOMPUTE_TASK, active.pk, on_unreachable=lambda: None)
             return active, False
         run = run_create(as_of=as_of, trigger=ProfitabilityRun.Trigger.MANUAL, user=user)
+        log_action(run, "profitability.recompute_requested", user=user, data={"as_of": run.as_of})
         send_on_commit(RECOMPUTE_TASK, run.pk, on_unreachable=lambda: run_mark_unsent(run_id=run.pk))
     return run, True
 
