@@ -88,16 +88,22 @@ class BillingPlanner:
                 cost = max(400, plan.annual * rng.uniform(0.08, 0.3))
                 plan.acquisition_cost = money(round(cost / 50) * 50)
 
-    def _plan_credit_notes(self):
-        rng = self.rng
-        candidates = [
+    def _steady_invoices(self, keep):
+        """The invoices that ``keep`` accepts, of the customers who pay on time and stay."""
+        return [
             invoice
             for plan in self.customers
             if not (plan.late_payer or plan.left_on)
             for invoice in plan.invoices
-            if self.period_start <= invoice.issued_on <= self.today - dt.timedelta(days=40)
-            and invoice.amount >= 1_000
+            if keep(invoice)
         ]
+
+    def _plan_credit_notes(self):
+        rng = self.rng
+        latest = self.today - dt.timedelta(days=40)
+        candidates = self._steady_invoices(
+            lambda invoice: self.period_start <= invoice.issued_on <= latest and invoice.amount >= 1_000
+        )
         self.credit_notes = []
         for original in rng.sample(candidates, min(len(candidates), max(2, self.n_clients // 50))):
             issued = original.issued_on + dt.timedelta(days=rng.randint(5, 25))
@@ -123,13 +129,9 @@ class BillingPlanner:
 
     def _plan_payments(self):
         rng = self.rng
-        regular = [
-            invoice
-            for plan in self.customers
-            if not (plan.late_payer or plan.left_on)
-            for invoice in plan.invoices
-            if invoice.amount > 0 and 10 <= (self.today - invoice.due_on).days <= 80
-        ]
+        regular = self._steady_invoices(
+            lambda invoice: invoice.amount > 0 and 10 <= (self.today - invoice.due_on).days <= 80
+        )
         forgotten = {
             id(invoice) for invoice in rng.sample(regular, min(len(regular), max(2, self.n_clients // 40)))
         }

@@ -7,7 +7,7 @@ field shapes they share. Every model is exported here, so ``from clients.models 
 
 from clients.models.billing import Invoice, InvoiceQuerySet, Payment
 from clients.models.costs import CostSettings, Expense, validate_ageing_limits, validate_boundaries
-from clients.models.fields import CENT, ZERO, client_field, money_field, percent_field
+from clients.models.fields import CENT, ZERO, client_field, money_field, percent_field, user_field
 from clients.models.jobs import ImportJob
 from clients.models.parties import Client, ClientQuerySet, Contact
 from clients.models.work import Interaction, StaffCost
@@ -29,6 +29,7 @@ __all__ = [
     "client_field",
     "money_field",
     "percent_field",
+    "user_field",
     "validate_ageing_limits",
     "validate_boundaries",
 ]

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -29,4 +30,15 @@ def client_field(*, on_delete, related_name):
     """The link from a row of the ledger to the client it was recorded on."""
     return models.ForeignKey(
         "clients.Client", verbose_name=_("client"), on_delete=on_delete, related_name=related_name
+    )
+
+
+def user_field(verbose_name, *, on_delete, related_name, **kwargs):
+    """The link from a row to a person who works here (an account manager, a staff member, an uploader)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=on_delete,
+        related_name=related_name,
+        **kwargs,
     )

@@ -2,10 +2,11 @@
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from clients.models.fields import user_field
 
 
 class ImportJob(models.Model):
@@ -34,12 +35,7 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Not imported")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        on_delete=models.CASCADE,
-        related_name="import_jobs",
-    )
+    created_by = user_field(_("uploaded by"), on_delete=models.CASCADE, related_name="import_jobs")
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind)

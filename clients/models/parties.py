@@ -1,6 +1,5 @@
 """The parties: clients (and prospects) and their contacts."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -10,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import access
 from clients.keys import CaseInsensitiveKey
-from clients.models.fields import client_field, money_field
+from clients.models.fields import client_field, money_field, user_field
 
 
 class ClientQuerySet(models.QuerySet):
@@ -33,13 +32,8 @@ class Client(CaseInsensitiveKey, models.Model):
         help_text=_("The client's reference in your other systems; the key for imports."),
     )
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.ACTIVE)
-    account_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("account manager"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="managed_clients",
+    account_manager = user_field(
+        _("account manager"), on_delete=models.PROTECT, related_name="managed_clients", null=True, blank=True
     )
     segment = models.CharField(_("segment / industry"), max_length=100, blank=True)
     acquired_on = models.DateField(_("acquired on"), null=True, blank=True)
@@ -91,6 +85,22 @@ class Client(CaseInsensitiveKey, models.Model):
             ),
         ]
         indexes = [models.Index(fields=["account_manager", "name"])]
+
+    # What a person records about a client, in the order the client form shows it.
+    RECORDED_FIELDS = (
+        "name",
+        "external_ref",
+        "status",
+        "account_manager",
+        "segment",
+        "acquired_on",
+        "acquisition_cost",
+        "referred_by",
+        "is_strategic",
+        "strategic_reason",
+        "estimated_annual_margin",
+        "notes",
+    )
 
     key_field = "external_ref"
     key_clash_message = _(

@@ -3,7 +3,6 @@
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -11,18 +10,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from clients.models.fields import CENT, client_field, money_field
+from clients.models.fields import CENT, client_field, money_field, user_field
 
 
 class StaffCost(models.Model):
     """A staff member's loaded hourly cost from a date on; earlier rows are the history."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff member"),
-        on_delete=models.CASCADE,
-        related_name="staff_costs",
-    )
+    user = user_field(_("staff member"), on_delete=models.CASCADE, related_name="staff_costs")
     effective_from = models.DateField(_("in force from"))
     hourly_cost = money_field(_("loaded hourly cost"))
 
@@ -58,12 +52,7 @@ class Interaction(models.Model):
         PROPOSAL = "proposal", _("Proposal")
 
     client = client_field(on_delete=models.CASCADE, related_name="interactions")
-    staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff member"),
-        on_delete=models.PROTECT,
-        related_name="interactions",
-    )
+    staff = user_field(_("staff member"), on_delete=models.PROTECT, related_name="interactions")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind)
     started_at = models.DateTimeField(_("when"))
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
