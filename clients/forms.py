@@ -121,6 +121,8 @@ class InteractionForm(forms.ModelForm):
 
 
 class ClientForm(forms.ModelForm):
+    field_order = ["name", "external_ref"]
+
     class Meta:
         model = Client
         fields = list(Client.RECORDED_FIELDS)

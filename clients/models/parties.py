@@ -86,10 +86,11 @@ class Client(CaseInsensitiveKey, models.Model):
         ]
         indexes = [models.Index(fields=["account_manager", "name"])]
 
-    # What a person records about a client, in the order the client form shows it.
+    # What a person records about a client, typed in the client form or imported (the file's columns,
+    # in this order).
     RECORDED_FIELDS = (
-        "name",
         "external_ref",
+        "name",
         "status",
         "account_manager",
         "segment",
