@@ -14,9 +14,9 @@ from audits.filters import RankingFilter
 from audits.models import ClientSnapshot
 from audits.selectors import portfolio_latest, run_context
 from audits.tables import RankingTable, snapshot_about
-from clients.access import client_get_for_user
 from clients.exports import LocalisedExportMixin
 from clients.models import CostSettings
+from clients.selectors import client_get_for_user
 from clients.tables import Pages
 
 

@@ -15,6 +15,13 @@ from clients.models import (
 )
 
 
+class ClientRowAdmin(admin.ModelAdmin):
+    """A row recorded on a client: the client is picked by search and loaded with the list."""
+
+    list_select_related = ("client",)
+    autocomplete_fields = ("client",)
+
+
 class ContactInline(admin.TabularInline):
     model = Contact
     extra = 0
@@ -31,11 +38,9 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ClientRowAdmin):
     list_display = ("name", "email", "client", "role", "is_primary")
     search_fields = ("name", "email", "client__name")
-    list_select_related = ("client",)
-    autocomplete_fields = ("client",)
 
 
 @admin.register(StaffCost)
@@ -46,12 +51,11 @@ class StaffCostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(ClientRowAdmin):
     list_display = ("started_at", "client", "staff", "kind", "duration_minutes")
     list_filter = ("kind", "staff")
     search_fields = ("client__name", "note")
     list_select_related = ("client", "staff")
-    autocomplete_fields = ("client",)
     date_hierarchy = "started_at"
 
 
@@ -67,11 +71,9 @@ class PaymentInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ClientRowAdmin):
     list_display = ("number", "client", "issued_on", "due_on", "amount", "cost_of_sales", "written_off")
     search_fields = ("number", "client__name", "client__external_ref")
-    list_select_related = ("client",)
-    autocomplete_fields = ("client",)
     date_hierarchy = "issued_on"
     inlines = [PaymentInline]
 
@@ -122,12 +124,10 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Expense)
-class ExpenseAdmin(admin.ModelAdmin):
+class ExpenseAdmin(ClientRowAdmin):
     list_display = ("spent_on", "client", "category", "amount")
     list_filter = ("category",)
     search_fields = ("client__name", "note")
-    list_select_related = ("client",)
-    autocomplete_fields = ("client",)
     date_hierarchy = "spent_on"
 
 

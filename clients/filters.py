@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from clients.access import sees_all
 from clients.models import Client
 from clients.roles import ACCOUNT_MANAGERS
 
@@ -30,7 +31,7 @@ class ClientFilter(django_filters.FilterSet):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
-        if request is not None and not request.user.has_perm("clients.view_all_clients"):
+        if request is not None and not sees_all(request.user):
             del self.filters["account_manager"]
 
     def search(self, queryset, name, value):

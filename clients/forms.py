@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.access import sees_all
 from clients.keys import key_matches
 from clients.models import Client, Interaction
 from clients.roles import ACCOUNT_MANAGERS
@@ -90,7 +91,7 @@ class InteractionForm(forms.ModelForm):
     LIST_AT_MOST = 500
 
     def _many_clients(self, user):
-        if user.has_perm("clients.view_all_clients"):
+        if sees_all(user):
             return True
         return self.fields["client"].queryset[: self.LIST_AT_MOST + 1].count() > self.LIST_AT_MOST
 
@@ -120,22 +121,11 @@ class InteractionForm(forms.ModelForm):
 
 
 class ClientForm(forms.ModelForm):
+    field_order = ["name", "external_ref"]
+
     class Meta:
         model = Client
-        fields = [
-            "name",
-            "external_ref",
-            "status",
-            "account_manager",
-            "segment",
-            "acquired_on",
-            "acquisition_cost",
-            "referred_by",
-            "is_strategic",
-            "strategic_reason",
-            "estimated_annual_margin",
-            "notes",
-        ]
+        fields = list(Client.RECORDED_FIELDS)
         widgets = {
             "acquired_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 3}),
@@ -149,7 +139,7 @@ class ClientForm(forms.ModelForm):
         self.fields["referred_by"].queryset = (
             Client.objects.visible_to(user).exclude(pk=self.instance.pk).only("pk", "name", "external_ref")
         )
-        if not user.has_perm("clients.view_all_clients"):
+        if not sees_all(user):
             # An account manager keeps their own clients: they cannot hand them over or
             # change the figures finance owns. The referrer may be another manager's client, so the
             # field is left out rather than listing clients they may not see.

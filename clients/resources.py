@@ -506,20 +506,7 @@ class ClientResource(LedgerResource):
     class Meta(LedgerResource.Meta):
         model = Client
         import_id_fields = ("external_ref",)
-        fields = (
-            "external_ref",
-            "name",
-            "status",
-            "account_manager",
-            "segment",
-            "acquired_on",
-            "acquisition_cost",
-            "referred_by",
-            "is_strategic",
-            "strategic_reason",
-            "estimated_annual_margin",
-            "notes",
-        )
+        fields = Client.RECORDED_FIELDS
         import_order = fields
 
     def row_key(self, row):

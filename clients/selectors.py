@@ -1,8 +1,10 @@
 """Reads of the ledger that pages share."""
 
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.shortcuts import get_object_or_404
 
-from clients.models import Client
+from clients.access import visible
+from clients.models import Client, Interaction
 
 SEARCH_AT_LEAST = 2
 SEARCH_AT_MOST = 12
@@ -23,3 +25,14 @@ def client_search(*, user, query: str, limit: int = SEARCH_AT_MOST) -> list[dict
         .order_by("own", "name", "pk")
         .values("pk", "name", "external_ref")[:limit]
     )
+
+
+def client_get_for_user(*, user, pk):
+    """A client the user may see, or 404: another manager's client does not exist for them."""
+    return get_object_or_404(visible(Client.objects.all(), user), pk=pk)
+
+
+def interaction_get_for_user(*, user, pk):
+    """An interaction on a visible client, or 404."""
+    rows = Interaction.objects.select_related("client", "staff")
+    return get_object_or_404(visible(rows, user, through="client"), pk=pk)

@@ -1,4 +1,13 @@
-"""Writes to the ledger. Views and imports call these; nothing else writes."""
+"""Writes to the ledger one row at a time, each checked (``full_clean``) and, for invoices and payments,
+under the invoice's row lock. The pages call these, and so do the admin's invoice and payment pages.
+
+Three other writers, each with its own way of keeping the same rules:
+- the imports (``clients.imports`` and ``clients.resources``): a whole file in one transaction, every row
+  checked by the model's ``clean`` (``Invoice.check_balance`` included) before any is written;
+- the demo portfolio (``clients.demo.write``): bulk inserts of rows planned to be valid, on demo clients only;
+- the admin's other pages (clients, contacts, staff costs, interactions, expenses, cost settings): Django's
+  ``ModelAdmin`` saves, after the model form's checks.
+"""
 
 from decimal import Decimal
 

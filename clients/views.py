@@ -13,15 +13,14 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from clients import selectors, services
-from clients.access import client_get_for_user, interaction_get_for_user
 from clients.exports import LocalisedExportMixin
 from clients.filters import ClientFilter
 from clients.forms import ClientForm, InteractionForm
 from clients.models import Client, Interaction, Invoice, Payment
-from clients.tables import ClientTable, InteractionTable, Pages
+from clients.selectors import client_get_for_user, interaction_get_for_user
+from clients.tables import ClientTable, InteractionTable, PagedTableMixin
 
 
 def _safe_next(request, fallback):
@@ -31,12 +30,10 @@ def _safe_next(request, fallback):
     return fallback
 
 
-class ClientListView(LocalisedExportMixin, SingleTableMixin, FilterView):
+class ClientListView(LocalisedExportMixin, PagedTableMixin, FilterView):
     table_class = ClientTable
     filterset_class = ClientFilter
     template_name = "clients/client_list.html"
-    paginator_class = Pages
-    table_pagination = {"per_page": 50}
     export_formats = ("csv", "xlsx")
     export_name = "clients"
     export_title = gettext_lazy("Clients")
@@ -118,13 +115,11 @@ class ClientFormView(View):
         return render(request, self.template_name, {"form": form, "client": client})
 
 
-class InteractionListView(SingleTableMixin, TemplateView):
+class InteractionListView(PagedTableMixin, TemplateView):
     """The user's own interactions, newest first, with edit/delete for this month's."""
 
     table_class = InteractionTable
     template_name = "clients/interaction_list.html"
-    paginator_class = Pages
-    table_pagination = {"per_page": 50}
 
     def get_table_data(self):
         visible = Client.objects.visible_to(self.request.user).filter(pk=OuterRef("client_id"))
@@ -178,15 +173,23 @@ class InteractionCreateView(PermissionRequiredMixin, View):
         )
 
 
-class InteractionEditView(PermissionRequiredMixin, View):
-    permission_required = "clients.change_interaction"
-    template_name = "clients/interaction_form.html"
+class OwnInteractionMixin(PermissionRequiredMixin):
+    """An interaction the user may see and still change: their own, of the current month."""
+
+    refusal = ""
 
     def get_interaction(self, request, pk):
         interaction = interaction_get_for_user(user=request.user, pk=pk)
         if not services.interaction_editable(interaction=interaction, user=request.user):
-            raise PermissionDenied(_("Only your own entries of the current month can be changed."))
+            raise PermissionDenied(str(self.refusal))
         return interaction
+
+
+class InteractionEditView(OwnInteractionMixin, View):
+    permission_required = "clients.change_interaction"
+    template_name = "clients/interaction_form.html"
+
+    refusal = gettext_lazy("Only your own entries of the current month can be changed.")
 
     def get(self, request, pk):
         interaction = self.get_interaction(request, pk)
@@ -212,15 +215,11 @@ class InteractionEditView(PermissionRequiredMixin, View):
         return render(request, self.template_name, {"form": form, "interaction": interaction}, status=400)
 
 
-class InteractionDeleteView(PermissionRequiredMixin, View):
+class InteractionDeleteView(OwnInteractionMixin, View):
     permission_required = "clients.delete_interaction"
     template_name = "clients/interaction_confirm_delete.html"
 
-    def get_interaction(self, request, pk):
-        interaction = interaction_get_for_user(user=request.user, pk=pk)
-        if not services.interaction_editable(interaction=interaction, user=request.user):
-            raise PermissionDenied(_("Only your own entries of the current month can be deleted."))
-        return interaction
+    refusal = gettext_lazy("Only your own entries of the current month can be deleted.")
 
     def get(self, request, pk):
         return render(request, self.template_name, {"interaction": self.get_interaction(request, pk)})

@@ -16,7 +16,7 @@ DEMO_USERS = [
     # username, first name, last name, role, is_staff
     ("alice", "Alice", "Martin", ACCOUNT_MANAGERS, False),
     ("bruno", "Bruno", "Peeters", ACCOUNT_MANAGERS, False),
-    # The demo portfolio's other account managers (clients/demo.py) log in too.
+    # The demo portfolio's other account managers (clients/demo/data.py) log in too.
     *((username, first, last, ACCOUNT_MANAGERS, False) for username, first, last in EXTRA_MANAGERS),
     ("fiona", "Fiona", "Dumitru", FINANCE, True),
     ("adam", "Adam", "Janssens", ADMINS, True),

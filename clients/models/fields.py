@@ -1,0 +1,44 @@
+"""The field shapes the ledger's models share: money, percentages, the link to a client."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def money_field(verbose_name, **kwargs):
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
+
+
+def percent_field(verbose_name, default, **kwargs):
+    return models.DecimalField(
+        verbose_name,
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(default),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        **kwargs,
+    )
+
+
+def client_field(*, on_delete, related_name):
+    """The link from a row of the ledger to the client it was recorded on."""
+    return models.ForeignKey(
+        "clients.Client", verbose_name=_("client"), on_delete=on_delete, related_name=related_name
+    )
+
+
+def user_field(verbose_name, *, on_delete, related_name, **kwargs):
+    """The link from a row to a person who works here (an account manager, a staff member, an uploader)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=on_delete,
+        related_name=related_name,
+        **kwargs,
+    )

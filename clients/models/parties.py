@@ -1,0 +1,145 @@
+"""The parties: clients (and prospects) and their contacts."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from clients import access
+from clients.keys import CaseInsensitiveKey
+from clients.models.fields import client_field, money_field, user_field
+
+
+class ClientQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The clients a user may see (the rule is ``clients.access.visible``)."""
+        return access.visible(self, user)
+
+
+class Client(CaseInsensitiveKey, models.Model):
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", _("Prospect")
+        ACTIVE = "active", _("Active")
+        TRANSITIONING = "transitioning", _("Transitioning")
+        FORMER = "former", _("Former")
+
+    name = models.CharField(_("name"), max_length=200)
+    external_ref = models.CharField(
+        _("external reference"),
+        max_length=64,
+        help_text=_("The client's reference in your other systems; the key for imports."),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.ACTIVE)
+    account_manager = user_field(
+        _("account manager"), on_delete=models.PROTECT, related_name="managed_clients", null=True, blank=True
+    )
+    segment = models.CharField(_("segment / industry"), max_length=100, blank=True)
+    acquired_on = models.DateField(_("acquired on"), null=True, blank=True)
+    acquisition_cost = money_field(
+        _("acquisition cost"),
+        null=True,
+        blank=True,
+        help_text=_("What winning this client cost; blank if unknown, 0 if it cost nothing."),
+    )
+    referred_by = models.ForeignKey(
+        "self",
+        verbose_name=_("referred by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+    )
+    is_strategic = models.BooleanField(_("strategic"), default=False)
+    strategic_reason = models.TextField(_("why strategic"), blank=True)
+    estimated_annual_margin = money_field(
+        _("estimated annual gross margin"),
+        null=True,
+        blank=True,
+        help_text=_("For prospects: places the prospect in a tier."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["name"]
+        permissions = [
+            ("view_all_clients", _("Can see every account manager's clients")),
+            ("import_data", _("Can import ledger files")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acquisition_cost__gte=0), name="client_acquisition_cost_not_negative"
+            ),
+            models.CheckConstraint(condition=~Q(referred_by=F("pk")), name="client_not_referred_by_itself"),
+            models.UniqueConstraint(
+                Lower("external_ref"),
+                name="client_external_ref_unique_ignoring_case",
+                violation_error_message=_("Another client already has this external reference."),
+            ),
+        ]
+        indexes = [models.Index(fields=["account_manager", "name"])]
+
+    # What a person records about a client, typed in the client form or imported (the file's columns,
+    # in this order).
+    RECORDED_FIELDS = (
+        "external_ref",
+        "name",
+        "status",
+        "account_manager",
+        "segment",
+        "acquired_on",
+        "acquisition_cost",
+        "referred_by",
+        "is_strategic",
+        "strategic_reason",
+        "estimated_annual_margin",
+        "notes",
+    )
+
+    key_field = "external_ref"
+    key_clash_message = _(
+        "Another client already has the external reference “%(existing)s”; "
+        "references are compared regardless of case."
+    )
+
+    def __str__(self):
+        return f"{self.name} ({self.external_ref})"
+
+    def get_absolute_url(self):
+        return reverse("clients:detail", args=[self.pk])
+
+    def clean(self):
+        if self.is_strategic and not self.strategic_reason.strip():
+            raise ValidationError({"strategic_reason": _("Say why this client is strategic.")})
+        if self.referred_by_id and self.referred_by_id == self.pk:
+            raise ValidationError({"referred_by": _("A client cannot refer itself.")})
+
+
+class Contact(models.Model):
+    client = client_field(on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    postal_address = models.TextField(_("postal address"), blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-is_primary", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "email"], name="contact_unique_email_per_client"),
+            models.UniqueConstraint(
+                fields=["client"], condition=Q(is_primary=True), name="contact_one_primary_per_client"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
