@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.imports.resources.parties import CLIENT_FIELDS
 from clients.keys import key_matches
 from clients.models import Client, Interaction
 from clients.roles import ACCOUNT_MANAGERS
@@ -120,22 +121,11 @@ class InteractionForm(forms.ModelForm):
 
 
 class ClientForm(forms.ModelForm):
+    field_order = ["name", "external_ref"]  # the page shows the name first, the file the reference
+
     class Meta:
         model = Client
-        fields = [
-            "name",
-            "external_ref",
-            "status",
-            "account_manager",
-            "segment",
-            "acquired_on",
-            "acquisition_cost",
-            "referred_by",
-            "is_strategic",
-            "strategic_reason",
-            "estimated_annual_margin",
-            "notes",
-        ]
+        fields = CLIENT_FIELDS
         widgets = {
             "acquired_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 3}),
