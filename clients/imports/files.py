@@ -52,8 +52,7 @@ class ImportFile:
 def import_columns(*, kind):
     """(column, help) pairs of a file of this kind, in the template's order (the help says which
     are required; the others may be left out)."""
-    resource = RESOURCES[kind]
-    return [(column, resource.column_help.get(column, "")) for column in resource.columns()]
+    return RESOURCES[kind].columns_with_help()
 
 
 # One example row per template, in the template's column order: what a filled-in line looks like.

@@ -9,11 +9,12 @@ mode would skip (model rules, duplicates inside the file, the payment ceiling) r
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.utils.translation import gettext as _
-from import_export import resources
+from django.utils.translation import gettext_lazy
+from import_export import fields, resources
 from import_export.results import RowResult
 
 from clients import access
-from clients.imports.cells import cell_text
+from clients.imports.cells import cell_text, client_ref_widget
 from clients.keys import fold_key, key_matches
 from clients.models import Client
 
@@ -24,6 +25,15 @@ class _QuietRowResult(RowResult):
     def add_instance_info(self, instance):
         # The default calls str(instance), which may follow a foreign key: one query per row.
         self.object_id = instance.pk
+
+
+class Column(fields.Field):
+    """A column of the file: the model attribute it sets (by default, of the same name), the widget
+    that reads its cells, and the help the import page shows (which says whether it is required)."""
+
+    def __init__(self, name, widget, *, help="", attribute=None, **options):
+        super().__init__(attribute=attribute or name, column_name=name, widget=widget, **options)
+        self.help = help
 
 
 def chunks(values):
@@ -39,8 +49,6 @@ class LedgerResource(resources.ModelResource):
     #: The attribute of a key typed as text (a client reference, an invoice number), matched regardless
     #: of case (``fold_key``).
     text_key = None
-    #: Column help shown on the import page: column name -> text.
-    column_help = {}
 
     class Meta:
         use_bulk = True
@@ -77,6 +85,11 @@ class LedgerResource(resources.ModelResource):
     def columns(cls):
         """The file's columns, in the template's order."""
         return [cls.fields[name].column_name for name in cls._meta.import_order]
+
+    @classmethod
+    def columns_with_help(cls):
+        """(column, help) pairs of the file's columns, in the template's order."""
+        return [(cls.fields[name].column_name, cls.fields[name].help) for name in cls._meta.import_order]
 
     @classmethod
     def required_columns(cls):
@@ -239,6 +252,13 @@ class LedgerResource(resources.ModelResource):
 
 class ClientLinkedResource(LedgerResource):
     """Rows that belong to a client given by its reference (contacts, interactions, expenses, invoices)."""
+
+    client = Column(
+        "client_ref",
+        client_ref_widget(),
+        attribute="client_id",
+        help=gettext_lazy("Required. Reference of a known client."),
+    )
 
     def load_clients(self, dataset):
         refs = self.column_values(dataset, "client_ref") - {""}

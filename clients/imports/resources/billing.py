@@ -4,51 +4,45 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export import fields
 
 from clients import services
-from clients.imports.cells import (
-    DateCellWidget,
-    DecimalCellWidget,
-    LookupWidget,
-    TextWidget,
-    cell_text,
-    client_ref_widget,
-)
-from clients.imports.resources.base import ClientLinkedResource, LedgerResource, chunks
+from clients.imports import cells
+from clients.imports.resources.base import ClientLinkedResource, Column, LedgerResource, chunks
 from clients.keys import fold_key, key_matches
 from clients.models import Invoice, Payment
 
 
 class InvoiceResource(ClientLinkedResource):
-    number = fields.Field(
-        attribute="number", column_name="number", widget=TextWidget(required=True, max_length=64)
+    number = Column(
+        "number",
+        cells.TextWidget(required=True, max_length=64),
+        help=gettext_lazy("Required. The invoice number; a known number updates that invoice."),
     )
-    client = fields.Field(attribute="client_id", column_name="client_ref", widget=client_ref_widget())
-    issued_on = fields.Field(
-        attribute="issued_on", column_name="issued_on", widget=DateCellWidget(required=True)
+    issued_on = Column(
+        "issued_on", cells.DateCellWidget(required=True), help=gettext_lazy("Required. Date, YYYY-MM-DD.")
     )
-    due_on = fields.Field(attribute="due_on", column_name="due_on", widget=DateCellWidget(required=True))
-    amount = fields.Field(attribute="amount", column_name="amount", widget=DecimalCellWidget(required=True))
-    cost_of_sales = fields.Field(
-        attribute="cost_of_sales", column_name="cost_of_sales", widget=DecimalCellWidget(minimum=Decimal("0"))
+    due_on = Column(
+        "due_on",
+        cells.DateCellWidget(required=True),
+        help=gettext_lazy("Required. Date, not before the issue date."),
     )
-    written_off = fields.Field(
-        attribute="written_off",
-        column_name="written_off",
-        widget=DecimalCellWidget(default=Decimal("0.00"), minimum=Decimal("0")),
+    amount = Column(
+        "amount",
+        cells.DecimalCellWidget(required=True),
+        help=gettext_lazy("Required. Amount excluding tax; negative for a credit note."),
+    )
+    cost_of_sales = Column(
+        "cost_of_sales",
+        cells.DecimalCellWidget(minimum=Decimal("0")),
+        help=gettext_lazy("Amount; blank uses the default margin rate."),
+    )
+    written_off = Column(
+        "written_off",
+        cells.DecimalCellWidget(default=Decimal("0.00"), minimum=Decimal("0")),
+        help=gettext_lazy("Amount, 0 or more; blank means 0."),
     )
 
     text_key = "number"
-    column_help = {
-        "number": gettext_lazy("Required. The invoice number; a known number updates that invoice."),
-        "client_ref": gettext_lazy("Required. Reference of a known client."),
-        "issued_on": gettext_lazy("Required. Date, YYYY-MM-DD."),
-        "due_on": gettext_lazy("Required. Date, not before the issue date."),
-        "amount": gettext_lazy("Required. Amount excluding tax; negative for a credit note."),
-        "cost_of_sales": gettext_lazy("Amount; blank uses the default margin rate."),
-        "written_off": gettext_lazy("Amount, 0 or more; blank means 0."),
-    }
 
     class Meta(LedgerResource.Meta):
         model = Invoice
@@ -57,7 +51,7 @@ class InvoiceResource(ClientLinkedResource):
         import_order = fields
 
     def key_label(self, row):
-        return _("Invoice number %(number)s") % {"number": cell_text(row.get("number"))}
+        return _("Invoice number %(number)s") % {"number": cells.cell_text(row.get("number"))}
 
     def before_import(self, dataset, **kwargs):
         self.load_clients(dataset)
@@ -77,23 +71,24 @@ class InvoiceResource(ClientLinkedResource):
 
 
 class PaymentResource(LedgerResource):
-    invoice = fields.Field(
-        attribute="invoice_id",
-        column_name="invoice_number",
-        widget=LookupWidget(
+    invoice = Column(
+        "invoice_number",
+        cells.LookupWidget(
             required=True, ignore_case=True, unknown=gettext_lazy("Unknown invoice number “%(value)s”.")
         ),
+        attribute="invoice_id",
+        help=gettext_lazy("Required. Number of a known invoice."),
     )
-    paid_on = fields.Field(attribute="paid_on", column_name="paid_on", widget=DateCellWidget(required=True))
-    amount = fields.Field(
-        attribute="amount", column_name="amount", widget=DecimalCellWidget(required=True, above_zero=True)
+    paid_on = Column(
+        "paid_on",
+        cells.DateCellWidget(required=True),
+        help=gettext_lazy("Required. Date, YYYY-MM-DD; one payment per invoice and day."),
     )
-
-    column_help = {
-        "invoice_number": gettext_lazy("Required. Number of a known invoice."),
-        "paid_on": gettext_lazy("Required. Date, YYYY-MM-DD; one payment per invoice and day."),
-        "amount": gettext_lazy("Required. Above zero; all payments together cannot exceed the invoice."),
-    }
+    amount = Column(
+        "amount",
+        cells.DecimalCellWidget(required=True, above_zero=True),
+        help=gettext_lazy("Required. Above zero; all payments together cannot exceed the invoice."),
+    )
 
     class Meta(LedgerResource.Meta):
         model = Payment
@@ -103,8 +98,8 @@ class PaymentResource(LedgerResource):
 
     def key_label(self, row):
         return _("The payment of invoice %(number)s on %(date)s") % {
-            "number": cell_text(row.get("invoice_number")),
-            "date": cell_text(row.get("paid_on")),
+            "number": cells.cell_text(row.get("invoice_number")),
+            "date": cells.cell_text(row.get("paid_on")),
         }
 
     def before_import(self, dataset, **kwargs):

@@ -6,19 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export import fields
 
-from clients.imports.cells import (
-    BooleanCellWidget,
-    ChoiceWidget,
-    DateCellWidget,
-    DecimalCellWidget,
-    LookupWidget,
-    TextWidget,
-    cell_text,
-    client_ref_widget,
-)
-from clients.imports.resources.base import ClientLinkedResource, LedgerResource, chunks
+from clients.imports import cells
+from clients.imports.resources.base import ClientLinkedResource, Column, LedgerResource, chunks
 from clients.keys import fold_key, key_matches
 from clients.models import Client, Contact
 
@@ -41,62 +31,49 @@ CLIENT_FIELDS = (
 
 
 class ClientResource(LedgerResource):
-    external_ref = fields.Field(
-        attribute="external_ref", column_name="external_ref", widget=TextWidget(required=True, max_length=64)
+    external_ref = Column(
+        "external_ref",
+        cells.TextWidget(required=True, max_length=64),
+        help=gettext_lazy("Required. The client's reference; a known reference updates that client."),
     )
-    name = fields.Field(
-        attribute="name", column_name="name", widget=TextWidget(required=True, max_length=200)
+    name = Column("name", cells.TextWidget(required=True, max_length=200), help=gettext_lazy("Required."))
+    status = Column(
+        "status",
+        cells.ChoiceWidget(choices=Client.Status, default=Client.Status.ACTIVE),
+        help=gettext_lazy("prospect, active, transitioning or former; blank means active."),
     )
-    status = fields.Field(
-        attribute="status",
-        column_name="status",
-        widget=ChoiceWidget(choices=Client.Status, default=Client.Status.ACTIVE),
-    )
-    account_manager = fields.Field(
+    account_manager = Column(
+        "account_manager",
+        cells.LookupWidget(unknown=gettext_lazy("Unknown username “%(value)s”.")),
         attribute="account_manager_id",
-        column_name="account_manager",
-        widget=LookupWidget(unknown=gettext_lazy("Unknown username “%(value)s”.")),
+        help=gettext_lazy("Username of the account manager; may be blank."),
     )
-    segment = fields.Field(attribute="segment", column_name="segment", widget=TextWidget(max_length=100))
-    acquired_on = fields.Field(attribute="acquired_on", column_name="acquired_on", widget=DateCellWidget())
-    acquisition_cost = fields.Field(
-        attribute="acquisition_cost",
-        column_name="acquisition_cost",
-        widget=DecimalCellWidget(minimum=Decimal("0")),
+    segment = Column("segment", cells.TextWidget(max_length=100), help=gettext_lazy("Segment or industry."))
+    acquired_on = Column("acquired_on", cells.DateCellWidget(), help=gettext_lazy("Date, YYYY-MM-DD."))
+    acquisition_cost = Column(
+        "acquisition_cost",
+        cells.DecimalCellWidget(minimum=Decimal("0")),
+        help=gettext_lazy("Amount, 0 or more; blank means unknown, 0 means it cost nothing."),
     )
-    referred_by = fields.Field(
-        attribute="referred_by_id", column_name="referred_by", widget=TextWidget(max_length=64), readonly=True
+    referred_by = Column(
+        "referred_by",
+        cells.TextWidget(max_length=64),
+        attribute="referred_by_id",
+        readonly=True,
+        help=gettext_lazy("Reference of the client who referred this one (known, or in this file)."),
     )
-    is_strategic = fields.Field(
-        attribute="is_strategic", column_name="is_strategic", widget=BooleanCellWidget()
+    is_strategic = Column("is_strategic", cells.BooleanCellWidget(), help=gettext_lazy("yes or no."))
+    strategic_reason = Column(
+        "strategic_reason", cells.TextWidget(), help=gettext_lazy("Required when strategic.")
     )
-    strategic_reason = fields.Field(
-        attribute="strategic_reason", column_name="strategic_reason", widget=TextWidget()
+    estimated_annual_margin = Column(
+        "estimated_annual_margin",
+        cells.DecimalCellWidget(),
+        help=gettext_lazy("Amount, for prospects; may be blank."),
     )
-    estimated_annual_margin = fields.Field(
-        attribute="estimated_annual_margin", column_name="estimated_annual_margin", widget=DecimalCellWidget()
-    )
-    notes = fields.Field(attribute="notes", column_name="notes", widget=TextWidget())
+    notes = Column("notes", cells.TextWidget())
 
     text_key = "external_ref"
-    column_help = {
-        "external_ref": gettext_lazy(
-            "Required. The client's reference; a known reference updates that client."
-        ),
-        "name": gettext_lazy("Required."),
-        "status": gettext_lazy("prospect, active, transitioning or former; blank means active."),
-        "account_manager": gettext_lazy("Username of the account manager; may be blank."),
-        "segment": gettext_lazy("Segment or industry."),
-        "acquired_on": gettext_lazy("Date, YYYY-MM-DD."),
-        "acquisition_cost": gettext_lazy("Amount, 0 or more; blank means unknown, 0 means it cost nothing."),
-        "referred_by": gettext_lazy(
-            "Reference of the client who referred this one (known, or in this file)."
-        ),
-        "is_strategic": gettext_lazy("yes or no."),
-        "strategic_reason": gettext_lazy("Required when strategic."),
-        "estimated_annual_margin": gettext_lazy("Amount, for prospects; may be blank."),
-        "notes": "",
-    }
 
     class Meta(LedgerResource.Meta):
         model = Client
@@ -105,11 +82,11 @@ class ClientResource(LedgerResource):
         import_order = fields
 
     def key_label(self, row):
-        return _("Client reference “%(ref)s”") % {"ref": cell_text(row.get("external_ref"))}
+        return _("Client reference “%(ref)s”") % {"ref": cells.cell_text(row.get("external_ref"))}
 
     def hidden_message(self, row):
         return _("The client reference “%(ref)s” is already in use.") % {
-            "ref": cell_text(row.get("external_ref"))
+            "ref": cells.cell_text(row.get("external_ref"))
         }
 
     def before_import(self, dataset, **kwargs):
@@ -140,7 +117,7 @@ class ClientResource(LedgerResource):
         instance._import_referral = None
         if "referred_by" not in row:
             return  # the column is left out: the stored referral stays
-        ref = cell_text(row.get("referred_by"))
+        ref = cells.cell_text(row.get("referred_by"))
         key = fold_key(ref)
         if not ref:
             instance.referred_by_id = None
@@ -185,27 +162,21 @@ class ClientResource(LedgerResource):
 
 
 class ContactResource(ClientLinkedResource):
-    client = fields.Field(attribute="client_id", column_name="client_ref", widget=client_ref_widget())
-    email = fields.Field(
-        attribute="email", column_name="email", widget=TextWidget(required=True, max_length=254)
+    email = Column(
+        "email",
+        cells.TextWidget(required=True, max_length=254),
+        help=gettext_lazy("Required. With the client reference, identifies the contact."),
     )
-    name = fields.Field(
-        attribute="name", column_name="name", widget=TextWidget(required=True, max_length=200)
+    name = Column("name", cells.TextWidget(required=True, max_length=200), help=gettext_lazy("Required."))
+    role = Column("role", cells.TextWidget(max_length=100))
+    postal_address = Column(
+        "postal_address", cells.TextWidget(), help=gettext_lazy("The address letters are sent to.")
     )
-    role = fields.Field(attribute="role", column_name="role", widget=TextWidget(max_length=100))
-    postal_address = fields.Field(
-        attribute="postal_address", column_name="postal_address", widget=TextWidget()
+    is_primary = Column(
+        "is_primary",
+        cells.BooleanCellWidget(),
+        help=gettext_lazy("yes or no; one primary contact per client."),
     )
-    is_primary = fields.Field(attribute="is_primary", column_name="is_primary", widget=BooleanCellWidget())
-
-    column_help = {
-        "client_ref": gettext_lazy("Required. Reference of a known client."),
-        "email": gettext_lazy("Required. With the client reference, identifies the contact."),
-        "name": gettext_lazy("Required."),
-        "role": "",
-        "postal_address": gettext_lazy("The address letters are sent to."),
-        "is_primary": gettext_lazy("yes or no; one primary contact per client."),
-    }
 
     class Meta(LedgerResource.Meta):
         model = Contact
