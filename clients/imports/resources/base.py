@@ -71,6 +71,10 @@ class LedgerResource(resources.ModelResource):
         self._clean_exclude = {
             f.attribute.removesuffix("_id") for f in self._snapshot_fields if f.attribute.endswith("_id")
         }
+        key_fields = [self.fields[name] for name in self._meta.import_id_fields]
+        #: The columns whose cells identify a row (its natural key), in the order of ``row_key``.
+        self.key_columns = [f.column_name for f in key_fields]
+        self._key_cells = [(f.widget, f.column_name) for f in key_fields]
         self.column_of = {}
         for f in self.fields.values():
             if f.attribute:
@@ -115,18 +119,10 @@ class LedgerResource(resources.ModelResource):
 
     # -- natural keys ---------------------------------------------------------------------------
 
-    @property
-    def key_columns(self):
-        """The columns whose cells identify a row (its natural key), in the order of ``row_key``."""
-        return [self.fields[name].column_name for name in self._meta.import_id_fields]
-
     def row_key(self, row):
         """The natural key of a row, from its cells; raises ValueError if a key cell is bad. A key
         typed as text (``text_key``) is folded, so that it matches regardless of case."""
-        key = tuple(
-            self.widget(name).clean(row.get(self.fields[name].column_name))
-            for name in self._meta.import_id_fields
-        )
+        key = tuple(widget.clean(row.get(column)) for widget, column in self._key_cells)
         return fold_key(key[0]) if self.text_key else key
 
     def instance_key(self, instance):
