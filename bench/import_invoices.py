@@ -119,7 +119,8 @@ def main():
     from django.core.management import call_command
     from django.db import connections
 
-    from clients import imports
+    from clients.imports.files import import_file_read
+    from clients.imports.rows import import_file
     from clients.models import Client, Invoice
     from clients.roles import FINANCE
 
@@ -139,11 +140,11 @@ def main():
             f"{len(content) / 2**20:.1f} MB, built in {time.perf_counter() - started:.1f} s"
         )
         started = time.perf_counter()
-        data = imports.import_file_read(kind="invoices", filename=filename, content=content)
+        data = import_file_read(kind="invoices", filename=filename, content=content)
         print(f"{'read (tablib)':<28} {len(data):>7} rows {time.perf_counter() - started:8.2f} s")
 
         def run(dry_run=False, payload=content):
-            return imports.import_file(
+            return import_file(
                 kind="invoices", filename=filename, content=payload, user=user, dry_run=dry_run
             )
 

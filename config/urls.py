@@ -20,7 +20,7 @@ urlpatterns = [
     path("", include("audits.report_urls")),
     path("clients/", include("clients.urls")),
     path("interactions/", include("clients.interaction_urls")),
-    path("imports/", include("clients.import_urls")),
+    path("imports/", include("clients.imports.urls")),
     path("profitability/", include("audits.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -53,7 +53,7 @@ def _install(**kwargs):
         return
     _patched.append(True)
     from audits import services, tasks
-    from clients import resources
+    from clients.imports.resources import base as resources
 
     tasks.profitability_recompute_task.default_retry_delay = 2
     tasks.profitability_recompute_task.busy_retry_delay = 1

@@ -26,8 +26,8 @@ from django.db import connection
 from audits import services
 from audits.models import ClientSnapshot, ProfitabilityRun
 from audits.tasks import profitability_recompute_task
-from clients import imports
 from clients import tasks as client_tasks
+from clients.imports.jobs import import_job_preview
 from clients.models import ImportJob, Invoice
 from config.celery import app
 from tests.factories import ClientFactory, InvoiceFactory
@@ -308,7 +308,7 @@ def test_confirming_a_large_import_with_the_queue_unreachable_leaves_it_ready_to
         content=csv_bytes(INVOICE_HEADER, rows),
         total_rows=3,
     )
-    imports.import_job_preview(job_id=job.pk)
+    import_job_preview(job_id=job.pk)
     job.refresh_from_db()
     assert job.can_confirm
     response = as_finance.post(f"/imports/{job.pk}/confirm/", follow=True)

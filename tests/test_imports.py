@@ -10,7 +10,9 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from clients import imports
+from clients.imports.files import ImportFileError, import_columns, import_rows_estimate, import_template_csv
+from clients.imports.jobs import PROGRESS_EVERY, _ProgressWriter, import_job_preview
+from clients.imports.rows import import_file
 from clients.models import Client, Contact, Expense, ImportJob, Interaction, Invoice, Payment
 from clients.roles import ACCOUNT_MANAGERS
 from tests.factories import ClientFactory, ContactFactory, InvoiceFactory, PaymentFactory
@@ -94,9 +96,9 @@ def test_each_template_has_one_example_row_that_imports(finance, manager, kind):
             InvoiceFactory(
                 client=client, number="F-2026-0101", issued_on=dt.date(2026, 10, 1), amount=Decimal("1250")
             )
-    content = imports.import_template_csv(kind=kind).encode()
+    content = import_template_csv(kind=kind).encode()
     assert len(content.decode().strip().split("\r\n")) == 2
-    outcome = imports.import_file(kind=kind, filename="t.csv", content=content, user=finance)
+    outcome = import_file(kind=kind, filename="t.csv", content=content, user=finance)
     assert outcome.errors == []
     assert outcome.total == 1
 
@@ -121,7 +123,7 @@ def test_it_hides_another_users_job(as_finance, as_admin, acme, globex):
 
 def test_other_managers_clients_are_unknown_in_imports(manager, acme, foreign_client):
     manager.user_permissions.add(Permission.objects.get(codename="import_data"))
-    outcome = imports.import_file(
+    outcome = import_file(
         kind="invoices",
         filename="invoices.csv",
         content=csv_bytes(
@@ -195,22 +197,22 @@ def test_it_imports_an_xlsx_file_with_native_dates_and_numbers(as_finance, acme)
 
 def test_reimporting_the_same_file_changes_nothing(finance, acme, globex):
     content = csv_bytes(INVOICE_HEADER, invoice_rows())
-    first = imports.import_file(kind="invoices", filename="i.csv", content=content, user=finance)
+    first = import_file(kind="invoices", filename="i.csv", content=content, user=finance)
     assert (first.new, first.updated, first.unchanged) == (3, 0, 0)
     before = list(Invoice.objects.order_by("number").values())
-    again = imports.import_file(kind="invoices", filename="i.csv", content=content, user=finance)
+    again = import_file(kind="invoices", filename="i.csv", content=content, user=finance)
     assert (again.new, again.updated, again.unchanged, again.errors) == (0, 0, 3, [])
     assert list(Invoice.objects.order_by("number").values()) == before
 
 
 def test_a_corrected_file_updates_by_natural_key(finance, acme, globex):
-    imports.import_file(
+    import_file(
         kind="invoices", filename="i.csv", content=csv_bytes(INVOICE_HEADER, invoice_rows()), user=finance
     )
     ids = dict(Invoice.objects.values_list("number", "pk"))
     corrected = invoice_rows()
     corrected[1] = ["INV-2", "ACME", "2025-02-10", "2025-03-31", "260.00", "100", "10"]
-    outcome = imports.import_file(
+    outcome = import_file(
         kind="invoices", filename="i.csv", content=csv_bytes(INVOICE_HEADER, corrected), user=finance
     )
     assert (outcome.new, outcome.updated, outcome.unchanged) == (0, 1, 2)
@@ -237,7 +239,7 @@ def test_one_bad_row_imports_nothing_and_names_its_line(as_finance, finance, acm
     job.refresh_from_db()
     assert job.status == ImportJob.Status.PREVIEWED
     # Straight through the service as well: the valid rows are rolled back with the bad one.
-    outcome = imports.import_file(
+    outcome = import_file(
         kind="invoices", filename="i.csv", content=csv_bytes(INVOICE_HEADER, rows), user=finance
     )
     assert [error["line"] for error in outcome.errors] == [4]
@@ -251,7 +253,7 @@ def test_it_counts_lines_past_blank_lines_and_multi_line_cells(finance, acme):
         b"\r\n"
         b"ACME,2025-01-02,travel,abc,\r\n"
     )
-    outcome = imports.import_file(kind="expenses", filename="e.csv", content=content, user=finance)
+    outcome = import_file(kind="expenses", filename="e.csv", content=content, user=finance)
     assert [(e["line"], e["column"]) for e in outcome.errors] == [(5, "amount")]
 
 
@@ -261,7 +263,7 @@ def test_it_reads_semicolons_and_decimal_commas(finance, acme):
         [["ACME", "2025-01-01", "travel", "1 234,50", "Hôtel"]],
         delimiter=";",
     )
-    outcome = imports.import_file(kind="expenses", filename="e.csv", content=content, user=finance)
+    outcome = import_file(kind="expenses", filename="e.csv", content=content, user=finance)
     assert outcome.errors == []
     expense = Expense.objects.get()
     assert (expense.amount, expense.note) == (Decimal("1234.50"), "Hôtel")
@@ -271,13 +273,13 @@ def test_it_reads_semicolons_and_decimal_commas(finance, acme):
 
 
 def file_error(finance, kind, filename, content):
-    with pytest.raises(imports.ImportFileError) as caught:
-        imports.import_file(kind=kind, filename=filename, content=content, user=finance)
+    with pytest.raises(ImportFileError) as caught:
+        import_file(kind=kind, filename=filename, content=content, user=finance)
     return caught.value.message
 
 
 def row_errors(finance, kind, header, rows):
-    outcome = imports.import_file(kind=kind, filename="f.csv", content=csv_bytes(header, rows), user=finance)
+    outcome = import_file(kind=kind, filename="f.csv", content=csv_bytes(header, rows), user=finance)
     return [(error["line"], error["column"], error["message"]) for error in outcome.errors]
 
 
@@ -294,7 +296,7 @@ def test_it_names_missing_and_extra_columns(as_finance, finance):
 
 def test_it_accepts_headers_in_any_case_and_order(finance, acme):
     header = ["Amount", "Number", "Client ref", "Due_on", "issued_on", "written_off", "cost_of_sales"]
-    outcome = imports.import_file(
+    outcome = import_file(
         kind="invoices",
         filename="i.csv",
         content=csv_bytes(header, [["10", "INV-9", "ACME", "2025-02-01", "2025-01-01", "", ""]]),
@@ -364,7 +366,7 @@ def test_it_reads_a_windows_1252_file_and_says_so(as_finance, finance, acme):
     upload(as_finance, "expenses", "e.csv", content)
     page = as_finance.get(f"/imports/{last_job().pk}/").content.decode()
     assert "read as Windows-1252" in page
-    outcome = imports.import_file(kind="expenses", filename="e.csv", content=content, user=finance)
+    outcome = import_file(kind="expenses", filename="e.csv", content=content, user=finance)
     assert outcome.errors == []
     assert Expense.objects.get().note == "Hôtel à Liège - façade côté gare"
 
@@ -379,7 +381,7 @@ def test_it_reads_a_romanian_windows_1250_file_for_a_romanian_user(finance):
         encoding="cp1250",
     )
     with translation.override("ro"):
-        imports.import_file(kind="expenses", filename="e.csv", content=content, user=finance)
+        import_file(kind="expenses", filename="e.csv", content=content, user=finance)
     assert Expense.objects.get().note == "Cazare în Brăila - Ştefan şi Ţăranu"
 
 
@@ -447,7 +449,7 @@ def test_payments_may_not_exceed_the_invoice(finance, acme):
 
 
 def test_it_imports_clients_with_managers_and_referrals_in_the_same_file(finance, manager):
-    header = [column for column, _help in imports.import_columns(kind="clients")]
+    header = [column for column, _help in import_columns(kind="clients")]
     row = dict.fromkeys(header, "")
     rows = [
         {
@@ -468,7 +470,7 @@ def test_it_imports_clients_with_managers_and_referrals_in_the_same_file(finance
     assert first.account_manager == manager and first.referred_by == second
     assert (second.status, second.acquisition_cost) == ("prospect", Decimal("1500.00"))
     assert Client.objects.get(external_ref="NEW-3").is_strategic
-    again = imports.import_file(
+    again = import_file(
         kind="clients",
         filename="c.csv",
         content=csv_bytes(header, [[r[c] for c in header] for r in rows]),
@@ -505,7 +507,7 @@ def test_interactions_update_by_client_staff_and_start(finance, manager, acme):
     interaction = Interaction.objects.get()
     assert timezone.localtime(interaction.started_at).replace(tzinfo=None) == dt.datetime(2025, 1, 10, 9, 30)
     rows[0][4] = "45"
-    outcome = imports.import_file(
+    outcome = import_file(
         kind="interactions", filename="i.csv", content=csv_bytes(header, rows), user=finance
     )
     assert (outcome.new, outcome.updated) == (0, 1)
@@ -553,8 +555,8 @@ def test_a_waiting_job_shows_its_progress(
     assert '<progress class="progress"' in page and f"/imports/{job.pk}/status/" in page
     assert as_finance.get(f"/imports/{job.pk}/status/").json()["running"] is True
     # The task is safe to run twice: the second run finds the job claimed and does nothing.
-    imports.import_job_preview(job_id=job.pk)
-    imports.import_job_preview(job_id=job.pk)
+    import_job_preview(job_id=job.pk)
+    import_job_preview(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.PREVIEWED
 
@@ -577,7 +579,7 @@ def test_xlsx_lines_follow_the_sheet_past_blank_rows_and_unnamed_empty_columns(f
             ["ACME", dt.date(2025, 1, 2), "lunch", 10, "", None],
         ],
     )
-    outcome = imports.import_file(kind="expenses", filename="e.xlsx", content=content, user=finance)
+    outcome = import_file(kind="expenses", filename="e.xlsx", content=content, user=finance)
     assert [(e["line"], e["column"]) for e in outcome.errors] == [(4, "category")]
     assert outcome.errors[0]["message"].startswith("“lunch” is not one of: commission, travel")
 
@@ -587,22 +589,22 @@ def test_progress_is_visible_while_the_import_transaction_is_open(finance):
     from django.db import transaction
 
     job = ImportJob.objects.create(created_by=finance, kind="invoices", filename="i.csv", content=b"x")
-    writer = imports._ProgressWriter(job_id=job.pk)
+    writer = _ProgressWriter(job_id=job.pk)
     try:
         with transaction.atomic():
-            writer(imports.PROGRESS_EVERY - 1)  # between two updates: nothing written
+            writer(PROGRESS_EVERY - 1)  # between two updates: nothing written
             assert ImportJob.objects.get(pk=job.pk).processed_rows == 0
-            writer(imports.PROGRESS_EVERY)
-            assert ImportJob.objects.get(pk=job.pk).processed_rows == imports.PROGRESS_EVERY
+            writer(PROGRESS_EVERY)
+            assert ImportJob.objects.get(pk=job.pk).processed_rows == PROGRESS_EVERY
             transaction.set_rollback(True)  # the import found an invalid row
-        assert ImportJob.objects.get(pk=job.pk).processed_rows == imports.PROGRESS_EVERY
+        assert ImportJob.objects.get(pk=job.pk).processed_rows == PROGRESS_EVERY
     finally:
         writer.close()
 
 
 def test_blank_lines_above_the_header_keep_the_numbering(finance, acme):
     content = b"\r\n\r\nclient_ref,spent_on,category,amount,note\r\nACME,2025-01-01,travel,oops,\r\n"
-    outcome = imports.import_file(kind="expenses", filename="e.csv", content=content, user=finance)
+    outcome = import_file(kind="expenses", filename="e.csv", content=content, user=finance)
     assert [(e["line"], e["column"]) for e in outcome.errors] == [(4, "amount")]
 
 
@@ -614,12 +616,10 @@ def test_it_refuses_a_line_longer_than_the_header(finance, acme):
 
 
 def test_rows_are_estimated_without_reading_the_file():
-    assert (
-        imports.import_rows_estimate(filename="i.csv", content=csv_bytes(INVOICE_HEADER, invoice_rows())) == 3
-    )
+    assert import_rows_estimate(filename="i.csv", content=csv_bytes(INVOICE_HEADER, invoice_rows())) == 3
     xlsx = xlsx_bytes(INVOICE_HEADER, invoice_rows())
-    assert imports.import_rows_estimate(filename="i.xlsx", content=xlsx) == 3
-    assert imports.import_rows_estimate(filename="i.xlsx", content=b"PK\x03\x04 broken") == 0
+    assert import_rows_estimate(filename="i.xlsx", content=xlsx) == 3
+    assert import_rows_estimate(filename="i.xlsx", content=b"PK\x03\x04 broken") == 0
 
 
 def test_a_large_file_with_wrong_columns_reports_them_on_its_page(
@@ -640,9 +640,9 @@ def test_a_large_file_with_wrong_columns_reports_them_on_its_page(
 
 def test_a_client_file_cannot_overwrite_a_client_the_importer_cannot_see(manager, foreign_client):
     manager.user_permissions.add(Permission.objects.get(codename="import_data"))
-    header = [column for column, _help in imports.import_columns(kind="clients")]
+    header = [column for column, _help in import_columns(kind="clients")]
     row = dict.fromkeys(header, "") | {"external_ref": foreign_client.external_ref, "name": "Taken over"}
-    outcome = imports.import_file(
+    outcome = import_file(
         kind="clients", filename="c.csv", content=csv_bytes(header, [[row[c] for c in header]]), user=manager
     )
     assert [e["message"] for e in outcome.errors] == [
@@ -692,7 +692,7 @@ def test_a_file_may_leave_out_the_optional_columns(finance, acme, globex):
         ["INV-1", "ACME", "2025-01-10", "2025-02-28", "1000.00"],  # the due date moves
         ["INV-2", "GLOBEX", "2025-02-10", "2025-03-12", "250.50"],
     ]
-    outcome = imports.import_file(
+    outcome = import_file(
         kind="invoices", filename="i.csv", content=csv_bytes(REQUIRED_INVOICE_HEADER, rows), user=finance
     )
     assert (outcome.new, outcome.updated, outcome.errors) == (1, 1, [])
@@ -705,7 +705,7 @@ def test_a_file_may_leave_out_the_optional_columns(finance, acme, globex):
     )
     # ... and give their defaults to the new one: no cost of sales (the default margin rate), nothing written off.
     assert (new.amount, new.cost_of_sales, new.written_off) == (Decimal("250.50"), None, Decimal("0.00"))
-    again = imports.import_file(
+    again = import_file(
         kind="invoices", filename="i.csv", content=csv_bytes(REQUIRED_INVOICE_HEADER, rows), user=finance
     )
     assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
@@ -716,7 +716,7 @@ def test_a_client_file_with_only_references_and_names_keeps_the_rest(finance, ma
         segment="Retail", acquisition_cost=Decimal("1500.00"), notes="Met at the fair", referred_by=globex
     )
     content = csv_bytes(["external_ref", "name"], [["ACME", "Acme Corporation"], ["NEW-1", "Initech"]])
-    outcome = imports.import_file(kind="clients", filename="c.csv", content=content, user=finance)
+    outcome = import_file(kind="clients", filename="c.csv", content=content, user=finance)
     assert (outcome.new, outcome.updated, outcome.errors) == (1, 1, [])
     acme.refresh_from_db()
     assert (acme.name, acme.account_manager, acme.segment, acme.acquisition_cost, acme.notes) == (
@@ -759,7 +759,7 @@ def test_an_excel_separator_line_sets_the_delimiter(finance, acme, first_line, d
     content = (first_line + "\r\n").encode() + csv_bytes(
         ["client_ref", "spent_on", "category", "amount", "note"], rows, delimiter=delimiter
     )
-    outcome = imports.import_file(kind="expenses", filename="e.csv", content=content, user=finance)
+    outcome = import_file(kind="expenses", filename="e.csv", content=content, user=finance)
     # The separator line is line 1, the header line 2: the bad amount is on line 4.
     assert [(e["line"], e["column"], e["message"]) for e in outcome.errors] == [
         (4, "amount", "“abc” is not a number.")
@@ -768,7 +768,7 @@ def test_an_excel_separator_line_sets_the_delimiter(finance, acme, first_line, d
     content = (first_line + "\r\n").encode() + csv_bytes(
         ["client_ref", "spent_on", "category", "amount", "note"], rows, delimiter=delimiter
     )
-    outcome = imports.import_file(kind="expenses", filename="e.csv", content=content, user=finance)
+    outcome = import_file(kind="expenses", filename="e.csv", content=content, user=finance)
     assert outcome.errors == []
     assert Expense.objects.get().amount == Decimal("12.50")
 
@@ -781,16 +781,14 @@ def test_an_xlsx_amount_beyond_the_cent_is_refused_as_in_csv(finance, acme):
         ["ACME", dt.date(2025, 4, 1), "equipment", 12.345, "three decimals"],
     ]
     content = xlsx_bytes(header, rows)
-    outcome = imports.import_file(kind="expenses", filename="e.xlsx", content=content, user=finance)
+    outcome = import_file(kind="expenses", filename="e.xlsx", content=content, user=finance)
     expected = [(4, "amount", "“12.345” has more than two decimals.")]
     assert [(e["line"], e["column"], e["message"]) for e in outcome.errors] == expected
     as_csv = [[*row[:3], str(row[3]), row[4]] for row in rows]
     as_csv[1][3] = "0.30"
     assert row_errors(finance, "expenses", header, as_csv) == expected
     del rows[2]
-    outcome = imports.import_file(
-        kind="expenses", filename="e.xlsx", content=xlsx_bytes(header, rows), user=finance
-    )
+    outcome = import_file(kind="expenses", filename="e.xlsx", content=xlsx_bytes(header, rows), user=finance)
     assert outcome.errors == []
     assert dict(Expense.objects.values_list("category", "amount")) == {
         "travel": Decimal("12.10"),
@@ -801,7 +799,7 @@ def test_an_xlsx_amount_beyond_the_cent_is_refused_as_in_csv(finance, acme):
 def test_a_blank_cost_is_unknown_not_zero(finance, acme):
     header = ["external_ref", "name", "acquisition_cost"]
     content = csv_bytes(header, [["C-1", "Unknown cost", ""], ["C-2", "Free", "0"], ["C-3", "Paid", "1200"]])
-    assert imports.import_file(kind="clients", filename="c.csv", content=content, user=finance).errors == []
+    assert import_file(kind="clients", filename="c.csv", content=content, user=finance).errors == []
     assert dict(
         Client.objects.filter(external_ref__startswith="C-").values_list("name", "acquisition_cost")
     ) == {
@@ -841,7 +839,7 @@ def test_it_refuses_interactions_dated_in_the_future_or_more_than_ten_years_back
 
 def test_a_file_that_changes_nothing_offers_no_import(as_finance, finance, acme, globex):
     content = csv_bytes(INVOICE_HEADER, invoice_rows())
-    imports.import_file(kind="invoices", filename="i.csv", content=content, user=finance)
+    import_file(kind="invoices", filename="i.csv", content=content, user=finance)
     upload(as_finance, "invoices", "i.csv", content)
     page = as_finance.get(last_job().get_absolute_url()).content.decode()
     assert "there is nothing to import" in page

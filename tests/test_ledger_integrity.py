@@ -15,8 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
-from clients import imports, services
+from clients import services
 from clients.forms import ClientForm, InteractionForm
+from clients.imports.files import import_columns
+from clients.imports.resources import RESOURCES
+from clients.imports.rows import import_file
 from clients.models import Client, Contact, Expense, Interaction, Invoice, Payment
 from tests.factories import ClientFactory, InvoiceFactory, PaymentFactory
 from tests.test_imports import INVOICE_HEADER, csv_bytes, row_errors
@@ -45,7 +48,7 @@ def invoice_row(number="INV-1", amount="1000", written_off="", client_ref="ACME"
 
 def client_rows(*rows):
     """Rows of a clients file, each given as {column: value}; the other columns are blank."""
-    header = [column for column, _help in imports.import_columns(kind="clients")]
+    header = [column for column, _help in import_columns(kind="clients")]
     return header, [[row.get(column, "") for column in header] for row in rows]
 
 
@@ -207,7 +210,7 @@ def test_a_payment_and_an_import_lowering_the_amount_at_the_same_time_cannot_bot
     content = csv_bytes(INVOICE_HEADER, [invoice_row(amount="600", client_ref=invoice.client.external_ref)])
 
     def lower():
-        return imports.import_file(kind="invoices", filename="i.csv", content=content, user=finance).ok
+        return import_file(kind="invoices", filename="i.csv", content=content, user=finance).ok
 
     pay = partial(services.payment_record, invoice=invoice, paid_on=invoice.due_on, amount=Decimal("1000"))
     assert at_the_same_time(pay, lower) == ["ok", "refused"]
@@ -388,9 +391,7 @@ def test_a_client_file_updates_the_client_whatever_the_case(finance):
     client = Client.objects.get()
     # The stored spelling of the key stays; the rest is updated.
     assert (client.pk, client.external_ref, client.name) == (existing.pk, "acme01", "Acme Corporation")
-    again = imports.import_file(
-        kind="clients", filename="c.csv", content=csv_bytes(header, rows), user=finance
-    )
+    again = import_file(kind="clients", filename="c.csv", content=csv_bytes(header, rows), user=finance)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 1)
 
 
@@ -465,11 +466,9 @@ def test_contacts_interactions_and_expenses_find_their_client_whatever_the_case(
     contacts = [["acme", "ann@acme.test", "Ann", "", "", "no"]]
     interactions = [["Acme", "manager", "2025-01-10 09:30", "call", "30", ""]]
     expenses = [["aCmE", "2025-02-01", "travel", "80", ""]]
-    assert row_errors(finance, "contacts", imports.RESOURCES["contacts"].columns(), contacts) == []
-    assert (
-        row_errors(finance, "interactions", imports.RESOURCES["interactions"].columns(), interactions) == []
-    )
-    assert row_errors(finance, "expenses", imports.RESOURCES["expenses"].columns(), expenses) == []
+    assert row_errors(finance, "contacts", RESOURCES["contacts"].columns(), contacts) == []
+    assert row_errors(finance, "interactions", RESOURCES["interactions"].columns(), interactions) == []
+    assert row_errors(finance, "expenses", RESOURCES["expenses"].columns(), expenses) == []
     assert Contact.objects.get().client == acme
     assert Interaction.objects.get().client == acme
     assert Expense.objects.get().client == acme

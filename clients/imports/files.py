@@ -1,9 +1,9 @@
-"""Ledger imports (DESIGN section 8): read a CSV or XLSX file, check every row, write all or nothing.
+"""Reading an uploaded file: its type, its encoding, its columns and the line of each row.
 
-The reading is django-import-export's (tablib formats), the writing its resources' (bulk mode);
-this module checks the file as a whole (type, encoding, columns), keeps the line numbers of the
-rows, and runs an ``ImportJob`` through its preview and its import, in the request for small
-files and in a Celery task, with progress, for large ones.
+The reading is django-import-export's (tablib formats); this module checks the file as a whole and
+refuses it with an ``ImportFileError`` saying why. It also writes the templates offered for each
+kind of file and estimates a file's rows without reading it (``clients.imports.jobs`` chooses by it
+between the request and a background job).
 """
 
 import csv
@@ -11,35 +11,21 @@ import io
 import logging
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 
 import tablib
-from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.shortcuts import get_object_or_404
-from django.utils import timezone, translation
-from django.utils.encoding import force_str
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from import_export.formats import base_formats
 
-from clients.locks import advisory_lock
+from clients.imports.cells import cell_text
+from clients.imports.resources import RESOURCES
 from clients.models import ImportJob
-from clients.resources import RESOURCES, cell_text
-from config.celery import send_on_commit
 
 logger = logging.getLogger(__name__)
 
-# The background tasks' names, pinned (clients/tasks.py registers them under these names).
-PREVIEW_TASK = "clients.tasks.import_job_preview_task"
-IMPORT_TASK = "clients.tasks.import_job_import_task"
-
 MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_ERRORS_KEPT = 500
-PREVIEW_ROWS = 10
-PROGRESS_EVERY = 1000  # rows between two progress updates
 # Excel's first line naming the delimiter: sep=; (some tools quote it or pad it with delimiters).
 _SEPARATOR_LINE = re.compile(r'"?sep=([;,\t|])"?\1*', re.IGNORECASE)
 
@@ -53,20 +39,9 @@ class ImportFileError(Exception):
 
 
 @dataclass
-class ImportOutcome:
-    total: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list = field(default_factory=list)
-
-    @property
-    def ok(self):
-        return not self.errors
-
-
-@dataclass
 class ImportFile:
+    """A file's rows (headers normalised, blank rows dropped) and the line each came from."""
+
     dataset: tablib.Dataset
     lines: list  # the file line of each data row (line 1 is the header)
 
@@ -77,8 +52,7 @@ class ImportFile:
 def import_columns(*, kind):
     """(column, help) pairs of a file of this kind, in the template's order (the help says which
     are required; the others may be left out)."""
-    resource = RESOURCES[kind]
-    return [(column, resource.column_help.get(column, "")) for column in resource.columns()]
+    return RESOURCES[kind].columns_with_help()
 
 
 # One example row per template, in the template's column order: what a filled-in line looks like.
@@ -357,271 +331,3 @@ def import_file_read(*, kind, filename, content):
     if not clean_lines:
         raise ImportFileError(_("The file has a header but no rows to import."))
     return ImportFile(dataset=clean, lines=clean_lines)
-
-
-def import_rows(*, kind, data, user, dry_run, progress=None):
-    """Check every row and, unless dry_run, write them all in one transaction, or none if any is invalid."""
-    resource = RESOURCES[kind](user=user, lines=data.lines, for_write=not dry_run)
-    result = resource.import_data(
-        data.dataset,
-        dry_run=dry_run,
-        use_transactions=True,
-        rollback_on_validation_errors=True,
-        progress=progress,
-    )
-    errors = []
-    for invalid in result.invalid_rows:
-        line = resource.line_of(invalid.number)
-        for key, messages in invalid.error_dict.items():
-            column = "" if key == NON_FIELD_ERRORS else resource.column_of.get(key, key)
-            errors.extend({"line": line, "column": column, "message": force_str(m)} for m in messages)
-    for error_row in result.error_rows:
-        line = resource.line_of(error_row.number)
-        for error in error_row.errors:
-            logger.warning("Import row error on line %s: %r", line, error.error)
-            errors.append(
-                {
-                    "line": line,
-                    "column": "",
-                    "message": _("This row could not be read: %(error)s") % {"error": error.error},
-                }
-            )
-    for error in result.base_errors:
-        logger.warning("Import refused by the database: %r", error.error)
-        errors.append(
-            {
-                "line": None,
-                "column": "",
-                "message": _("The database refused the file: %(error)s") % {"error": error.error},
-            }
-        )
-    errors.sort(key=lambda e: (e["line"] is not None, e["line"] or 0))
-    totals = result.totals
-    return ImportOutcome(
-        total=len(data),
-        new=totals["new"],
-        updated=totals["update"],
-        unchanged=totals["skip"],
-        errors=errors,
-    )
-
-
-def import_file(*, kind, filename, content, user, dry_run=False, progress=None):
-    """Read and import a file in one call (used by the benchmark and the jobs)."""
-    data = import_file_read(kind=kind, filename=filename, content=content)
-    return import_rows(kind=kind, data=data, user=user, dry_run=dry_run, progress=progress)
-
-
-# -- jobs: upload, preview, confirm, import ------------------------------------------------------
-
-
-def import_runs_in_background(*, total_rows):
-    return total_rows > settings.IMPORT_BACKGROUND_ROWS
-
-
-def _job_unsent(*, job_id):
-    """The broker did not take the job's task: the job ends here, saying why, and its copy of the file goes."""
-    _job_fail(
-        job_id=job_id,
-        message=_("The task queue could not be reached; nothing was imported. Upload the file again."),
-    )
-
-
-def _job_fail(*, job_id, message):
-    ImportJob.objects.filter(pk=job_id).update(
-        status=ImportJob.Status.FAILED,
-        finished_at=timezone.now(),
-        error_count=1,
-        errors=[{"line": None, "column": "", "message": message}],
-        content=b"",
-    )
-
-
-def import_job_create(*, user, kind, filename, content, language=""):
-    """Store an uploaded file and start its preview; ImportFileError if the file cannot be read."""
-    if len(content) > MAX_FILE_BYTES:
-        raise ImportFileError(
-            _("The file is larger than %(size)d MB. Split it and import the parts.")
-            % {"size": MAX_FILE_BYTES // (1024 * 1024)}
-        )
-    fields = {
-        "created_by": user,
-        "kind": kind,
-        "filename": PurePath(filename).name[:255],
-        "content": content,
-        "language": language or "",
-    }
-    estimate = import_rows_estimate(filename=filename, content=content)
-    if import_runs_in_background(total_rows=estimate):
-        # Even reading is left to the task; its file errors show on the job's page.
-        job = ImportJob.objects.create(**fields, total_rows=estimate)
-
-        send_on_commit(PREVIEW_TASK, str(job.pk), on_unreachable=lambda: _job_unsent(job_id=job.pk))
-        return job
-    data = import_file_read(kind=kind, filename=filename, content=content)
-    job = ImportJob.objects.create(**fields, total_rows=len(data), preview=_preview(data))
-    import_job_preview(job_id=job.pk, data=data)
-    job.refresh_from_db()
-    return job
-
-
-# Class key of the PostgreSQL advisory locks held while a job runs (the second key is the job's).
-JOB_LOCK_CLASS = 0x696D70
-
-
-def _job_lock(job_id):
-    """While a job runs, its worker's session holds this lock (freed if the worker dies); False when
-    another worker holds it."""
-    return advisory_lock(JOB_LOCK_CLASS, str(job_id))
-
-
-def _job_fail_if_interrupted(*, job_id):
-    """Under the job's lock, a running job has no worker left (its task came again): it failed."""
-    running = [ImportJob.Status.PREVIEW_RUNNING, ImportJob.Status.IMPORT_RUNNING]
-    if ImportJob.objects.filter(pk=job_id, status__in=running).exists():
-        _job_fail(
-            job_id=job_id,
-            message=_("The worker stopped during the import; nothing was imported. Upload the file again."),
-        )
-
-
-def import_job_preview(*, job_id, data=None):
-    """The dry run: every row checked, counts and errors stored, nothing written."""
-    with _job_lock(job_id) as locked:
-        if not locked:
-            return
-        _job_fail_if_interrupted(job_id=job_id)
-        claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PREVIEW_PENDING).update(
-            status=ImportJob.Status.PREVIEW_RUNNING, processed_rows=0
-        )
-        if claimed:
-            _job_run(job_id=job_id, dry_run=True, data=data)
-
-
-def import_job_confirm(*, job):
-    """Start the real import of a previewed job without errors; False if it cannot start."""
-    claimed = ImportJob.objects.filter(
-        pk=job.pk, created_by=job.created_by_id, status=ImportJob.Status.PREVIEWED, error_count=0
-    ).update(status=ImportJob.Status.IMPORT_PENDING, processed_rows=0)
-    if not claimed:
-        return False
-    if import_runs_in_background(total_rows=job.total_rows):
-        # Unsent, the job goes back to checked: it can be confirmed again once the queue answers.
-        send_on_commit(
-            IMPORT_TASK,
-            str(job.pk),
-            on_unreachable=lambda: ImportJob.objects.filter(
-                pk=job.pk, status=ImportJob.Status.IMPORT_PENDING
-            ).update(status=ImportJob.Status.PREVIEWED),
-        )
-    else:
-        import_job_import(job_id=job.pk)
-    return True
-
-
-def import_job_import(*, job_id):
-    """The real import: checked again inside the write transaction, then all rows or none."""
-    with _job_lock(job_id) as locked:
-        if not locked:
-            return
-        _job_fail_if_interrupted(job_id=job_id)
-        claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.IMPORT_PENDING).update(
-            status=ImportJob.Status.IMPORT_RUNNING
-        )
-        if claimed:
-            _job_run(job_id=job_id, dry_run=False)
-
-
-def _job_run(*, job_id, dry_run, data=None):
-    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    background = import_runs_in_background(total_rows=job.total_rows)
-    progress = _ProgressWriter(job_id=job.pk) if background else None
-    with translation.override(job.language or settings.LANGUAGE_CODE):
-        try:
-            if data is None:
-                data = import_file_read(kind=job.kind, filename=job.filename, content=bytes(job.content))
-                if len(data) != job.total_rows or not job.preview:  # the upload only estimated them
-                    job.total_rows = len(data)
-                    ImportJob.objects.filter(pk=job.pk).update(
-                        total_rows=job.total_rows, preview=_preview(data)
-                    )
-            outcome = import_rows(
-                kind=job.kind, data=data, user=job.created_by, dry_run=dry_run, progress=progress
-            )
-        except ImportFileError as exc:
-            outcome = ImportOutcome(errors=[{"line": None, "column": "", "message": exc.message}])
-        except Exception:
-            logger.exception("Import job %s failed", job.pk)
-            outcome = ImportOutcome(
-                errors=[
-                    {"line": None, "column": "", "message": _("The import stopped on an unexpected error.")}
-                ]
-            )
-        finally:
-            if progress is not None:
-                progress.close()
-    if dry_run:
-        status = ImportJob.Status.PREVIEWED
-    else:
-        status = ImportJob.Status.IMPORTED if outcome.ok else ImportJob.Status.FAILED
-    fields = {
-        "status": status,
-        "processed_rows": job.total_rows,
-        "rows_new": outcome.new,
-        "rows_updated": outcome.updated,
-        "rows_unchanged": outcome.unchanged,
-        "error_count": len(outcome.errors),
-        "errors": outcome.errors[:MAX_ERRORS_KEPT],
-    }
-    if not dry_run:
-        fields["finished_at"] = timezone.now()
-    if status == ImportJob.Status.IMPORTED:
-        fields["content"] = b""  # written to the ledger: the copy is no longer needed
-    ImportJob.objects.filter(pk=job.pk).update(**fields)
-
-
-def _preview(data):
-    return {
-        "headers": list(data.dataset.headers),
-        "rows": [
-            [line, [cell_text(value) for value in data.dataset[index]]]
-            for index, line in enumerate(data.lines[:PREVIEW_ROWS])
-        ],
-    }
-
-
-class _ProgressWriter:
-    """Writes a job's progress from inside its import transaction, so through a connection of its own.
-
-    The import runs in one transaction, whose writes nobody sees until it commits; the page that
-    polls must see the progress now. The ORM only speaks through registered connections, hence
-    one raw UPDATE on a private autocommit connection. SQLite allows one writer at a time, so
-    there (the embedded first look, Celery eager) progress is only written at the end.
-    """
-
-    def __init__(self, *, job_id):
-        self.job_id = job_id
-        main = connections[DEFAULT_DB_ALIAS]
-        self.connection = None
-        if main.vendor != "sqlite":
-            self.connection = type(main)(main.settings_dict.copy(), alias=DEFAULT_DB_ALIAS)
-            self.table = main.ops.quote_name(ImportJob._meta.db_table)
-
-    def __call__(self, done):
-        if self.connection is None or done % PROGRESS_EVERY:
-            return
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {self.table} SET processed_rows = %s WHERE id = %s", [done, self.job_id])
-
-    def close(self):
-        if self.connection is not None:
-            self.connection.close()
-
-
-def import_job_get_for_user(*, user, pk):
-    """A job its uploader may see, or 404: nobody else's job exists for them."""
-    return get_object_or_404(ImportJob.objects.defer("content"), pk=pk, created_by=user)
-
-
-def import_jobs_recent(*, user, limit=10):
-    return ImportJob.objects.filter(created_by=user).defer("content", "errors", "preview")[:limit]

@@ -10,7 +10,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 
-from clients import imports
+from clients.imports import files, jobs
 from clients.models import ImportJob
 from config.celery import QueueUnavailable
 
@@ -46,21 +46,21 @@ class ImportIndexView(ImportPermissionMixin, View):
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            if upload.size > imports.MAX_FILE_BYTES:
+            if upload.size > files.MAX_FILE_BYTES:
                 form.add_error(
                     "file",
-                    _("The file is larger than %(size)d MB.") % {"size": imports.MAX_FILE_BYTES // 2**20},
+                    _("The file is larger than %(size)d MB.") % {"size": files.MAX_FILE_BYTES // 2**20},
                 )
             else:
                 try:
-                    job = imports.import_job_create(
+                    job = jobs.import_job_create(
                         user=request.user,
                         kind=form.cleaned_data["kind"],
                         filename=upload.name,
                         content=upload.read(),
                         language=get_language(),
                     )
-                except imports.ImportFileError as exc:
+                except files.ImportFileError as exc:
                     form.add_error("file", exc.message)
                 except QueueUnavailable:
                     form.add_error("file", QUEUE_UNREACHABLE)
@@ -69,16 +69,14 @@ class ImportIndexView(ImportPermissionMixin, View):
         return self.render(request, form)
 
     def render(self, request, form):
-        kinds = [
-            (value, label, imports.import_columns(kind=value)) for value, label in ImportJob.Kind.choices
-        ]
+        kinds = [(value, label, files.import_columns(kind=value)) for value, label in ImportJob.Kind.choices]
         return render(
             request,
             self.template_name,
             {
                 "form": form,
                 "kinds": kinds,
-                "jobs": imports.import_jobs_recent(user=request.user),
+                "jobs": jobs.import_jobs_recent(user=request.user),
                 "background_rows": settings.IMPORT_BACKGROUND_ROWS,
             },
         )
@@ -88,9 +86,7 @@ class ImportTemplateView(ImportPermissionMixin, View):
     def get(self, request, kind):
         if kind not in ImportJob.Kind.values:
             raise Http404(_("No such kind of import."))
-        response = HttpResponse(
-            imports.import_template_csv(kind=kind), content_type="text/csv; charset=utf-8"
-        )
+        response = HttpResponse(files.import_template_csv(kind=kind), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{kind}.csv"'
         return response
 
@@ -99,21 +95,21 @@ class ImportJobView(ImportPermissionMixin, View):
     template_name = "clients/imports/job.html"
 
     def get(self, request, pk):
-        job = imports.import_job_get_for_user(user=request.user, pk=pk)
+        job = jobs.import_job_get_for_user(user=request.user, pk=pk)
         return render(
             request,
             self.template_name,
             {
                 "job": job,
-                "columns": imports.import_columns(kind=job.kind),
-                "encoding": imports.file_encoding(filename=job.filename, content=bytes(job.content)),
+                "columns": files.import_columns(kind=job.kind),
+                "encoding": files.file_encoding(filename=job.filename, content=bytes(job.content)),
             },
         )
 
 
 class ImportJobStatusView(ImportPermissionMixin, View):
     def get(self, request, pk):
-        job = imports.import_job_get_for_user(user=request.user, pk=pk)
+        job = jobs.import_job_get_for_user(user=request.user, pk=pk)
         return JsonResponse(
             {
                 "status": job.status,
@@ -130,9 +126,9 @@ class ImportJobConfirmView(ImportPermissionMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        job = imports.import_job_get_for_user(user=request.user, pk=pk)
+        job = jobs.import_job_get_for_user(user=request.user, pk=pk)
         try:
-            confirmed = imports.import_job_confirm(job=job)
+            confirmed = jobs.import_job_confirm(job=job)
         except QueueUnavailable:
             messages.error(request, QUEUE_UNREACHABLE)
             return redirect(job)
