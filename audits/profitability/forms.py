@@ -102,7 +102,8 @@ FIELDSETS = (
 
 HELP = {
     "late_payment_rate": _(
-        "Used for the late-payment cost: each day past the due date, the amount still unpaid x rate / 365."
+        "Used for the late-payment cost: each day past the due date, the amount still open (amount - "
+        "written off - payments made before that day) x rate / 365, summed over the days of the period."
     ),
     "default_margin_rate": _("Gross margin of an invoice whose cost of sales is blank."),
     "charge_coefficient": _("Multiplies salaries into loaded staff cost; also used for the day cost."),
