@@ -73,7 +73,7 @@ def pareto_sentence(portfolio: PortfolioSnapshot) -> str:
 
 
 def what_if_latest(client_ids) -> portfolio.WhatIf | None:
-    """The what-if of DESIGN section 4 for a set of clients leaving, read from the latest snapshot
+    """The what-if (see docs/figures.md, What-if) for a set of clients leaving, read from the latest snapshot
     (one query): revenue and GM lost, costs and hours freed, NP before and after, the same with
     the freed hours re-invested at the top tier's NP per hour, and concentration after."""
     latest = portfolio_latest()

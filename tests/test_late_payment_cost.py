@@ -1,4 +1,4 @@
-"""The late-payment cost accrues day by day over the period (DESIGN section 4).
+"""The late-payment cost accrues day by day over the period (see docs/figures.md, Late-payment cost).
 
 For each positive invoice and each day d of the period up to the as-of date with d > due on, the
 amount still open at the start of d (amount - written off - payments made before d) x rate / 365.

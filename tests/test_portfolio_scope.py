@@ -1,4 +1,4 @@
-"""Which clients the portfolio figures count (DESIGN section 4, "Portfolio views"), pinned by hand.
+"""Which clients the portfolio figures count (see docs/figures.md, Portfolio figures), pinned by hand.
 
 As of 2025-12-31 (period 2025-01-01 .. 2025-12-31), default settings. Ten clients of the manager
 and the other manager: six with revenue, one that only costs hours, three with no activity.

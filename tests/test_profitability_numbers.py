@@ -1,4 +1,4 @@
-"""Every figure of DESIGN section 4, pinned by a small hand-computed portfolio.
+"""Every figure of docs/figures.md, pinned by a small hand-computed portfolio.
 
 As of 2025-12-31 (period 2025-01-01 .. 2025-12-31), default settings: late-payment rate 8 %,
 default margin 50 %, amortisation 24 months, referral share 10 %.
