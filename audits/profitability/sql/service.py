@@ -20,6 +20,7 @@ from audits.profitability.sql.fragments import (
     local_midnight,
 )
 from clients.models import Client, Interaction
+from clients.periods import month_index, month_start
 
 
 def _service_sql(window: Window, scope, client_range):
@@ -36,11 +37,10 @@ def _service_sql(window: Window, scope, client_range):
     if _pg():
         # Slots: bucket i of width_bucket(t, bounds) is bounds[i] <= t < bounds[i + 1] (0 before the
         # first); each lies inside one month of the trend (or before it) and one cost per person.
-        months = []
-        day = window.since
-        while day <= window.as_of:
-            months.append(day)
-            day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        # The month starts of the trend window (``since`` is the first day of a month).
+        months = [
+            month_start(index) for index in range(month_index(window.since), month_index(window.as_of) + 1)
+        ]
         starts = sorted({*months, *(since for _, since, _, _ in history)})
         bounds = [local_midnight(day) for day in starts]
         slot_month = [None] + [
