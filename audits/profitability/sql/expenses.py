@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audits.profitability.sql.fragments import Window, _date, _month_key, _restrict
+from audits.profitability.sql.fragments import Window, _date, _flags, _month_key, _restrict
 from clients.models import Client, Expense
 
 
@@ -12,8 +12,7 @@ def _expenses_sql(window: Window, scope, client_range):
     where, where_params = _restrict("e.client_id", scope, client_range)
     sql = f"""
         SELECT e.client_id, {month} AS month,
-            (e.spent_on >= %s AND e.spent_on <= %s) AS p,
-            (c.acquired_on IS NULL OR e.spent_on >= c.acquired_on) AS l,
+            {_flags("e.spent_on")},
             SUM(e.amount) AS expenses
         FROM {expense} e JOIN {client} c ON c.id = e.client_id
         WHERE e.spent_on <= %s{where}

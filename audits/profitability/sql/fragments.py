@@ -123,6 +123,12 @@ def _bucket(due: str, window: Window) -> tuple[str, list]:
     return sql, [_date(window.as_of), *(_date(edge) for edge in edges)]
 
 
+def _flags(day: str) -> str:
+    """The flags a ledger row dated ``day`` is grouped by: inside the period (``p``, two %s: the
+    period's first and last days) and since acquisition (``l``; the client table is ``c``)."""
+    return f"({day} >= %s AND {day} <= %s) AS p, (c.acquired_on IS NULL OR {day} >= c.acquired_on) AS l"
+
+
 def _month_key(column: str, window: Window) -> tuple[str, list]:
     return f"CASE WHEN {column} >= %s THEN {_month(column)} END", [_date(window.since)]
 

@@ -11,6 +11,7 @@ from audits.profitability.sql.fragments import (
     _bucket,
     _date,
     _days,
+    _flags,
     _month_key,
     _restrict,
     _table,
@@ -32,8 +33,7 @@ def _invoices_sql(window: Window, scope, client_range):
     range_sql, range_params = _restrict("i.client_id", None, client_range)
     sql = f"""
         SELECT i.client_id, {month} AS month,
-            (i.issued_on >= %s AND i.issued_on <= %s) AS p,
-            (c.acquired_on IS NULL OR i.issued_on >= c.acquired_on) AS l,
+            {_flags("i.issued_on")},
             {bucket} AS b,
             SUM(i.amount) AS revenue,
             SUM(CASE WHEN i.cost_of_sales IS NULL THEN i.amount * %s ELSE i.amount - i.cost_of_sales END)
@@ -67,8 +67,7 @@ def _payments_sql(window: Window, scope, client_range):
     where, where_params = _restrict("i.client_id", scope, client_range)
     sql = f"""
         SELECT i.client_id, {month} AS month,
-            (i.issued_on >= %s AND i.issued_on <= %s) AS p,
-            (c.acquired_on IS NULL OR i.issued_on >= c.acquired_on) AS l,
+            {_flags("i.issued_on")},
             {bucket} AS b,
             i.issued_on <= %s AS issued,
             {paid_month} AS paid_month,
