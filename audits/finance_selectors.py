@@ -13,10 +13,11 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 
-from audits import engine, portfolio
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
+from audits.profitability import portfolio
 from audits.selectors import portfolio_latest
-from clients.models import Client, CostSettings
+from clients.models import Client
+from clients.periods import month_index, month_start
 
 ZERO = Decimal("0")
 AGEING_FIELDS = ("ageing_current", "ageing_1", "ageing_2", "ageing_3", "ageing_4")
@@ -83,8 +84,8 @@ def ageing_rows(*, user, latest: PortfolioSnapshot):
 def payments_trend(*, user, latest: PortfolioSnapshot, months: int = TREND_MONTHS) -> list[MonthPayments]:
     """Amount paid and amount-weighted days late and days to pay per calendar month, the last ``months`` months of
     the latest run (one query; months without payments read as none paid)."""
-    last = engine.month_index(latest.as_of)
-    first = engine.month_start(last - months + 1)
+    last = month_index(latest.as_of)
+    first = month_start(last - months + 1)
     rows = (
         ClientMonthSnapshot.objects.filter(
             as_of=latest.as_of,
@@ -108,7 +109,7 @@ def payments_trend(*, user, latest: PortfolioSnapshot, months: int = TREND_MONTH
     by_month = {row["month"]: row for row in rows}
     trend = []
     for index in range(last - months + 1, last + 1):
-        month = engine.month_start(index)
+        month = month_start(index)
         row = by_month.get(month)
         paid = (row["paid"] or ZERO) if row else ZERO
         late = days = None
@@ -195,95 +196,3 @@ def prospect_summary(*, user, latest: PortfolioSnapshot) -> dict:
         )
     ]
     return {**counts, "tier_budgets": budgets}
-
-
-# Cost settings -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TierPreview:
-    boundaries: list[Decimal]
-    trimmed_share: Decimal  # a fraction
-    clients: int
-    mean_gross_margin: Decimal
-    thresholds: list[Decimal]  # in money, ascending
-    counts: list[int]  # tier 1 first
-    current_counts: list[int]
-
-
-def tier_preview(
-    *, latest: PortfolioSnapshot, boundaries: list[Decimal], trimmed_share_percent: Decimal
-) -> TierPreview:
-    """How many clients of the latest snapshot each tier would hold with these boundaries and this
-    trimmed share (in %), from one query of the gross margins of the clients with revenue (those
-    the tiers count)."""
-    gross = dict(
-        ClientSnapshot.objects.filter(as_of=latest.as_of, in_portfolio=True, revenue__gt=0).values_list(
-            "client_id", "gross_margin"
-        )
-    )
-    share = Decimal(trimmed_share_percent) / 100
-    result = portfolio.tiers(gross, boundaries=boundaries, trimmed_share=share)
-    return TierPreview(
-        boundaries=boundaries,
-        trimmed_share=share,
-        clients=len(gross),
-        mean_gross_margin=result.mean_gross_margin,
-        thresholds=result.thresholds,
-        counts=result.counts,
-        current_counts=list(latest.tier_counts),
-    )
-
-
-@dataclass(frozen=True)
-class SettingsChange:
-    label: str
-    old: object
-    new: object
-
-
-@dataclass(frozen=True)
-class SettingsVersion:
-    when: dt.datetime
-    user: object
-    kind: str  # "+" created, "~" changed
-    changes: list[SettingsChange]
-
-
-def cost_settings_history(*, limit: int = 25) -> list[SettingsVersion]:
-    """The latest changes of the cost settings, newest first: who, when, and each field that
-    changed from what to what (one query; each version is compared with the one before it)."""
-    records = list(
-        CostSettings.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : limit + 1
-        ]
-    )
-    fields = {
-        field.name: field for field in CostSettings._meta.get_fields() if hasattr(field, "verbose_name")
-    }
-    versions = []
-    for index, record in enumerate(records[:limit]):
-        previous = records[index + 1] if index + 1 < len(records) else None
-        changes = []
-        if previous is not None and previous.id == record.id:
-            for change in record.diff_against(previous).changes:
-                field = fields.get(change.field)
-                label = field.verbose_name if field is not None else change.field
-                changes.append(
-                    SettingsChange(
-                        label=label, old=_display(field, change.old), new=_display(field, change.new)
-                    )
-                )
-        versions.append(
-            SettingsVersion(
-                when=record.history_date, user=record.history_user, kind=record.history_type, changes=changes
-            )
-        )
-    return versions
-
-
-def _display(field, value):
-    """A choice shown by its label; anything else as stored."""
-    if field is not None and getattr(field, "choices", None):
-        return dict(field.flatchoices).get(value, value)
-    return value

@@ -164,7 +164,7 @@ class ProspectTable(ClientCellsMixin, SafeExportTable):
         self.day_cost = day_cost
 
     def _days(self, value):
-        from audits.portfolio import effort_days
+        from audits.profitability.portfolio import effort_days
 
         return effort_days(value, self.day_cost) if value is not None else None
 

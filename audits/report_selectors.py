@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Q, Subquery, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q, Sum
 
-from audits import engine, portfolio
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
-from audits.selectors import client_month_trend, portfolio_latest
-from clients.models import Client, CostSettings, Interaction, Invoice, Payment, StaffCost
+from audits.profitability import portfolio
+from audits.profitability.cost_settings import Settings
+from audits.selectors import portfolio_latest
+from clients.models import Client, CostSettings
+from clients.periods import month_index, month_start
 
 ZERO = Decimal("0")
 
@@ -77,10 +78,10 @@ def _trend(rows_filter: dict, as_of) -> list[tuple]:
         .annotate(revenue=Sum("revenue"), net_profit=Sum("net_profit"))
     )
     stored = {row["month"]: (row["revenue"], row["net_profit"]) for row in months}
-    last = engine.month_index(as_of)
+    last = month_index(as_of)
     trend = []
     for index in range(last - 23, last + 1):
-        month = engine.month_start(index)
+        month = month_start(index)
         revenue, net_profit = stored.get(month, (ZERO, ZERO))
         trend.append((month, revenue, net_profit))
     return trend
@@ -154,7 +155,7 @@ def dashboard_for(*, user) -> Dashboard | None:
         )
         revenue = {cid: r for cid, r, *_ in own}
         net_profit = {cid: np_ for cid, _r, np_, *_ in own}
-        settings = engine.Settings.from_model(CostSettings.load())
+        settings = Settings.from_model(CostSettings.load())
         pareto = portfolio.pareto(revenue, net_profit)
         whale = portfolio.whale_curve(net_profit)
         tiers = [0] * len(latest.tier_counts or [0, 0, 0])
@@ -181,8 +182,8 @@ def dashboard_for(*, user) -> Dashboard | None:
             "top20_share": pareto.top_share_revenue,
             "whale_client_share": whale.peak_client_share,
             "whale_profit_share": whale.peak_profit_share,
-            "pareto_points": engine.sample_points(engine.pareto_points(revenue)),
-            "whale_points": engine.sample_points(whale.points),
+            "pareto_points": portfolio.sample_points(portfolio.pareto_points(revenue)),
+            "whale_points": portfolio.sample_points(whale.points),
             "tier_counts": tiers,
         }
     without = today - (loss["net_profit"] or ZERO)
@@ -215,92 +216,3 @@ def dormant_count(*, user, latest: PortfolioSnapshot) -> int:
     if sees_all(user):
         return latest.dormant
     return snapshots_in_scope(user=user, latest=latest).filter(DORMANT).count()
-
-
-# The client profitability page ------------------------------------------------------------------
-
-
-@dataclass
-class ClientProfit:
-    client: Client
-    snapshot: ClientSnapshot | None
-    latest: PortfolioSnapshot | None
-    trend: list
-    interactions: list
-    invoices: list
-    referrals: list
-    referral_share: Decimal
-    effort_days: Decimal | None
-    levers: portfolio.Levers | None
-
-
-def _hourly_cost_in_force():
-    """The staff member's hourly cost in force on the interaction's day (a correlated subquery)."""
-    return Subquery(
-        StaffCost.objects.filter(user=OuterRef("staff"), effective_from__lte=OuterRef("day"))
-        .order_by("-effective_from")
-        .values("hourly_cost")[:1],
-        output_field=DecimalField(max_digits=14, decimal_places=2),
-    )
-
-
-def client_profit(*, client: Client, user) -> ClientProfit:
-    latest = portfolio_latest()
-    snapshot = ClientSnapshot.objects.filter(client=client, as_of=latest.as_of).first() if latest else None
-    settings = CostSettings.load()
-    interactions, invoices, referrals, trend = [], [], [], []
-    levers = None
-    if snapshot is not None:
-        start, end = snapshot.run.period_start, snapshot.run.period_end
-        interactions = list(
-            Interaction.objects.filter(client=client, started_at__gte=engine.local_midnight(start))
-            .select_related("staff")
-            .annotate(day=TruncDate("started_at"))
-            .annotate(hourly_cost=_hourly_cost_in_force())
-            .order_by("-started_at")[:50]
-        )
-        for item in interactions:
-            item.cost = (
-                portfolio.money(Decimal(item.duration_minutes) / 60 * item.hourly_cost)
-                if item.hourly_cost is not None
-                else None
-            )
-        invoices = list(
-            Invoice.objects.filter(client=client, issued_on__gte=start, issued_on__lte=end)
-            .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("paid_on")))
-            .order_by("-issued_on")
-        )
-        for invoice in invoices:
-            paid = ZERO
-            for payment in invoice.payments.all():
-                payment.days_late = max(0, (payment.paid_on - invoice.due_on).days)
-                paid += payment.amount
-            invoice.paid = paid
-            invoice.open = max(invoice.amount - paid - invoice.written_off, ZERO)
-            invoice.days_overdue = max(0, (snapshot.as_of - invoice.due_on).days) if invoice.open > 0 else 0
-        referrals = list(
-            ClientSnapshot.objects.filter(as_of=snapshot.as_of, client__referred_by=client)
-            .select_related("client")
-            .only("client__name", "client__external_ref", "client__id", "gross_margin")
-            # The credit counts every referred client; a name is shown only to who may see it.
-            .annotate(client_visible=Exists(Client.objects.visible_to(user).filter(pk=OuterRef("client_id"))))
-        )
-        for row in referrals:
-            row.credit = portfolio.money(row.gross_margin * settings.referral_share / 100)
-        trend = client_month_trend(client, as_of=snapshot.as_of)
-        levers = portfolio.break_even(portfolio.ClientFigures.of(snapshot))
-    effort_days = None
-    if snapshot is not None and snapshot.effort_budget is not None and latest and latest.day_cost:
-        effort_days = portfolio.effort_days(snapshot.effort_budget, latest.day_cost)
-    return ClientProfit(
-        client=client,
-        snapshot=snapshot,
-        latest=latest,
-        trend=trend,
-        interactions=interactions,
-        invoices=invoices,
-        referrals=referrals,
-        referral_share=settings.referral_share,
-        effort_days=effort_days,
-        levers=levers,
-    )

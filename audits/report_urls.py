@@ -10,5 +10,4 @@ urlpatterns = [
     path("clients/<int:pk>/profitability/", report_views.ClientProfitView.as_view(), name="client"),
     path("payments/", finance_views.PaymentsView.as_view(), name="payments"),
     path("prospects/", finance_views.ProspectsView.as_view(), name="prospects"),
-    path("settings/costs/", finance_views.CostSettingsView.as_view(), name="cost_settings"),
 ]

@@ -12,7 +12,9 @@ from django_tables2 import SingleTableMixin
 from audits import charts, report_selectors
 from audits.filters import RankingFilter
 from audits.models import ClientSnapshot
-from audits.selectors import portfolio_latest, run_context
+from audits.profitability.client import client_profit
+from audits.profitability.runs import run_context
+from audits.selectors import portfolio_latest
 from audits.tables import RankingTable, snapshot_about
 from clients.exports import LocalisedExportMixin
 from clients.models import CostSettings
@@ -154,7 +156,7 @@ class ClientProfitView(TemplateView):
 
     def get_context_data(self, **kwargs):
         client = client_get_for_user(user=self.request.user, pk=kwargs["pk"])
-        profit = report_selectors.client_profit(client=client, user=self.request.user)
+        profit = client_profit(client=client, user=self.request.user)
         limits = CostSettings.load().ageing
         context = {
             "client": client,

@@ -2,79 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audits import engine, portfolio
-from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
+from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
+from audits.profitability import portfolio
+from audits.profitability.cost_settings import Settings
+from audits.profitability.figures import acquisition_share, money
 from clients import display
 from clients.models import CostSettings
-
-
-def run_latest(*, succeeded: bool = True) -> ProfitabilityRun | None:
-    """The last finished run (or the last run of any status): 'figures computed on ...'."""
-    runs = ProfitabilityRun.objects.all()
-    if succeeded:
-        runs = runs.filter(status=ProfitabilityRun.Status.SUCCEEDED).order_by("-finished_at", "-pk")
-    return runs.first()
-
-
-# The nightly run is late when its last success is older than this: a day, and two hours of slack
-# for a slow night or a retry.
-RUN_LATE_AFTER = dt.timedelta(hours=26)
-
-
-@dataclass(frozen=True)
-class RunHealth:
-    """How the nightly recompute is doing, read by the dashboard warning and by /healthz."""
-
-    last_success: ProfitabilityRun | None
-    # The latest finished run, when it failed (a later success clears it).
-    failure: ProfitabilityRun | None
-    now: dt.datetime
-
-    @property
-    def age(self) -> dt.timedelta | None:
-        """Time since the last successful run finished."""
-        return self.now - self.last_success.finished_at if self.last_success else None
-
-    @property
-    def late(self) -> bool:
-        return self.last_success is None or self.age > RUN_LATE_AFTER
-
-
-def run_health() -> RunHealth:
-    """The last successful run and whether the latest finished run failed (two queries)."""
-    finished = ProfitabilityRun.objects.filter(
-        status__in=[ProfitabilityRun.Status.SUCCEEDED, ProfitabilityRun.Status.FAILED],
-        finished_at__isnull=False,
-    ).order_by("-finished_at", "-pk")
-    latest = finished.first()
-    failed = latest is not None and latest.status == ProfitabilityRun.Status.FAILED
-    return RunHealth(
-        last_success=run_latest() if failed or latest is None else latest,
-        failure=latest if failed else None,
-        now=timezone.now(),
-    )
-
-
-def run_context(*, user) -> dict:
-    """When the figures were computed, whether the nightly run failed or is late, the run in progress
-    if any, and whether the user may recompute (what the shared run-status and empty-state partials
-    read)."""
-    health = run_health()
-    active = ProfitabilityRun.objects.filter(status__in=ProfitabilityRun.ACTIVE).order_by("-pk").first()
-    return {
-        "last_run": health.last_success,
-        "run_health": health,
-        "active_run": active,
-        "can_recompute": user.has_perm("clients.change_costsettings"),
-    }
+from clients.periods import month_index, month_start
 
 
 def portfolio_latest() -> PortfolioSnapshot | None:
@@ -109,14 +48,13 @@ def client_month_trend(client, *, as_of=None) -> list[ClientMonthSnapshot]:
             return []
     stored = {row.month: row for row in ClientMonthSnapshot.objects.filter(client=client, as_of=as_of)}
     months = CostSettings.load().amortisation_months
-    last = engine.month_index(as_of)
+    last = month_index(as_of)
     trend = []
     for index in range(last - 23, last + 1):
-        month = engine.month_start(index)
+        month = month_start(index)
         row = stored.get(month)
         if row is None:
-            share = engine.amortised_months(client.acquired_on, months, index, index)
-            aq = engine.money((client.acquisition_cost or 0) * share / months)  # unknown: nothing to amortise
+            aq = money(acquisition_share(client.acquisition_cost, client.acquired_on, months, index, index))
             row = ClientMonthSnapshot(
                 client=client, as_of=as_of, month=month, acquisition_share=aq, net_profit=-aq
             )
@@ -135,7 +73,7 @@ def pareto_sentence(portfolio: PortfolioSnapshot) -> str:
 
 
 def what_if_latest(client_ids) -> portfolio.WhatIf | None:
-    """The what-if of DESIGN section 4 for a set of clients leaving, read from the latest snapshot
+    """The what-if (see docs/figures.md, What-if) for a set of clients leaving, read from the latest snapshot
     (one query): revenue and GM lost, costs and hours freed, NP before and after, the same with
     the freed hours re-invested at the top tier's NP per hour, and concentration after."""
     latest = portfolio_latest()
@@ -145,7 +83,7 @@ def what_if_latest(client_ids) -> portfolio.WhatIf | None:
         "client_id", *portfolio.FIGURE_FIELDS
     )
     figures = {row["client_id"]: portfolio.ClientFigures(**row) for row in rows}
-    settings = engine.Settings.from_model(CostSettings.load())
+    settings = Settings.from_model(CostSettings.load())
     return portfolio.what_if(
         figures,
         client_ids,

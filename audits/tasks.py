@@ -3,8 +3,8 @@
 from celery import shared_task
 from django.utils.translation import gettext as _
 
-from audits import services
 from audits.models import ProfitabilityRun
+from audits.profitability import runs
 from config import logs
 
 
@@ -12,7 +12,7 @@ from config import logs
 # its visibility timeout; the run's claim under the advisory lock makes the second delivery safe.
 # busy_retry_delay: seconds before a run deferred by another one tries again.
 @shared_task(
-    name=services.RECOMPUTE_TASK,
+    name=runs.RECOMPUTE_TASK,
     bind=True,
     max_retries=3,
     default_retry_delay=120,
@@ -25,20 +25,20 @@ def profitability_recompute_task(self, run_id=None):
     While another run holds the lock the task is deferred (retried later), or skipped when that run
     is another scheduled one for the same night; a failed run is retried a limited number of times,
     each attempt recorded on the run."""
-    run = services.run_for_schedule() if run_id is None else ProfitabilityRun.objects.get(pk=run_id)
+    run = runs.run_for_schedule() if run_id is None else ProfitabilityRun.objects.get(pk=run_id)
     run_id = run.pk
     # Every line logged from here to the task's end names the run (reset by the task_postrun signal).
     logs.context_bind(run_id=run_id)
     if run.status in (ProfitabilityRun.Status.SUCCEEDED, ProfitabilityRun.Status.SKIPPED):
         return run_id  # delivered again after it finished
     try:
-        services.profitability_recompute(run=run)
-    except services.RecomputeBusy as exc:
+        runs.profitability_recompute(run=run)
+    except runs.RecomputeBusy as exc:
         active = (ProfitabilityRun.Status.RUNNING, ProfitabilityRun.Status.SUCCEEDED)
-        if services.run_skip_if_night_taken(run=run, statuses=active):
+        if runs.run_skip_if_night_taken(run=run, statuses=active):
             return None
         if self.request.retries >= self.max_retries:
-            services.run_mark_skipped(run_id=run_id, reason=_("Another recompute was in progress."))
+            runs.run_mark_skipped(run_id=run_id, reason=_("Another recompute was in progress."))
             return None
         raise self.retry(exc=exc, countdown=self.busy_retry_delay, kwargs={"run_id": run_id}) from exc
     except Exception as exc:

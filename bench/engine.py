@@ -263,7 +263,7 @@ def run_plain():
     from django.db import connection
     from django.utils import timezone
 
-    from audits import engine
+    from audits.profitability import engine
     from clients.models import CostSettings
 
     cs = CostSettings.load()
@@ -318,8 +318,8 @@ def main():
     django.setup()
     from django.core.management import call_command
 
-    from audits import services
     from audits.models import ClientMonthSnapshot, ClientSnapshot
+    from audits.profitability import runs
 
     try:
         if not args.reuse:
@@ -347,10 +347,10 @@ def main():
             # done by then), untimed. Then the same day again, which replaces its rows.
             clear_day(url)
             began = time.perf_counter()
-            run = services.profitability_recompute(as_of=AS_OF)
+            run = runs.profitability_recompute(as_of=AS_OF)
             nightly_times.append(time.perf_counter() - began)
             began = time.perf_counter()
-            run = services.profitability_recompute(as_of=AS_OF)
+            run = runs.profitability_recompute(as_of=AS_OF)
             rerun_times.append(time.perf_counter() - began)
         engine_seconds, rerun_seconds = min(nightly_times), min(rerun_times)
         memory_after = peak_mb()

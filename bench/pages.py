@@ -389,8 +389,8 @@ def main():
     from django.conf import settings
     from django.core.management import call_command
 
-    from audits import services
     from audits.models import PortfolioSnapshot
+    from audits.profitability import runs
 
     # Timed requests should not pay for the debug query log or debug templates; the counted
     # request captures its queries explicitly.
@@ -410,7 +410,7 @@ def main():
             print(f"  built in {time.perf_counter() - began:.1f} s", flush=True)
         if not PortfolioSnapshot.objects.filter(as_of=portfolio_build.AS_OF).exists():
             began = time.perf_counter()
-            services.profitability_recompute(as_of=portfolio_build.AS_OF)
+            runs.profitability_recompute(as_of=portfolio_build.AS_OF)
             print(f"  recompute {time.perf_counter() - began:.1f} s", flush=True)
             portfolio_build.vacuum(url)
         return run(args)

@@ -10,7 +10,7 @@ included) for --nights successive as-of dates ending on 2025-12-31. After every 
 --every nights) it prints the night's time and the prune's share of it, and the rows and sizes
 (pg_total_relation_size: table, indexes and TOAST) of the snapshot tables and the runs.
 
-After the prune the service vacuums the snapshot tables (audits.services._vacuum_snapshots), timed
+After the prune the service vacuums the snapshot tables (audits.retention._vacuum_snapshots), timed
 with the night; --no-vacuum leaves that out to show what happens where autovacuum is off or behind
 (nights a few seconds apart: autovacuum waits a minute between looks). Past SNAPSHOT_DAILY_DAYS
 nights (35), rows and sizes stay flat: each night adds one day of rows and removes one.
@@ -80,12 +80,12 @@ def main():
     from django.conf import settings
     from django.core.management import call_command
 
-    from audits import services
+    from audits.profitability import retention, runs
 
     timings = {"_prune": [], "_vacuum_snapshots": []}
 
     def timed(name):
-        function = getattr(services, name)
+        function = getattr(retention, name)
 
         def wrapper(**kwargs):
             began = time.perf_counter()
@@ -97,9 +97,9 @@ def main():
         return wrapper
 
     for name in timings:
-        setattr(services, name, timed(name))
+        setattr(retention, name, timed(name))
     if args.no_vacuum:
-        services._vacuum_snapshots = lambda: timings["_vacuum_snapshots"].append(0.0)
+        retention._vacuum_snapshots = lambda: timings["_vacuum_snapshots"].append(0.0)
 
     try:
         if not args.reuse:
@@ -122,7 +122,7 @@ def main():
         history = []
         for night, day in enumerate(days, start=1):
             began = time.perf_counter()
-            run = services.profitability_recompute(as_of=day)
+            run = runs.profitability_recompute(as_of=day)
             seconds = time.perf_counter() - began
             if run.status != run.Status.SUCCEEDED:
                 sys.exit(f"night {night}: the run {run.status}")

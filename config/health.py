@@ -10,7 +10,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from audits.selectors import RUN_LATE_AFTER, run_health
+from audits.profitability.runs import RUN_LATE_AFTER, run_health
 
 # A check that hangs is a check that failed: the load balancer's own timeout is a few seconds.
 TIMEOUT_SECONDS = 2

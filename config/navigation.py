@@ -17,9 +17,9 @@ PRIMARY = [
 ]
 SECONDARY = [
     (_("Imports"), "imports:index", "clients.import_data"),
-    (_("Cost settings"), "reports:cost_settings", "clients.change_costsettings"),
-    (_("Recompute"), "audits:recompute", "clients.change_costsettings"),
-    (_("Seed calculator"), "audits:seed_calculator", None),
+    (_("Cost settings"), "profitability:cost_settings", "clients.change_costsettings"),
+    (_("Recompute"), "profitability:recompute", "clients.change_costsettings"),
+    (_("Seed calculator"), "profitability:seed_calculator", None),
 ]
 CLIENT_PAGES = ("clients:detail", "reports:client")
 

@@ -21,6 +21,6 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("interactions/", include("clients.interaction_urls")),
     path("imports/", include("clients.imports.urls")),
-    path("profitability/", include("audits.urls")),
+    path("", include("audits.profitability.urls")),
     path("admin/", admin.site.urls),
 ]

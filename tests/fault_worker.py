@@ -52,7 +52,8 @@ def _install(**kwargs):
     if _patched:
         return
     _patched.append(True)
-    from audits import services, tasks
+    from audits import tasks
+    from audits.profitability import runs
     from clients.imports.resources import base as resources
 
     tasks.profitability_recompute_task.default_retry_delay = 2
@@ -60,7 +61,7 @@ def _install(**kwargs):
     if not float(os.environ.get("FAULT_PAUSE_SECONDS") or 0):
         return
 
-    recompute = services._recompute
+    recompute = runs._recompute
 
     def paused_recompute(run, **options):
         count = recompute(run, **options)
@@ -68,7 +69,7 @@ def _install(**kwargs):
             _pause()
         return count
 
-    services._recompute = paused_recompute
+    runs._recompute = paused_recompute
 
     bulk_create = resources.LedgerResource.bulk_create
 

@@ -30,15 +30,15 @@ EXPECTED = {
     "imports:detail": (403, 200, 404),  # a job is its uploader's alone
     "imports:status": (403, 200, 404),
     "imports:confirm": (403, 405, 405),  # POST only
-    "audits:seed_calculator": (200, 200, 200),
-    "audits:recompute": (403, 200, 200),
-    "audits:run_status": (403, 200, 200),
+    "profitability:seed_calculator": (200, 200, 200),
+    "profitability:recompute": (403, 200, 200),
+    "profitability:run_status": (403, 200, 200),
     "reports:dashboard": (200, 200, 200),
     "reports:ranking": (200, 200, 200),
     "reports:client": (200, 200, 200),
     "reports:payments": (200, 200, 200),
     "reports:prospects": (200, 200, 200),
-    "reports:cost_settings": (403, 200, 200),
+    "profitability:cost_settings": (403, 200, 200),
 }
 PUBLIC = {"login", "set_language", "healthz"}
 
@@ -67,7 +67,7 @@ def urls(own_client, manager, finance):
 
     interaction = InteractionFactory(client=own_client, staff=manager)
     job = ImportJob.objects.create(created_by=finance, kind="invoices", filename="invoices.csv", content=b"")
-    from audits.services import run_create
+    from audits.profitability.runs import run_create
 
     run = run_create()
     args = {
@@ -75,7 +75,7 @@ def urls(own_client, manager, finance):
         "imports:detail": [job.pk],
         "imports:status": [job.pk],
         "imports:confirm": [job.pk],
-        "audits:run_status": [run.pk],
+        "profitability:run_status": [run.pk],
         "clients:detail": [own_client.pk],
         "reports:client": [own_client.pk],
         "clients:edit": [own_client.pk],

@@ -3,7 +3,7 @@ from django.db import transaction
 
 from audits.log import activity_for, log_action
 from audits.models import ActivityLog, ProfitabilityRun
-from audits.services import profitability_run_request
+from audits.profitability.runs import profitability_run_request
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

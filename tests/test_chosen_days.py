@@ -8,8 +8,8 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from audits import services
 from audits.models import ClientSnapshot
+from audits.profitability import runs
 from clients.services import interaction_editable
 from tests.factories import ClientFactory, InteractionFactory, InvoiceFactory, StaffCostFactory
 
@@ -45,7 +45,7 @@ def test_a_recompute_covers_the_12_months_ending_today(chosen_day, manager):
     )
     InteractionFactory(client=client, staff=manager, started_at=local(chosen_day, 9), duration_minutes=30)
 
-    run = services.profitability_recompute()
+    run = runs.profitability_recompute()
 
     assert (run.as_of, run.period_start, run.period_end) == (chosen_day, start, chosen_day)
     snapshot = ClientSnapshot.objects.get(run=run, client=client)
@@ -60,7 +60,7 @@ def test_the_ageing_buckets_count_days_past_due_from_today(chosen_day):
         due = chosen_day - dt.timedelta(days=days)
         InvoiceFactory(client=client, issued_on=due - dt.timedelta(days=30), due_on=due, amount=D(amount))
 
-    run = services.profitability_recompute()
+    run = runs.profitability_recompute()
 
     snapshot = ClientSnapshot.objects.get(run=run, client=client)
     buckets = (

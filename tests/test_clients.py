@@ -126,14 +126,14 @@ def test_no_choice_list_or_page_names_another_managers_client(
 ):
     import datetime as dt
 
-    from audits import services
+    from audits.profitability import runs
 
     own_client.referred_by = foreign_client
     own_client.save()
     referred = ClientFactory(account_manager=foreign_client.account_manager, name="Referred Elsewhere")
     referred.referred_by = own_client
     referred.save()
-    services.profitability_recompute(as_of=dt.date(2025, 12, 31))
+    runs.profitability_recompute(as_of=dt.date(2025, 12, 31))
 
     for url in (
         f"/clients/{own_client.pk}/edit/",

@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.template import Context, Template
 from django.utils import translation
 
-from audits import charts, services
+from audits import charts
+from audits.profitability import runs
 from clients import display
 from tests.factories import ClientFactory, InvoiceFactory, PaymentFactory
 
@@ -129,7 +130,7 @@ def test_a_net_margin_of_77_996_percent_reads_78_0_on_the_ranking(as_finance):
         cost_of_sales=D("220.04"),
     )
     PaymentFactory(invoice=invoice, amount=D("1000"))  # paid on the due date: no late-payment cost
-    services.profitability_recompute(as_of=dt.date(2025, 12, 31))
+    runs.profitability_recompute(as_of=dt.date(2025, 12, 31))
 
     page = as_finance.get("/ranking/").content.decode()
 

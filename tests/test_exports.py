@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from django.utils import translation
 
-from audits import services
+from audits.profitability import runs
 from tests.exports import csv_about, csv_rows, xlsx_rows
 from tests.factories import ClientFactory, InvoiceFactory, PaymentFactory
 
@@ -23,7 +23,7 @@ def ranked(manager):
         client=client, issued_on=dt.date(2025, 6, 1), amount=D("1234.56"), cost_of_sales=D("754.43")
     )
     PaymentFactory(invoice=invoice, amount=D("1234.56"))
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
     return client
 
 

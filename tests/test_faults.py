@@ -23,8 +23,8 @@ import kombu.pools
 import pytest
 from django.db import connection
 
-from audits import services
 from audits.models import ClientSnapshot, ProfitabilityRun
+from audits.profitability import runs
 from audits.tasks import profitability_recompute_task
 from clients import tasks as client_tasks
 from clients.imports.jobs import import_job_preview
@@ -74,7 +74,7 @@ def ledger_with_a_snapshot():
     next run of the same day counts (revenue 1,500)."""
     client = ClientFactory(acquired_on=dt.date(2024, 1, 1))
     InvoiceFactory(client=client, issued_on=dt.date(2025, 6, 1), amount=D("1200"), cost_of_sales=D("200"))
-    first = services.profitability_recompute(as_of=AS_OF)
+    first = runs.profitability_recompute(as_of=AS_OF)
     assert first.status == Status.SUCCEEDED
     InvoiceFactory(client=client, issued_on=dt.date(2025, 7, 1), amount=D("300"), cost_of_sales=D("0"))
     return client, first
@@ -91,7 +91,7 @@ def test_a_worker_killed_mid_run_leaves_the_old_snapshot_and_the_run_completes_o
 ):
     client, first = ledger_with_a_snapshot
     killed = workers.start(queue, FAULT_PAUSE_SECONDS="60")
-    run = services.run_create(as_of=AS_OF)
+    run = runs.run_create(as_of=AS_OF)
     profitability_recompute_task.apply_async(kwargs={"run_id": run.pk}, queue=queue)
     workers.wait_for_pause()
     # Mid-run, the day's rows are deleted and written again inside the run's transaction only.
@@ -120,7 +120,7 @@ def test_the_runs_database_connection_killed_fails_the_attempt_and_the_retry_suc
 ):
     client, first = ledger_with_a_snapshot
     workers.start(queue, FAULT_PAUSE_SECONDS="60")
-    run = services.run_create(as_of=AS_OF)
+    run = runs.run_create(as_of=AS_OF)
     profitability_recompute_task.apply_async(kwargs={"run_id": run.pk}, queue=queue)
     backend = workers.wait_for_pause()
     with connection.cursor() as cursor:
@@ -322,7 +322,7 @@ def test_recompute_now_sends_again_a_run_whose_worker_died(as_finance, django_ca
     """A run left 'running' by a dead worker (nobody holds the lock): asked again, it is sent again
     and completes, as the same run."""
     ClientFactory(acquired_on=dt.date(2024, 1, 1))
-    left = services.run_create(as_of=AS_OF)
+    left = runs.run_create(as_of=AS_OF)
     ProfitabilityRun.objects.filter(pk=left.pk).update(status=Status.RUNNING, attempts=1)
     with django_capture_on_commit_callbacks(execute=True):
         response = as_finance.post("/profitability/recompute/", follow=True)

@@ -25,7 +25,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audits import finance_selectors, services
+from audits import finance_selectors
+from audits.profitability import runs
 from clients.models import Client, CostSettings
 from tests.exports import csv_rows, xlsx_rows
 from tests.factories import (
@@ -49,7 +50,7 @@ def _invoice(client, issued, due, amount, paid_on=None):
 
 
 def _recompute():
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
 
 
 @pytest.fixture
@@ -259,7 +260,7 @@ def test_account_managers_cannot_open_the_cost_settings(as_manager):
 
 
 def _form_data(**changes):
-    from audits.finance_forms import CostSettingsForm
+    from audits.profitability.forms import CostSettingsForm
 
     form = CostSettingsForm(instance=CostSettings.load())
     data = {name: form[name].value() for name in form.fields}
@@ -346,7 +347,7 @@ def test_a_bad_value_changes_nothing(as_finance):
 
 
 def test_the_form_holds_every_cost_setting():
-    from audits.finance_forms import CostSettingsForm
+    from audits.profitability.forms import CostSettingsForm
 
     model_fields = {f.name for f in CostSettings._meta.concrete_fields} - {"id"}
     assert set(CostSettingsForm.base_fields) == model_fields

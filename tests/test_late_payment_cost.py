@@ -1,4 +1,4 @@
-"""The late-payment cost accrues day by day over the period (DESIGN section 4).
+"""The late-payment cost accrues day by day over the period (see docs/figures.md, Late-payment cost).
 
 For each positive invoice and each day d of the period up to the as-of date with d > due on, the
 amount still open at the start of d (amount - written off - payments made before d) x rate / 365.
@@ -16,8 +16,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audits import engine, services
 from audits.models import ClientMonthSnapshot, ClientSnapshot
+from audits.profitability import engine, runs
 from tests.factories import ClientFactory, InvoiceFactory, PaymentFactory
 
 AS_OF = dt.date(2025, 12, 31)
@@ -65,7 +65,7 @@ def month_bounds(month: dt.date, as_of: dt.date) -> tuple[dt.date, dt.date]:
 
 def trend_months(as_of: dt.date):
     last = engine.month_index(as_of)
-    return [engine.month_start(index) for index in range(last - services.TREND_MONTHS + 1, last + 1)]
+    return [engine.month_start(index) for index in range(last - runs.TREND_MONTHS + 1, last + 1)]
 
 
 # Hand-computed cases -----------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def cases(db):
 
 
 def _snapshots(clients, as_of=AS_OF):
-    services.profitability_recompute(as_of=as_of)
+    runs.profitability_recompute(as_of=as_of)
     snapshots = {
         key: ClientSnapshot.objects.get(client=client, as_of=as_of) for key, client in clients.items()
     }
@@ -253,7 +253,7 @@ def test_random_ledgers_follow_the_definition(ledger, as_of):
                 for paid_on, paid in payments:
                     PaymentFactory(invoice=invoice, paid_on=paid_on, amount=paid)
             made.append(client)
-        services.profitability_recompute(as_of=as_of)
+        runs.profitability_recompute(as_of=as_of)
         for client in made:
             invoices = ledger_of(client)
             snapshot = ClientSnapshot.objects.get(client=client, as_of=as_of)

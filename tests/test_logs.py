@@ -130,10 +130,11 @@ def test_scrub_masks_secrets_by_key_and_in_text():
 
 
 def test_a_task_logs_its_name_id_run_and_duration(lines, db):
-    from audits import services, tasks
+    from audits import tasks
     from audits.models import ProfitabilityRun
+    from audits.profitability import runs
 
-    run = services.run_create(trigger=ProfitabilityRun.Trigger.MANUAL)
+    run = runs.run_create(trigger=ProfitabilityRun.Trigger.MANUAL)
     result = tasks.profitability_recompute_task.apply(kwargs={"run_id": run.pk})
 
     task_lines = [line for line in lines() if line["logger"] == "clientprofit.task"]

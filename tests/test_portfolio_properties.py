@@ -5,7 +5,7 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audits import portfolio as pm
+from audits.profitability import portfolio as pm
 
 amounts = st.decimals(
     min_value=D("-50000"), max_value=D("200000"), places=2, allow_nan=False, allow_infinity=False
@@ -222,13 +222,11 @@ def test_declining_needs_three_falls_in_a_row():
     st.dictionaries(st.integers(1, 10**6), positive, max_size=300), st.integers(min_value=1, max_value=120)
 )
 def test_a_sampled_pareto_curve_keeps_the_points_sampling_would_keep(revenue, count):
-    from audits import engine
-
     revenue = pm.Figures(revenue)
-    whole = engine.pareto_points(revenue)
+    whole = pm.pareto_points(revenue)
     shares = pm.cumulative_shares(revenue, pm.ranked(revenue))
-    sampled = engine.pareto_points(revenue, shares=shares, count=count)
-    assert engine.sample_points(sampled, count) == engine.sample_points(whole, count)
+    sampled = pm.pareto_points(revenue, shares=shares, count=count)
+    assert pm.sample_points(sampled, count) == pm.sample_points(whole, count)
 
 
 @given(portfolios)

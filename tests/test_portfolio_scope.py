@@ -1,4 +1,4 @@
-"""Which clients the portfolio figures count (DESIGN section 4, "Portfolio views"), pinned by hand.
+"""Which clients the portfolio figures count (see docs/figures.md, Portfolio figures), pinned by hand.
 
 As of 2025-12-31 (period 2025-01-01 .. 2025-12-31), default settings. Ten clients of the manager
 and the other manager: six with revenue, one that only costs hours, three with no activity.
@@ -10,9 +10,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from audits import portfolio as pm
-from audits import services
 from audits.models import ClientSnapshot, PortfolioSnapshot
+from audits.profitability import portfolio as pm
+from audits.profitability import runs
 from tests.factories import (
     ClientFactory,
     InteractionFactory,
@@ -88,7 +88,7 @@ def ledger(manager, other_manager):
     before = InvoiceFactory(client=clients["D1"], issued_on=dt.date(2024, 6, 1), due_on=dt.date(2024, 7, 1))
     before.payments.create(paid_on=dt.date(2024, 7, 1), amount=before.amount)
     clients["F"] = ClientFactory(name="Former Nothing", account_manager=manager, status="former")
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
     return clients
 
 
@@ -192,7 +192,7 @@ def credit_notes(manager):
             amount=D("-500"),
             cost_of_sales=D(cost),
         )
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
 
 
 def _row(page, name):
@@ -235,7 +235,7 @@ def test_the_counts_cost_no_query_per_client(as_finance, as_manager, ledger, man
     for _ in range(12):
         ClientFactory(account_manager=manager)  # dormant
         _paid_invoice(ClientFactory(account_manager=manager), "700")
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
     assert PortfolioSnapshot.objects.get(as_of=AS_OF).dormant == 15
     after = [_queries(http, url) for http in (as_finance, as_manager) for url in urls]
     assert after == before
@@ -248,7 +248,7 @@ def test_a_client_whose_only_activity_is_paying_an_old_invoice_late_is_ranked(db
     )
     # Paid 10 days into the period (which starts on 2025-01-01): 10 days x 3,650 x 8 % / 365 = 8.00.
     PaymentFactory(invoice=invoice, paid_on=dt.date(2025, 1, 10), amount=D("3650"))
-    run = services.profitability_recompute(as_of=dt.date(2025, 12, 31))
+    run = runs.profitability_recompute(as_of=dt.date(2025, 12, 31))
     snapshot = ClientSnapshot.objects.get(run=run, client=client)
     assert snapshot.late_payment_cost == D("8.00")
     assert snapshot.in_portfolio and snapshot.rank_net_profit == 1

@@ -1,4 +1,4 @@
-"""Every figure of DESIGN section 4, pinned by a small hand-computed portfolio.
+"""Every figure of docs/figures.md, pinned by a small hand-computed portfolio.
 
 As of 2025-12-31 (period 2025-01-01 .. 2025-12-31), default settings: late-payment rate 8 %,
 default margin 50 %, amortisation 24 months, referral share 10 %.
@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from audits import engine, services
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
+from audits.profitability import engine, runs
 from tests.factories import (
     ClientFactory,
     ExpenseFactory,
@@ -88,7 +88,7 @@ def ledger(manager):
 
 @pytest.fixture
 def snapshot(ledger):
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
     return {key: ClientSnapshot.objects.get(client=client, as_of=AS_OF) for key, client in ledger.items()}
 
 
@@ -215,18 +215,18 @@ def test_it_computes_the_lifetime(snapshot):
 
 
 def test_a_second_run_the_same_day_replaces_the_rows(snapshot, ledger):
-    run = services.profitability_recompute(as_of=AS_OF)
+    run = runs.profitability_recompute(as_of=AS_OF)
     assert ClientSnapshot.objects.filter(as_of=AS_OF).count() == 5
     assert set(ClientSnapshot.objects.values_list("run", flat=True)) == {run.pk}
     assert PortfolioSnapshot.objects.filter(as_of=AS_OF).count() == 1
 
 
 def test_crossing_into_loss_since_the_last_snapshot_is_declining(ledger):
-    services.profitability_recompute(as_of=dt.date(2025, 12, 30))
+    runs.profitability_recompute(as_of=dt.date(2025, 12, 30))
     InvoiceFactory(
         client=ledger["c"], issued_on=dt.date(2025, 12, 31), amount=D("3000"), cost_of_sales=D("4000")
     )
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
     c = ClientSnapshot.objects.get(client=ledger["c"], as_of=AS_OF)
     assert c.net_profit == D("-500.00")
     assert c.is_declining
@@ -254,7 +254,7 @@ def test_top_20_percent_bring_80_percent(db):
         InvoiceFactory(
             client=client, issued_on=dt.date(2025, 6, 1), amount=D("4000") if index < 20 else D("250")
         )
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
     portfolio = PortfolioSnapshot.objects.get(as_of=AS_OF)
     assert portfolio.revenue == D("100000.00")
     assert portfolio.top20_share_revenue == D("0.800000")
@@ -281,7 +281,7 @@ def test_overheads_are_shared_by_service_hours(ledger):
     settings = CostSettings.load()
     settings.overheads_per_month = D("100")
     settings.save()
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
     a = ClientSnapshot.objects.get(client=ledger["a"], as_of=AS_OF)
     d = ClientSnapshot.objects.get(client=ledger["d"], as_of=AS_OF)
     # 1,200 of overheads over 210 service minutes in the portfolio (A 180, D 30; the prospect is out)
@@ -359,7 +359,7 @@ def test_an_unknown_acquisition_cost_is_not_zero(ledger):
     from clients.models import Client
 
     Client.objects.filter(pk=ledger["d"].pk).update(acquisition_cost=D("0"))
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
     portfolio = PortfolioSnapshot.objects.get(as_of=AS_OF)
     # The mean is over the known costs, the free client included: (2,400 + 0) / 2 = 1,200.
     assert portfolio.mean_acquisition_cost == D("1200.00")

@@ -18,8 +18,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import PeriodicTask
 
-from audits import services, tasks
+from audits import tasks
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
+from audits.profitability import runs
+from audits.profitability.sql import passes
 from clients.models import Client, CostSettings, Expense, Interaction, Invoice, Payment, StaffCost
 from tests.factories import ClientFactory, InvoiceFactory
 
@@ -75,7 +77,7 @@ def _portfolio(count, start=0):
 
 def _queries_of_a_run(as_of):
     with CaptureQueriesContext(connection) as queries:
-        services.profitability_recompute(as_of=as_of)
+        runs.profitability_recompute(as_of=as_of)
     return len(queries)
 
 
@@ -97,17 +99,17 @@ def test_the_number_of_queries_does_not_grow_with_the_clients(db):
 
 def test_a_run_failing_midway_leaves_the_previous_snapshot_whole(db, monkeypatch):
     _portfolio(3)
-    first = services.profitability_recompute(as_of=AS_OF)
+    first = runs.profitability_recompute(as_of=AS_OF)
     before = sorted(ClientSnapshot.objects.values_list("client_id", "net_profit", "run_id"))
     months_before = ClientMonthSnapshot.objects.count()
 
     def broken(run, result):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_write_clients", broken)
+    monkeypatch.setattr(runs, "_write_clients", broken)
     InvoiceFactory(client=Client.objects.first(), issued_on=dt.date(2025, 12, 1), amount=D("5000"))
     with pytest.raises(RuntimeError):
-        services.profitability_recompute(as_of=AS_OF)
+        runs.profitability_recompute(as_of=AS_OF)
     failed = ProfitabilityRun.objects.exclude(pk=first.pk).get()
     assert failed.status == ProfitabilityRun.Status.FAILED
     assert "disk full" in failed.error
@@ -133,17 +135,17 @@ def _other_connection():
 def lock_held_elsewhere(db):
     """Another session holds the recompute lock, as a run on another worker would."""
     other = _other_connection()
-    other.execute("SELECT pg_advisory_lock(%s)", [services.ADVISORY_KEY])
+    other.execute("SELECT pg_advisory_lock(%s)", [runs.ADVISORY_KEY])
     yield
-    other.execute("SELECT pg_advisory_unlock(%s)", [services.ADVISORY_KEY])
+    other.execute("SELECT pg_advisory_unlock(%s)", [runs.ADVISORY_KEY])
     other.close()
 
 
 def test_a_second_run_while_one_holds_the_lock_is_refused(lock_held_elsewhere):
     _portfolio(2)
-    run = services.run_create(as_of=AS_OF)
-    with pytest.raises(services.RecomputeBusy):
-        services.profitability_recompute(run=run)
+    run = runs.run_create(as_of=AS_OF)
+    with pytest.raises(runs.RecomputeBusy):
+        runs.profitability_recompute(run=run)
     run.refresh_from_db()
     assert run.status == ProfitabilityRun.Status.QUEUED
     assert not ClientSnapshot.objects.exists()
@@ -151,7 +153,7 @@ def test_a_second_run_while_one_holds_the_lock_is_refused(lock_held_elsewhere):
 
 def test_the_task_defers_while_the_lock_is_held_then_gives_up(lock_held_elsewhere, settings):
     _portfolio(2)
-    run = services.run_create(as_of=AS_OF)
+    run = runs.run_create(as_of=AS_OF)
     with pytest.raises(Retry):
         tasks.profitability_recompute_task.apply(kwargs={"run_id": run.pk})
     run.refresh_from_db()
@@ -164,10 +166,10 @@ def test_the_task_defers_while_the_lock_is_held_then_gives_up(lock_held_elsewher
 
 
 def test_a_running_row_from_another_run_blocks_a_claim_without_advisory_lock(db):
-    busy = services.run_create(as_of=AS_OF)
+    busy = runs.run_create(as_of=AS_OF)
     ProfitabilityRun.objects.filter(pk=busy.pk).update(status="running", started_at=dt.datetime.now(dt.UTC))
-    run = services.run_create(as_of=AS_OF)
-    assert services._claim(run) is True  # PostgreSQL: the advisory lock decides, the stale row is closed
+    run = runs.run_create(as_of=AS_OF)
+    assert runs._claim(run) is True  # PostgreSQL: the advisory lock decides, the stale row is closed
     busy.refresh_from_db()
     assert busy.status == ProfitabilityRun.Status.FAILED
 
@@ -238,8 +240,8 @@ def test_a_recompute_asked_from_a_page_goes_back_to_that_page(as_finance, django
 
 
 def test_a_request_while_a_run_is_queued_does_not_queue_another(as_finance, finance):
-    queued = services.run_create(as_of=AS_OF)
-    run, created = services.profitability_run_request(user=finance)
+    queued = runs.run_create(as_of=AS_OF)
+    run, created = runs.profitability_run_request(user=finance)
     assert (run, created) == (queued, False)
     assert ProfitabilityRun.objects.count() == 1
 
@@ -286,12 +288,12 @@ def test_the_latest_snapshot_selectors(db):
     from audits import selectors
 
     clients = _portfolio(3)
-    services.profitability_recompute(as_of=dt.date(2025, 12, 30))
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=dt.date(2025, 12, 30))
+    runs.profitability_recompute(as_of=AS_OF)
     rows = selectors.snapshot_latest_for_clients(Client.objects.filter(pk__in=[c.pk for c in clients[:2]]))
     assert {(r.client_id, r.as_of) for r in rows} == {(c.pk, AS_OF) for c in clients[:2]}
     assert selectors.portfolio_latest().as_of == AS_OF
-    assert selectors.run_latest().as_of == AS_OF
+    assert runs.run_latest().as_of == AS_OF
     trend = selectors.client_month_trend(clients[0])
     assert len(trend) == 24
     assert trend[0].month == dt.date(2024, 1, 1) and trend[-1].month == dt.date(2025, 12, 1)
@@ -362,13 +364,13 @@ def test_a_large_portfolio_shares_its_ledger_pass_between_two_connections(settin
     staff = get_user_model().objects.get(username="bench-staff")
     StaffCost.objects.create(user=staff, effective_from=dt.date(2025, 6, 3), hourly_cost=D("90"))
     helpers = []
-    original_start = services.ledger.Helper.start
+    original_start = passes.Helper.start
 
     def start(helper):
         helpers.append(helper)
         original_start(helper)
 
-    monkeypatch.setattr(services.ledger.Helper, "start", start)
+    monkeypatch.setattr(passes.Helper, "start", start)
 
     def snapshot():
         return (
@@ -383,12 +385,12 @@ def test_a_large_portfolio_shares_its_ledger_pass_between_two_connections(settin
         )
 
     settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 10**9
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
     whole = snapshot()
     assert helpers == []
 
     settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 2
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
     assert len(helpers) == 1 and helpers[0].error is None and helpers[0].rows
     assert snapshot() == whole
     assert len(whole[0]) == 12 and len(whole[1]) == 12 * 10
@@ -402,20 +404,20 @@ def test_when_the_second_connection_fails_the_run_fails_and_the_previous_snapsho
 ):
     _portfolio(6)
     settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 2
-    first = services.profitability_recompute(as_of=AS_OF)
+    first = runs.profitability_recompute(as_of=AS_OF)
     before = sorted(ClientSnapshot.objects.values_list("client_id", "net_profit", "run_id"))
     months_before = sorted(
         ClientMonthSnapshot.objects.values_list("client_id", "month", "net_profit", "run_id")
     )
-    original = services.ledger.month_rows_copy_out
+    original = passes.month_rows_copy_out
 
     def broken(**arguments):
         raise RuntimeError("connection lost")
 
-    monkeypatch.setattr(services.ledger, "month_rows_copy_out", broken)
+    monkeypatch.setattr(passes, "month_rows_copy_out", broken)
     InvoiceFactory(client=Client.objects.first(), issued_on=dt.date(2025, 12, 1), amount=D("5000"))
     with pytest.raises(RuntimeError, match="connection lost"):
-        services.profitability_recompute(as_of=AS_OF)
+        runs.profitability_recompute(as_of=AS_OF)
     failed = ProfitabilityRun.objects.exclude(pk=first.pk).get()
     assert failed.status == ProfitabilityRun.Status.FAILED
     assert "connection lost" in failed.error
@@ -425,8 +427,8 @@ def test_when_the_second_connection_fails_the_run_fails_and_the_previous_snapsho
         == months_before
     )
     # Once the second connection works again, the next run succeeds.
-    monkeypatch.setattr(services.ledger, "month_rows_copy_out", original)
-    assert services.profitability_recompute(as_of=AS_OF).status == ProfitabilityRun.Status.SUCCEEDED
+    monkeypatch.setattr(passes, "month_rows_copy_out", original)
+    assert runs.profitability_recompute(as_of=AS_OF).status == ProfitabilityRun.Status.SUCCEEDED
 
 
 @pytest.mark.django_db(transaction=True)
@@ -436,7 +438,7 @@ def test_both_halves_read_the_ledger_as_it_was_when_the_run_began(settings, monk
     _portfolio(6)
     settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 2
     first_client = Client.objects.order_by("pk").first()
-    exported = services.ledger.snapshot_export
+    exported = passes.snapshot_export
 
     def export_then_invoice():
         snapshot = exported()
@@ -448,11 +450,11 @@ def test_both_halves_read_the_ledger_as_it_was_when_the_run_began(settings, monk
             )
         return snapshot
 
-    monkeypatch.setattr(services.ledger, "snapshot_export", export_then_invoice)
-    services.profitability_recompute(as_of=AS_OF)
+    monkeypatch.setattr(passes, "snapshot_export", export_then_invoice)
+    runs.profitability_recompute(as_of=AS_OF)
     during = ClientSnapshot.objects.get(as_of=AS_OF, client=first_client).revenue
-    monkeypatch.setattr(services.ledger, "snapshot_export", exported)
-    services.profitability_recompute(as_of=AS_OF)
+    monkeypatch.setattr(passes, "snapshot_export", exported)
+    runs.profitability_recompute(as_of=AS_OF)
     after = ClientSnapshot.objects.get(as_of=AS_OF, client=first_client).revenue
     assert after == during + D("7000.00")
 
@@ -461,13 +463,13 @@ def test_both_halves_read_the_ledger_as_it_was_when_the_run_began(settings, monk
 def test_without_a_second_connection_the_pass_runs_in_one_piece(settings, monkeypatch):
     _portfolio(6)
     settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 10**9
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
     whole = sorted(ClientSnapshot.objects.values_list(*SNAPSHOT_FIELDS))
     months = ClientMonthSnapshot.objects.count()
     settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 2
     # A snapshot that cannot be imported, as when the second connection cannot share it.
-    monkeypatch.setattr(services.ledger, "snapshot_export", lambda: "00000003-0000001B-1")
-    run = services.profitability_recompute(as_of=AS_OF)
+    monkeypatch.setattr(passes, "snapshot_export", lambda: "00000003-0000001B-1")
+    run = runs.profitability_recompute(as_of=AS_OF)
     assert run.status == ProfitabilityRun.Status.SUCCEEDED
     assert sorted(ClientSnapshot.objects.values_list(*SNAPSHOT_FIELDS)) == whole
     assert ClientMonthSnapshot.objects.count() == months

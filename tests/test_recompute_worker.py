@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from audits import services
 from audits.models import ClientSnapshot, ProfitabilityRun
+from audits.profitability import runs
 from audits.tasks import profitability_recompute_task
 from config.celery import app
 from tests.factories import ClientFactory, InvoiceFactory
@@ -48,7 +48,7 @@ def _wait_for(run, statuses, timeout=60):
 def test_a_worker_runs_the_recompute_and_the_snapshot_appears(worker, tmp_path):
     client = ClientFactory(acquired_on=dt.date(2024, 1, 1))
     InvoiceFactory(client=client, issued_on=dt.date(2025, 6, 1), amount=D("1200"), cost_of_sales=D("200"))
-    run = services.run_create(as_of=dt.date(2025, 12, 31))
+    run = runs.run_create(as_of=dt.date(2025, 12, 31))
     profitability_recompute_task.apply_async(kwargs={"run_id": run.pk}, queue=worker)
     run = _wait_for(run, {ProfitabilityRun.Status.SUCCEEDED, ProfitabilityRun.Status.FAILED})
     assert run.status == ProfitabilityRun.Status.SUCCEEDED, (

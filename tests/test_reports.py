@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audits import services
 from audits.models import PortfolioSnapshot
+from audits.profitability import runs
 from clients.models import StaffCost
 from tests.exports import csv_rows
 from tests.factories import ClientFactory, InteractionFactory, InvoiceFactory, PaymentFactory
@@ -39,7 +39,7 @@ def figures(manager, other_manager):
         PaymentFactory(invoice=invoice, paid_on=dt.date(2025, 7, 1), amount=D(amount))
     InteractionFactory(client=a, staff=manager, started_at=_at(dt.date(2025, 6, 2)), duration_minutes=60)
     InteractionFactory(client=b, staff=manager, started_at=_at(dt.date(2025, 6, 3)), duration_minutes=600)
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
     return {"a": a, "b": b, "c": c}
 
 
@@ -129,6 +129,6 @@ def test_pages_run_a_fixed_number_of_queries(as_finance, figures, manager):
         InvoiceFactory(client=client, issued_on=dt.date(2025, 5, 1), due_on=dt.date(2025, 5, 31))
         InteractionFactory(client=figures["a"], staff=manager, started_at=_at(dt.date(2025, 3, 1 + n)))
         InvoiceFactory(client=figures["a"], issued_on=dt.date(2025, 4, 1 + n % 28))
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
     after = [_queries(as_finance, url) for url in urls]
     assert after == before

@@ -6,8 +6,9 @@ from urllib.parse import quote
 
 import pytest
 
-from audits import charts, services
+from audits import charts
 from audits.models import ClientSnapshot
+from audits.profitability import runs
 from audits.tables import RankingTable
 from clients.models import StaffCost
 from clients.tables import SafeExportTable
@@ -45,7 +46,7 @@ def portfolio(manager, other_manager):
                 started_at=dt.datetime(2025, 6, 2, 10, tzinfo=dt.UTC),
                 duration_minutes=minutes,
             )
-    services.profitability_recompute(as_of=AS_OF)
+    runs.profitability_recompute(as_of=AS_OF)
 
 
 def _export(http, query):

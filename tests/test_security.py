@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client as HttpClient
 
-from audits.services import profitability_recompute, run_create
+from audits.profitability.runs import profitability_recompute, run_create
 from clients.models import Client, ImportJob
 
 PASSWORD = "pw-test-123"  # the factories' password

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audits import services
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
+from audits.profitability import retention, runs
 from clients.models import StaffCost
 from tests.factories import ClientFactory, InteractionFactory, InvoiceFactory, PaymentFactory
 
@@ -58,7 +58,7 @@ def ledger(manager):
 
 
 def _run_days(days):
-    return [services.profitability_recompute(as_of=day) for day in days]
+    return [runs.profitability_recompute(as_of=day) for day in days]
 
 
 def test_after_fifty_nights_it_keeps_35_days_the_month_ends_and_one_trend(ledger):
@@ -105,11 +105,11 @@ def test_the_declining_flag_reads_the_previous_day_after_pruning(ledger, setting
         ClientSnapshot.objects.filter(as_of=dt.date(2026, 10, 12)).values_list("client_id", "net_profit")
     )
     assert len(previous) == 2
-    run = services.profitability_recompute(as_of=dt.date(2026, 10, 20))
+    run = runs.profitability_recompute(as_of=dt.date(2026, 10, 20))
     assert run.status == ProfitabilityRun.Status.SUCCEEDED
     # The next run (a new day or the same day again) finds October 12th's figures.
     assert dt.date(2026, 10, 12) in _days(ClientSnapshot)
-    services.profitability_recompute(as_of=dt.date(2026, 10, 20))
+    runs.profitability_recompute(as_of=dt.date(2026, 10, 20))
     assert dt.date(2026, 10, 12) in _days(ClientSnapshot)
 
 
@@ -130,11 +130,11 @@ def test_a_failed_run_prunes_nothing_and_the_latest_stays_whole(ledger, settings
     def broken(run, result):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_write_clients", broken)
+    monkeypatch.setattr(runs, "_write_clients", broken)
     with pytest.raises(RuntimeError):
-        services.profitability_recompute(as_of=LAST + dt.timedelta(days=1))
+        runs.profitability_recompute(as_of=LAST + dt.timedelta(days=1))
     with pytest.raises(RuntimeError):
-        services.profitability_recompute(as_of=LAST)  # the same day again
+        runs.profitability_recompute(as_of=LAST)  # the same day again
     assert state() == before
     assert ProfitabilityRun.objects.filter(status=ProfitabilityRun.Status.FAILED).count() == 2
 
@@ -144,8 +144,8 @@ def test_a_failing_prune_leaves_the_run_succeeded(ledger, monkeypatch):
         raise RuntimeError("lock timeout")
 
     _run_days([dt.date(2026, 11, 17)])
-    monkeypatch.setattr(services, "_prune", broken)
-    run = services.profitability_recompute(as_of=LAST)
+    monkeypatch.setattr(retention, "_prune", broken)
+    run = runs.profitability_recompute(as_of=LAST)
     assert run.status == ProfitabilityRun.Status.SUCCEEDED
     assert _days(ClientMonthSnapshot) == [dt.date(2026, 11, 17), LAST]  # left to the next night's prune
 
@@ -154,10 +154,10 @@ def test_the_prune_is_a_fixed_number_of_statements(ledger, settings):
     settings.SNAPSHOT_DAILY_DAYS = 100
     _run_days(FIFTY_DAYS[1:5])  # October 1st to 4th
     with CaptureQueriesContext(connection) as few:
-        services.snapshots_prune(daily_days=1)
+        retention.snapshots_prune(daily_days=1)
     _run_days(FIFTY_DAYS[5:25])
     with CaptureQueriesContext(connection) as many:
-        services.snapshots_prune(daily_days=1)
+        retention.snapshots_prune(daily_days=1)
     deletes = [q["sql"] for q in many.captured_queries if q["sql"].startswith("DELETE")]
     assert len(deletes) == 3  # one per snapshot table, no row-by-row cascade
     # The client snapshots are deleted without being read first.
@@ -191,7 +191,7 @@ def test_the_pages_work_after_pruning(ledger, manager, as_manager, as_finance):
 
 def test_the_command_says_what_it_removed(ledger, monkeypatch):
     with monkeypatch.context() as patched:
-        patched.setattr(services, "_prune", lambda **kwargs: services.Pruned())  # as before retention
+        patched.setattr(retention, "_prune", lambda **kwargs: retention.Pruned())  # as before retention
         _run_days([dt.date(2026, 10, 5), dt.date(2026, 10, 6), dt.date(2026, 11, 17), LAST])
     older_months = ClientMonthSnapshot.objects.filter(as_of__lt=LAST).count()
     assert older_months > 0
@@ -235,9 +235,9 @@ def test_the_retention_setting_is_parsed_strictly():
 def test_once_the_run_has_committed_the_snapshot_tables_are_vacuumed():
     """The deleted rows' space is reclaimed whether autovacuum is on or not."""
     InvoiceFactory(client=ClientFactory(), issued_on=dt.date(2026, 10, 1), amount=D("100"))
-    services.profitability_recompute(as_of=dt.date(2026, 11, 17))
+    runs.profitability_recompute(as_of=dt.date(2026, 11, 17))
     with CaptureQueriesContext(connection) as queries:
-        services.profitability_recompute(as_of=LAST)
+        runs.profitability_recompute(as_of=LAST)
     vacuums = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("VACUUM")]
     assert len(vacuums) == 1
     assert all(

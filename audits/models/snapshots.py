@@ -22,7 +22,7 @@ def share(verbose_name):
 
 
 class ClientSnapshot(models.Model):
-    """One client's figures over the 12 months ending on ``as_of`` (DESIGN section 4)."""
+    """One client's figures over the 12 months ending on ``as_of`` (see docs/figures.md)."""
 
     # Foreign keys without their own index: the indexes below lead with these columns, and every
     # index costs time on the nightly write of one row per client.

@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from audits import services
+from audits.profitability import runs
 from clients.models import ImportJob
 from tests.factories import ClientFactory, InvoiceFactory
 
@@ -32,7 +32,7 @@ def ledger(manager):
                 due_on=today - dt.timedelta(days=days_overdue),
                 amount=D("123456.78"),
             )
-    services.profitability_recompute()
+    runs.profitability_recompute()
     return client
 
 

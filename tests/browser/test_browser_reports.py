@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from audits import services
+from audits.profitability import runs
 from clients.models import StaffCost
 from tests.factories import ClientFactory, InteractionFactory, InvoiceFactory
 
@@ -38,7 +38,7 @@ def portfolio(manager, other_manager, finance):
         started_at=timezone.now() - dt.timedelta(days=20),
         duration_minutes=900,
     )
-    services.profitability_recompute()
+    runs.profitability_recompute()
     return clients
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from audits import services
+from audits.profitability import runs
 from tests.factories import ClientFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,7 +24,7 @@ def figures(manager):
             due_on=today - dt.timedelta(days=30 * months - 20),
             amount=D("1200"),
         )
-    services.profitability_recompute()
+    runs.profitability_recompute()
     return client
 
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from audits import services
+from audits.profitability import lock, retention
 from clients import display
 
 
@@ -24,8 +24,8 @@ class Command(BaseCommand):
         if days is not None and days < 1:
             raise CommandError(_("Keep at least one day of daily snapshots."))
         try:
-            pruned = services.snapshots_prune(daily_days=days)
-        except services.RecomputeBusy as exc:
+            pruned = retention.snapshots_prune(daily_days=days)
+        except lock.RecomputeBusy as exc:
             raise CommandError(str(exc)) from exc
         if pruned.latest is None:
             self.stdout.write(_("No snapshots yet: nothing to remove."))

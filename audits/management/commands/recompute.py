@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from audits import services
+from audits.profitability import lock, runs
 from clients import display
 
 
@@ -19,8 +19,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, as_of=None, **options):
         try:
-            run = services.profitability_recompute(as_of=as_of)
-        except services.RecomputeBusy as exc:
+            run = runs.profitability_recompute(as_of=as_of)
+        except lock.RecomputeBusy as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             _("%(as_of)s: %(clients)s clients in %(seconds)s s (run %(run)d).")

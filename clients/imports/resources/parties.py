@@ -12,6 +12,7 @@ from clients.imports.resources.base import ClientLinkedResource, Column, LedgerR
 from clients.keys import fold_key, key_matches
 from clients.models import Client, Contact
 
+
 class ClientResource(LedgerResource):
     external_ref = Column(
         "external_ref",

@@ -1,10 +1,81 @@
-"""The cost settings form (DESIGN section 3), in groups, each field with what it drives."""
+"""The forms of the profitability pages: the seed calculator and the cost settings (in groups,
+each field with what it drives)."""
+
+from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from audits.profitability import portfolio
+from clients import display
 from clients.models import CostSettings
+
+#: The smallest day cost the calculator shows, and so the smallest it divides by.
+MIN_DAY_COST = Decimal("0.01")
+
+
+class SeedCalculatorForm(forms.Form):
+    """Effort in money -> effort in days at a day cost derived from an income and a margin rate."""
+
+    effort = forms.DecimalField(
+        label=_("Effort"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("What prospecting a client may cost, in money."),
+    )
+    annual_income = forms.DecimalField(
+        label=_("Annual income"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("The income the day cost is derived from."),
+    )
+    margin_rate = forms.DecimalField(
+        label=_("Margin rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+    working_days = forms.IntegerField(
+        label=_("Working days per year"), validators=[MinValueValidator(1), MaxValueValidator(366)]
+    )
+    charge_coefficient = forms.DecimalField(
+        label=_("Charge coefficient"),
+        max_digits=4,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+
+    def clean(self):
+        data = super().clean()
+        names = ("annual_income", "margin_rate", "working_days", "charge_coefficient")
+        if any(data.get(name) is None for name in names):
+            return data  # each missing or refused field has its own message
+        cost = portfolio.money(
+            portfolio.day_cost(
+                annual_income=data["annual_income"],
+                margin_rate=data["margin_rate"] / 100,
+                working_days=data["working_days"],
+                charge_coefficient=data["charge_coefficient"],
+            )
+        )
+        if cost < MIN_DAY_COST:
+            raise forms.ValidationError(
+                _(
+                    "These figures give a day cost below %(minimum)s, which cannot be counted in days. "
+                    "Raise the annual income or the charge coefficient, or lower the margin rate or "
+                    "the working days."
+                )
+                % {"minimum": display.money(MIN_DAY_COST)},
+                code="day_cost_too_small",
+            )
+        data["day_cost"] = cost
+        return data
+
+
+# The cost settings -------------------------------------------------------------------------------
 
 FIELDSETS = (
     (_("Late payment and margins"), ("late_payment_rate", "default_margin_rate")),
@@ -31,7 +102,8 @@ FIELDSETS = (
 
 HELP = {
     "late_payment_rate": _(
-        "Used for the late-payment cost: each day past the due date, the amount still unpaid x rate / 365."
+        "Used for the late-payment cost: each day past the due date, the amount still open (amount - "
+        "written off - payments made before that day) x rate / 365, summed over the days of the period."
     ),
     "default_margin_rate": _("Gross margin of an invoice whose cost of sales is blank."),
     "charge_coefficient": _("Multiplies salaries into loaded staff cost; also used for the day cost."),

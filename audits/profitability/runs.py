@@ -1,4 +1,9 @@
-"""Writes of the profitability side: recompute the snapshots, request a recompute."""
+"""Recompute runs: create, claim, run, retry bookkeeping, and the run status the pages read.
+
+A run is a ``ProfitabilityRun`` row; ``profitability_recompute`` computes the snapshots of its day
+in one transaction under the recompute's lock, then prunes (``retention``). The Celery task
+(``audits.tasks``) only calls these; services enqueue it by its pinned name.
+"""
 
 from __future__ import annotations
 
@@ -17,31 +22,25 @@ from django.db.models import Exists, F, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audits import engine, ledger, portfolio
 from audits.log import log_action
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
-from clients.locks import advisory_lock
+from audits.profitability import engine, retention
+from audits.profitability.figures import FIGURE_FIELDS
+from audits.profitability.lock import ADVISORY_KEY, RecomputeBusy, busy, recompute_lock
+from audits.profitability.sql.copy import bulk_insert
+from audits.profitability.sql.session import repeatable_read, tune
 from clients.models import CostSettings
+from clients.periods import TREND_MONTHS, rolling_period
 from config.celery import send_on_commit
 
-TREND_MONTHS = 24
+__all__ = ["ADVISORY_KEY", "RecomputeBusy"]
+
 # The recompute task's name, pinned (the nightly schedule stored in the database names it).
 RECOMPUTE_TASK = "audits.tasks.profitability_recompute_task"
 # Above the longest run: a 'running' row older than this was left by a worker that died (SQLite).
 STALE_AFTER = dt.timedelta(hours=6)
-# Key of the PostgreSQL advisory lock that keeps two recomputes from overlapping.
-ADVISORY_KEY = 0x70726F66
 
 logger = logging.getLogger(__name__)
-
-
-class RecomputeBusy(Exception):
-    """Another recompute holds the lock."""
-
-
-def _advisory_lock():
-    """The recompute's lock: one run at a time (see clients.locks)."""
-    return advisory_lock(ADVISORY_KEY)
 
 
 @contextlib.contextmanager
@@ -88,13 +87,13 @@ def _worker_died() -> bool:
     its connection)."""
     if connection.vendor != "postgresql":
         return False
-    with _advisory_lock() as locked:
+    with recompute_lock() as locked:
         return locked
 
 
 def run_create(*, as_of=None, trigger=ProfitabilityRun.Trigger.COMMAND, user=None) -> ProfitabilityRun:
     as_of = as_of or timezone.localdate()
-    start, end = engine.rolling_period(as_of)
+    start, end = rolling_period(as_of)
     return ProfitabilityRun.objects.create(
         as_of=as_of, period_start=start, period_end=end, trigger=trigger, requested_by=user
     )
@@ -102,7 +101,7 @@ def run_create(*, as_of=None, trigger=ProfitabilityRun.Trigger.COMMAND, user=Non
 
 def run_for_schedule() -> ProfitabilityRun:
     """Tonight's scheduled run: the one a dead worker left running (its task delivered again), else a new one."""
-    with _advisory_lock() as locked:
+    with recompute_lock() as locked:
         left = None
         if locked and connection.vendor == "postgresql":
             left = (
@@ -140,16 +139,16 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
     The day's earlier rows are replaced; a failure rolls everything back (the previous snapshot
     stays whole), marks the run failed and re-raises. Raises RecomputeBusy when another run is
     in progress. After a successful run, the snapshots past their retention are pruned
-    (``snapshots_prune``).
+    (``retention.snapshots_prune``).
     """
     if run is None:
         run = run_create(as_of=as_of, trigger=trigger or ProfitabilityRun.Trigger.COMMAND, user=user)
-    with _advisory_lock() as locked:
+    with recompute_lock() as locked:
         if locked and run_skip_if_night_taken(run=run):
             run.refresh_from_db()
             return run
         if not locked or not _claim(run):
-            raise RecomputeBusy(_("Another recompute is in progress."))
+            raise busy()
         run.refresh_from_db()
         began = time.monotonic()
         # The ledger pass may be shared with a second connection, which reads the snapshot of
@@ -159,9 +158,8 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
         try:
             with transaction.atomic():
                 if split:
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                ledger.tune()
+                    repeatable_read()
+                tune()
                 with _garbage_collection_paused():
                     count = _recompute(run, split=split)
         except Exception:
@@ -185,8 +183,8 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
         # would fail a good run). A prune that fails costs nothing but disk until the next
         # night's, which removes the same rows and more.
         try:
-            _prune(daily_days=settings.SNAPSHOT_DAILY_DAYS)
-            _vacuum_snapshots()
+            retention._prune(daily_days=settings.SNAPSHOT_DAILY_DAYS)
+            retention._vacuum_snapshots()
         except Exception:
             logger.exception("Pruning the snapshots after run %s failed", run.pk)
     run.refresh_from_db()
@@ -219,103 +217,7 @@ def _recompute(run: ProfitabilityRun, *, split: bool = False) -> int:
     return len(result.clients)
 
 
-@dataclass(frozen=True)
-class Pruned:
-    """What ``snapshots_prune`` removed, and what it kept."""
-
-    latest: dt.date | None = None  # the day whose monthly rows are kept
-    daily_from: dt.date | None = None  # daily snapshots kept from this day on; month-ends before
-    days: tuple[dt.date, ...] = ()  # the days whose client and portfolio snapshots were removed
-    client_snapshots: int = 0
-    month_snapshots: int = 0
-    portfolio_snapshots: int = 0
-
-
-def snapshots_prune(*, daily_days: int | None = None) -> Pruned:
-    """Remove the snapshots past their retention (DESIGN section 5), under the recompute's lock.
-
-    Kept: the monthly trend rows of the latest day only; the client and portfolio snapshots of
-    the last ``daily_days`` days (``SNAPSHOT_DAILY_DAYS``) up to the latest, the day before the
-    latest whatever its age (the next run's "declining" flag compares with it), and the last
-    day of every calendar month. Runs are never removed. Raises RecomputeBusy while a recompute
-    holds the lock.
-    """
-    with _advisory_lock() as locked:
-        if not locked:
-            raise RecomputeBusy(_("Another recompute is in progress."))
-        pruned = _prune(daily_days=settings.SNAPSHOT_DAILY_DAYS if daily_days is None else daily_days)
-        _vacuum_snapshots()
-        return pruned
-
-
-def _prune(*, daily_days: int) -> Pruned:
-    """Three set-based DELETEs, one per snapshot table, whatever the number of rows.
-
-    The days come from PortfolioSnapshot, the index of the days: one row per successful run's
-    day, written and removed in the same transaction as that day's client rows (a DISTINCT over
-    the client snapshots would read millions of rows for a few dozen dates).
-
-    On PostgreSQL a night's prune deletes one day of monthly rows (24 per client, 1.2 million at
-    100,000 clients) and, past the first weeks, one day of client snapshots. Both DELETEs select
-    by as-of date through an index leading with it (clientmonth_one_per_day,
-    clientsnapshot_ranked), nothing references these rows (ClientMonthSnapshot has no
-    database foreign keys to check, nothing points at a ClientSnapshot), and the ORM sends them
-    as one statement each (no signals, no cascades to collect). The dead rows are reclaimed by the
-    VACUUM that follows (``_vacuum_snapshots``) and their space is reused by the next night's rows,
-    so the tables stay the size of about two nights. A partition per day (dropped instead of
-    deleted) would be cheaper still but costs a partitioned table the ORM and SQLite do not know;
-    deleting is a second or two against the run's tens.
-    """
-    with transaction.atomic():
-        days = list(PortfolioSnapshot.objects.order_by("as_of").values_list("as_of", flat=True))
-        if not days:
-            return Pruned()
-        latest = days[-1]
-        daily_from = latest - dt.timedelta(days=daily_days - 1)
-        keep = {day for day in days if day >= daily_from}
-        keep.update(days[-2:])  # the latest and the one before it: what the next run compares with
-        month_ends = {}
-        for day in days:  # ascending: each month's entry ends as its last day
-            month_ends[day.year, day.month] = day
-        keep.update(month_ends.values())
-        dropped = tuple(day for day in days if day not in keep)
-        # ``as_of < latest``, not ``!= latest``: rows of a newer day are never removed here.
-        month_snapshots = ClientMonthSnapshot.objects.filter(as_of__lt=latest).delete()[0]
-        client_snapshots = portfolio_snapshots = 0
-        if dropped:
-            client_snapshots = ClientSnapshot.objects.filter(as_of__in=dropped).delete()[0]
-            portfolio_snapshots = PortfolioSnapshot.objects.filter(as_of__in=dropped).delete()[0]
-    return Pruned(
-        latest=latest,
-        daily_from=daily_from,
-        days=dropped,
-        client_snapshots=client_snapshots,
-        month_snapshots=month_snapshots,
-        portfolio_snapshots=portfolio_snapshots,
-    )
-
-
-def _vacuum_snapshots() -> None:
-    """VACUUM (ANALYZE) the snapshot tables once the prune has committed (PostgreSQL).
-
-    Without it the space of the deleted rows waits for autovacuum, and where autovacuum is off
-    or behind every night adds a night's worth of dead rows (bench/retention.py --no-vacuum:
-    the monthly table grows by its own size every night). Plain VACUUM takes no lock that
-    readers or writers wait for, skips the pages that did not change, and SKIP_LOCKED passes a
-    table another vacuum is working on. It cannot run inside a transaction: skipped there (the
-    tests' transactions, a caller's atomic block).
-    """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return
-    tables = ", ".join(
-        connection.ops.quote_name(model._meta.db_table)
-        for model in (ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE, SKIP_LOCKED) {tables}")
-
-
-SNAPSHOT_FIGURES = (*portfolio.FIGURE_FIELDS, "net_profit")
+SNAPSHOT_FIGURES = (*FIGURE_FIELDS, "net_profit")
 
 
 def _write_clients(run: ProfitabilityRun, result: engine.Result) -> None:
@@ -331,26 +233,6 @@ def _write_clients(run: ProfitabilityRun, result: engine.Result) -> None:
         for item in result.clients.values()
     ]
     bulk_insert(ClientSnapshot, columns, rows)
-
-
-def bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
-    """Insert many rows in one statement whatever their number.
-
-    On PostgreSQL this is COPY (psycopg's copy protocol, not a query the ORM can build): at
-    100,000 clients it writes the snapshot in about a second, where ``bulk_create`` takes many.
-    Elsewhere (SQLite) it is ``bulk_create``.
-    """
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(model._meta.db_table)
-        names = ", ".join(connection.ops.quote_name(c) for c in columns)
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    fields = {f.column: f.attname for f in model._meta.concrete_fields}
-    model.objects.bulk_create(
-        [model(**{fields[c]: v for c, v in zip(columns, row, strict=True)}) for row in rows]
-    )
 
 
 def profitability_run_request(*, user, as_of=None) -> tuple[ProfitabilityRun, bool]:
@@ -390,3 +272,67 @@ def run_mark_skipped(*, run_id: int, reason: str) -> None:
     ProfitabilityRun.objects.filter(
         pk=run_id, status__in=[ProfitabilityRun.Status.QUEUED, ProfitabilityRun.Status.FAILED]
     ).update(status=ProfitabilityRun.Status.SKIPPED, finished_at=timezone.now(), error=reason)
+
+
+# Run status --------------------------------------------------------------------------------------
+
+
+def run_latest(*, succeeded: bool = True) -> ProfitabilityRun | None:
+    """The last finished run (or the last run of any status): 'figures computed on ...'."""
+    runs = ProfitabilityRun.objects.all()
+    if succeeded:
+        runs = runs.filter(status=ProfitabilityRun.Status.SUCCEEDED).order_by("-finished_at", "-pk")
+    return runs.first()
+
+
+# The nightly run is late when its last success is older than this: a day, and two hours of slack
+# for a slow night or a retry.
+RUN_LATE_AFTER = dt.timedelta(hours=26)
+
+
+@dataclass(frozen=True)
+class RunHealth:
+    """How the nightly recompute is doing, read by the dashboard warning and by /healthz."""
+
+    last_success: ProfitabilityRun | None
+    # The latest finished run, when it failed (a later success clears it).
+    failure: ProfitabilityRun | None
+    now: dt.datetime
+
+    @property
+    def age(self) -> dt.timedelta | None:
+        """Time since the last successful run finished."""
+        return self.now - self.last_success.finished_at if self.last_success else None
+
+    @property
+    def late(self) -> bool:
+        return self.last_success is None or self.age > RUN_LATE_AFTER
+
+
+def run_health() -> RunHealth:
+    """The last successful run and whether the latest finished run failed (two queries)."""
+    finished = ProfitabilityRun.objects.filter(
+        status__in=[ProfitabilityRun.Status.SUCCEEDED, ProfitabilityRun.Status.FAILED],
+        finished_at__isnull=False,
+    ).order_by("-finished_at", "-pk")
+    latest = finished.first()
+    failed = latest is not None and latest.status == ProfitabilityRun.Status.FAILED
+    return RunHealth(
+        last_success=run_latest() if failed or latest is None else latest,
+        failure=latest if failed else None,
+        now=timezone.now(),
+    )
+
+
+def run_context(*, user) -> dict:
+    """When the figures were computed, whether the nightly run failed or is late, the run in progress
+    if any, and whether the user may recompute (what the shared run-status and empty-state partials
+    read)."""
+    health = run_health()
+    active = ProfitabilityRun.objects.filter(status__in=ProfitabilityRun.ACTIVE).order_by("-pk").first()
+    return {
+        "last_run": health.last_success,
+        "run_health": health,
+        "active_run": active,
+        "can_recompute": user.has_perm("clients.change_costsettings"),
+    }

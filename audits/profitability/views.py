@@ -1,7 +1,9 @@
+"""The profitability pages: recompute and run status, the seed calculator, the cost settings."""
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -9,18 +11,20 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from audits import portfolio, selectors, services
-from audits.forms import SeedCalculatorForm
 from audits.models import ProfitabilityRun
-from clients import display
+from audits.profitability import cost_settings, portfolio
+from audits.profitability.forms import CostSettingsForm, SeedCalculatorForm
+from audits.profitability.runs import profitability_run_request, run_latest
+from audits.selectors import portfolio_latest
+from clients import display, services
 from clients.models import CostSettings
 from config.celery import QueueUnavailable
 
 
 class SeedCalculatorView(TemplateView):
-    """Anyone logged in: an effort in money read as days of work (DESIGN section 4, tiers)."""
+    """Anyone logged in: an effort in money read as days of work (see docs/figures.md, Tiers)."""
 
-    template_name = "audits/seed_calculator.html"
+    template_name = "audits/profitability/seed_calculator.html"
 
     def get_context_data(self, **kwargs):
         settings = CostSettings.load()
@@ -44,7 +48,7 @@ class RecomputeView(PermissionRequiredMixin, TemplateView):
     # Those who keep the cost settings (finance, admins) may recompute the figures they drive.
     permission_required = "clients.change_costsettings"
     raise_exception = True
-    template_name = "audits/recompute.html"
+    template_name = "audits/profitability/recompute.html"
 
     def get_context_data(self, **kwargs):
         runs = ProfitabilityRun.objects.select_related("requested_by")[:10]
@@ -53,22 +57,22 @@ class RecomputeView(PermissionRequiredMixin, TemplateView):
         back = _safe_next(self.request)
         return super().get_context_data(
             runs=runs,
-            latest=selectors.run_latest(),
+            latest=run_latest(),
             watched=watched,
             watched_summary=_run_summary(watched) if watched else "",
-            back=back or reverse("audits:recompute"),
+            back=back or reverse("profitability:recompute"),
             back_elsewhere=bool(back),
             **kwargs,
         )
 
     def post(self, request, *args, **kwargs):
         try:
-            run, created = services.profitability_run_request(user=request.user)
+            run, created = profitability_run_request(user=request.user)
         except QueueUnavailable:
             messages.error(
                 request, _("The task queue cannot be reached: nothing was started. Try again later.")
             )
-            return redirect(_safe_next(request) or reverse("audits:recompute"))
+            return redirect(_safe_next(request) or reverse("profitability:recompute"))
         if created:
             messages.success(request, _("Recompute requested; the figures will refresh when it finishes."))
         else:
@@ -77,7 +81,7 @@ class RecomputeView(PermissionRequiredMixin, TemplateView):
         if back:
             # The page the button was on shows the progress itself and refreshes when the run ends.
             return redirect(back)
-        return redirect(f"{reverse('audits:recompute')}?run={run.pk}")
+        return redirect(f"{reverse('profitability:recompute')}?run={run.pk}")
 
 
 class RunStatusView(PermissionRequiredMixin, View):
@@ -128,3 +132,50 @@ def _run_summary(run):
         "seconds": display.number(seconds, 1),
         "clients": display.number(run.client_count or 0, 0),
     }
+
+
+class CostSettingsView(PermissionRequiredMixin, View):
+    """Finance and admins: the cost settings, a preview of the tiers proposed boundaries would make,
+    and the change history."""
+
+    permission_required = "clients.change_costsettings"
+    raise_exception = True
+    template_name = "audits/profitability/cost_settings.html"
+
+    def get(self, request):
+        form = CostSettingsForm(instance=CostSettings.load())
+        return self.render(request, form)
+
+    def post(self, request):
+        form = CostSettingsForm(request.POST, instance=CostSettings.load())
+        valid = form.is_valid()
+        if "preview" in request.POST:
+            # Nothing is saved: the proposed boundaries are only applied to the latest figures.
+            latest = portfolio_latest()
+            preview = None
+            if latest is not None and form.proposed_tiers is not None:
+                boundaries, trimmed = form.proposed_tiers
+                preview = cost_settings.tier_preview(
+                    latest=latest, boundaries=boundaries, trimmed_share_percent=trimmed
+                )
+            return self.render(request, form, latest=latest, preview=preview, previewed=True)
+        if valid:
+            services.cost_settings_update(cost_settings=form.instance, user=request.user)
+            messages.success(
+                request, _("Cost settings saved. The figures will use them from the next recompute.")
+            )
+            return redirect("profitability:cost_settings")
+        return self.render(request, form)
+
+    def render(self, request, form, *, latest=None, preview=None, previewed=False):
+        if latest is None:
+            latest = portfolio_latest()
+        context = {
+            "form": form,
+            "preview": preview,
+            "previewed": previewed,
+            "latest": latest,
+            "history": cost_settings.cost_settings_history(),
+            "can_recompute": request.user.has_perm("clients.change_costsettings"),
+        }
+        return render(request, self.template_name, context, status=200)

@@ -1,0 +1,97 @@
+"""The client profitability page's reads: one client's snapshot, its interactions with their cost,
+its invoices with what is open and how late, its referrals with their credit, its trend and its
+break-even levers (``client_profit``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models.functions import TruncDate
+
+from audits.models import ClientSnapshot, PortfolioSnapshot
+from audits.profitability import portfolio
+from audits.profitability.figures import ZERO, hourly_cost_in_force, referral_credit
+from audits.profitability.sql.fragments import local_midnight
+from audits.selectors import client_month_trend, portfolio_latest
+from clients.models import Client, CostSettings, Interaction, Invoice, Payment
+from clients.receivables import days_late, days_overdue, open_amount
+
+
+@dataclass
+class ClientProfit:
+    client: Client
+    snapshot: ClientSnapshot | None
+    latest: PortfolioSnapshot | None
+    trend: list
+    interactions: list
+    invoices: list
+    referrals: list
+    referral_share: Decimal
+    effort_days: Decimal | None
+    levers: portfolio.Levers | None
+
+
+def client_profit(*, client: Client, user) -> ClientProfit:
+    latest = portfolio_latest()
+    snapshot = ClientSnapshot.objects.filter(client=client, as_of=latest.as_of).first() if latest else None
+    settings = CostSettings.load()
+    interactions, invoices, referrals, trend = [], [], [], []
+    levers = None
+    if snapshot is not None:
+        start, end = snapshot.run.period_start, snapshot.run.period_end
+        interactions = list(
+            Interaction.objects.filter(client=client, started_at__gte=local_midnight(start))
+            .select_related("staff")
+            .annotate(day=TruncDate("started_at"))
+            .annotate(hourly_cost=hourly_cost_in_force())
+            .order_by("-started_at")[:50]
+        )
+        for item in interactions:
+            item.cost = (
+                portfolio.money(Decimal(item.duration_minutes) / 60 * item.hourly_cost)
+                if item.hourly_cost is not None
+                else None
+            )
+        invoices = list(
+            Invoice.objects.filter(client=client, issued_on__gte=start, issued_on__lte=end)
+            .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("paid_on")))
+            .order_by("-issued_on")
+        )
+        for invoice in invoices:
+            paid = ZERO
+            for payment in invoice.payments.all():
+                payment.days_late = days_late(paid_on=payment.paid_on, due_on=invoice.due_on)
+                paid += payment.amount
+            invoice.paid = paid
+            invoice.open = open_amount(amount=invoice.amount, written_off=invoice.written_off, paid=paid)
+            invoice.days_overdue = days_overdue(
+                as_of=snapshot.as_of, due_on=invoice.due_on, open_amount=invoice.open
+            )
+        referrals = list(
+            ClientSnapshot.objects.filter(as_of=snapshot.as_of, client__referred_by=client)
+            .select_related("client")
+            .only("client__name", "client__external_ref", "client__id", "gross_margin")
+            # The credit counts every referred client; a name is shown only to who may see it.
+            .annotate(client_visible=Exists(Client.objects.visible_to(user).filter(pk=OuterRef("client_id"))))
+        )
+        for row in referrals:
+            row.credit = referral_credit(row.gross_margin, settings.referral_share / 100)
+        trend = client_month_trend(client, as_of=snapshot.as_of)
+        levers = portfolio.break_even(portfolio.ClientFigures.of(snapshot))
+    effort_days = None
+    if snapshot is not None and snapshot.effort_budget is not None and latest and latest.day_cost:
+        effort_days = portfolio.effort_days(snapshot.effort_budget, latest.day_cost)
+    return ClientProfit(
+        client=client,
+        snapshot=snapshot,
+        latest=latest,
+        trend=trend,
+        interactions=interactions,
+        invoices=invoices,
+        referrals=referrals,
+        referral_share=settings.referral_share,
+        effort_days=effort_days,
+        levers=levers,
+    )

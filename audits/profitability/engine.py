@@ -1,0 +1,467 @@
+"""The profitability engine: every figure of docs/figures.md, set-based.
+
+A computation runs a constant number of queries whatever the number of clients: the ledger pass
+(``audits.profitability.sql``, the reviewed raw SQL) reads each ledger table once into small
+per-client, per-month tables, writes the monthly snapshot rows in the database and returns one
+row of figures per client; the portfolio maths then runs in Python on those figures
+(``audits.profitability.portfolio``), in the named steps of ``_portfolio``.
+
+The same code runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings as django_settings
+
+from audits.profitability import portfolio as pm
+from audits.profitability.cost_settings import Settings, staff_day_cost
+from audits.profitability.figures import ZERO, ClientFigures, acquisition_share, money, ratio
+from audits.profitability.sql.fragments import Window
+from audits.profitability.sql.passes import Part, Pass
+from audits.profitability.sql.rows import EMPTY_ROW, LedgerRow, ledger_rows
+from clients.models import Client, CostSettings
+from clients.periods import TREND_MONTHS, month_index, month_start, period_months, rolling_period
+
+# The computation ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ClientResult:
+    """Everything a client snapshot stores."""
+
+    client_id: int
+    status: str
+    in_portfolio: bool
+    figures: ClientFigures
+    values: dict = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    as_of: dt.date
+    start: dt.date
+    end: dt.date
+    settings: Settings
+    clients: dict[int, ClientResult]
+    portfolio: dict
+
+
+def client_figures(
+    cid, row: LedgerRow, *, client, settings: Settings, months: tuple[int, int]
+) -> ClientFigures:
+    return ClientFigures(
+        client_id=cid,
+        revenue=row.revenue,
+        gross_margin=row.gross_margin,
+        cost_to_serve=row.cost_to_serve,
+        direct_expenses=row.direct_expenses,
+        acquisition_share=acquisition_share(
+            client["acquisition_cost"], client["acquired_on"], settings.amortisation_months, *months
+        ),
+        late_payment_cost=row.late_payment_cost,
+        bad_debt=row.bad_debt,
+        service_minutes=row.minutes,
+    )
+
+
+def _lifetime(row: LedgerRow, *, client, settings: Settings, as_of: dt.date) -> Decimal:
+    """Lifetime net profit: the lifetime figures since acquisition, less the acquisition share
+    amortised up to the as-of month."""
+    acquired = client["acquired_on"]
+    if not acquired or not client["acquisition_cost"]:
+        return row.life_operating
+    share = acquisition_share(
+        client["acquisition_cost"],
+        acquired,
+        settings.amortisation_months,
+        month_index(acquired),
+        month_index(as_of),
+    )
+    return row.life_operating - share
+
+
+def compute(
+    *,
+    as_of: dt.date,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    scope=None,
+    cost_settings: CostSettings | None = None,
+    previous_np: dict[int, Decimal] | None = None,
+    run_id: int | None = None,
+    trend_months: int = TREND_MONTHS,
+    split: bool = False,
+) -> Result:
+    """Every figure of docs/figures.md for the clients in ``scope`` (a Client queryset, or all).
+
+    ``previous_np`` (client -> NP of the previous snapshot) feeds the "declining" flag. With a
+    ``run_id``, the monthly figures of the last ``trend_months`` months are written for that run.
+    With ``split`` (PostgreSQL, called at the start of a REPEATABLE READ transaction), a large
+    portfolio's ledger pass is shared between this connection and a second one.
+    """
+    if start is None or end is None:
+        start, end = rolling_period(as_of)
+    settings = Settings.from_model(cost_settings or CostSettings.load())
+    clients_qs = Client.objects.all() if scope is None else scope
+    clients = {
+        row["id"]: row
+        for row in clients_qs.order_by().values(
+            "id", "status", "acquired_on", "acquisition_cost", "referred_by_id", "estimated_annual_margin"
+        )
+    }
+    window = Window(
+        start=start,
+        end=end,
+        as_of=as_of,
+        since=month_start(month_index(as_of) - trend_months + 1),
+        ageing=tuple(settings.ageing),
+        margin_rate=settings.margin_rate,
+    )
+    recent = declining_months(as_of)
+    part = Part(
+        window=window,
+        late_rate=settings.late_rate,
+        amortisation_months=settings.amortisation_months,
+        months=[month_start(m) for m in recent],
+        scope=scope,
+        run_id=run_id,
+    )
+    split_at = None
+    if split and len(clients) >= django_settings.PROFITABILITY_SPLIT_MIN_CLIENTS:
+        split_at = sorted(clients)[len(clients) // 2]
+    # Everything the portfolio maths reads from the database, read before the ledger pass (which
+    # may lend this connection to its writer thread while the maths runs).
+    referred_outside = {}
+    if scope is not None:
+        # Clients outside the scope that a client in scope referred (their GM is indirect value).
+        referred_outside = dict(
+            Client.objects.filter(referred_by__in=scope.values("pk"))
+            .exclude(pk__in=clients)
+            .values_list("pk", "referred_by_id")
+        )
+    day_cost = staff_day_cost(settings.hours_per_day)
+    with Pass(part, split_at=split_at) as ledger_pass:
+        rows = ledger_rows(ledger_pass.rows())
+        if run_id is not None:
+            ledger_pass.write_months(background=True)
+        return _portfolio(
+            as_of=as_of,
+            start=start,
+            end=end,
+            settings=settings,
+            clients=clients,
+            rows=rows,
+            referred_outside=referred_outside,
+            day_cost=day_cost,
+            previous_np=previous_np,
+        )
+
+
+# The portfolio maths, step by step ---------------------------------------------------------------
+
+
+@dataclass
+class Period:
+    """The period as the maths reads it."""
+
+    as_of: dt.date
+    days: int
+    month_count: Decimal
+
+
+def _indirect(*, clients, rows, figures, referred_outside, settings: Settings) -> dict[int, Decimal]:
+    """Each referrer's indirect value: the referral credit on the gross margin of the clients it
+    referred (in scope or not)."""
+    referred_gm = {cid: f.gross_margin for cid, f in figures.items()}
+    for cid, row in rows.items():
+        if cid not in clients:
+            referred_gm[cid] = row.gross_margin
+    referrers = {cid: c["referred_by_id"] for cid, c in clients.items()} | referred_outside
+    return pm.indirect_values(referrers, referred_gm, settings.referral_share)
+
+
+def is_active(row: LedgerRow) -> bool:
+    """Any invoice (credit notes included), expense or interaction in the period, or an overdue
+    amount (open at the as-of date, or overdue for some days of the period, which is what a
+    late-payment cost counts): a client who only costs hours is active."""
+    overdue = row.ageing_1 + row.ageing_2 + row.ageing_3 + row.ageing_4
+    return row.activity > 0 or overdue > 0 or row.late_payment_cost > 0
+
+
+def _members(*, clients, figures, rows) -> tuple[dict[int, ClientFigures], int]:
+    """Ranked, flagged and on the whale curve: the clients (not prospects) active in the period.
+    Dormant: clients neither prospects nor former with no activity at all, counted apart."""
+    members, dormant = {}, 0
+    for cid, client in clients.items():
+        if client["status"] == Client.Status.PROSPECT:
+            continue
+        if is_active(rows.get(cid, EMPTY_ROW)):
+            members[cid] = figures[cid]
+        elif client["status"] != Client.Status.FORMER:
+            dormant += 1
+    return members, dormant
+
+
+@dataclass
+class Maths:
+    """The portfolio figures of the members, before any per-client value is assembled."""
+
+    revenue: pm.Figures
+    gross: pm.Figures
+    net: pm.Figures
+    earning: object  # the members with revenue > 0 (shares of revenue, tiers)
+    per_hour: dict
+    overheads: Decimal
+    overhead: dict
+    rank_np: dict
+    rank_r: dict
+    rank_gm: dict
+    rank_hour: dict
+    cum_r: dict
+    cum_np: dict
+    classes: dict
+    tiers: pm.Tiers
+    top_tier: list
+    pareto: pm.Pareto
+    whale: pm.Whale
+    concentration: pm.Concentration
+
+
+def _maths(*, members, clients, settings: Settings, day_cost, period: Period) -> Maths:
+    """Ranks, shares, Pareto, ABC, tiers, whale curve and concentration over the members."""
+    revenue = pm.Figures((cid, f.revenue) for cid, f in members.items())
+    gross = pm.Figures((cid, f.gross_margin) for cid, f in members.items())
+    net = pm.Figures((cid, f.net_profit) for cid, f in members.items())
+    # Shares of revenue (Pareto, ABC, concentration) and tiers: the clients with revenue > 0.
+    earning = pm.with_revenue(revenue)
+    per_hour = {cid: f.profit_per_hour for cid, f in members.items()}
+    overheads = money(settings.overheads_per_month * period.month_count)
+    rank_np, rank_r, rank_gm, rank_hour = (pm.ranks(v) for v in (net, revenue, gross, per_hour))
+    tier_result = pm.tiers(
+        {cid: gross[cid] for cid in earning},
+        boundaries=settings.boundaries,
+        trimmed_share=settings.trimmed_share,
+        acquisition_costs=[clients[cid]["acquisition_cost"] for cid in members],
+        cost_per_day=day_cost,
+    )
+    return Maths(
+        revenue=revenue,
+        gross=gross,
+        net=net,
+        earning=earning,
+        per_hour=per_hour,
+        overheads=overheads,
+        overhead=pm.overhead_shares(members, overheads, settings.overhead_allocation),
+        rank_np=rank_np,
+        rank_r=rank_r,
+        rank_gm=rank_gm,
+        rank_hour=rank_hour,
+        cum_r=pm.cumulative_shares(earning, pm.ranked(earning)),
+        cum_np=pm.cumulative_shares(net, pm.ranked(net)),
+        classes=pm.abc_classes(earning, settings.class_a, settings.class_b),
+        tiers=tier_result,
+        top_tier=[members[cid] for cid, tier in tier_result.tier.items() if tier == 1],
+        pareto=pm.pareto(earning, net),
+        whale=pm.whale_curve(net),
+        concentration=pm.concentration(earning, settings.limits),
+    )
+
+
+def _client_values(
+    cid,
+    client,
+    f: ClientFigures,
+    row: LedgerRow,
+    *,
+    member,
+    maths: Maths,
+    indirect,
+    settings,
+    period,
+    previous,
+) -> dict:
+    """The values a client snapshot stores beside its figures."""
+    ageing = [row.ageing_0, row.ageing_1, row.ageing_2, row.ageing_3, row.ageing_4]
+    open_receivables = sum(ageing, ZERO)
+    paid = row.paid
+    lifetime_np = _lifetime(row, client=client, settings=settings, as_of=period.as_of)
+    acq_cost = client["acquisition_cost"]
+    contribution = (f.net_profit + f.acquisition_share) / period.month_count
+    oh = maths.overhead.get(cid, ZERO)
+    iv = indirect.get(cid, ZERO)
+    levers = pm.break_even(f)
+    share_r, share_np = maths.cum_r.get(cid), maths.cum_np.get(cid)
+    values = {
+        "net_margin": f.net_margin,
+        "overhead_share": oh,
+        "net_profit_after_overhead": f.net_profit - oh,
+        "indirect_value": iv,
+        "net_profit_with_indirect": f.net_profit + iv,
+        "profit_per_hour": maths.per_hour[cid] if member else f.profit_per_hour,
+        "average_days_late": ratio(row.paid_late_x / paid) if paid else None,
+        "average_days_to_pay": ratio(row.paid_days_x / paid) if paid else None,
+        "open_receivables": open_receivables,
+        "open_overdue": sum(ageing[1:], ZERO),
+        "ageing_current": ageing[0],
+        "ageing_1": ageing[1],
+        "ageing_2": ageing[2],
+        "ageing_3": ageing[3],
+        "ageing_4": ageing[4],
+        "dso": ratio(open_receivables / f.revenue * period.days) if f.revenue > 0 else None,
+        "lifetime_net_profit": lifetime_np,
+        "lifetime_roi": ratio(lifetime_np / acq_cost) if acq_cost else None,
+        "payback_months": ratio(acq_cost / contribution) if acq_cost and contribution > 0 else None,
+        "rank_net_profit": maths.rank_np.get(cid),
+        "rank_revenue": maths.rank_r.get(cid),
+        "rank_gross_margin": maths.rank_gm.get(cid),
+        "rank_profit_per_hour": maths.rank_hour.get(cid),
+        "cumulative_share_revenue": None if share_r is None else ratio(share_r),
+        "cumulative_share_net_profit": None if share_np is None else ratio(share_np),
+        "abc_class": maths.classes.get(cid, ""),
+        "tier": maths.tiers.tier.get(cid),
+        "is_unprofitable": member and pm.is_unprofitable(f),
+        "is_marginal": member and pm.is_marginal(f, settings.marginal_below),
+        "is_declining": member
+        and pm.is_declining(
+            _last_months(row.recent_np, client, settings, period.as_of),
+            previous.get(cid),
+            f.net_profit,
+        ),
+        "breakeven_price_increase": levers.price_increase if levers else None,
+        "breakeven_hours_to_cut": levers.hours_to_cut if levers else None,
+        "breakeven_by_prompt_payment": bool(levers and levers.delay_removal_suffices),
+        "effort_budget": None,
+        "effort_spent": None,
+        "over_budget": False,
+    }
+    if client["status"] == Client.Status.PROSPECT:
+        _prospect_effort(values, client, row, maths.tiers)
+    if not member:
+        values["is_declining"] = False
+    return values
+
+
+def _prospect_effort(values: dict, client, row: LedgerRow, tier_result: pm.Tiers) -> None:
+    """A prospect's effort spent (its lifetime cost to serve) against the budget of the tier its
+    estimated margin would put it in."""
+    spent = row.life_cost_to_serve
+    values["effort_spent"] = spent
+    estimate = client["estimated_annual_margin"]
+    if estimate is not None:
+        tier = tier_result.of(estimate)
+        values["tier"] = tier
+        values["effort_budget"] = tier_result.effort_budget[tier - 1]
+        values["over_budget"] = spent > values["effort_budget"]
+
+
+def _portfolio_figures(*, maths: Maths, results, members, dormant) -> dict:
+    """What the portfolio snapshot stores."""
+    member_results = [results[cid] for cid in members]
+    prospects = [r for r in results.values() if r.status == Client.Status.PROSPECT]
+    total_np = sum(maths.net.values(), ZERO)
+    tier_result, pareto, whale, conc = maths.tiers, maths.pareto, maths.whale, maths.concentration
+    return {
+        "clients": len(members),
+        "clients_with_revenue": len(maths.earning),
+        "dormant": dormant,
+        "revenue": sum(maths.revenue.values(), ZERO),
+        "gross_margin": sum(maths.gross.values(), ZERO),
+        "net_profit": total_np,
+        "overheads": maths.overheads,
+        "net_profit_after_overhead": total_np - sum(maths.overhead.values(), ZERO),
+        "service_minutes": sum(f.service_minutes for f in members.values()),
+        "top20_share_revenue": pareto.top_share_revenue,
+        "top20_share_net_profit": pareto.top_share_net_profit,
+        "top_clients": pareto.top_clients,
+        "clients_for_80_percent": pareto.clients_for_80,
+        "class_counts": {k: sum(1 for c in maths.classes.values() if c == k) for k in "ABC"},
+        "whale_peak_client_share": whale.peak_client_share,
+        "whale_peak_profit_share": whale.peak_profit_share,
+        "whale_curve": pm.sample_points(whale.points),
+        "pareto_curve": pm.sample_points(pm.pareto_points(maths.earning, shares=maths.cum_r, count=100)),
+        "mean_gross_margin": tier_result.mean_gross_margin,
+        "tier_thresholds": [str(t) for t in tier_result.thresholds],
+        "tier_counts": tier_result.counts,
+        "tier_multipliers": [str(m) for m in tier_result.multipliers],
+        "mean_acquisition_cost": tier_result.mean_acquisition_cost,
+        "acquisition_costs_known": tier_result.acquisition_costs_known,
+        "acquisition_costs_unknown": tier_result.acquisition_costs_unknown,
+        "day_cost": tier_result.day_cost,
+        "effort_budget": [str(b) for b in tier_result.effort_budget],
+        "effort_days": [None if d is None else str(d) for d in tier_result.effort_days],
+        "top_tier_profit_per_hour": pm.np_per_hour(maths.top_tier),
+        "top1_share": conc.top1,
+        "top5_share": conc.top5,
+        "top10_share": conc.top10,
+        "hhi": conc.hhi,
+        "concentration_levels": conc.levels,
+        "unprofitable": sum(1 for r in member_results if r.values["is_unprofitable"]),
+        "marginal": sum(1 for r in member_results if r.values["is_marginal"]),
+        "declining": sum(1 for r in member_results if r.values["is_declining"]),
+        "prospects": len(prospects),
+        "prospects_over_budget": sum(1 for r in prospects if r.values["over_budget"]),
+    }
+
+
+def _portfolio(
+    *, as_of, start, end, settings, clients, rows, referred_outside, day_cost, previous_np
+) -> Result:
+    """The per-client values and the portfolio figures, in Python, from the ledger pass's rows:
+    the figures of each client, the indirect values, the members, the portfolio maths, each
+    client's values, then the portfolio's figures."""
+    months = period_months(start, end)
+    period = Period(
+        as_of=as_of, days=(end - start).days + 1, month_count=Decimal(max(1, months[1] - months[0] + 1))
+    )
+    figures = {
+        cid: client_figures(cid, rows.get(cid, EMPTY_ROW), client=client, settings=settings, months=months)
+        for cid, client in clients.items()
+    }
+    indirect = _indirect(
+        clients=clients, rows=rows, figures=figures, referred_outside=referred_outside, settings=settings
+    )
+    members, dormant = _members(clients=clients, figures=figures, rows=rows)
+    maths = _maths(members=members, clients=clients, settings=settings, day_cost=day_cost, period=period)
+    previous = previous_np or {}
+    results = {}
+    for cid, client in clients.items():
+        member = cid in members
+        values = _client_values(
+            cid,
+            client,
+            figures[cid],
+            rows.get(cid, EMPTY_ROW),
+            member=member,
+            maths=maths,
+            indirect=indirect,
+            settings=settings,
+            period=period,
+            previous=previous,
+        )
+        results[cid] = ClientResult(
+            client_id=cid, status=client["status"], in_portfolio=member, figures=figures[cid], values=values
+        )
+    portfolio = _portfolio_figures(maths=maths, results=results, members=members, dormant=dormant)
+    return Result(as_of=as_of, start=start, end=end, settings=settings, clients=results, portfolio=portfolio)
+
+
+def declining_months(as_of: dt.date) -> list[int]:
+    """The four complete calendar months before the as-of month, oldest first (month indexes)."""
+    current = month_index(as_of)
+    return [current - 4, current - 3, current - 2, current - 1]
+
+
+def _last_months(recent_np: tuple, client, settings: Settings, as_of: dt.date) -> list[Decimal]:
+    """Net profit of the declining months, after their acquisition share."""
+    acquired = client["acquired_on"]
+    if not client["acquisition_cost"] or acquired is None:
+        return list(recent_np)
+    return [
+        value
+        - acquisition_share(client["acquisition_cost"], acquired, settings.amortisation_months, index, index)
+        for index, value in zip(declining_months(as_of), recent_np, strict=True)
+    ]

@@ -1,0 +1,26 @@
+"""Writing many rows in one statement: COPY on PostgreSQL (the monthly rows travel as binary COPY
+in ``months``)."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+
+def bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """Insert many rows in one statement whatever their number.
+
+    On PostgreSQL this is COPY (psycopg's copy protocol, not a query the ORM can build): at
+    100,000 clients it writes the snapshot in about a second, where ``bulk_create`` takes many.
+    Elsewhere (SQLite) it is ``bulk_create``.
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(model._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    fields = {f.column: f.attname for f in model._meta.concrete_fields}
+    model.objects.bulk_create(
+        [model(**{fields[c]: v for c, v in zip(columns, row, strict=True)}) for row in rows]
+    )

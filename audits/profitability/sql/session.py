@@ -1,0 +1,56 @@
+"""The session statements of the profitability side: the settings of the ledger pass, the
+isolation level and shared snapshot of a split pass, and the VACUUM after a prune (PostgreSQL).
+The advisory lock is ``clients.locks``."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from audits.profitability.sql.fragments import _pg
+
+# PostgreSQL settings for the ledger pass (SET LOCAL: they end with the transaction).
+# - jit off: a handful of large aggregates; compiling them costs more than it saves.
+# - No parallel workers inside a statement: the aggregates run in the leader anyway, so workers
+#   only add a Gather of every ledger row; the pass splits the clients over two connections
+#   instead (``Pass``).
+# - No hash aggregation or sequential scans: reading the covering indexes in client order lets
+#   every component aggregate presorted rows without spilling.
+TUNING = (
+    "jit = off",
+    "max_parallel_workers_per_gather = 0",
+    "enable_hashagg = off",
+    "enable_seqscan = off",
+    "work_mem = '256MB'",
+)
+
+
+def tune() -> None:
+    if _pg():
+        with connection.cursor() as cursor:
+            for setting in TUNING:
+                cursor.execute(f"SET LOCAL {setting}")
+
+
+def repeatable_read() -> None:
+    """At the start of a transaction: both halves of a split pass read the same ledger."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+def snapshot_export() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_export_snapshot()")
+        return cursor.fetchone()[0]
+
+
+def snapshot_import(snapshot: str) -> None:
+    """Read inside the snapshot another transaction exported (``snapshot_export``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+
+
+def vacuum(models) -> None:
+    """VACUUM (ANALYZE, SKIP_LOCKED) of the models' tables; outside any transaction."""
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE, SKIP_LOCKED) {tables}")
