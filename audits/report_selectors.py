@@ -165,7 +165,7 @@ def dashboard_for(*, user) -> Dashboard | None:
         today = sum(net_profit.values(), ZERO)
         concentration = portfolio.concentration(revenue, settings.limits)
         trend = _trend({"client__account_manager": user}, latest.as_of)
-        # The same rules as the run's (audits.portfolio): shares and the top 20 % over the clients
+        # The same rules as the run's (audits.profitability.portfolio): shares and the top 20 % over the clients
         # with revenue; the classes are the portfolio's, counted over the manager's clients.
         figures = {
             "clients": len(own),

@@ -93,7 +93,7 @@ def test_the_number_of_queries_does_not_grow_with_the_clients(db):
     # expense in July, and the April invoice, still unpaid, costs late payment every month from May.
     assert ClientMonthSnapshot.objects.filter(as_of=AS_OF).count() == 200 * 10
     assert at_ten == at_two_hundred
-    # The ledger pass is eleven statements (audits.ledger), the prune after the run four.
+    # The ledger pass is eleven statements (audits.profitability.sql), the prune after the run four.
     assert at_two_hundred <= 40
 
 
