@@ -1,14 +1,8 @@
 from django.urls import path
 
-from audits import finance_views, report_views
+from audits import finance_views
 
-app_name = "reports"
-
+# Included in the ``reports`` namespace by audits/reports/urls.py.
 urlpatterns = [
-    path("dashboard/", report_views.DashboardView.as_view(), name="dashboard"),
-    path("ranking/", report_views.RankingView.as_view(), name="ranking"),
-    path("clients/<int:pk>/profitability/", report_views.ClientProfitView.as_view(), name="client"),
-    path("payments/", finance_views.PaymentsView.as_view(), name="payments"),
-    path("prospects/", finance_views.ProspectsView.as_view(), name="prospects"),
     path("settings/costs/", finance_views.CostSettingsView.as_view(), name="cost_settings"),
 ]

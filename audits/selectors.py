@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from audits import engine, portfolio
+from audits import engine
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
-from clients import display
 from clients.models import CostSettings
+from clients.periods import month_index, trend_months
 
 
 def run_latest(*, succeeded: bool = True) -> ProfitabilityRun | None:
@@ -81,20 +78,8 @@ def portfolio_latest() -> PortfolioSnapshot | None:
     return PortfolioSnapshot.objects.select_related("run").order_by("-as_of").first()
 
 
-def snapshot_latest_for_clients(clients):
-    """The latest snapshot of each client of a Client queryset (one query, chainable)."""
-    latest = ClientSnapshot.objects.filter(client=OuterRef("client")).order_by("-as_of").values("pk")[:1]
-    return ClientSnapshot.objects.filter(client__in=clients.values("pk"), pk=Subquery(latest)).select_related(
-        "client"
-    )
-
-
-def snapshot_latest_for_client(client) -> ClientSnapshot | None:
-    return ClientSnapshot.objects.filter(client=client).order_by("-as_of").first()
-
-
 def client_month_trend(client, *, as_of=None) -> list[ClientMonthSnapshot]:
-    """The monthly figures of a client's latest snapshot, oldest month first, 24 months.
+    """The monthly figures of a client's latest snapshot, oldest month first, over the trend's months.
 
     Months without ledger activity have no stored row; they are filled in here (zero activity,
     and the acquisition share when the month falls inside the amortisation window)."""
@@ -109,12 +94,11 @@ def client_month_trend(client, *, as_of=None) -> list[ClientMonthSnapshot]:
             return []
     stored = {row.month: row for row in ClientMonthSnapshot.objects.filter(client=client, as_of=as_of)}
     months = CostSettings.load().amortisation_months
-    last = engine.month_index(as_of)
     trend = []
-    for index in range(last - 23, last + 1):
-        month = engine.month_start(index)
+    for month in trend_months(as_of):
         row = stored.get(month)
         if row is None:
+            index = month_index(month)
             share = engine.amortised_months(client.acquired_on, months, index, index)
             aq = engine.money((client.acquisition_cost or 0) * share / months)  # unknown: nothing to amortise
             row = ClientMonthSnapshot(
@@ -122,33 +106,3 @@ def client_month_trend(client, *, as_of=None) -> list[ClientMonthSnapshot]:
             )
         trend.append(row)
     return trend
-
-
-def pareto_sentence(portfolio: PortfolioSnapshot) -> str:
-    """'The top 20 % bring 80 % of revenue', from a portfolio snapshot."""
-    if portfolio.top20_share_revenue is None:
-        return _("No revenue in the period.")
-    return _("The top %(top)s bring %(share)s of revenue.") % {
-        "top": display.percent(Decimal("0.2"), 0),
-        "share": display.percent(portfolio.top20_share_revenue, 0),
-    }
-
-
-def what_if_latest(client_ids) -> portfolio.WhatIf | None:
-    """The what-if of DESIGN section 4 for a set of clients leaving, read from the latest snapshot
-    (one query): revenue and GM lost, costs and hours freed, NP before and after, the same with
-    the freed hours re-invested at the top tier's NP per hour, and concentration after."""
-    latest = portfolio_latest()
-    if latest is None:
-        return None
-    rows = ClientSnapshot.objects.filter(as_of=latest.as_of, in_portfolio=True).values(
-        "client_id", *portfolio.FIGURE_FIELDS
-    )
-    figures = {row["client_id"]: portfolio.ClientFigures(**row) for row in rows}
-    settings = engine.Settings.from_model(CostSettings.load())
-    return portfolio.what_if(
-        figures,
-        client_ids,
-        reinvest_np_per_hour=latest.top_tier_profit_per_hour,
-        limits=settings.limits,
-    )

@@ -94,13 +94,12 @@ def ranking_count(user, query):
     from django.http import QueryDict
     from django.test import RequestFactory
 
-    from audits import report_selectors
-    from audits.filters import RankingFilter
+    from audits.reports.ranking import RankingFilter, ranking_rows
     from audits.selectors import portfolio_latest
 
     request = RequestFactory().get("/ranking/")
     request.user = user
-    rows = report_selectors.ranking_rows(user=user, latest=portfolio_latest())
+    rows = ranking_rows(user=user, latest=portfolio_latest())
     return RankingFilter(QueryDict(query), queryset=rows, request=request).qs.count()
 
 

@@ -4,9 +4,10 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_tables2 import SingleTableMixin
 from django_tables2.paginators import LazyPaginator
 
-from clients.exports import TEXT, spreadsheet_safe
+from clients.exports import TEXT, LocalisedExportMixin, spreadsheet_safe
 from clients.models import Client, Interaction
 from clients.services import interaction_editable
 
@@ -31,6 +32,19 @@ class Pages(LazyPaginator):
             if self.validate_number(number or 1) > 1:
                 raise Http404(_("There is no such page.")) from exc
             raise
+
+
+class PagedTableMixin(SingleTableMixin):
+    """A page's table, 50 rows a page, without a COUNT (``Pages``)."""
+
+    paginator_class = Pages
+    table_pagination = {"per_page": 50}
+
+
+class PagedExportMixin(LocalisedExportMixin, PagedTableMixin):
+    """A paged table that also exports as CSV or XLSX (``?_export=csv``)."""
+
+    export_formats = ("csv", "xlsx")
 
 
 class Column(tables.Column):

@@ -13,15 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from clients import selectors, services
 from clients.access import client_get_for_user, interaction_get_for_user
-from clients.exports import LocalisedExportMixin
 from clients.filters import ClientFilter
 from clients.forms import ClientForm, InteractionForm
 from clients.models import Client, Interaction, Invoice, Payment
-from clients.tables import ClientTable, InteractionTable, Pages
+from clients.tables import ClientTable, InteractionTable, PagedExportMixin, PagedTableMixin
 
 
 def _safe_next(request, fallback):
@@ -31,13 +29,10 @@ def _safe_next(request, fallback):
     return fallback
 
 
-class ClientListView(LocalisedExportMixin, SingleTableMixin, FilterView):
+class ClientListView(PagedExportMixin, FilterView):
     table_class = ClientTable
     filterset_class = ClientFilter
     template_name = "clients/client_list.html"
-    paginator_class = Pages
-    table_pagination = {"per_page": 50}
-    export_formats = ("csv", "xlsx")
     export_name = "clients"
     export_title = gettext_lazy("Clients")
 
@@ -118,13 +113,11 @@ class ClientFormView(View):
         return render(request, self.template_name, {"form": form, "client": client})
 
 
-class InteractionListView(SingleTableMixin, TemplateView):
+class InteractionListView(PagedTableMixin, TemplateView):
     """The user's own interactions, newest first, with edit/delete for this month's."""
 
     table_class = InteractionTable
     template_name = "clients/interaction_list.html"
-    paginator_class = Pages
-    table_pagination = {"per_page": 50}
 
     def get_table_data(self):
         visible = Client.objects.visible_to(self.request.user).filter(pk=OuterRef("client_id"))

@@ -282,13 +282,16 @@ def test_the_seed_calculator_explains_bad_input(as_manager):
     assert "Enter a number." in response.content.decode()
 
 
-def test_the_latest_snapshot_selectors(db):
+def test_the_latest_snapshot_selectors(finance):
     from audits import selectors
+    from audits.reports.scope import latest_snapshots
 
     clients = _portfolio(3)
     services.profitability_recompute(as_of=dt.date(2025, 12, 30))
     services.profitability_recompute(as_of=AS_OF)
-    rows = selectors.snapshot_latest_for_clients(Client.objects.filter(pk__in=[c.pk for c in clients[:2]]))
+    rows = latest_snapshots(user=finance, latest=selectors.portfolio_latest()).filter(
+        client__in=Client.objects.filter(pk__in=[c.pk for c in clients[:2]])
+    )
     assert {(r.client_id, r.as_of) for r in rows} == {(c.pk, AS_OF) for c in clients[:2]}
     assert selectors.portfolio_latest().as_of == AS_OF
     assert selectors.run_latest().as_of == AS_OF
