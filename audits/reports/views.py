@@ -36,33 +36,27 @@ def _chart_cached(name, build, inputs):
     return cache.get_or_set(f"chart:{name}:{get_language()}:{digest}", build, timeout=24 * 3600)
 
 
-def _curve(points, **labels):
+def _curve(points, x_label, y_label, reference, peak=None):
     """A cumulative curve's drawing function (None without points)."""
-    return lambda: charts.cumulative_curve(points=points, **labels) if points else None
+    return lambda: (
+        charts.cumulative_curve(
+            points=points, x_label=x_label, y_label=y_label, reference=reference, peak=peak
+        )
+        if points
+        else None
+    )
 
 
 def _dashboard_charts(board):
     """Each chart's drawing function and the figures it depends on."""
     tier_labels = [_("Tier %(n)s") % {"n": n} for n in range(1, len(board.tier_counts) + 1)]
     whale_peak = (board.whale_client_share, board.whale_profit_share)
+    by_revenue = (_("share of clients (by revenue)"), _("cumulative share of revenue"))
+    by_profit = (_("share of clients (by net profit)"), _("cumulative share of net profit"))
     return {
-        "pareto": (
-            _curve(
-                board.pareto_points,
-                x_label=_("share of clients (by revenue)"),
-                y_label=_("cumulative share of revenue"),
-                reference=0.8,
-            ),
-            board.pareto_points,
-        ),
+        "pareto": (_curve(board.pareto_points, *by_revenue, reference=0.8), board.pareto_points),
         "whale": (
-            _curve(
-                board.whale_points,
-                x_label=_("share of clients (by net profit)"),
-                y_label=_("cumulative share of net profit"),
-                reference=1,
-                peak=whale_peak,
-            ),
+            _curve(board.whale_points, *by_profit, reference=1, peak=whale_peak),
             (board.whale_points, whale_peak),
         ),
         "tiers": (
