@@ -94,13 +94,12 @@ def ranking_count(user, query):
     from django.http import QueryDict
     from django.test import RequestFactory
 
-    from audits import report_selectors
-    from audits.filters import RankingFilter
-    from audits.selectors import portfolio_latest
+    from audits.profitability.runs import portfolio_latest
+    from audits.reports.ranking import RankingFilter, ranking_rows
 
     request = RequestFactory().get("/ranking/")
     request.user = user
-    rows = report_selectors.ranking_rows(user=user, latest=portfolio_latest())
+    rows = ranking_rows(user=user, latest=portfolio_latest())
     return RankingFilter(QueryDict(query), queryset=rows, request=request).qs.count()
 
 
@@ -229,7 +228,7 @@ def run(args):
     from django.test import Client as HttpClient
 
     from audits.models import ClientSnapshot
-    from audits.selectors import portfolio_latest
+    from audits.profitability.runs import portfolio_latest
 
     latest = portfolio_latest()
     finance, manager = users()

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tables2 import SingleTableMixin
 from django_tables2.paginators import LazyPaginator
 
-from clients.exports import TEXT, spreadsheet_safe
+from clients.exports import TEXT, LocalisedExportMixin, spreadsheet_safe
 from clients.models import Client, Interaction
 from clients.services import interaction_editable
 
@@ -35,10 +35,16 @@ class Pages(LazyPaginator):
 
 
 class PagedTableMixin(SingleTableMixin):
-    """A table shown 50 rows a page, without a COUNT (``Pages``)."""
+    """A page's table, 50 rows a page, without a COUNT (``Pages``)."""
 
     paginator_class = Pages
     table_pagination = {"per_page": 50}
+
+
+class PagedExportMixin(LocalisedExportMixin, PagedTableMixin):
+    """A paged table that also exports as CSV or XLSX (``?_export=csv``)."""
+
+    export_formats = ("csv", "xlsx")
 
 
 class Column(tables.Column):

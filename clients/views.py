@@ -15,12 +15,11 @@ from django.views.generic import TemplateView
 from django_filters.views import FilterView
 
 from clients import selectors, services
-from clients.exports import LocalisedExportMixin
 from clients.filters import ClientFilter
 from clients.forms import ClientForm, InteractionForm
 from clients.models import Client, Interaction, Invoice, Payment
 from clients.selectors import client_get_for_user, interaction_get_for_user
-from clients.tables import ClientTable, InteractionTable, PagedTableMixin
+from clients.tables import ClientTable, InteractionTable, PagedExportMixin, PagedTableMixin
 
 
 def _safe_next(request, fallback):
@@ -30,11 +29,10 @@ def _safe_next(request, fallback):
     return fallback
 
 
-class ClientListView(LocalisedExportMixin, PagedTableMixin, FilterView):
+class ClientListView(PagedExportMixin, FilterView):
     table_class = ClientTable
     filterset_class = ClientFilter
     template_name = "clients/client_list.html"
-    export_formats = ("csv", "xlsx")
     export_name = "clients"
     export_title = gettext_lazy("Clients")
 

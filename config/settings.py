@@ -133,7 +133,7 @@ AXES_VERBOSE = False
 
 # Content-Security-Policy (django-csp): scripts and styles come from our own static files only, no
 # inline <script>, on*= handler or style attribute (charts are inlined SVG with presentation
-# attributes, see audits/charts.py). The favicon is a data: URL.
+# attributes, see audits/reports/charts.py). The favicon is a data: URL.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -17,7 +17,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
-    path("", include("audits.report_urls")),
+    path("", include("audits.reports.urls")),
     path("clients/", include("clients.urls")),
     path("interactions/", include("clients.interaction_urls")),
     path("imports/", include("clients.imports.urls")),

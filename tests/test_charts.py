@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 from django.utils import translation
 
-from audits import charts
+from audits.reports import charts
 
 LABELS = [f"2026-{m:02d}" for m in range(1, 13)]
 VALUES = [D("1000")] * 11 + [D("30")]

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.template import Context, Template
 from django.utils import translation
 
-from audits import charts
 from audits.profitability import runs
+from audits.reports import charts
 from clients import display
 from tests.factories import ClientFactory, InvoiceFactory, PaymentFactory
 

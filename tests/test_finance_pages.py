@@ -25,8 +25,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audits import finance_selectors
 from audits.profitability import runs
+from audits.reports import payments as payment_reads
+from audits.reports import prospects as prospect_reads
 from clients.models import Client, CostSettings
 from tests.exports import csv_rows, xlsx_rows
 from tests.factories import (
@@ -106,7 +107,7 @@ def _table(response, css):
 
 def test_it_totals_the_ageing_buckets_by_hand(ledger, finance, as_finance):
     _recompute()
-    payments = finance_selectors.payments_for(user=finance)
+    payments = payment_reads.payments_for(user=finance)
     assert payments.ageing_totals == {
         "ageing_current": D("500.00"),
         "ageing_1": D("800.00"),
@@ -136,16 +137,16 @@ def test_ageing_headings_follow_the_limits_of_the_settings(ledger, as_finance):
     for heading in ("1-15 d", "16-45 d", "46-120 d", "over 120 d"):
         assert heading in page
     # Cedar's 152 days stay beyond the last limit; Alder's 61 days now fall in 46-120.
-    totals = finance_selectors.payments_for(user=Client.objects.get(name="Alder").account_manager)
+    totals = payment_reads.payments_for(user=Client.objects.get(name="Alder").account_manager)
     assert totals.ageing_totals["ageing_3"] == D("1000.00")
 
 
 def test_it_orders_worst_payers_by_days_late_then_overdue(ledger, manager, finance):
     _recompute()
-    worst = finance_selectors.payments_for(user=finance).worst_payers
+    worst = payment_reads.payments_for(user=finance).worst_payers
     assert [row.client.name for row in worst] == ["Cedar", "Birch", "Alder"]
     assert [row.average_days_late for row in worst] == [D("40"), D("20"), None]
-    assert [row.client.name for row in finance_selectors.payments_for(user=manager).worst_payers] == [
+    assert [row.client.name for row in payment_reads.payments_for(user=manager).worst_payers] == [
         "Birch",
         "Alder",
     ]
@@ -153,7 +154,7 @@ def test_it_orders_worst_payers_by_days_late_then_overdue(ledger, manager, finan
 
 def test_it_weights_days_late_by_amount_month_by_month(ledger, manager, finance):
     _recompute()
-    trend = finance_selectors.payments_for(user=finance).trend
+    trend = payment_reads.payments_for(user=finance).trend
     assert (
         len(trend) == 24 and trend[0].month == dt.date(2024, 1, 1) and trend[-1].month == dt.date(2025, 12, 1)
     )
@@ -162,13 +163,13 @@ def test_it_weights_days_late_by_amount_month_by_month(ledger, manager, finance)
     # Days from issue to payment: Feb 1 -> Apr 10 is 68 days, Jun 1 -> Jul 21 is 50.
     to_pay = {m.month: m.average_days_to_pay for m in trend if m.paid}
     assert to_pay == {dt.date(2025, 4, 1): D("68"), dt.date(2025, 7, 1): D("50")}
-    assert finance_selectors.payments_for(user=finance).average_days_late == D("30")
-    assert finance_selectors.payments_for(user=manager).average_days_late == D("20")
+    assert payment_reads.payments_for(user=finance).average_days_late == D("30")
+    assert payment_reads.payments_for(user=manager).average_days_late == D("20")
 
 
 def test_a_manager_sees_only_their_clients_payments_and_exports(ledger, manager, as_manager):
     _recompute()
-    payments = finance_selectors.payments_for(user=manager)
+    payments = payment_reads.payments_for(user=manager)
     assert payments.open_receivables == D("2300.00")
     assert payments.ageing_totals["ageing_4"] == D("0.00")
     page = as_manager.get(PAYMENTS).content.decode()
@@ -206,7 +207,7 @@ def test_the_ageing_table_sorts_by_any_column(ledger, as_finance):
 
 def test_it_shows_each_prospects_tier_budget_days_and_spend(prospects, finance, as_finance):
     _recompute()
-    rows = {row.client.name: row for row in finance_selectors.prospect_rows(user=finance, latest=_latest())}
+    rows = {row.client.name: row for row in prospect_reads.prospect_rows(user=finance, latest=_latest())}
     pine, quince = rows["Pine"], rows["Quince"]
     assert (pine.tier, pine.effort_budget, pine.effort_spent, pine.over_budget) == (
         1,
@@ -245,8 +246,8 @@ def test_a_manager_sees_only_their_prospects(prospects, manager, finance, as_man
     _recompute()
     page = as_manager.get(PROSPECTS).content.decode()
     assert "Pine" in page and "Quince" not in page
-    mine = finance_selectors.prospect_summary(user=manager, latest=_latest())
-    everyone = finance_selectors.prospect_summary(user=finance, latest=_latest())
+    mine = prospect_reads.prospect_summary(user=manager, latest=_latest())
+    everyone = prospect_reads.prospect_summary(user=finance, latest=_latest())
     assert (mine["prospects"], mine["over_budget"], mine["spent"]) == (1, 0, D("150.00"))
     assert (everyone["prospects"], everyone["over_budget"], everyone["spent"]) == (2, 1, D("2550.00"))
 
@@ -372,7 +373,7 @@ def test_before_any_run_the_settings_page_still_works(as_finance):
 
 
 def _latest():
-    from audits.selectors import portfolio_latest
+    from audits.profitability.runs import portfolio_latest
 
     return portfolio_latest()
 

@@ -246,8 +246,8 @@ def test_the_period_can_be_chosen_and_scoped(ledger):
     assert a.values["indirect_value"] == D("0.00")  # B issued nothing in March
 
 
-def test_top_20_percent_bring_80_percent(db):
-    from audits.selectors import pareto_sentence
+def test_top_20_percent_bring_80_percent(finance):
+    from audits.reports.dashboard import dashboard_for
 
     clients = ClientFactory.create_batch(100)
     for index, client in enumerate(clients):
@@ -260,7 +260,9 @@ def test_top_20_percent_bring_80_percent(db):
     assert portfolio.top20_share_revenue == D("0.800000")
     assert portfolio.clients_for_80_percent == 20
     assert portfolio.class_counts == {"A": 20, "B": 60, "C": 20}
-    assert "top 20\u00a0% bring 80\u00a0%" in pareto_sentence(portfolio)
+    # What the dashboard's sentence reads: the top 20 % (20 clients) bring 80 % of revenue.
+    board = dashboard_for(user=finance)
+    assert (board.top_clients, board.top20_share) == (20, D("0.800000"))
 
 
 def test_the_portfolio_concentration_and_whale_curve(snapshot):
@@ -305,7 +307,15 @@ def test_the_hourly_cost_in_force_is_read_on_the_local_date(manager):
 
 
 def test_what_if_a_set_of_clients_leaves(snapshot, ledger):
-    from audits.selectors import what_if_latest
+    from audits.profitability import portfolio as pm
+    from audits.profitability.runs import portfolio_latest
+
+    latest = portfolio_latest()
+    rows = ClientSnapshot.objects.filter(as_of=latest.as_of, in_portfolio=True)
+    figures = {row.client_id: pm.ClientFigures.of(row) for row in rows}
+
+    def what_if_latest(leaving):
+        return pm.what_if(figures, leaving, reinvest_np_per_hour=latest.top_tier_profit_per_hour)
 
     result = what_if_latest([ledger["b"].pk, ledger["d"].pk])
     assert result.leaving == 2
@@ -355,7 +365,7 @@ def test_boundaries_of_the_period_the_ageing_and_the_acquisition(manager):
 
 def test_an_unknown_acquisition_cost_is_not_zero(ledger):
     """A's acquisition cost 2,400; D's is known to be 0 (a free client); B's and C's are unknown."""
-    from audits import selectors
+    from audits.profitability import client as selectors
     from clients.models import Client
 
     Client.objects.filter(pk=ledger["d"].pk).update(acquisition_cost=D("0"))

@@ -284,15 +284,19 @@ def test_the_seed_calculator_explains_bad_input(as_manager):
     assert "Enter a number." in response.content.decode()
 
 
-def test_the_latest_snapshot_selectors(db):
-    from audits import selectors
+def test_the_latest_snapshot_selectors(finance):
+    from audits.profitability import client as selectors
+    from audits.profitability import runs as run_reads
+    from audits.reports.scope import latest_snapshots
 
     clients = _portfolio(3)
     runs.profitability_recompute(as_of=dt.date(2025, 12, 30))
     runs.profitability_recompute(as_of=AS_OF)
-    rows = selectors.snapshot_latest_for_clients(Client.objects.filter(pk__in=[c.pk for c in clients[:2]]))
+    rows = latest_snapshots(user=finance, latest=run_reads.portfolio_latest()).filter(
+        client__in=Client.objects.filter(pk__in=[c.pk for c in clients[:2]])
+    )
     assert {(r.client_id, r.as_of) for r in rows} == {(c.pk, AS_OF) for c in clients[:2]}
-    assert selectors.portfolio_latest().as_of == AS_OF
+    assert run_reads.portfolio_latest().as_of == AS_OF
     assert runs.run_latest().as_of == AS_OF
     trend = selectors.client_month_trend(clients[0])
     assert len(trend) == 24

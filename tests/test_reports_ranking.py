@@ -6,10 +6,10 @@ from urllib.parse import quote
 
 import pytest
 
-from audits import charts
 from audits.models import ClientSnapshot
 from audits.profitability import runs
-from audits.tables import RankingTable
+from audits.reports import charts
+from audits.reports.ranking import RankingTable
 from clients.models import StaffCost
 from clients.tables import SafeExportTable
 from tests.exports import csv_rows
@@ -109,7 +109,7 @@ def test_it_draws_the_dashboard_charts_once_for_the_same_figures(as_finance, por
 def test_it_searches_names_and_references_within_the_users_clients(
     as_manager, portfolio, monkeypatch, ids_limit
 ):
-    from audits import filters
+    from audits.reports import ranking as filters
 
     monkeypatch.setattr(filters, "SEARCH_IDS_LIMIT", ids_limit)  # 1: a broad text, joined filter
     names = {row[1] for row in _export(as_manager, "q=client")[1:]}

@@ -182,7 +182,7 @@ def test_the_pages_work_after_pruning(ledger, manager, as_manager, as_finance):
         assert page.status_code == 200
         assert client.name in page.content.decode()
     # The client page's trend reads the monthly rows of the latest day: they are all there.
-    from audits import selectors
+    from audits.profitability import client as selectors
 
     trend = selectors.client_month_trend(ledger[1])
     assert len(trend) == 24

@@ -10,12 +10,13 @@
 - ``engine``: ``compute()``, the pass then the portfolio maths.
 - ``runs``: recompute runs and their status; ``retention``: snapshot pruning; ``lock``: the
   recompute's lock; ``cost_settings``: the settings as the engine reads them, the tier preview
-  and the settings' history; ``client``: the client P&L page's reads.
+  and the settings' history; ``client``: the client P&L page's reads and the client's
+  24-month trend.
 - ``views``, ``urls``, ``forms``: recompute, run status, seed calculator, cost settings
   (namespace ``profitability:``).
 
 What it may import: Django, ``clients`` (models, periods, receivables, locks, display,
 services), ``audits.models`` and ``audits.log``, ``config``. The report pages import from here,
-not the other way round (but for ``client``, which reads the client trend of ``audits.selectors``).
+not the other way round.
 Definitions of every figure: docs/figures.md.
 """

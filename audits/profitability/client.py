@@ -10,12 +10,13 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import TruncDate
 
-from audits.models import ClientSnapshot, PortfolioSnapshot
+from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
 from audits.profitability import portfolio
-from audits.profitability.figures import ZERO, hourly_cost_in_force, referral_credit
+from audits.profitability.figures import ZERO, acquisition_share, hourly_cost_in_force, money, referral_credit
+from audits.profitability.runs import portfolio_latest
 from audits.profitability.sql.fragments import local_midnight
-from audits.selectors import client_month_trend, portfolio_latest
 from clients.models import Client, CostSettings, Interaction, Invoice, Payment
+from clients.periods import month_index, trend_months
 from clients.receivables import days_late, days_overdue, open_amount
 
 
@@ -95,3 +96,32 @@ def client_profit(*, client: Client, user) -> ClientProfit:
         effort_days=effort_days,
         levers=levers,
     )
+
+
+def client_month_trend(client, *, as_of=None) -> list[ClientMonthSnapshot]:
+    """The monthly figures of a client's latest snapshot, oldest month first, over the trend's months.
+
+    Months without ledger activity have no stored row; they are filled in here (zero activity,
+    and the acquisition share when the month falls inside the amortisation window)."""
+    if as_of is None:
+        as_of = (
+            ClientSnapshot.objects.filter(client=client)
+            .order_by("-as_of")
+            .values_list("as_of", flat=True)
+            .first()
+        )
+        if as_of is None:
+            return []
+    stored = {row.month: row for row in ClientMonthSnapshot.objects.filter(client=client, as_of=as_of)}
+    months = CostSettings.load().amortisation_months
+    trend = []
+    for month in trend_months(as_of):
+        row = stored.get(month)
+        if row is None:
+            index = month_index(month)
+            aq = money(acquisition_share(client.acquisition_cost, client.acquired_on, months, index, index))
+            row = ClientMonthSnapshot(
+                client=client, as_of=as_of, month=month, acquisition_share=aq, net_profit=-aq
+            )
+        trend.append(row)
+    return trend

@@ -336,3 +336,8 @@ def run_context(*, user) -> dict:
         "active_run": active,
         "can_recompute": user.has_perm("clients.change_costsettings"),
     }
+
+
+def portfolio_latest() -> PortfolioSnapshot | None:
+    """The portfolio snapshot of the latest successful run (what every page with figures reads)."""
+    return PortfolioSnapshot.objects.select_related("run").order_by("-as_of").first()

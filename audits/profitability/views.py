@@ -14,8 +14,7 @@ from django.views.generic import TemplateView
 from audits.models import ProfitabilityRun
 from audits.profitability import cost_settings, portfolio
 from audits.profitability.forms import CostSettingsForm, SeedCalculatorForm
-from audits.profitability.runs import profitability_run_request, run_latest
-from audits.selectors import portfolio_latest
+from audits.profitability.runs import portfolio_latest, profitability_run_request, run_latest
 from clients import display, services
 from clients.models import CostSettings
 from config.celery import QueueUnavailable

@@ -1,9 +1,5 @@
-"""Reads for the finance pages: payments, prospects and the cost settings.
-
-Everything here reads the latest snapshots (or the settings and their history); nothing
-recomputes from the ledger on a request. Each function runs a fixed number of queries whatever
-the number of clients, and every client read is scoped with ``Client.objects.visible_to(user)``.
-"""
+"""The payments page: the ageing of receivables, portfolio DSO, the worst payers and the monthly
+trend of days late, over the clients the user may see; its table."""
 
 from __future__ import annotations
 
@@ -11,29 +7,40 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+import django_tables2 as tables
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
 from audits.profitability import portfolio
-from audits.selectors import portfolio_latest
-from clients.models import Client
-from clients.periods import month_index, month_start
+from audits.profitability.runs import portfolio_latest
+from audits.reports.scope import latest_snapshots
+from audits.reports.tables import ClientCellsMixin, DaysColumn, SnapshotTable, TotalColumn
+from clients.access import visible
+from clients.periods import TREND_MONTHS, trend_months
 
 ZERO = Decimal("0")
-AGEING_FIELDS = ("ageing_current", "ageing_1", "ageing_2", "ageing_3", "ageing_4")
+# The open amount by how late it is: not yet due, then one bucket per ageing limit and one past the last.
+AGEING_COLUMNS = ("ageing_current", "ageing_1", "ageing_2", "ageing_3", "ageing_4")
 WORST_PAYERS = 10
-TREND_MONTHS = 24
 _WIDE = DecimalField(max_digits=30, decimal_places=6)
 
 
-def snapshots_visible(*, user, latest: PortfolioSnapshot):
-    """The client snapshots of the latest run for the clients the user may see (chainable)."""
-    return ClientSnapshot.objects.filter(
-        as_of=latest.as_of, client__in=Client.objects.visible_to(user).values("pk")
-    )
+def overdue_labels(limits) -> list[str]:
+    """The headings of the overdue buckets: '1-30 d', '31-60 d', '61-90 d', 'over 90 d' from the
+    ageing limits."""
+    labels, low = [], 1
+    for limit in limits:
+        labels.append(_("%(low)s-%(high)s d") % {"low": low, "high": limit})
+        low = limit + 1
+    labels.append(_("over %(days)s d") % {"days": limits[-1]})
+    return labels
 
 
-# Payments ----------------------------------------------------------------------------------------
+def ageing_labels(limits) -> list[str]:
+    """The headings of every ageing bucket (``AGEING_COLUMNS``): 'Current', then the overdue ones."""
+    return [_("Current"), *overdue_labels(limits)]
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ class Payments:
 def ageing_rows(*, user, latest: PortfolioSnapshot):
     """The clients with something open (receivables or credit), for the ageing table (chainable)."""
     return (
-        snapshots_visible(user=user, latest=latest)
+        latest_snapshots(user=user, latest=latest)
         .exclude(open_receivables=0)
         .select_related("client", "client__account_manager")
     )
@@ -84,13 +91,12 @@ def ageing_rows(*, user, latest: PortfolioSnapshot):
 def payments_trend(*, user, latest: PortfolioSnapshot, months: int = TREND_MONTHS) -> list[MonthPayments]:
     """Amount paid and amount-weighted days late and days to pay per calendar month, the last ``months`` months of
     the latest run (one query; months without payments read as none paid)."""
-    last = month_index(latest.as_of)
-    first = month_start(last - months + 1)
+    trend_range = trend_months(latest.as_of, months)
     rows = (
-        ClientMonthSnapshot.objects.filter(
-            as_of=latest.as_of,
-            month__gte=first,
-            client__in=Client.objects.visible_to(user).values("pk"),
+        visible(
+            ClientMonthSnapshot.objects.filter(as_of=latest.as_of, month__gte=trend_range[0]),
+            user,
+            through="client",
         )
         .order_by()
         .values("month")
@@ -108,8 +114,7 @@ def payments_trend(*, user, latest: PortfolioSnapshot, months: int = TREND_MONTH
     )
     by_month = {row["month"]: row for row in rows}
     trend = []
-    for index in range(last - months + 1, last + 1):
-        month = month_start(index)
+    for month in trend_range:
         row = by_month.get(month)
         paid = (row["paid"] or ZERO) if row else ZERO
         late = days = None
@@ -127,8 +132,8 @@ def payments_for(*, user) -> Payments | None:
     latest = portfolio_latest()
     if latest is None:
         return None
-    rows = snapshots_visible(user=user, latest=latest)
-    summed = (*AGEING_FIELDS, "open_receivables", "open_overdue", "revenue")
+    rows = latest_snapshots(user=user, latest=latest)
+    summed = (*AGEING_COLUMNS, "open_receivables", "open_overdue", "revenue")
     totals = rows.aggregate(
         **{f"total_{name}": Sum(name, default=ZERO) for name in summed},
         clients_with_open=Count("pk", filter=~Q(open_receivables=0)),
@@ -146,7 +151,7 @@ def payments_for(*, user) -> Payments | None:
     )
     return Payments(
         latest=latest,
-        ageing_totals={name: totals[name] for name in AGEING_FIELDS},
+        ageing_totals={name: totals[name] for name in AGEING_COLUMNS},
         open_receivables=totals["open_receivables"],
         open_overdue=totals["open_overdue"],
         revenue=revenue,
@@ -157,42 +162,55 @@ def payments_for(*, user) -> Payments | None:
     )
 
 
-# Prospects ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TierBudget:
-    tier: int
-    multiplier: Decimal
-    budget: Decimal
-    days: Decimal | None
-
-
-def prospect_rows(*, user, latest: PortfolioSnapshot):
-    """The prospects of the latest run the user may see (chainable, for the prospects table)."""
-    return (
-        snapshots_visible(user=user, latest=latest)
-        .filter(status=Client.Status.PROSPECT)
-        .select_related("client", "client__account_manager")
+class AgeingTable(ClientCellsMixin, SnapshotTable):
+    client = tables.Column(
+        verbose_name=gettext_lazy("Client"), order_by=("client__name",), footer=gettext_lazy("Total")
     )
-
-
-def prospect_summary(*, user, latest: PortfolioSnapshot) -> dict:
-    """How many prospects, how many over budget, and the effort each tier allows (one query)."""
-    counts = prospect_rows(user=user, latest=latest).aggregate(
-        prospects=Count("pk"),
-        over_budget=Count("pk", filter=Q(over_budget=True)),
-        spent=Sum("effort_spent", default=ZERO),
+    # Hidden on the page (the reference sits under the name there); a column of its own in exports.
+    external_ref = tables.Column(
+        verbose_name=gettext_lazy("Reference"), accessor="client__external_ref", visible=False
     )
-    budgets = [
-        TierBudget(
-            tier=index,
-            multiplier=Decimal(multiplier),
-            budget=Decimal(budget),
-            days=portfolio.effort_days(budget, latest.day_cost),
+    account_manager = tables.Column(
+        verbose_name=gettext_lazy("Account manager"),
+        accessor="client__account_manager",
+        order_by=("client__account_manager__first_name", "client__account_manager__username"),
+    )
+    ageing_current = TotalColumn(verbose_name=gettext_lazy("Current"))
+    ageing_1 = TotalColumn()
+    ageing_2 = TotalColumn()
+    ageing_3 = TotalColumn()
+    ageing_4 = TotalColumn()
+    open_receivables = TotalColumn(verbose_name=gettext_lazy("Open"))
+    open_overdue = TotalColumn(verbose_name=gettext_lazy("Overdue"))
+    average_days_late = DaysColumn(
+        verbose_name=gettext_lazy("Avg days late"),
+        export_header=gettext_lazy("Average days late (amount-weighted)"),
+    )
+    average_days_to_pay = DaysColumn(
+        verbose_name=gettext_lazy("Avg days to pay"), export_header=gettext_lazy("Average days to pay")
+    )
+    dso = DaysColumn(verbose_name=gettext_lazy("DSO (days)"))
+
+    class Meta(SnapshotTable.Meta):
+        sequence = (
+            "client",
+            "external_ref",
+            "account_manager",
+            *AGEING_COLUMNS,
+            "open_receivables",
+            "open_overdue",
+            "average_days_late",
+            "average_days_to_pay",
+            "dso",
         )
-        for index, (multiplier, budget) in enumerate(
-            zip(latest.tier_multipliers, latest.effort_budget, strict=False), start=1
-        )
-    ]
-    return {**counts, "tier_budgets": budgets}
+        order_by = ("-open_overdue",)
+        attrs = {"class": "table ageing"}
+        empty_text = gettext_lazy("Nothing is owed by the clients you see.")
+
+    def __init__(self, *args, labels, totals=None, **kwargs):
+        """``labels``: the five bucket headings (from the ageing limits of the settings);
+        ``totals``: column name -> total over every row (not just the page), for the footer."""
+        super().__init__(*args, **kwargs)
+        for name, label in zip(AGEING_COLUMNS, labels, strict=True):
+            self.columns[name].column.verbose_name = label
+        self.totals = totals or {}

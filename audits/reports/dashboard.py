@@ -1,8 +1,6 @@
-"""Reads for the dashboard, the ranking and the client profitability page.
-
-Everything here reads the latest snapshots; nothing recomputes from the ledger on a request.
-Each function runs a fixed number of queries whatever the number of clients.
-"""
+"""The dashboard: the portfolio's figures for finance (read from the run's portfolio snapshot), the
+same figures over a manager's own clients otherwise, the 24-month trend and the what-if of the
+unprofitable clients leaving."""
 
 from __future__ import annotations
 
@@ -12,31 +10,17 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 
-from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
+from audits.models import ClientMonthSnapshot, PortfolioSnapshot
 from audits.profitability import portfolio
 from audits.profitability.cost_settings import Settings
-from audits.selectors import portfolio_latest
-from clients.models import Client, CostSettings
-from clients.periods import month_index, month_start
+from audits.profitability.portfolio.ranking import pareto_points, sample_points
+from audits.profitability.runs import portfolio_latest
+from audits.reports.scope import DORMANT, latest_snapshots
+from clients.access import sees_all, visible
+from clients.models import CostSettings
+from clients.periods import trend_months
 
 ZERO = Decimal("0")
-
-
-def sees_all(user) -> bool:
-    return user.has_perm("clients.view_all_clients")
-
-
-# Clients (neither prospects nor former clients) with no activity at all in the period: the engine
-# leaves them out of the portfolio, and the pages count and list them apart.
-DORMANT = Q(in_portfolio=False) & ~Q(status__in=[Client.Status.PROSPECT, Client.Status.FORMER])
-
-
-def snapshots_in_scope(*, user, latest: PortfolioSnapshot):
-    """The client snapshots of the latest run that the user may see (chainable)."""
-    rows = ClientSnapshot.objects.filter(as_of=latest.as_of)
-    if not sees_all(user):
-        rows = rows.filter(client__account_manager=user)
-    return rows
 
 
 @dataclass
@@ -69,33 +53,47 @@ class Dashboard:
     top_tier_profit_per_hour: Decimal
 
 
-def _trend(rows_filter: dict, as_of) -> list[tuple]:
-    """Revenue and net profit summed by month over the 24 months to ``as_of``, empty months as zero."""
+def _trend(*, user, as_of) -> list[tuple]:
+    """Revenue and net profit of the user's clients summed by month over the trend's months to
+    ``as_of``, empty months as zero."""
     months = (
-        ClientMonthSnapshot.objects.filter(as_of=as_of, **rows_filter)
+        visible(ClientMonthSnapshot.objects.filter(as_of=as_of), user, through="client")
         .values("month")
         .order_by("month")
         .annotate(revenue=Sum("revenue"), net_profit=Sum("net_profit"))
     )
     stored = {row["month"]: (row["revenue"], row["net_profit"]) for row in months}
-    last = month_index(as_of)
     trend = []
-    for index in range(last - 23, last + 1):
-        month = month_start(index)
+    for month in trend_months(as_of):
         revenue, net_profit = stored.get(month, (ZERO, ZERO))
         trend.append((month, revenue, net_profit))
     return trend
 
 
 def _scope_totals(rows) -> dict:
-    """The unprofitable clients' count, NP and minutes, and the dormant count, in one query."""
+    """The unprofitable clients' count, net profit and summed figures (``loss_<field>``), and the
+    dormant count, in one query."""
     loss = Q(in_portfolio=True, is_unprofitable=True)
     return rows.aggregate(
         count=Count("pk", filter=loss),
         net_profit=Sum("net_profit", filter=loss),
-        minutes=Sum("service_minutes", filter=loss),
+        **{
+            f"loss_{name}": Sum(name, filter=loss, default=0 if name == "service_minutes" else ZERO)
+            for name in portfolio.FIGURE_FIELDS
+        },
         dormant=Count("pk", filter=DORMANT),
     )
+
+
+def _without_unprofitable(loss: dict, *, net_profit: Decimal, reinvest_rate: Decimal) -> portfolio.WhatIf:
+    """The what-if of the unprofitable clients leaving (docs/figures.md, "What-if"), from their summed
+    figures: the portfolio is taken as two groups, those clients and the rest (of which the what-if
+    reads only the net profit)."""
+    leaving = portfolio.ClientFigures(
+        client_id=1, **{name: loss[f"loss_{name}"] for name in portfolio.FIGURE_FIELDS}
+    )
+    rest = portfolio.ClientFigures(client_id=0, gross_margin=net_profit - (loss["net_profit"] or ZERO))
+    return portfolio.what_if({0: rest, 1: leaving}, [1], reinvest_np_per_hour=reinvest_rate)
 
 
 def dashboard_for(*, user) -> Dashboard | None:
@@ -103,14 +101,15 @@ def dashboard_for(*, user) -> Dashboard | None:
     latest = portfolio_latest()
     if latest is None:
         return None
-    rows = snapshots_in_scope(user=user, latest=latest)
+    rows = latest_snapshots(user=user, latest=latest)
     loss = _scope_totals(rows)
     reinvest_rate = latest.top_tier_profit_per_hour or ZERO
-    hours_freed = Decimal(loss["minutes"] or 0) / 60
     if sees_all(user):
         # The portfolio figures were computed with the run: read them, do not reload every client.
         trend = cache.get_or_set(
-            f"dashboard-trend:{latest.run_id}", lambda: _trend({}, latest.as_of), timeout=24 * 3600
+            f"dashboard-trend:{latest.run_id}",
+            lambda: _trend(user=user, as_of=latest.as_of),
+            timeout=24 * 3600,
         )
         levels = latest.concentration_levels or {}
         concentration = portfolio.Concentration(
@@ -164,7 +163,7 @@ def dashboard_for(*, user) -> Dashboard | None:
                 tiers[tier - 1] += 1
         today = sum(net_profit.values(), ZERO)
         concentration = portfolio.concentration(revenue, settings.limits)
-        trend = _trend({"client__account_manager": user}, latest.as_of)
+        trend = _trend(user=user, as_of=latest.as_of)
         # The same rules as the run's (audits.profitability.portfolio): shares and the top 20 % over the clients
         # with revenue; the classes are the portfolio's, counted over the manager's clients.
         figures = {
@@ -182,37 +181,20 @@ def dashboard_for(*, user) -> Dashboard | None:
             "top20_share": pareto.top_share_revenue,
             "whale_client_share": whale.peak_client_share,
             "whale_profit_share": whale.peak_profit_share,
-            "pareto_points": portfolio.sample_points(portfolio.pareto_points(revenue)),
-            "whale_points": portfolio.sample_points(whale.points),
+            "pareto_points": sample_points(pareto_points(revenue)),
+            "whale_points": sample_points(whale.points),
             "tier_counts": tiers,
         }
-    without = today - (loss["net_profit"] or ZERO)
+    what_if = _without_unprofitable(loss, net_profit=today, reinvest_rate=reinvest_rate)
     return Dashboard(
         latest=latest,
         scope_all=sees_all(user),
         concentration=concentration,
         trend=trend,
         profit_today=today,
-        profit_without_unprofitable=without,
-        profit_reinvested=portfolio.money(without + hours_freed * reinvest_rate),
-        hours_freed=hours_freed.quantize(Decimal("0.1")),
+        profit_without_unprofitable=what_if.net_profit_after,
+        profit_reinvested=what_if.net_profit_after_reinvested,
+        hours_freed=what_if.hours_freed.quantize(Decimal("0.1")),
         top_tier_profit_per_hour=reinvest_rate,
         **figures,
     )
-
-
-def ranking_rows(*, user, latest: PortfolioSnapshot, dormant: bool = False):
-    """The ranked clients of the latest run the user may see, with what the table shows; with
-    ``dormant``, the clients with no activity in the period instead (listed apart, not ranked)."""
-    return (
-        snapshots_in_scope(user=user, latest=latest)
-        .filter(DORMANT if dormant else Q(in_portfolio=True))
-        .select_related("client", "client__account_manager")
-    )
-
-
-def dormant_count(*, user, latest: PortfolioSnapshot) -> int:
-    """How many of the clients the user may see were dormant in the latest run."""
-    if sees_all(user):
-        return latest.dormant
-    return snapshots_in_scope(user=user, latest=latest).filter(DORMANT).count()
