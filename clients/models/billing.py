@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from clients import display
 from clients.keys import CaseInsensitiveKey
 from clients.models.fields import ZERO, client_field, money_field
+from clients.receivables import open_amount
 
 
 class InvoiceQuerySet(models.QuerySet):
@@ -111,7 +112,7 @@ class Invoice(CaseInsensitiveKey, models.Model):
                 errors["amount"] = _(
                     "Invoice %(number)s is a credit note (%(amount)s): it takes no payments."
                 )
-            elif payment > unpaid - self.written_off:
+            elif payment > open_amount(amount=self.amount, written_off=self.written_off, paid=paid):
                 errors["amount"] = _(
                     "This payment of %(payment)s is above what remains open on invoice %(number)s (%(open)s)."
                 )
@@ -143,7 +144,9 @@ class Invoice(CaseInsensitiveKey, models.Model):
                 "written_off": display.number(self.written_off),
                 "unpaid": display.number(unpaid),
                 "payment": display.number(payment),
-                "open": display.number(max(unpaid - self.written_off, ZERO)),
+                "open": display.number(
+                    open_amount(amount=self.amount, written_off=self.written_off, paid=paid)
+                ),
             }
             raise ValidationError({field: message % figures for field, message in errors.items()})
 

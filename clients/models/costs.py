@@ -168,7 +168,3 @@ class CostSettings(models.Model):
     @property
     def ageing(self):
         return [int(part.strip()) for part in self.ageing_limits.split(",")]
-
-    @property
-    def day_cost_divisor(self):
-        return Decimal(self.working_days) * self.hours_per_day

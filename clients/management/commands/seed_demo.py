@@ -8,7 +8,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from clients import display
 from clients.demo import demo_clients, demo_delete, portfolio_build
@@ -18,28 +17,29 @@ MIN_MONTHS = 6
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Load a realistic demo portfolio (clients, prospects, contacts, invoices, payments, interactions, "
-        "expenses, staff costs and overheads). The same seed gives the same data. When the demo portfolio "
-        "is already there nothing changes, unless --reset is given; building it replaces the hourly costs "
-        "of the demo staff."
-    )
+    # argparse formats its help with %, which a lazy string does not survive: translated on use.
+    @property
+    def help(self):
+        return _(
+            "Load a realistic demo portfolio (clients, prospects, contacts, invoices, payments, interactions, "
+            "expenses, staff costs and overheads). The same seed gives the same data. When the demo portfolio "
+            "is already there nothing changes, unless --reset is given; building it replaces the hourly costs "
+            "of the demo staff."
+        )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--clients",
             type=int,
             default=150,
-            help=gettext_lazy("Number of clients (prospects come on top)."),
+            help=_("Number of clients (prospects come on top)."),
         )
-        parser.add_argument(
-            "--months", type=int, default=24, help=gettext_lazy("Months of history, ending today.")
-        )
-        parser.add_argument("--seed", type=int, default=2026, help=gettext_lazy("Seed of the random draws."))
+        parser.add_argument("--months", type=int, default=24, help=_("Months of history, ending today."))
+        parser.add_argument("--seed", type=int, default=2026, help=_("Seed of the random draws."))
         parser.add_argument(
             "--reset",
             action="store_true",
-            help=gettext_lazy("Delete the demo portfolio first and build it again."),
+            help=_("Delete the demo portfolio first and build it again."),
         )
 
     def handle(self, *args, clients, months, seed, reset, **options):
