@@ -30,8 +30,8 @@ from clients import tasks as client_tasks
 from clients.imports.jobs import import_job_preview
 from clients.models import ImportJob, Invoice
 from config.celery import app
+from tests.clients.test_imports import INVOICE_HEADER, csv_bytes, upload
 from tests.factories import ClientFactory, InvoiceFactory
-from tests.test_imports import INVOICE_HEADER, csv_bytes, upload
 from tests.workers import Workers
 
 pytestmark = pytest.mark.django_db(transaction=True)

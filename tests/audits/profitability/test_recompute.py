@@ -26,7 +26,7 @@ from clients.models import Client, CostSettings, Expense, Interaction, Invoice, 
 from tests.factories import ClientFactory, InvoiceFactory
 
 AS_OF = dt.date(2025, 12, 31)
-BASE = Path(__file__).resolve().parent.parent
+BASE = Path(__file__).resolve().parents[3]
 
 
 def _portfolio(count, start=0):

@@ -17,7 +17,7 @@ from tests.workers import Workers
 
 # The worker is another process, on the machine's clock: these tests give every date explicitly.
 pytestmark = [pytest.mark.worker, pytest.mark.real_clock, pytest.mark.django_db(transaction=True)]
-BASE = Path(__file__).resolve().parent.parent
+BASE = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

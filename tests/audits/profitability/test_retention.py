@@ -19,7 +19,7 @@ from audits.profitability import retention, runs
 from clients.models import StaffCost
 from tests.factories import ClientFactory, InteractionFactory, InvoiceFactory, PaymentFactory
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 # 50 successive days ending on the pinned day: September 30th, all of October, November 1st to 18th.
 LAST = dt.date(2026, 11, 18)
 FIFTY_DAYS = [LAST - dt.timedelta(days=n) for n in range(49, -1, -1)]

@@ -21,8 +21,8 @@ from clients.imports.files import import_columns
 from clients.imports.resources import RESOURCES
 from clients.imports.rows import import_file
 from clients.models import Client, Contact, Expense, Interaction, Invoice, Payment
+from tests.clients.test_imports import INVOICE_HEADER, csv_bytes, row_errors
 from tests.factories import ClientFactory, InvoiceFactory, PaymentFactory
-from tests.test_imports import INVOICE_HEADER, csv_bytes, row_errors
 
 PAYMENT_HEADER = ["invoice_number", "paid_on", "amount"]
 
