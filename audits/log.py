@@ -6,20 +6,16 @@ does not know, so the log reads the same in every language.
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
 
 from audits.models import ActivityLog
-
-ACTIONS = {
-    "profitability.recompute_requested": _("asked for the figures to be recomputed"),
-}
+from audits.models.log import ACTIONS
 
 
 def log_action(obj, action: str, *, user=None, data: dict | None = None) -> ActivityLog:
     """Record that ``user`` did ``action`` on ``obj``. Call it inside the transaction of the change:
     outside one, the entry could outlive a change that failed, so it is refused."""
     if action not in ACTIONS:
-        raise ValueError(f"Unknown activity {action!r}: add it to audits.log.ACTIONS.")
+        raise ValueError(f"Unknown activity {action!r}: add it to audits.models.log.ACTIONS.")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("log_action must run inside the transaction of the change it records.")
     return ActivityLog.objects.create(

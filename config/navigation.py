@@ -4,6 +4,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from clients.forms import InteractionForm
 from clients.roles import role_of
 
 # (label, url name, permission or None, the view names that light it up)
@@ -45,8 +46,6 @@ def navigation(request):
         secondary.append((_("Admin"), reverse("admin:index"), False))
     context.update(nav_items=primary, nav_more=secondary, user_role=role_of(user))
     if user.has_perm("clients.add_interaction"):
-        from clients.forms import InteractionForm
-
         # On a client's pages the quick log starts with that client chosen.
         initial = {"kind": "call"}
         if current in CLIENT_PAGES:

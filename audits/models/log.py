@@ -12,6 +12,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Every action the log records: its code and what it says (the log reads the same in every language).
+ACTIONS = {
+    "profitability.recompute_requested": _("asked for the figures to be recomputed"),
+}
+
 
 class ActivityLog(models.Model):
     created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
@@ -42,6 +47,4 @@ class ActivityLog(models.Model):
     @property
     def description(self) -> str:
         """What was done, in words (the action's label, or its code when it has none)."""
-        from audits.log import ACTIONS
-
         return str(ACTIONS.get(self.action, self.action))
