@@ -14,6 +14,7 @@ from audits.filters import RankingFilter
 from audits.models import ClientSnapshot
 from audits.selectors import portfolio_latest, run_context
 from audits.tables import RankingTable, snapshot_about
+from audits.transitions import selectors as transition_selectors
 from clients.access import client_get_for_user
 from clients.exports import LocalisedExportMixin
 from clients.models import CostSettings
@@ -100,6 +101,7 @@ class DashboardView(TemplateView):
     def get_context_data(self, **kwargs):
         board = report_selectors.dashboard_for(user=self.request.user)
         context = {"board": board, **run_context(user=self.request.user)}
+        context["transitions_watch"] = transition_selectors.dashboard_watch(user=self.request.user)
         if board is not None:
             context["charts"] = {
                 name: _chart_cached(name, build, inputs)

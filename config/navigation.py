@@ -14,14 +14,28 @@ PRIMARY = [
     (_("Payments"), "reports:payments", "clients.view_client", ("reports:payments",)),
     (_("Clients"), "clients:list", "clients.view_client", ("clients:list", "clients:detail", "clients:edit")),
     (_("My interactions"), "interactions:list", "clients.view_interaction", ("interactions:",)),
+    (
+        _("Transitions"),
+        "transitions:list",
+        "audits.view_transition",
+        (
+            "transitions:list",
+            "transitions:create",
+            "transitions:detail",
+            "transitions:cashflow",
+            "transitions:letter",
+        ),
+    ),
 ]
 SECONDARY = [
     (_("Imports"), "imports:index", "clients.import_data"),
     (_("Cost settings"), "reports:cost_settings", "clients.change_costsettings"),
     (_("Recompute"), "audits:recompute", "clients.change_costsettings"),
     (_("Seed calculator"), "audits:seed_calculator", None),
+    (_("Letter templates"), "transitions:template_list", "audits.change_lettertemplate"),
+    (_("Alternative providers"), "transitions:provider_list", "audits.view_alternativeprovider"),
 ]
-CLIENT_PAGES = ("clients:detail", "reports:client")
+CLIENT_PAGES = ("clients:detail", "reports:client", "transitions:client")
 
 
 def navigation(request):

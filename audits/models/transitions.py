@@ -121,10 +121,19 @@ class Transition(models.Model):
         self.stage = stage
         setattr(self, self.STAGE_DATES[stage], when or timezone.now())
 
-    def stage_dates(self):
-        """(stage label, date or None) for each stage, in order."""
-        stages = [*self.ORDER, self.Stage.CANCELLED]
-        return [(stage.label, getattr(self, self.STAGE_DATES[stage])) for stage in stages]
+    def stage_track(self):
+        """(label, date or None, state) for each stage in order, cancelled only when it was: the state
+        is "current", "cancelled", "done" or blank (to come)."""
+        stages = [*self.ORDER, *([self.Stage.CANCELLED] if self.stage == self.Stage.CANCELLED else [])]
+        track = []
+        for stage in stages:
+            when = getattr(self, self.STAGE_DATES[stage])
+            if stage == self.stage:
+                state = "cancelled" if stage == self.Stage.CANCELLED else "current"
+            else:
+                state = "done" if when else ""
+            track.append((stage.label, when, state))
+        return track
 
 
 class TransitionMonth(models.Model):

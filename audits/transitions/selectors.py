@@ -12,11 +12,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from audits.models import Letter, Letterhead, Transition
+from audits.models import AlternativeProvider, Letter, Letterhead, Transition
 from audits.transitions import placeholders
 from clients.access import sees_all, visible
 from clients.models import Invoice
-from clients.periods import month_index, month_start
+from clients.periods import add_months, month_index, month_start
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -187,13 +187,37 @@ def dashboard_watch(*, user):
 
 def letter_values(*, transition, language: str, today=None) -> dict[str, str]:
     """The value of each declared placeholder for a letter of ``transition`` in ``language``."""
+    return placeholder_values(
+        client=transition.client,
+        end_date=transition.end_date,
+        providers=transition.providers.filter(active=True),
+        language=language,
+        today=today,
+    )
+
+
+def preview_values(*, client, language: str) -> tuple[dict[str, str], bool]:
+    """The values for a template's preview: the client's open transition, or, without one, an end date
+    three months on and the first active providers. The flag says which."""
+    transition = client.transitions.filter(stage__in=Transition.OPEN).first()
+    if transition is not None:
+        return letter_values(transition=transition, language=language), True
+    values = placeholder_values(
+        client=client,
+        end_date=add_months(timezone.localdate(), 3),
+        providers=AlternativeProvider.objects.filter(active=True)[:3],
+        language=language,
+    )
+    return values, False
+
+
+def placeholder_values(*, client, end_date, providers, language: str, today=None) -> dict[str, str]:
     today = today or timezone.localdate()
-    client = transition.client
     contact = primary_contact(client)
     manager = client.account_manager
     named, anonymous = SALUTATIONS.get(language, SALUTATIONS["en"])
     with translation.override(language):
-        end_date = date_format(transition.end_date, "DATE_FORMAT")
+        end_date = date_format(end_date, "DATE_FORMAT")
         today_text = date_format(today, "DATE_FORMAT")
     return {
         "client_name": client.name,
@@ -202,7 +226,7 @@ def letter_values(*, transition, language: str, today=None) -> dict[str, str]:
         "account_manager_name": (manager.get_full_name() or manager.username) if manager else "",
         "account_manager_email": manager.email if manager else "",
         "end_date": end_date,
-        "alternatives": placeholders.alternatives_markdown(transition.providers.filter(active=True)),
+        "alternatives": placeholders.alternatives_markdown(providers),
         "company_name": Letterhead.load().name,
         "today": today_text,
     }
