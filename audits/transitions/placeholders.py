@@ -37,8 +37,12 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
-# Characters Markdown would read as formatting in a value (a client named "*Acme*" stays as written).
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
+# Characters Markdown would read as formatting inside a line (a client named "*Acme*" stays as written),
+# and what would start a heading, a list or a quote at the start of a value.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]])")
+_MARKDOWN_LINE_START = re.compile(r"^(\s*)([#+\-])")
+_MARKDOWN_NUMBERED = re.compile(r"^(\s*\d+)\.")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
 
 
 def allowed_list() -> str:
@@ -74,8 +78,12 @@ def problems(text: str) -> list[str]:
 
 
 def _markdown_escaped(value: str) -> str:
-    """A value as literal text inside Markdown: HTML-escaped, Markdown's specials backslashed."""
-    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", value), quote=True)
+    """A value as literal text inside Markdown: its markup characters (< > and what reads as an
+    entity) HTML-escaped, Markdown's formatting characters backslashed."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+    text = _MARKDOWN_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    text = _MARKDOWN_NUMBERED.sub(lambda m: m.group(1) + "\\.", text)
+    return _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render(text: str, values: dict[str, str], *, markdown_body: bool) -> str:

@@ -18,6 +18,7 @@ from clients.access import sees_all, visible
 from clients.models import Invoice
 from clients.periods import add_months, month_index, month_start
 
+LETTER_DATE = "j F Y"
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # The salutation of a letter in each language, with and without a contact's name: letter content,
@@ -217,8 +218,9 @@ def placeholder_values(*, client, end_date, providers, language: str, today=None
     manager = client.account_manager
     named, anonymous = SALUTATIONS.get(language, SALUTATIONS["en"])
     with translation.override(language):
-        end_date = date_format(end_date, "DATE_FORMAT")
-        today_text = date_format(today, "DATE_FORMAT")
+        # The month in full, as a letter writes it: '31 March 2027', '31 mars 2027', '31 maart 2027'.
+        end_date = date_format(end_date, LETTER_DATE)
+        today_text = date_format(today, LETTER_DATE)
     return {
         "client_name": client.name,
         "contact_name": contact.name if contact else "",
