@@ -93,6 +93,7 @@ def urls(own_client, manager, finance):
     from audits.models import AlternativeProvider, LetterTemplate
     from audits.transitions import services as transition_services
 
+    transition_services.letter_templates_install_defaults()  # after a transactional test's flush
     transition = transition_services.transition_create(
         client=own_client, user=finance, reason="Test", end_date=dt.date(2027, 3, 31)
     )

@@ -15,6 +15,12 @@ from tests.factories import ClientFactory, ContactFactory
 SCRIPT = "<script>alert(1)</script>"
 
 
+@pytest.fixture(autouse=True)
+def _default_letters(db):
+    """The default templates of the data migration (gone when a transactional test flushed the database)."""
+    services.letter_templates_install_defaults()
+
+
 @pytest.fixture
 def transition(own_client, finance):
     ContactFactory(client=own_client, name="Ana Pop", email="ana@client.example", is_primary=True)
@@ -229,7 +235,7 @@ def test_creating_a_transition_by_hand(as_finance, own_client):
     response = as_finance.post(
         "/transitions/new/",
         {
-            "client": own_client.pk,
+            "client": own_client.external_ref,
             "reason": "Too costly to serve",
             "end_date": "2027-06-30",
             "language": "nl",
@@ -240,7 +246,7 @@ def test_creating_a_transition_by_hand(as_finance, own_client):
     assert (transition.language, transition.end_date) == ("nl", dt.date(2027, 6, 30))
     bad = as_finance.post(
         "/transitions/new/",
-        {"client": own_client.pk, "reason": "again", "end_date": "2027-06-30", "language": "en"},
+        {"client": own_client.external_ref, "reason": "again", "end_date": "2027-06-30", "language": "en"},
     )
     assert bad.status_code == 400 and "open transition" in bad.content.decode()
     assert Transition.objects.count() == 1

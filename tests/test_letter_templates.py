@@ -26,6 +26,12 @@ REFUSED = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _default_letters(db):
+    """The default templates of the data migration (gone when a transactional test flushed the database)."""
+    services.letter_templates_install_defaults()
+
+
 @pytest.mark.parametrize("text", REFUSED)
 def test_the_service_refuses_anything_but_declared_placeholders(admin_user, text):
     template = LetterTemplate.objects.get(kind="announcement", language="en")

@@ -1,17 +1,28 @@
 """Forms of the transitions pages: each validates input and leaves the writing to a service."""
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import AlternativeProvider, Letter, Letterhead, LetterTemplate, Transition
 from audits.models.transitions import LANGUAGE_CHOICES
 from audits.transitions import placeholders
 from clients.access import visible
+from clients.forms import ClientReferenceField
 from clients.models import Client
 
 
 class TransitionCreateForm(forms.Form):
-    client = forms.ModelChoiceField(queryset=Client.objects.none(), label=_("Client"))
+    client = ClientReferenceField(
+        queryset=Client.objects.none(),
+        label=_("Client"),
+        to_field_name="external_ref",
+        widget=forms.TextInput(
+            attrs={"placeholder": _("name or reference, e.g. C00042"), "autocomplete": "off"}
+        ),
+        help_text=_("Type part of the client's name or the start of its reference, then pick it."),
+        error_messages={"invalid_choice": _("No current client you can see has this reference.")},
+    )
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -32,7 +43,11 @@ class TransitionCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = visible(
             Client.objects.filter(status__in=[Client.Status.ACTIVE, Client.Status.TRANSITIONING]), user
-        ).order_by("name")
+        )
+        self.fields["client"].widget.attrs["data-client-search"] = reverse("clients:search")
+        chosen = self.initial.get("client")
+        if isinstance(chosen, Client):
+            self.initial["client"] = chosen.external_ref
 
 
 class StageForm(forms.Form):

@@ -140,9 +140,15 @@ class TransitionDetailView(PermissionRequiredMixin, TemplateView):
             letters=[(kind, stage, letters.get(kind)) for kind, stage in LETTER_KINDS],
             next_stages=[(stage, Transition.Stage(stage).label) for stage in transition.next_stages()],
             can_manage=self.request.user.has_perm(MANAGE),
-            activity=activity_for(transition)[:30],
+            history=_history(transition),
             **kwargs,
         )
+
+
+def _history(transition):
+    """The transition's activity, newest first, each with the stage it moved to (in words) if any."""
+    labels = dict(Transition.Stage.choices)
+    return [(entry, labels.get(entry.data.get("to"), "")) for entry in activity_for(transition)[:30]]
 
 
 class StageView(PermissionRequiredMixin, View):
