@@ -7,7 +7,7 @@ redirects or renders.
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -286,7 +286,7 @@ class LetterView(PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         if not request.user.has_perm(MANAGE):
-            return HttpResponse(status=403)
+            raise PermissionDenied
         letter = selectors.letter_get_for_user(user=request.user, pk=pk)
         form = forms.LetterForm(request.POST, instance=letter)
         if form.is_valid():

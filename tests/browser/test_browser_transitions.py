@@ -44,7 +44,9 @@ def test_finance_takes_a_transition_from_planned_to_completed_with_its_letters(
     log_in, live_server, finance, setup, shot
 ):
     page = log_in(finance)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Transitions").click()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_text("More").click()
+    nav.get_by_role("link", name="Transitions").click()
     page.get_by_role("link", name="New transition").click()
     page.locator("#id_client").fill(setup.external_ref)
     page.get_by_label("Reason").fill("Unprofitable for two years despite a price rise")
