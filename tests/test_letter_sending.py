@@ -257,3 +257,47 @@ def test_the_detail_page_queries_do_not_grow_with_the_schedule(
 ):
     with django_assert_max_num_queries(30):
         assert as_finance.get(f"/transitions/{transition.pk}/").status_code == 200
+
+
+def test_the_task_run_twice_sends_one_email(letter, finance, django_capture_on_commit_callbacks):
+    from audits.tasks import letter_send_task
+
+    with django_capture_on_commit_callbacks(execute=False):
+        services.letter_send_request(letter=letter, user=finance, key=uuid.uuid4(), channel="email")
+    letter_send_task.apply(args=[letter.pk])
+    letter_send_task.apply(args=[letter.pk])
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_once_claim_the_letter_once(own_client, finance):
+    """Two requests with different form keys race for the same letter: the conditional UPDATE lets one win."""
+    import threading
+
+    from django.db import connection
+
+    services.letter_templates_install_defaults()
+    ContactFactory(client=own_client, name="Ana Pop", email="ana@client.example", is_primary=True)
+    transition = services.transition_create(
+        client=own_client, user=finance, reason="x", end_date=dt.date(2027, 3, 31)
+    )
+    letter = services.letter_draft(transition=transition, kind="announcement", user=finance)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def request():
+        try:
+            barrier.wait()
+            results.append(
+                services.letter_send_request(letter=letter, user=finance, key=uuid.uuid4(), channel="pdf")
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request) for _n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, True]
+    assert Letter.objects.get(pk=letter.pk).state == Letter.State.SENT
