@@ -13,7 +13,7 @@ SERVE_REDIS_URL ?= redis://127.0.0.1:6379/0
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 
-.PHONY: run serve test lint format migrate seed worker beat bench clean chromium venv
+.PHONY: run serve test lint format migrate seed worker beat bench clean chromium pdf venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -31,7 +31,7 @@ seed: migrate
 	$(BIN)/python manage.py recompute
 	$(BIN)/python manage.py demo_users
 
-run: seed
+run: seed pdf
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The production stack on this machine over plain HTTP: gunicorn, one Celery worker and one beat
@@ -46,7 +46,14 @@ chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq chromium fonts-dejavu-core >/dev/null)
 
-test: $(STAMP) chromium
+# Letters are rendered to PDF by WeasyPrint, which needs Pango at run time; pdftoppm (poppler-utils)
+# turns the PDFs into images in the tests.
+pdf:
+	@command -v pdftoppm >/dev/null && ldconfig -p | grep -q libpangoft2-1.0 || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+		libharfbuzz-subset0 fonts-dejavu-core poppler-utils >/dev/null)
+
+test: $(STAMP) chromium pdf
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python scripts/check_services.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest --create-db $(PYTEST_ARGS)
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from audits.models import ProfitabilityRun
 from audits.profitability import runs
+from audits.transitions import services as transition_services
 from config import logs
 
 
@@ -46,3 +47,10 @@ def profitability_recompute_task(self, run_id=None):
             raise
         raise self.retry(exc=exc, kwargs={"run_id": run_id}) from exc
     return run_id
+
+
+@shared_task(name="audits.tasks.letter_send_task")
+def letter_send_task(letter_id):
+    """Send a queued letter by e-mail. Safe to run twice: the letter is claimed before it is sent, and
+    a failure is recorded on the letter (retried by hand, never here, so it is sent at most once)."""
+    return transition_services.letter_deliver(letter_id=letter_id)

@@ -18,6 +18,25 @@ ROLE_LABELS = {
 _LEDGER = ["client", "contact", "staffcost", "interaction", "invoice", "payment", "expense"]
 # The computed records, read-only in the admin. audits' own data migration grants them on a new database.
 _FIGURES = ["audits.view_profitabilityrun", "audits.view_clientsnapshot", "audits.view_portfoliosnapshot"]
+# Transitions and letters (audits/transitions/permissions.py, granted by audits' data migration).
+_TRANSITIONS_SEE = ["audits.view_transition", "audits.view_letter"]
+_TRANSITIONS_MOVE = [
+    *_TRANSITIONS_SEE,
+    *[f"audits.{action}_{model}" for model in ("transition", "letter") for action in ("add", "change")],
+    "audits.manage_transitions",
+    "audits.view_alternativeprovider",
+    "audits.view_lettertemplate",
+]
+_TRANSITIONS_MANAGE = [
+    *_TRANSITIONS_MOVE,
+    *[
+        f"audits.{action}_{model}"
+        for model in ("alternativeprovider", "lettertemplate")
+        for action in ("add", "change")
+    ],
+    "audits.view_letterhead",
+    "audits.change_letterhead",
+]
 
 PERMISSIONS = {
     ACCOUNT_MANAGERS: [
@@ -33,6 +52,7 @@ PERMISSIONS = {
         "clients.view_invoice",
         "clients.view_payment",
         "clients.view_expense",
+        *_TRANSITIONS_SEE,
     ],
     FINANCE: [
         "clients.view_all_clients",
@@ -42,6 +62,7 @@ PERMISSIONS = {
         "clients.view_historicalcostsettings",
         *[f"clients.{action}_{model}" for model in _LEDGER for action in ("view", "add", "change", "delete")],
         *_FIGURES,
+        *_TRANSITIONS_MOVE,
     ],
     ADMINS: [
         "clients.view_all_clients",
@@ -51,6 +72,7 @@ PERMISSIONS = {
         "clients.view_historicalcostsettings",
         *[f"clients.{action}_{model}" for model in _LEDGER for action in ("view", "add", "change", "delete")],
         *_FIGURES,
+        *_TRANSITIONS_MANAGE,
         *[
             f"auth.{action}_{model}"
             for model in ("user", "group")

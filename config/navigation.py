@@ -17,12 +17,16 @@ PRIMARY = [
     (_("My interactions"), "interactions:list", "clients.view_interaction", ("interactions:",)),
 ]
 SECONDARY = [
+    # In "More": the main menu holds on one line at 1366 px in every language.
+    (_("Transitions"), "transitions:list", "audits.view_transition"),
     (_("Imports"), "imports:index", "clients.import_data"),
     (_("Cost settings"), "profitability:cost_settings", "clients.change_costsettings"),
     (_("Recompute"), "profitability:recompute", "clients.change_costsettings"),
     (_("Seed calculator"), "profitability:seed_calculator", None),
+    (_("Letter templates"), "transitions:template_list", "audits.change_lettertemplate"),
+    (_("Alternative providers"), "transitions:provider_list", "audits.view_alternativeprovider"),
 ]
-CLIENT_PAGES = ("clients:detail", "reports:client")
+CLIENT_PAGES = ("clients:detail", "reports:client", "transitions:client")
 
 
 def navigation(request):

@@ -235,6 +235,13 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 if env.str("EMAIL_URL", default=""):
     globals().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="back-office@localhost")
+# The letterhead of the letters to clients, until an admin edits it (Letters > Letterhead).
+LETTERHEAD = {
+    "name": env.str("COMPANY_NAME", default="Our company"),
+    "address": env.str("COMPANY_ADDRESS", default=""),
+    "email": env.str("COMPANY_EMAIL", default=""),
+    "phone": env.str("COMPANY_PHONE", default=""),
+}
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 

@@ -22,5 +22,6 @@ urlpatterns = [
     path("interactions/", include("clients.interaction_urls")),
     path("imports/", include("clients.imports.urls")),
     path("", include("audits.profitability.urls")),
+    path("", include("audits.transitions.urls")),
     path("admin/", admin.site.urls),
 ]

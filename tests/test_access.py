@@ -4,6 +4,8 @@ The table below must name every route of the app: a new route without an entry f
 so nobody adds a page without deciding who may reach it.
 """
 
+import datetime as dt
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -39,6 +41,24 @@ EXPECTED = {
     "reports:payments": (200, 200, 200),
     "reports:prospects": (200, 200, 200),
     "profitability:cost_settings": (403, 200, 200),
+    "transitions:list": (200, 200, 200),
+    "transitions:create": (403, 200, 200),
+    "transitions:cashflow": (200, 200, 200),
+    "transitions:detail": (200, 200, 200),
+    "transitions:stage": (403, 405, 405),  # POST only
+    "transitions:schedule": (403, 200, 200),
+    "transitions:alternatives": (403, 200, 200),
+    "transitions:letter_draft": (403, 405, 405),
+    "transitions:client": (200, 200, 200),
+    "transitions:letter": (200, 200, 200),
+    "transitions:letter_send": (403, 405, 405),
+    "transitions:letter_pdf": (200, 200, 200),
+    "transitions:template_list": (403, 403, 200),  # admins manage the templates
+    "transitions:template_edit": (403, 403, 200),
+    "transitions:letterhead": (403, 403, 200),
+    "transitions:provider_list": (403, 200, 200),
+    "transitions:provider_create": (403, 403, 200),
+    "transitions:provider_edit": (403, 403, 200),
 }
 PUBLIC = {"login", "set_language", "healthz"}
 
@@ -70,7 +90,27 @@ def urls(own_client, manager, finance):
     from audits.profitability.runs import run_create
 
     run = run_create()
+    from audits.models import AlternativeProvider, LetterTemplate
+    from audits.transitions import services as transition_services
+
+    transition_services.letter_templates_install_defaults()  # after a transactional test's flush
+    transition = transition_services.transition_create(
+        client=own_client, user=finance, reason="Test", end_date=dt.date(2027, 3, 31)
+    )
+    letter = transition_services.letter_draft(transition=transition, kind="announcement", user=finance)
+    provider = AlternativeProvider.objects.create(name="Other firm", services="Bookkeeping")
     args = {
+        "transitions:detail": [transition.pk],
+        "transitions:stage": [transition.pk],
+        "transitions:schedule": [transition.pk],
+        "transitions:alternatives": [transition.pk],
+        "transitions:letter_draft": [transition.pk, "alternatives"],
+        "transitions:client": [own_client.pk],
+        "transitions:letter": [letter.pk],
+        "transitions:letter_send": [letter.pk],
+        "transitions:letter_pdf": [letter.pk],
+        "transitions:template_edit": [LetterTemplate.objects.first().pk],
+        "transitions:provider_edit": [provider.pk],
         "imports:template": ["invoices"],
         "imports:detail": [job.pk],
         "imports:status": [job.pk],

@@ -15,6 +15,18 @@ from django.utils.translation import gettext_lazy as _
 # Every action the log records: its code and what it says (the log reads the same in every language).
 ACTIONS = {
     "profitability.recompute_requested": _("asked for the figures to be recomputed"),
+    "transition.created": _("started a transition"),
+    "transition.stage_changed": _("moved the transition to another stage"),
+    "transition.schedule_changed": _("changed the phase-out schedule"),
+    "transition.alternatives_proposed": _("chose the alternatives to propose"),
+    "provider.saved": _("saved an alternative provider"),
+    "letter_template.saved": _("saved a letter template"),
+    "letterhead.saved": _("saved the letterhead"),
+    "letter.drafted": _("wrote a letter from its template"),
+    "letter.edited": _("edited a letter"),
+    "letter.queued": _("asked for a letter to be sent by e-mail"),
+    "letter.sent": _("sent a letter"),
+    "letter.failed": _("a letter could not be sent"),
 }
 
 

@@ -22,6 +22,7 @@ from audits.reports.payments import (
     payments_for,
 )
 from audits.reports.tables import snapshot_about
+from audits.transitions import selectors as transition_selectors
 from clients.models import CostSettings
 from clients.selectors import client_get_for_user
 from clients.tables import PagedExportMixin, PagedTableMixin
@@ -88,6 +89,7 @@ class DashboardView(TemplateView):
     def get_context_data(self, **kwargs):
         board = dashboard_for(user=self.request.user)
         context = {"board": board, **run_context(user=self.request.user)}
+        context["transitions_watch"] = transition_selectors.dashboard_watch(user=self.request.user)
         if board is not None:
             context["charts"] = {
                 name: _chart_cached(name, build, inputs)

@@ -32,6 +32,7 @@ def _run_data_migrations():
     for app_label, name, function in [
         ("clients", "0002_roles", "create_roles"),
         ("audits", "0002_schedule_and_permissions", "forwards"),
+        ("audits", "0011_transition_defaults", "forwards"),
     ]:
         apps = loader.project_state((app_label, name), at_end=False).apps
         module = importlib.import_module(f"{app_label}.migrations.{name}")

@@ -1,0 +1,245 @@
+"""Reads of the transitions: who sees which, the phase-out cash flow, the values of a letter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
+from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+
+from audits.models import AlternativeProvider, Letter, Letterhead, Transition
+from audits.transitions import placeholders
+from clients.access import sees_all, visible
+from clients.models import Invoice
+from clients.periods import add_months, month_index, month_start
+
+LETTER_DATE = "j F Y"
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+# The salutation of a letter in each language, with and without a contact's name: letter content,
+# like the templates, not the interface's language.
+SALUTATIONS = {
+    "en": ("Dear {name},", "Dear Sir or Madam,"),
+    "fr": ("Bonjour {name},", "Madame, Monsieur,"),
+    "nl": ("Beste {name},", "Geachte heer, mevrouw,"),
+    "ro": ("Bună ziua, {name},", "Stimată doamnă, stimate domn,"),
+}
+
+
+def transitions_for(*, user):
+    """The transitions of the clients the user sees."""
+    rows = Transition.objects.select_related("client", "client__account_manager", "created_by")
+    return visible(rows, user, through="client")
+
+
+def transition_get_for_user(*, user, pk) -> Transition:
+    return get_object_or_404(transitions_for(user=user), pk=pk)
+
+
+def letter_get_for_user(*, user, pk) -> Letter:
+    rows = Letter.objects.select_related(
+        "transition", "transition__client", "transition__client__account_manager", "sender"
+    )
+    return get_object_or_404(visible(rows, user, through="transition__client"), pk=pk)
+
+
+def average_monthly_revenue(*, client, month: int) -> Decimal:
+    """The client's invoiced revenue over the 12 calendar months before month index ``month``, per month."""
+    total = Invoice.objects.filter(
+        client=client, issued_on__gte=month_start(month - 12), issued_on__lt=month_start(month)
+    ).aggregate(total=Sum("amount"))["total"]
+    return ((total or ZERO) / 12).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def linear_schedule(*, baseline: Decimal, first: int, last: int) -> list[tuple[dt.date, Decimal]]:
+    """From ``baseline`` in month ``first`` falling linearly to zero in month ``last`` (indexes)."""
+    steps = last - first
+    if steps <= 0:
+        return [(month_start(first), ZERO)]
+    return [
+        (month_start(first + i), (baseline * (steps - i) / steps).quantize(CENT, rounding=ROUND_HALF_UP))
+        for i in range(steps + 1)
+    ]
+
+
+def primary_contact(client):
+    contacts = list(client.contacts.all())
+    return contacts[0] if contacts else None  # ordered primary first
+
+
+@dataclass
+class CashMonth:
+    month: dt.date
+    expected: Decimal
+    actual: Decimal | None  # None for a month not begun
+    baseline: Decimal
+
+    @property
+    def gap(self):
+        """Actual minus expected (negative: less than planned)."""
+        return None if self.actual is None else self.actual - self.expected
+
+    @property
+    def loss(self):
+        """The revenue lost that month against the average before the transition."""
+        return None if self.actual is None else self.baseline - self.actual
+
+
+@dataclass
+class CashFlow:
+    months: list[CashMonth] = field(default_factory=list)
+
+    @property
+    def expected_total(self):
+        return sum((m.expected for m in self.months), ZERO)
+
+    @property
+    def actual_to_date(self):
+        return sum((m.actual for m in self.months if m.actual is not None), ZERO)
+
+    @property
+    def expected_to_date(self):
+        return sum((m.expected for m in self.months if m.actual is not None), ZERO)
+
+    @property
+    def loss_to_date(self):
+        """The total temporary loss to date: the average revenue before, less what was invoiced."""
+        return sum((m.loss for m in self.months if m.loss is not None), ZERO)
+
+    @property
+    def gap_to_date(self):
+        return self.actual_to_date - self.expected_to_date
+
+
+def _actuals(client_ids, first: dt.date) -> dict[tuple[int, dt.date], Decimal]:
+    rows = (
+        Invoice.objects.filter(client_id__in=client_ids, issued_on__gte=first)
+        .annotate(month=TruncMonth("issued_on"))
+        .values("client_id", "month")
+        .annotate(total=Sum("amount"))
+    )
+    return {(row["client_id"], row["month"]): row["total"] for row in rows}
+
+
+def _cash_months(transition, months, actuals, today):
+    current = month_index(today)
+    return [
+        CashMonth(
+            month=row.month,
+            expected=row.expected_revenue,
+            actual=(
+                actuals.get((transition.client_id, row.month), ZERO)
+                if month_index(row.month) <= current
+                else None
+            ),
+            baseline=transition.monthly_baseline,
+        )
+        for row in months
+    ]
+
+
+def cashflow(*, transition, today=None) -> CashFlow:
+    """Expected against invoiced revenue, month by month, for one transition (2 queries)."""
+    today = today or timezone.localdate()
+    months = list(transition.months.all())
+    if not months:
+        return CashFlow()
+    actuals = _actuals([transition.client_id], months[0].month)
+    return CashFlow(months=_cash_months(transition, months, actuals, today))
+
+
+def cashflow_all(*, user, open_only=False, today=None) -> tuple[CashFlow, list[tuple[Transition, CashFlow]]]:
+    """The cash flow of every transition the user sees (cancelled ones left out), each and summed by
+    month. Three queries whatever the number of transitions."""
+    today = today or timezone.localdate()
+    rows = transitions_for(user=user).exclude(stage=Transition.Stage.CANCELLED)
+    if open_only:
+        rows = rows.filter(stage__in=Transition.OPEN)
+    transitions = list(rows.prefetch_related("months").order_by("end_date", "pk"))
+    each = []
+    first = min((m.month for t in transitions for m in t.months.all()), default=None)
+    actuals = _actuals([t.client_id for t in transitions], first) if first else {}
+    by_month: dict[dt.date, CashMonth] = {}
+    for transition in transitions:
+        flow = CashFlow(months=_cash_months(transition, list(transition.months.all()), actuals, today))
+        each.append((transition, flow))
+        for month in flow.months:
+            total = by_month.setdefault(month.month, CashMonth(month.month, ZERO, None, ZERO))
+            total.expected += month.expected
+            total.baseline += month.baseline
+            if month.actual is not None:
+                total.actual = (total.actual or ZERO) + month.actual
+    return CashFlow(months=[by_month[key] for key in sorted(by_month)]), each
+
+
+def dashboard_watch(*, user):
+    """For finance (who sees every client) while any transition is open: the summed cash flow of the
+    open transitions; None otherwise."""
+    if not sees_all(user) or not Transition.objects.filter(stage__in=Transition.OPEN).exists():
+        return None
+    total, each = cashflow_all(user=user, open_only=True)
+    return {"flow": total, "count": len(each)}
+
+
+def letter_values(*, transition, language: str, today=None) -> dict[str, str]:
+    """The value of each declared placeholder for a letter of ``transition`` in ``language``."""
+    return placeholder_values(
+        client=transition.client,
+        end_date=transition.end_date,
+        providers=transition.providers.filter(active=True),
+        language=language,
+        today=today,
+    )
+
+
+def preview_values(*, client, language: str) -> tuple[dict[str, str], bool]:
+    """The values for a template's preview: the client's open transition, or, without one, an end date
+    three months on and the first active providers. The flag says which."""
+    transition = client.transitions.filter(stage__in=Transition.OPEN).first()
+    if transition is not None:
+        return letter_values(transition=transition, language=language), True
+    values = placeholder_values(
+        client=client,
+        end_date=add_months(timezone.localdate(), 3),
+        providers=AlternativeProvider.objects.filter(active=True)[:3],
+        language=language,
+    )
+    return values, False
+
+
+def placeholder_values(*, client, end_date, providers, language: str, today=None) -> dict[str, str]:
+    today = today or timezone.localdate()
+    contact = primary_contact(client)
+    manager = client.account_manager
+    named, anonymous = SALUTATIONS.get(language, SALUTATIONS["en"])
+    with translation.override(language):
+        # The month in full, as a letter writes it: '31 March 2027', '31 mars 2027', '31 maart 2027'.
+        end_date = date_format(end_date, LETTER_DATE)
+        today_text = date_format(today, LETTER_DATE)
+    return {
+        "client_name": client.name,
+        "contact_name": contact.name if contact else "",
+        "contact_salutation": named.format(name=contact.name) if contact else anonymous,
+        "account_manager_name": (manager.get_full_name() or manager.username) if manager else "",
+        "account_manager_email": manager.email if manager else "",
+        "end_date": end_date,
+        "alternatives": placeholders.alternatives_markdown(providers),
+        "company_name": Letterhead.load().name,
+        "today": today_text,
+    }
+
+
+def letter_recipient(*, transition) -> tuple[str, str]:
+    """(e-mail address, postal recipient) of the client's primary contact; blanks without one."""
+    contact = primary_contact(transition.client)
+    if contact is None:
+        return "", ""
+    postal = "\n".join(
+        part for part in (contact.name, transition.client.name, contact.postal_address) if part
+    )
+    return contact.email, postal

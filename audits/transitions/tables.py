@@ -1,0 +1,93 @@
+"""The transitions list and the providers directory as tables (django-tables2, exported)."""
+
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from audits.models import AlternativeProvider, Transition
+from audits.reports.tables import MoneyColumn
+from clients.tables import SafeExportTable
+
+
+def _manager_name(client):
+    manager = client.account_manager
+    if manager is None:
+        return "—"
+    return manager.get_full_name() or manager.username
+
+
+class TransitionTable(SafeExportTable):
+    client = tables.Column(verbose_name=_("Client"), order_by=("client__name",))
+    external_ref = tables.Column(verbose_name=_("Reference"), accessor="client__external_ref", visible=False)
+    account_manager = tables.Column(
+        verbose_name=_("Account manager"),
+        accessor="client__account_manager",
+        order_by=("client__account_manager__first_name", "client__account_manager__username"),
+        default="—",
+    )
+    stage = tables.Column(verbose_name=_("Stage"))
+    end_date = tables.DateColumn(verbose_name=_("End date"), format="DATE_FORMAT")
+    monthly_baseline = MoneyColumn(verbose_name=_("Monthly revenue before"))
+    reason = tables.Column(verbose_name=_("Reason"), orderable=False)
+    planned_at = tables.DateColumn(verbose_name=_("Planned"), format="DATE_FORMAT")
+
+    class Meta:
+        model = Transition
+        fields = ()
+        sequence = (
+            "client",
+            "external_ref",
+            "account_manager",
+            "stage",
+            "end_date",
+            "monthly_baseline",
+            "reason",
+            "planned_at",
+        )
+        order_by = ("end_date",)
+        attrs = {"class": "table transitions"}
+        empty_text = _("No transition matches these filters.")
+
+    def render_client(self, record):
+        return format_html(
+            '<a href="{}">{}</a><br><small class="muted">{}</small>',
+            record.get_absolute_url(),
+            record.client.name,
+            record.client.external_ref,
+        )
+
+    def value_client(self, record):
+        return record.client.name
+
+    def render_account_manager(self, record):
+        return _manager_name(record.client)
+
+    def value_account_manager(self, record):
+        return _manager_name(record.client)
+
+    def render_stage(self, record):
+        return format_html('<span class="badge stage-{}">{}</span>', record.stage, record.get_stage_display())
+
+    def value_stage(self, record):
+        return record.get_stage_display()
+
+    def render_reason(self, value):
+        return value if len(value) <= 80 else value[:79] + "…"
+
+
+class ProviderTable(SafeExportTable):
+    name = tables.Column(
+        verbose_name=_("Name"), linkify=("transitions:provider_edit", {"pk": tables.A("pk")})
+    )
+    services = tables.Column(verbose_name=_("Services"), orderable=False)
+    segments = tables.Column(verbose_name=_("Segments served"))
+    contact = tables.Column(verbose_name=_("Contact"), orderable=False)
+    website = tables.Column(verbose_name=_("Website"), orderable=False)
+    active = tables.BooleanColumn(verbose_name=_("Active"))
+
+    class Meta:
+        model = AlternativeProvider
+        fields = ()
+        sequence = ("name", "services", "segments", "contact", "website", "active")
+        attrs = {"class": "table providers"}
+        empty_text = _("No alternative provider yet.")

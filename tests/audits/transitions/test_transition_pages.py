@@ -1,0 +1,51 @@
+"""The transitions pages read a fixed number of queries, whatever the number of transitions."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from audits.transitions import services
+from tests.factories import ClientFactory, InvoiceFactory
+
+
+@pytest.fixture(autouse=True)
+def _default_letters(db):
+    services.letter_templates_install_defaults()
+
+
+def _transitions(count, finance):
+    for _n in range(count):
+        client = ClientFactory()
+        InvoiceFactory(client=client, issued_on=dt.date(2026, 11, 2))
+        transition = services.transition_create(
+            client=client, user=finance, reason="x", end_date=dt.date(2027, 6, 30)
+        )
+        services.letter_draft(transition=transition, kind="announcement", user=finance)
+
+
+def _queries(http, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert http.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", ["/transitions/", "/transitions/cash-flow/", "/dashboard/"])
+def test_list_pages_do_not_query_per_transition(as_finance, finance, url):
+    _transitions(2, finance)
+    few = _queries(as_finance, url)
+    _transitions(6, finance)
+    assert _queries(as_finance, url) == few
+
+
+def test_the_transition_page_does_not_query_per_month_or_letter(as_finance, finance):
+    client = ClientFactory()
+    short = services.transition_create(client=client, user=finance, reason="x", end_date=dt.date(2027, 1, 31))
+    other = ClientFactory()
+    long = services.transition_create(client=other, user=finance, reason="x", end_date=dt.date(2029, 12, 31))
+    for kind in ("announcement", "alternatives", "thank_you"):
+        services.letter_draft(transition=long, kind=kind, user=finance)
+    assert _queries(as_finance, f"/transitions/{short.pk}/") == _queries(
+        as_finance, f"/transitions/{long.pk}/"
+    )
