@@ -13,7 +13,7 @@ SERVE_REDIS_URL ?= redis://127.0.0.1:6379/0
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 
-.PHONY: run serve test lint format migrate seed worker beat bench clean chromium pdf venv
+.PHONY: run serve test lint typecheck format migrate seed worker beat bench clean chromium pdf venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -60,6 +60,10 @@ test: $(STAMP) chromium pdf
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

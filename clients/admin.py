@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
@@ -18,7 +20,7 @@ from clients.models import (
 class ClientRowAdmin(admin.ModelAdmin):
     """A row recorded on a client: the client is picked by search and loaded with the list."""
 
-    list_select_related = ("client",)
+    list_select_related: ClassVar[tuple[str, ...]] = ("client",)
     autocomplete_fields = ("client",)
 
 

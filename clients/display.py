@@ -79,7 +79,10 @@ def compact(value) -> str:
     amount = as_decimal(value)
     if amount is None:
         return ""
-    if abs(amount) >= 1_000_000 or abs(rounded(amount / 1_000, 0)) >= 1_000:
+    # ``amount`` is a finite Decimal, so the thousands are never None; rounded only under a million.
+    if abs(amount) >= 1_000_000 or (
+        (thousands := rounded(amount / 1_000, 0)) is not None and abs(thousands) >= 1_000
+    ):
         return pgettext("chart tick, millions", "%(number)sM") % {"number": number(amount / 1_000_000, 1)}
     if abs(amount) >= 1_000:
         return pgettext("chart tick, thousands", "%(number)sk") % {"number": number(amount / 1_000, 0)}

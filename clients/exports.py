@@ -7,11 +7,15 @@ percent number formats on a named sheet. Numbers stay numbers; text that a sprea
 formula is neutralised.
 """
 
+from __future__ import annotations
+
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
 from django.utils.encoding import force_str
@@ -19,6 +23,9 @@ from django.utils.formats import get_format
 from django_tables2.export import ExportMixin
 
 from clients import display
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MONEY, PERCENT, NUMBER, INTEGER, TEXT = "money", "percent", "number", "integer", "text"
@@ -42,7 +49,7 @@ class Sheet:
     about: str
     headers: list[str]
     kinds: list[str]
-    rows: object = field(default_factory=list)
+    rows: Iterable[Iterable[Any]] = field(default_factory=list)
 
 
 def _csv_cell(value, kind, decimal_separator):
@@ -143,7 +150,7 @@ class LocalisedExportMixin(ExportMixin):
     abbreviation). The view gives the sheet's title (`export_title`) and the line on what the figures
     are (`get_export_about`)."""
 
-    export_title = ""
+    export_title: StrOrPromise = ""
 
     def get_export_about(self) -> str:
         return str(self.export_title)

@@ -4,9 +4,16 @@ Each such key has a unique index on LOWER(key) (PostgreSQL and SQLite); lookups 
 ``key_matches``, which that index serves, and dicts built in Python are keyed by ``fold_key``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 from django.db.models.lookups import In
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def fold_key(value):
@@ -27,7 +34,7 @@ class CaseInsensitiveKey:
     """
 
     key_field = ""
-    key_clash_message = ""  # with %(existing)s
+    key_clash_message: StrOrPromise = ""  # with %(existing)s
 
     def validate_constraints(self, exclude=None):
         exclude = set(exclude or ())

@@ -14,7 +14,8 @@ def advisory_lock(key: int, name: str | None = None):
     if connection.vendor != "postgresql":
         yield True
         return
-    expression, args = ("%s", [key]) if name is None else ("%s, hashtext(%s)", [key, name])
+    expression = "%s" if name is None else "%s, hashtext(%s)"
+    args: list[int | str] = [key] if name is None else [key, name]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT pg_try_advisory_lock({expression})", args)
         acquired = cursor.fetchone()[0]

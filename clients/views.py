@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +24,9 @@ from clients.forms import ClientForm, InteractionForm
 from clients.models import Client, Interaction, Invoice, Payment
 from clients.selectors import client_get_for_user, interaction_get_for_user
 from clients.tables import ClientTable, InteractionTable, PagedExportMixin, PagedTableMixin
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _safe_next(request, fallback):
@@ -174,7 +181,7 @@ class InteractionCreateView(PermissionRequiredMixin, View):
 class OwnInteractionMixin(PermissionRequiredMixin):
     """An interaction the user may see and still change: their own, of the current month."""
 
-    refusal = ""
+    refusal: StrOrPromise = ""
 
     def get_interaction(self, request, pk):
         interaction = interaction_get_for_user(user=request.user, pk=pk)

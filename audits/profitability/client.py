@@ -50,7 +50,7 @@ def client_profit(*, client: Client, user) -> ClientProfit:
             .order_by("-started_at")[:50]
         )
         for item in interactions:
-            item.cost = (
+            item.cost = (  # type: ignore[attr-defined]  # for the page: not a field of the annotated row
                 portfolio.money(Decimal(item.duration_minutes) / 60 * item.hourly_cost)
                 if item.hourly_cost is not None
                 else None
@@ -78,7 +78,9 @@ def client_profit(*, client: Client, user) -> ClientProfit:
             .annotate(client_visible=Exists(Client.objects.visible_to(user).filter(pk=OuterRef("client_id"))))
         )
         for row in referrals:
-            row.credit = referral_credit(row.gross_margin, settings.referral_share / 100)
+            row.credit = referral_credit(  # type: ignore[attr-defined]  # for the page: not a field of the annotated row
+                row.gross_margin, settings.referral_share / 100
+            )
         trend = client_month_trend(client, as_of=snapshot.as_of)
         levers = portfolio.break_even(portfolio.ClientFigures.of(snapshot))
     effort_days = None

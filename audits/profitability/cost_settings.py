@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, OuterRef, Subquery, Sum
 
@@ -12,6 +13,9 @@ from audits.models import ClientSnapshot, PortfolioSnapshot
 from audits.profitability import portfolio
 from audits.profitability.figures import ZERO, money
 from clients.models import CostSettings, StaffCost
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,7 @@ def tier_preview(
 
 @dataclass(frozen=True)
 class SettingsChange:
-    label: str
+    label: StrOrPromise  # the field's verbose name, translated when shown
     old: object
     new: object
 

@@ -12,6 +12,7 @@ The same code runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -213,7 +214,7 @@ class Maths:
     revenue: pm.Figures
     gross: pm.Figures
     net: pm.Figures
-    earning: object  # the members with revenue > 0 (shares of revenue, tiers)
+    earning: Mapping[int, Decimal]  # the members with revenue > 0 (shares of revenue, tiers)
     per_hour: dict
     overheads: Decimal
     overhead: dict

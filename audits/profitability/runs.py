@@ -302,11 +302,14 @@ class RunHealth:
     @property
     def age(self) -> dt.timedelta | None:
         """Time since the last successful run finished."""
-        return self.now - self.last_success.finished_at if self.last_success else None
+        if self.last_success is None or self.last_success.finished_at is None:
+            return None
+        return self.now - self.last_success.finished_at
 
     @property
     def late(self) -> bool:
-        return self.last_success is None or self.age > RUN_LATE_AFTER
+        age = self.age
+        return age is None or age > RUN_LATE_AFTER
 
 
 def run_health() -> RunHealth:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.core.cache import cache
 from django.db.models import Count, Q, Sum
@@ -106,10 +107,14 @@ def dashboard_for(*, user) -> Dashboard | None:
     reinvest_rate = latest.top_tier_profit_per_hour or ZERO
     if sees_all(user):
         # The portfolio figures were computed with the run: read them, do not reload every client.
-        trend = cache.get_or_set(
-            f"dashboard-trend:{latest.run_id}",
-            lambda: _trend(user=user, as_of=latest.as_of),
-            timeout=24 * 3600,
+        # Never None: the default is a callable giving a list (django-stubs types the result Any | None).
+        trend = cast(
+            list[tuple],
+            cache.get_or_set(
+                f"dashboard-trend:{latest.run_id}",
+                lambda: _trend(user=user, as_of=latest.as_of),
+                timeout=24 * 3600,
+            ),
         )
         levels = latest.concentration_levels or {}
         concentration = portfolio.Concentration(

@@ -24,7 +24,7 @@ ZERO = Decimal("0")
 # The open amount by how late it is: not yet due, then one bucket per ageing limit and one past the last.
 AGEING_COLUMNS = ("ageing_current", "ageing_1", "ageing_2", "ageing_3", "ageing_4")
 WORST_PAYERS = 10
-_WIDE = DecimalField(max_digits=30, decimal_places=6)
+_WIDE: DecimalField = DecimalField(max_digits=30, decimal_places=6)
 
 
 def overdue_labels(limits) -> list[str]:
@@ -118,9 +118,9 @@ def payments_trend(*, user, latest: PortfolioSnapshot, months: int = TREND_MONTH
         row = by_month.get(month)
         paid = (row["paid"] or ZERO) if row else ZERO
         late = days = None
-        if paid and row["late_x"] is not None:
+        if row and paid and row["late_x"] is not None:
             late = portfolio.ratio(row["late_x"] / paid)
-        if paid and row["days_x"] is not None:
+        if row and paid and row["days_x"] is not None:
             days = portfolio.ratio(row["days_x"] / paid)
         trend.append(MonthPayments(month=month, paid=paid, average_days_late=late, average_days_to_pay=days))
     return trend

@@ -61,7 +61,7 @@ def problems(text: str) -> list[str]:
         fields = list(string.Formatter().parse(text))
     except ValueError:
         return [
-            _("A brace is not closed or not opened. Write placeholders as {client_name}."),
+            str(_("A brace is not closed or not opened. Write placeholders as {client_name}.")),
             _("Use only these placeholders: %(allowed)s.") % {"allowed": allowed_list()},
         ]
     for _literal, name, spec, conversion in fields:

@@ -115,6 +115,7 @@ def transition_advance(*, transition: Transition, stage: str, user) -> Transitio
                     "to": Transition.Stage(stage).label if stage in Transition.Stage.values else stage,
                 }
             ) from None
+        stage = Transition.Stage(stage)
         locked.save(update_fields=["stage", Transition.STAGE_DATES[stage]])
         Client.objects.filter(pk=locked.client_id).update(
             status=CLIENT_STATUS.get(stage, Client.Status.TRANSITIONING)

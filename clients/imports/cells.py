@@ -105,7 +105,7 @@ def parse_datetime(value):
 class CellWidget(widgets.Widget):
     """A blank cell gives ``empty`` or, when required, an error; anything else goes to ``parse``."""
 
-    empty = None
+    empty: object = None
 
     def __init__(self, *, required=False):
         super().__init__()

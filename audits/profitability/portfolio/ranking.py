@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
 
 from audits.profitability.figures import ONE, ZERO, ratio
 
@@ -21,7 +22,7 @@ class Figures(dict):
 
 def ranked(values: Mapping[int, Decimal]) -> list[int]:
     """Client ids from the highest value down; ties by id so the order is stable."""
-    if getattr(values, "order", None) is not None:
+    if isinstance(values, Figures) and values.order is not None:
         return values.order
     order = sorted(values)
     order.sort(key=values.__getitem__, reverse=True)  # a stable sort keeps equal values by id
@@ -33,7 +34,11 @@ def ranked(values: Mapping[int, Decimal]) -> list[int]:
 def ranks(values: Mapping[int, Decimal | None]) -> dict[int, int]:
     """Rank 1 = highest. Undefined values (None) rank after every defined one."""
     undefined = sorted(cid for cid, v in values.items() if v is None)
-    defined = {cid: v for cid, v in values.items() if v is not None} if undefined else values
+    defined: Mapping[int, Decimal]
+    if undefined:
+        defined = {cid: v for cid, v in values.items() if v is not None}
+    else:
+        defined = cast(Mapping[int, Decimal], values)  # no None among them: the same mapping, ranked once
     order = ranked(defined) + undefined
     return {cid: position for position, cid in enumerate(order, start=1)}
 
@@ -44,7 +49,7 @@ def cumulative_shares(values: Mapping[int, Decimal], order: list[int]) -> dict[i
     if total == 0:
         return dict.fromkeys(order)
     running = ZERO
-    shares = {}
+    shares: dict[int, Decimal | None] = {}
     for cid in order:
         running += values[cid]
         shares[cid] = running / total

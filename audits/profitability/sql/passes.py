@@ -208,6 +208,6 @@ class Pass:
         with contextlib.suppress(DatabaseError):
             drop()
         if kind is None:
-            for failure in (self.writer_error, self.helper and self.helper.error):
+            for failure in (self.writer_error, self.helper.error if self.helper is not None else None):
                 if failure is not None:
                     raise failure

@@ -6,8 +6,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections import namedtuple
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 
@@ -169,24 +169,34 @@ def _dec(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-# The columns of a per-client row after its client id, in ``client_rows_sql``'s order, with their
-# value when the client has no ledger row: money, but for the minutes and ``activity`` (invoices,
-# expenses and interactions in the period, as component rows) and ``recent_np`` (the net profit
-# before acquisition share of each of ``engine.declining_months()``). ``life_operating`` is the
-# lifetime GM - CTS - DE - LPC - BD (no acquisition share).
-LEDGER_COLUMNS = {
-    **dict.fromkeys(
-        ("revenue", "gross_margin", "cost_to_serve", "direct_expenses", "late_payment_cost", "bad_debt"), ZERO
-    ),
-    "minutes": 0,
-    **dict.fromkeys(("life_operating", "life_cost_to_serve"), ZERO),
-    **dict.fromkeys((f"ageing_{bucket}" for bucket in range(5)), ZERO),
-    **dict.fromkeys(("paid", "paid_late_x", "paid_days_x"), ZERO),
-    "activity": 0,
-    "recent_np": (ZERO, ZERO, ZERO, ZERO),
-}
-#: A client's figures from the ledger pass, rounded in SQL (``client_rows_sql``).
-LedgerRow = namedtuple("LedgerRow", LEDGER_COLUMNS, defaults=LEDGER_COLUMNS.values())
+class LedgerRow(NamedTuple):
+    """A client's figures from the ledger pass, rounded in SQL (``client_rows_sql``).
+
+    The columns of a per-client row after its client id, in ``client_rows_sql``'s order, with their
+    value when the client has no ledger row: money, but for the minutes and ``activity`` (invoices,
+    expenses and interactions in the period, as component rows) and ``recent_np`` (the net profit
+    before acquisition share of each of ``engine.declining_months()``). ``life_operating`` is the
+    lifetime GM - CTS - DE - LPC - BD (no acquisition share)."""
+
+    revenue: Decimal = ZERO
+    gross_margin: Decimal = ZERO
+    cost_to_serve: Decimal = ZERO
+    direct_expenses: Decimal = ZERO
+    late_payment_cost: Decimal = ZERO
+    bad_debt: Decimal = ZERO
+    minutes: int = 0
+    life_operating: Decimal = ZERO
+    life_cost_to_serve: Decimal = ZERO
+    ageing_0: Decimal = ZERO
+    ageing_1: Decimal = ZERO
+    ageing_2: Decimal = ZERO
+    ageing_3: Decimal = ZERO
+    ageing_4: Decimal = ZERO
+    paid: Decimal = ZERO
+    paid_late_x: Decimal = ZERO
+    paid_days_x: Decimal = ZERO
+    activity: int = 0
+    recent_np: tuple[Decimal, ...] = (ZERO, ZERO, ZERO, ZERO)
 
 
 EMPTY_ROW = LedgerRow()
@@ -198,14 +208,16 @@ def ledger_rows(rows: list[tuple]) -> dict[int, LedgerRow]:
     PostgreSQL returns decimals and integers already (every column is COALESCEd); SQLite may
     return floats or NULLs, which are converted."""
     if connection.vendor == "postgresql":
-        return {row[0]: LedgerRow(*row[1:19], row[19:]) for row in rows}
+        return {row[0]: LedgerRow._make((*row[1:19], row[19:])) for row in rows}
     return {
-        row[0]: LedgerRow(
-            *(_dec(v) for v in row[1:7]),
-            int(row[7] or 0),
-            *(_dec(v) for v in row[8:18]),
-            int(row[18] or 0),
-            tuple(_dec(v) for v in row[19:]),
+        row[0]: LedgerRow._make(
+            (
+                *(_dec(v) for v in row[1:7]),
+                int(row[7] or 0),
+                *(_dec(v) for v in row[8:18]),
+                int(row[18] or 0),
+                tuple(_dec(v) for v in row[19:]),
+            )
         )
         for row in rows
     }

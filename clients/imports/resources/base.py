@@ -48,7 +48,7 @@ class LedgerResource(resources.ModelResource):
 
     #: The attribute of a key typed as text (a client reference, an invoice number), matched regardless
     #: of case (``fold_key``).
-    text_key = None
+    text_key: str | None = None
 
     class Meta:
         use_bulk = True
