@@ -77,7 +77,7 @@ def test_a_task_delivered_twice_sends_one_email(letter, finance, django_capture_
 def test_a_failed_send_shows_why_and_is_retried_by_hand_once(
     as_finance, letter, settings, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "tests.test_letter_sending.BrokenBackend"
+    settings.EMAIL_BACKEND = "tests.audits.transitions.test_letter_sending.BrokenBackend"
     with django_capture_on_commit_callbacks(execute=True):
         _send(as_finance, letter, uuid.uuid4())
     letter.refresh_from_db()
