@@ -36,7 +36,7 @@ run: seed pdf
 
 # The production stack on this machine over plain HTTP: gunicorn, one Celery worker and one beat
 # (Procfile, run by honcho). Ctrl-C stops all three. See README.md, "make serve".
-serve: $(STAMP)
+serve: $(STAMP) pdf
 	DATABASE_URL=$(SERVE_DATABASE_URL) REDIS_URL=$(SERVE_REDIS_URL) PORT=$(PORT) \
 		WEB_CONCURRENCY=$(WEB_CONCURRENCY) DEBUG=false LOCAL_HTTP=true ALLOWED_HOSTS=127.0.0.1,localhost \
 		$(BIN)/python scripts/serve.py
