@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from audits import services
 from audits.models import ProfitabilityRun
+from audits.review import services as review_services
 from config import logs
 
 
@@ -46,3 +47,16 @@ def profitability_recompute_task(self, run_id=None):
             raise
         raise self.retry(exc=exc, kwargs={"run_id": run_id}) from exc
     return run_id
+
+
+@shared_task(name="audits.tasks.audit_compute_task", bind=True, max_retries=2, default_retry_delay=60)
+def audit_compute_task(self, audit_id):
+    """Compute an audit's figures; a second delivery finds the computation claimed and does nothing."""
+    logs.context_bind(audit_id=audit_id)
+    try:
+        review_services.audit_compute(audit_id=audit_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            raise
+        raise self.retry(exc=exc, kwargs={"audit_id": audit_id}) from exc
+    return audit_id

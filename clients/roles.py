@@ -18,6 +18,8 @@ ROLE_LABELS = {
 _LEDGER = ["client", "contact", "staffcost", "interaction", "invoice", "payment", "expense"]
 # The computed records, read-only in the admin. audits' own data migration grants them on a new database.
 _FIGURES = ["audits.view_profitabilityrun", "audits.view_clientsnapshot", "audits.view_portfoliosnapshot"]
+# The client audit: finance and admins run audits, account managers comment on their clients' flags.
+_RUN_AUDIT = ["audits.run_audit"]
 
 PERMISSIONS = {
     ACCOUNT_MANAGERS: [
@@ -33,6 +35,7 @@ PERMISSIONS = {
         "clients.view_invoice",
         "clients.view_payment",
         "clients.view_expense",
+        "audits.comment_audit",
     ],
     FINANCE: [
         "clients.view_all_clients",
@@ -42,6 +45,7 @@ PERMISSIONS = {
         "clients.view_historicalcostsettings",
         *[f"clients.{action}_{model}" for model in _LEDGER for action in ("view", "add", "change", "delete")],
         *_FIGURES,
+        *_RUN_AUDIT,
     ],
     ADMINS: [
         "clients.view_all_clients",
@@ -51,6 +55,7 @@ PERMISSIONS = {
         "clients.view_historicalcostsettings",
         *[f"clients.{action}_{model}" for model in _LEDGER for action in ("view", "add", "change", "delete")],
         *_FIGURES,
+        *_RUN_AUDIT,
         *[
             f"auth.{action}_{model}"
             for model in ("user", "group")

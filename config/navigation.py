@@ -12,6 +12,7 @@ PRIMARY = [
     (_("Ranking"), "reports:ranking", "clients.view_client", ("reports:ranking", "reports:client")),
     (_("Prospects"), "reports:prospects", "clients.view_client", ("reports:prospects",)),
     (_("Payments"), "reports:payments", "clients.view_client", ("reports:payments",)),
+    (_("Audits"), "review:list", ("audits.run_audit", "audits.comment_audit"), ("review:",)),
     (_("Clients"), "clients:list", "clients.view_client", ("clients:list", "clients:detail", "clients:edit")),
     (_("My interactions"), "interactions:list", "clients.view_interaction", ("interactions:",)),
 ]
@@ -24,6 +25,13 @@ SECONDARY = [
 CLIENT_PAGES = ("clients:detail", "reports:client")
 
 
+def _may(user, perm) -> bool:
+    """A permission, or any of a tuple of them."""
+    if isinstance(perm, tuple):
+        return any(user.has_perm(p) for p in perm)
+    return user.has_perm(perm)
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     context = {"currency": settings.CURRENCY}
@@ -34,7 +42,7 @@ def navigation(request):
     primary = [
         (label, reverse(name), any(current.startswith(prefix) for prefix in lights))
         for label, name, perm, lights in PRIMARY
-        if perm is None or user.has_perm(perm)
+        if perm is None or _may(user, perm)
     ]
     secondary = [
         (label, reverse(name), current == name)

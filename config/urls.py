@@ -22,5 +22,6 @@ urlpatterns = [
     path("interactions/", include("clients.interaction_urls")),
     path("imports/", include("clients.import_urls")),
     path("profitability/", include("audits.urls")),
+    path("audits/", include("audits.review.urls")),
     path("admin/", admin.site.urls),
 ]
