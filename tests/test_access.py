@@ -39,7 +39,29 @@ EXPECTED = {
     "reports:payments": (200, 200, 200),
     "reports:prospects": (200, 200, 200),
     "reports:cost_settings": (403, 200, 200),
+    # The client audit: finance and admins run it; account managers open it and comment on step 4.
+    "review:list": (200, 200, 200),
+    "review:start": (403, 200, 200),
+    "review:detail": (200, 200, 200),
+    "review:status": (200, 200, 200),
+    "review:identify": (403, 200, 200),
+    "review:costs": (403, 200, 200),
+    "review:rank": (403, 200, 200),
+    "review:flags": (200, 200, 200),
+    "review:strategy": (403, 200, 200),
+    "review:move": (403, 405, 405),  # POST only
+    "review:refresh": (403, 405, 405),
+    "review:check": (403, 405, 405),
+    "review:expense": (403, 405, 405),
+    "review:staff_cost": (403, 405, 405),
+    "review:review": (403, 405, 405),
+    "review:comment": (405, 405, 405),
+    "review:decision": (403, 405, 405),
+    "review:risk": (403, 405, 405),
+    "review:complete": (403, 405, 405),
 }
+AUDIT_ROUTES = [name for name in EXPECTED if name.startswith("review:") and name not in ("review:list", "review:start")]
+AUDIT_CLIENT_ROUTES = ("review:review", "review:comment", "review:decision")
 PUBLIC = {"login", "set_language", "healthz"}
 
 
@@ -70,7 +92,14 @@ def urls(own_client, manager, finance):
     from audits.services import run_create
 
     run = run_create()
+    from audits.models import Audit
+
+    audit = Audit.objects.create(
+        title="Audit", period_start=run.period_start, period_end=run.period_end, owner=finance
+    )
     args = {
+        **{name: [audit.pk] for name in AUDIT_ROUTES},
+        **{name: [audit.pk, own_client.pk] for name in AUDIT_CLIENT_ROUTES},
         "imports:template": ["invoices"],
         "imports:detail": [job.pk],
         "imports:status": [job.pk],
