@@ -60,7 +60,9 @@ EXPECTED = {
     "review:risk": (403, 405, 405),
     "review:complete": (403, 405, 405),
 }
-AUDIT_ROUTES = [name for name in EXPECTED if name.startswith("review:") and name not in ("review:list", "review:start")]
+AUDIT_ROUTES = [
+    name for name in EXPECTED if name.startswith("review:") and name not in ("review:list", "review:start")
+]
 AUDIT_CLIENT_ROUTES = ("review:review", "review:comment", "review:decision")
 PUBLIC = {"login", "set_language", "healthz"}
 

@@ -6,7 +6,6 @@ import re
 from decimal import Decimal as D
 
 import pytest
-from django.utils import timezone
 
 from audits.models import Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement
 from tests.test_audit_steps import move, portfolio, start, to_step, v  # noqa: F401 (fixtures)
@@ -30,7 +29,8 @@ def test_starting_an_audit_from_the_form(as_finance, portfolio, django_capture_o
     assert "The 12 months ending today" in form
     with django_capture_on_commit_callbacks(execute=True):
         response = as_finance.post(
-            "/audits/new/", {"title": "Q3 review", "period": "quarter", "year": "2026", "quarter": "3", "scope": "all"}
+            "/audits/new/",
+            {"title": "Q3 review", "period": "quarter", "year": "2026", "quarter": "3", "scope": "all"},
         )
     audit = Audit.objects.get(title="Q3 review")
     assert response.status_code == 302 and response.url == f"/audits/{audit.pk}/"
@@ -40,7 +40,8 @@ def test_starting_an_audit_from_the_form(as_finance, portfolio, django_capture_o
 
 def test_bad_start_input_gets_a_clear_message_and_changes_nothing(as_finance, portfolio):  # noqa: F811
     response = as_finance.post(
-        "/audits/new/", {"title": "x", "period": "dates", "start": "2026-05-01", "end": "2026-04-01", "scope": "segment"}
+        "/audits/new/",
+        {"title": "x", "period": "dates", "start": "2026-05-01", "end": "2026-04-01", "scope": "segment"},
     )
     body = response.content.decode()
     assert response.status_code == 200
@@ -50,7 +51,11 @@ def test_bad_start_input_gets_a_clear_message_and_changes_nothing(as_finance, po
 
 def test_the_progress_is_shown_until_the_figures_are_computed(as_finance, finance):
     audit = Audit.objects.create(
-        title="Pending", period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 6, 30), owner=finance, progress=10
+        title="Pending",
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 6, 30),
+        owner=finance,
+        progress=10,
     )
     body = page(as_finance, f"/audits/{audit.pk}/")
     assert f'data-url="/audits/{audit.pk}/status/"' in body
@@ -65,7 +70,8 @@ def test_step_one_lists_the_checks_and_acknowledges_one(as_finance, audit, portf
     assert f"/admin/clients/client/{portfolio['Delta'].pk}/change/" in body
     assert "Go on to step 2" in body and "disabled" in body
     response = as_finance.post(
-        f"/audits/{audit.pk}/checks/", {"version": v(audit), "code": "no_primary_contact", "reason": "by phone"}
+        f"/audits/{audit.pk}/checks/",
+        {"version": v(audit), "code": "no_primary_contact", "reason": "by phone"},
     )
     assert response.status_code == 302
     body = page(as_finance, response.url)
@@ -91,8 +97,13 @@ def test_step_two_shows_the_breakdown_and_adds_a_missing_cost(as_finance, audit,
     assert "Add a missing expense" in body and "1,800.00" in body
     response = as_finance.post(
         f"/audits/{audit.pk}/costs/expense/",
-        {"version": audit.version, "client": portfolio["Bravo"].external_ref.lower(), "spent_on": "2026-11-01",
-         "category": "travel", "amount": "75.50"},
+        {
+            "version": audit.version,
+            "client": portfolio["Bravo"].external_ref.lower(),
+            "spent_on": "2026-11-01",
+            "category": "travel",
+            "amount": "75.50",
+        },
     )
     assert response.status_code == 302
     assert portfolio["Bravo"].expenses.get().amount == D("75.50")
@@ -117,18 +128,30 @@ def test_step_four_as_finance_and_as_the_account_manager(as_finance, as_manager,
     body = page(as_manager, f"/audits/{audit.pk}/flags/")
     assert "Bravo" in body and "Delta" not in body
     assert "Save the review" not in body
-    response = as_manager.post(f"/audits/{audit.pk}/flags/{portfolio['Bravo'].pk}/comment/", {"text": "New contract in May."})
+    response = as_manager.post(
+        f"/audits/{audit.pk}/flags/{portfolio['Bravo'].pk}/comment/", {"text": "New contract in May."}
+    )
     assert response.status_code == 302
-    assert as_manager.post(f"/audits/{audit.pk}/flags/{portfolio['Delta'].pk}/comment/", {"text": "x"}).status_code == 302
+    assert (
+        as_manager.post(
+            f"/audits/{audit.pk}/flags/{portfolio['Delta'].pk}/comment/", {"text": "x"}
+        ).status_code
+        == 302
+    )
     assert audit.comments.count() == 1
-    assert as_manager.post(
-        f"/audits/{audit.pk}/flags/{portfolio['Bravo'].pk}/review/", {"version": v(audit), "verdict": "confirm", "reason": "x"}
-    ).status_code == 403
+    assert (
+        as_manager.post(
+            f"/audits/{audit.pk}/flags/{portfolio['Bravo'].pk}/review/",
+            {"version": v(audit), "verdict": "confirm", "reason": "x"},
+        ).status_code
+        == 403
+    )
     assert as_manager.get(f"/audits/{audit.pk}/strategy/").status_code == 403
     body = page(as_finance, f"/audits/{audit.pk}/flags/")
     assert "New contract in May." in body and "Delta" in body and "Save the review" in body
     as_finance.post(
-        f"/audits/{audit.pk}/flags/{portfolio['Bravo'].pk}/review/", {"version": v(audit), "verdict": "confirm", "reason": "loses money"}
+        f"/audits/{audit.pk}/flags/{portfolio['Bravo'].pk}/review/",
+        {"version": v(audit), "verdict": "confirm", "reason": "loses money"},
     )
     assert FlagReview.objects.get(audit=audit, client=portfolio["Bravo"]).reason == "loses money"
 
@@ -152,8 +175,12 @@ def test_step_five_prefills_from_break_even_and_completes(as_finance, audit, fin
     body = page(as_finance, f"/audits/{audit.pk}/strategy/")
     assert "1 client transitioned out" in body
     for risk in RiskAcknowledgement.Risk.values:
-        as_finance.post(f"/audits/{audit.pk}/strategy/risks/", {"version": v(audit), "risk": risk, "note": "covered"})
-    response = as_finance.post(f"/audits/{audit.pk}/complete/", {"version": v(audit), "outcome": "Bravo leaves."})
+        as_finance.post(
+            f"/audits/{audit.pk}/strategy/risks/", {"version": v(audit), "risk": risk, "note": "covered"}
+        )
+    response = as_finance.post(
+        f"/audits/{audit.pk}/complete/", {"version": v(audit), "outcome": "Bravo leaves."}
+    )
     assert response.url == f"/audits/{audit.pk}/"
     body = page(as_finance, response.url)
     audit.refresh_from_db()

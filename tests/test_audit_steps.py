@@ -43,7 +43,10 @@ def portfolio(manager, other_manager):
         PaymentFactory(invoice=invoice)  # paid on time: no late-payment cost
         if minutes:
             InteractionFactory(
-                client=client, staff=owner, started_at=timezone.now() - dt.timedelta(days=20), duration_minutes=minutes
+                client=client,
+                staff=owner,
+                started_at=timezone.now() - dt.timedelta(days=20),
+                duration_minutes=minutes,
             )
         rows[name] = client
     return rows
@@ -77,7 +80,9 @@ def v(audit):
 
 def review_all(audit, user, verdict="confirm"):
     for row in AuditClient.objects.filter(audit=audit, is_flagged=True):
-        services.flag_review(audit=audit, user=user, version=v(audit), client_id=row.client_id, verdict=verdict, reason="seen")
+        services.flag_review(
+            audit=audit, user=user, version=v(audit), client_id=row.client_id, verdict=verdict, reason="seen"
+        )
 
 
 def to_step(audit, user, step):
@@ -86,7 +91,9 @@ def to_step(audit, user, step):
         if audit.step == 1:
             for check in selectors.audit_checks(audit):
                 if not check.is_clear:
-                    services.check_acknowledge(audit=audit, user=user, version=v(audit), code=check.code, reason="known")
+                    services.check_acknowledge(
+                        audit=audit, user=user, version=v(audit), code=check.code, reason="known"
+                    )
         if audit.step == 4:
             review_all(audit, user)
         audit = move(audit, user, audit.step + 1)
@@ -105,22 +112,31 @@ def test_starting_computes_the_audit_figures_for_its_period_and_scope(audit, por
     assert [e.action for e in activity_for(audit)] == ["audit.started"]
 
 
-def test_a_manager_scope_holds_that_managers_clients_only(finance, manager, portfolio, django_capture_on_commit_callbacks):
-    audit = start(finance, django_capture_on_commit_callbacks, scope=Audit.Scope.MANAGER, scope_manager=manager)
+def test_a_manager_scope_holds_that_managers_clients_only(
+    finance, manager, portfolio, django_capture_on_commit_callbacks
+):
+    audit = start(
+        finance, django_capture_on_commit_callbacks, scope=Audit.Scope.MANAGER, scope_manager=manager
+    )
     names = set(AuditClient.objects.filter(audit=audit).values_list("client__name", flat=True))
     assert names == {"Alpha", "Bravo"}
 
 
 def test_a_quarter_holds_only_its_invoices(finance, portfolio, django_capture_on_commit_callbacks):
     audit = start(
-        finance, django_capture_on_commit_callbacks, period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31)
+        finance,
+        django_capture_on_commit_callbacks,
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 3, 31),
     )
     assert not AuditClient.objects.filter(audit=audit, revenue__gt=0).exists()
 
 
 def test_step_one_closes_only_once_every_check_is_fixed_or_acknowledged(audit, finance, portfolio):
     Contact.objects.filter(client=portfolio["Delta"]).delete()
-    InvoiceFactory(client=portfolio["Alpha"], issued_on=timezone.localdate() - dt.timedelta(days=10), amount=D("100"))
+    InvoiceFactory(
+        client=portfolio["Alpha"], issued_on=timezone.localdate() - dt.timedelta(days=10), amount=D("100")
+    )
     checks = {c.code: c for c in selectors.audit_checks(audit)}
     assert checks["no_primary_contact"].count == 1
     assert checks["no_cost_of_sales"].count == 1
@@ -128,8 +144,12 @@ def test_step_one_closes_only_once_every_check_is_fixed_or_acknowledged(audit, f
     with pytest.raises(AuditError, match="acknowledge"):
         move(audit, finance, 2)
     with pytest.raises(AuditError, match="reason"):
-        services.check_acknowledge(audit=audit, user=finance, version=v(audit), code="no_primary_contact", reason=" ")
-    services.check_acknowledge(audit=audit, user=finance, version=v(audit), code="no_primary_contact", reason="letter by hand")
+        services.check_acknowledge(
+            audit=audit, user=finance, version=v(audit), code="no_primary_contact", reason=" "
+        )
+    services.check_acknowledge(
+        audit=audit, user=finance, version=v(audit), code="no_primary_contact", reason="letter by hand"
+    )
     with pytest.raises(AuditError):
         move(audit, finance, 2)
     # Fixed in the ledger instead of acknowledged.
@@ -140,11 +160,17 @@ def test_step_one_closes_only_once_every_check_is_fixed_or_acknowledged(audit, f
 
 def test_staff_without_an_hourly_cost_and_untrusted_ledger_states_are_found(audit, finance, portfolio):
     newcomer = UserFactory(username="newcomer")
-    InteractionFactory(client=portfolio["Alpha"], staff=newcomer, started_at=timezone.now() - dt.timedelta(days=3))
-    credit = InvoiceFactory(client=portfolio["Charlie"], issued_on=timezone.localdate() - dt.timedelta(days=5), amount=D("-50"))
+    InteractionFactory(
+        client=portfolio["Alpha"], staff=newcomer, started_at=timezone.now() - dt.timedelta(days=3)
+    )
+    credit = InvoiceFactory(
+        client=portfolio["Charlie"], issued_on=timezone.localdate() - dt.timedelta(days=5), amount=D("-50")
+    )
     from clients.models import Payment
 
-    Payment.objects.bulk_create([Payment(invoice=credit, paid_on=timezone.localdate(), amount=D("10"))])  # past the rules
+    Payment.objects.bulk_create(
+        [Payment(invoice=credit, paid_on=timezone.localdate(), amount=D("10"))]
+    )  # past the rules
     checks = {c.code: c for c in selectors.audit_checks(audit)}
     assert checks["staff_without_cost"].count == 1
     assert "/admin/clients/staffcost/add/" in checks["staff_without_cost"].rows[0].url
@@ -157,7 +183,9 @@ def test_steps_go_forward_one_at_a_time_and_back_keeps_what_was_decided(audit, f
         move(audit, finance, 3)
     audit = to_step(audit, finance, 5)
     bravo = AuditClient.objects.get(audit=audit, client__name="Bravo")
-    services.decision_record(audit=audit, user=finance, version=v(audit), client_id=bravo.client_id, kind="transition", months=3)
+    services.decision_record(
+        audit=audit, user=finance, version=v(audit), client_id=bravo.client_id, kind="transition", months=3
+    )
     audit = move(audit, finance, 2)
     assert audit.step == 2
     assert Decision.objects.filter(audit=audit).count() == 1
@@ -169,13 +197,32 @@ def test_steps_go_forward_one_at_a_time_and_back_keeps_what_was_decided(audit, f
 def test_step_four_cannot_close_while_a_flag_is_undecided(audit, finance):
     audit = to_step(audit, finance, 4)
     rows = list(AuditClient.objects.filter(audit=audit, is_flagged=True))
-    services.flag_review(audit=audit, user=finance, version=v(audit), client_id=rows[0].client_id, verdict="confirm", reason="yes")
+    services.flag_review(
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client_id=rows[0].client_id,
+        verdict="confirm",
+        reason="yes",
+    )
     with pytest.raises(AuditError, match="no review"):
         move(audit, finance, 5)
     with pytest.raises(AuditError, match="reason"):
-        services.flag_review(audit=audit, user=finance, version=v(audit), client_id=rows[1].client_id, verdict="override", reason="")
+        services.flag_review(
+            audit=audit,
+            user=finance,
+            version=v(audit),
+            client_id=rows[1].client_id,
+            verdict="override",
+            reason="",
+        )
     services.flag_review(
-        audit=audit, user=finance, version=v(audit), client_id=rows[1].client_id, verdict="override", reason="strategic"
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client_id=rows[1].client_id,
+        verdict="override",
+        reason="strategic",
     )
     assert move(audit, finance, 5).step == 5
 
@@ -185,9 +232,23 @@ def test_a_stale_form_is_refused_with_who_changed_what_and_when(audit, finance):
     audit = to_step(audit, finance, 4)
     row = AuditClient.objects.filter(audit=audit, is_flagged=True).first()
     drawn_at = v(audit)  # both open the page
-    services.flag_review(audit=audit, user=colleague, version=drawn_at, client_id=row.client_id, verdict="confirm", reason="mine")
+    services.flag_review(
+        audit=audit,
+        user=colleague,
+        version=drawn_at,
+        client_id=row.client_id,
+        verdict="confirm",
+        reason="mine",
+    )
     with pytest.raises(StaleAudit) as refused:
-        services.flag_review(audit=audit, user=finance, version=drawn_at, client_id=row.client_id, verdict="override", reason="yours")
+        services.flag_review(
+            audit=audit,
+            user=finance,
+            version=drawn_at,
+            client_id=row.client_id,
+            verdict="override",
+            reason="yours",
+        )
     assert "Carla Count" in str(refused.value) and "reviewed a flag" in str(refused.value)
     assert FlagReview.objects.get(audit=audit, client=row.client).reason == "mine"
 
@@ -198,19 +259,33 @@ def test_decisions_check_their_parameters(audit, finance, portfolio):
     with pytest.raises(AuditError, match="reason"):
         services.decision_record(audit=audit, user=finance, version=v(audit), client_id=bravo, kind="keep")
     with pytest.raises(AuditError, match="price increase"):
-        services.decision_record(audit=audit, user=finance, version=v(audit), client_id=bravo, kind="reprice", uplift=D("0"))
+        services.decision_record(
+            audit=audit, user=finance, version=v(audit), client_id=bravo, kind="reprice", uplift=D("0")
+        )
     with pytest.raises(AuditError, match="months"):
-        services.decision_record(audit=audit, user=finance, version=v(audit), client_id=bravo, kind="transition", months=0)
+        services.decision_record(
+            audit=audit, user=finance, version=v(audit), client_id=bravo, kind="transition", months=0
+        )
     with pytest.raises(AuditError, match="top-tier"):
         services.decision_record(audit=audit, user=finance, version=v(audit), client_id=bravo, kind="invest")
     with pytest.raises(AuditError, match="flagged clients and top-tier"):
         services.decision_record(
-            audit=audit, user=finance, version=v(audit), client_id=portfolio["Charlie"].pk, kind="keep", reason="x"
+            audit=audit,
+            user=finance,
+            version=v(audit),
+            client_id=portfolio["Charlie"].pk,
+            kind="keep",
+            reason="x",
         )
     alpha_tier = AuditClient.objects.get(audit=audit, client=portfolio["Alpha"]).tier
     assert alpha_tier == 1
     services.decision_record(
-        audit=audit, user=finance, version=v(audit), client_id=portfolio["Alpha"].pk, kind="invest", reason="grow"
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client_id=portfolio["Alpha"].pk,
+        kind="invest",
+        reason="grow",
     )
 
 
@@ -251,10 +326,20 @@ def test_reduce_service_frees_the_hours_cut_at_the_clients_cost_per_hour(audit, 
 def complete(audit, finance, portfolio):
     audit = to_step(audit, finance, 5)
     services.decision_record(
-        audit=audit, user=finance, version=v(audit), client_id=portfolio["Bravo"].pk, kind="transition", months=6
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client_id=portfolio["Bravo"].pk,
+        kind="transition",
+        months=6,
     )
     services.decision_record(
-        audit=audit, user=finance, version=v(audit), client_id=portfolio["Delta"].pk, kind="reprice", uplift=D("300")
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client_id=portfolio["Delta"].pk,
+        kind="reprice",
+        uplift=D("300"),
     )
     for risk in RiskAcknowledgement.Risk.values:
         with pytest.raises(AuditError):
@@ -277,10 +362,14 @@ def test_a_completed_audit_never_changes(audit, finance, portfolio, django_captu
     frozen = list(AuditClient.objects.filter(audit=audit).order_by("client_id").values())
     frozen_portfolio = audit.portfolio.figures
     # The ledger changes and the nightly recompute runs: the audit keeps its own copies.
-    InvoiceFactory(client=portfolio["Bravo"], issued_on=timezone.localdate() - dt.timedelta(days=1), amount=D("50000"))
+    InvoiceFactory(
+        client=portfolio["Bravo"], issued_on=timezone.localdate() - dt.timedelta(days=1), amount=D("50000")
+    )
     profitability.profitability_recompute()
     assert services.audit_compute(audit_id=audit.pk) is False
-    Audit.objects.filter(pk=audit.pk).update(computation=Audit.Computation.QUEUED)  # even a task sent by mistake
+    Audit.objects.filter(pk=audit.pk).update(
+        computation=Audit.Computation.QUEUED
+    )  # even a task sent by mistake
     assert services.audit_compute(audit_id=audit.pk) is False
     assert list(AuditClient.objects.filter(audit=audit).order_by("client_id").values()) == frozen
     audit.refresh_from_db()
@@ -288,8 +377,12 @@ def test_a_completed_audit_never_changes(audit, finance, portfolio, django_captu
     for write in (
         lambda: services.audit_refresh(audit=audit, user=finance, version=v(audit)),
         lambda: services.audit_move(audit=audit, user=finance, version=v(audit), step=4),
-        lambda: services.risk_acknowledge(audit=audit, user=finance, version=v(audit), risk="team", note="late"),
-        lambda: services.flag_comment(audit=audit, user=finance, client_id=portfolio["Bravo"].pk, text="late"),
+        lambda: services.risk_acknowledge(
+            audit=audit, user=finance, version=v(audit), risk="team", note="late"
+        ),
+        lambda: services.flag_comment(
+            audit=audit, user=finance, client_id=portfolio["Bravo"].pk, text="late"
+        ),
     ):
         with pytest.raises(AuditError, match="completed"):
             write()
@@ -305,11 +398,18 @@ def test_the_transition_out_decisions_of_a_completed_audit(audit, finance, portf
     assert transition["decided_by"] == finance
 
 
-def test_a_refresh_keeps_reviews_and_counts_a_cost_added_on_the_spot(audit, finance, portfolio, django_capture_on_commit_callbacks):
+def test_a_refresh_keeps_reviews_and_counts_a_cost_added_on_the_spot(
+    audit, finance, portfolio, django_capture_on_commit_callbacks
+):
     audit = to_step(audit, finance, 2)
     services.expense_add(
-        audit=audit, user=finance, version=v(audit), client=portfolio["Alpha"], spent_on=timezone.localdate(),
-        category="travel", amount=D("123.45"),
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client=portfolio["Alpha"],
+        spent_on=timezone.localdate(),
+        category="travel",
+        amount=D("123.45"),
     )
     with django_capture_on_commit_callbacks(execute=True):
         services.audit_refresh(audit=audit, user=finance, version=v(audit))
@@ -319,7 +419,9 @@ def test_a_refresh_keeps_reviews_and_counts_a_cost_added_on_the_spot(audit, fina
 
 
 def test_account_managers_comment_on_their_own_clients_flags_only(audit, manager, portfolio):
-    services.flag_comment(audit=audit, user=manager, client_id=portfolio["Bravo"].pk, text="They pay on time now.")
+    services.flag_comment(
+        audit=audit, user=manager, client_id=portfolio["Bravo"].pk, text="They pay on time now."
+    )
     with pytest.raises(AuditError):
         services.flag_comment(audit=audit, user=manager, client_id=portfolio["Delta"].pk, text="not mine")
     assert [r.client.name for r in selectors.flagged_clients(audit, user=manager)] == ["Bravo"]

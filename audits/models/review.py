@@ -226,6 +226,9 @@ class CheckAcknowledgement(models.Model):
             models.UniqueConstraint(fields=["audit", "check_code", "row"], name="auditcheck_once"),
         ]
 
+    def __str__(self):
+        return f"{self.audit_id} {self.check_code}"
+
 
 class FlagReview(models.Model):
     class Verdict(models.TextChoices):
@@ -244,6 +247,9 @@ class FlagReview(models.Model):
         verbose_name_plural = _("flag reviews")
         constraints = [models.UniqueConstraint(fields=["audit", "client"], name="flagreview_one_per_client")]
 
+    def __str__(self):
+        return f"{self.audit_id} {self.client_id} {self.verdict}"
+
 
 class AuditComment(models.Model):
     """An account manager's comment on a flag of one of their clients."""
@@ -259,6 +265,9 @@ class AuditComment(models.Model):
         verbose_name_plural = _("audit comments")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["audit", "client"], name="auditcomment_client")]
+
+    def __str__(self):
+        return f"{self.audit_id} {self.client_id}"
 
 
 class Decision(models.Model):
@@ -309,3 +318,6 @@ class RiskAcknowledgement(models.Model):
         verbose_name = _("risk acknowledgement")
         verbose_name_plural = _("risk acknowledgements")
         constraints = [models.UniqueConstraint(fields=["audit", "risk"], name="auditrisk_once")]
+
+    def __str__(self):
+        return f"{self.audit_id} {self.risk}"

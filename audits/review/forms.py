@@ -120,7 +120,7 @@ class StaffCostForm(VersionForm):
 
 class ReviewForm(VersionForm):
     verdict = forms.ChoiceField(label=_("Verdict"), choices=FlagReview.Verdict.choices)
-    reason = forms.CharField(label=_("Reason"), max_length=2000)
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.TextInput(attrs={"size": 50}))
 
 
 class CommentForm(forms.Form):
@@ -134,7 +134,9 @@ class DecisionForm(VersionForm):
         label=_("Hours cut per month"), required=False, max_digits=10, decimal_places=2
     )
     months = forms.IntegerField(label=_("Over (months)"), required=False, min_value=1, max_value=60)
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.TextInput(attrs={"size": 36})
+    )
 
     def __init__(self, *args, top_tier=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -144,7 +146,7 @@ class DecisionForm(VersionForm):
 
 class RiskForm(VersionForm):
     risk = forms.CharField(widget=forms.HiddenInput)
-    note = forms.CharField(label=_("Note"), max_length=2000)
+    note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.TextInput(attrs={"size": 60}))
 
 
 class MoveForm(VersionForm):

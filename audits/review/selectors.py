@@ -91,6 +91,11 @@ class Check:
     acknowledgement: CheckAcknowledgement | None = None
 
     @property
+    def more(self) -> int:
+        """Affected rows beyond those listed."""
+        return self.count - len(self.rows)
+
+    @property
     def is_clear(self) -> bool:
         return self.count == 0 or self.acknowledgement is not None
 

@@ -33,6 +33,7 @@ from audits.models import (
     RiskAcknowledgement,
 )
 from audits.review import figures, selectors
+from clients import display
 from clients.models import Client, Expense, StaffCost
 from clients.periods import add_months
 from config.celery import send_on_commit
@@ -315,7 +316,12 @@ def flag_review(*, audit: Audit, user, version, client_id: int, verdict: str, re
             locked,
             "audit.flag_reviewed",
             user=user,
-            data={"client": client_id, "client_name": row.client.name, "verdict": verdict, "reason": reason},
+            data={
+                "client": client_id,
+                "subject": f"{row.client.name}: {FlagReview.Verdict(verdict).label}",
+                "verdict": verdict,
+                "reason": reason,
+            },
         )
     return review
 
@@ -334,7 +340,12 @@ def flag_comment(*, audit: Audit, user, client_id: int, text: str) -> AuditComme
         if not user.has_perm("clients.view_all_clients") and row.client.account_manager_id != user.pk:
             raise AuditError(_("This client has no flag in the audit."))
         comment = AuditComment.objects.create(audit=locked, client_id=client_id, text=text, user=user)
-        log_action(locked, "audit.commented", user=user, data={"client": client_id, "client_name": row.client.name, "text": text[:500]})
+        log_action(
+            locked,
+            "audit.commented",
+            user=user,
+            data={"client": client_id, "subject": row.client.name, "text": text[:500]},
+        )
     return comment
 
 
@@ -389,7 +400,7 @@ def decision_record(
             user=user,
             data={
                 "client": client_id,
-                "client_name": row.client.name,
+                "subject": f"{row.client.name}: {Decision.Kind(kind).label}",
                 "decision": kind,
                 "reason": reason,
                 **values,
@@ -410,7 +421,12 @@ def risk_acknowledge(*, audit: Audit, user, version, risk: str, note: str) -> Ri
         ack, _created = RiskAcknowledgement.objects.update_or_create(
             audit=locked, risk=risk, defaults={"note": note, "user": user}
         )
-        log_action(locked, "audit.risk_acknowledged", user=user, data={"risk": risk, "note": note})
+        log_action(
+            locked,
+            "audit.risk_acknowledged",
+            user=user,
+            data={"risk": risk, "subject": str(RiskAcknowledgement.Risk(risk).label), "note": note},
+        )
     return ack
 
 
@@ -426,12 +442,12 @@ def audit_complete(*, audit: Audit, user, version, outcome: str = "") -> Audit:
             raise AuditError(" ".join(blockers))
         result = selectors.what_if(locked)
         summary = (outcome or "").strip() or _(
-            "%(decisions)s decisions, %(leaving)s clients to transition out; net profit %(before)s -> %(after)s."
+            "%(decisions)s decisions, %(leaving)s clients to transition out; net profit %(before)s, then %(after)s."
         ) % {
             "decisions": result.decisions,
             "leaving": result.leaving,
-            "before": figures.money(result.net_profit_before),
-            "after": figures.money(result.net_profit_after),
+            "before": display.money(result.net_profit_before),
+            "after": display.money(result.net_profit_after),
         }
         now = timezone.now()
         Audit.objects.filter(pk=locked.pk).update(

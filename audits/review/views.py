@@ -246,7 +246,9 @@ class FlagStepView(AuditPage):
         audit = context["audit"]
         page = _page(
             self.request,
-            selectors.flagged_clients(audit, user=self.request.user).order_by("rank_net_profit", "client_id"),
+            selectors.flagged_clients(audit, user=self.request.user).order_by(
+                "-rank_net_profit", "client_id"
+            ),
             FLAGS_PER_PAGE,
         )
         rows = selectors.attach_reviews(audit, list(page.object_list))
@@ -277,7 +279,7 @@ class StrategyStepView(AuditPage):
     def get_context_data(self, **kwargs):
         context = self.base_context()
         audit = context["audit"]
-        flagged = selectors.flagged_clients(audit).order_by("rank_net_profit", "client_id")
+        flagged = selectors.flagged_clients(audit).order_by("-rank_net_profit", "client_id")
         page = _page(self.request, flagged, FLAGS_PER_PAGE)
         rows = selectors.attach_reviews(audit, list(page.object_list))
         months = selectors.period_month_count(audit)
