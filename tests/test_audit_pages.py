@@ -205,3 +205,42 @@ def test_step_pages_run_a_fixed_number_of_queries(as_finance, audit, finance, dj
     for url in ("identify", "costs", "rank", "flags", "strategy"):
         with django_assert_max_num_queries(40):
             page(as_finance, f"/audits/{audit.pk}/{url}/")
+
+
+def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
+    as_finance,
+    audit,
+    finance,
+    portfolio,  # noqa: F811
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    portfolio["Bravo"].name = "=HYPERLINK(1)"
+    portfolio["Bravo"].save()
+    audit = to_step(audit, finance, 4)
+    from audits.review import services
+
+    services.flag_comment(
+        audit=audit, user=portfolio["Bravo"].account_manager, client_id=portfolio["Bravo"].pk, text="+1 call"
+    )
+    response = as_finance.get(f"/audits/{audit.pk}/report.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == [
+        "Summary",
+        "Clients and costs",
+        "Ranking",
+        "Flags and reviews",
+        "Decisions",
+        "What-if",
+        "Risks",
+    ]
+    costs = list(book["Clients and costs"].iter_rows(min_row=4, values_only=True))
+    by_name = {row[1]: row for row in costs}
+    assert "'=HYPERLINK(1)" in by_name
+    assert by_name["Alpha"][2] == 9000 and isinstance(by_name["Alpha"][2], int | float)
+    flags = list(book["Flags and reviews"].iter_rows(min_row=4, values_only=True))
+    assert any("+1 call" in (row[11] or "") for row in flags)
+    assert "draft" in book["Summary"]["A1"].value

@@ -342,6 +342,25 @@ def _page(request, queryset, per_page):
     return paginator.page(max(1, number))
 
 
+class ReportView(AuditAccess, View):
+    """The audit report as XLSX, downloadable at any step; final once the audit is completed."""
+
+    run_only = True
+
+    def get(self, request, pk):
+        from django.http import HttpResponse
+
+        from audits.review.report import audit_report_xlsx
+
+        audit = self.get_audit()
+        response = HttpResponse(
+            audit_report_xlsx(audit),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="audit-{audit.pk}.xlsx"'
+        return response
+
+
 # Writes --------------------------------------------------------------------------------------
 
 
