@@ -57,6 +57,7 @@ EXPECTED = {
     "review:review": (403, 405, 405),
     "review:comment": (405, 405, 405),
     "review:decision": (403, 405, 405),
+    "review:invest": (403, 405, 405),
     "review:risk": (403, 405, 405),
     "review:complete": (403, 405, 405),
     "review:report": (403, 200, 200),

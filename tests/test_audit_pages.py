@@ -244,3 +244,22 @@ def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
     flags = list(book["Flags and reviews"].iter_rows(min_row=4, values_only=True))
     assert any("+1 call" in (row[11] or "") for row in flags)
     assert "draft" in book["Summary"]["A1"].value
+
+
+def test_invest_in_a_top_tier_client_from_step_five(as_finance, audit, finance, portfolio):  # noqa: F811
+    audit = to_step(audit, finance, 5)
+    url = f"/audits/{audit.pk}/strategy/invest/"
+    refused = as_finance.post(
+        url, {"version": v(audit), "client": portfolio["Delta"].external_ref, "reason": "x"}, follow=True
+    )
+    assert "Invest is for top-tier clients." in refused.content.decode()
+    as_finance.post(
+        url, {"version": v(audit), "client": portfolio["Alpha"].external_ref, "reason": "grow them"}
+    )
+    assert Decision.objects.get(audit=audit, client=portfolio["Alpha"]).kind == "invest"
+    assert "grow them" in page(as_finance, f"/audits/{audit.pk}/strategy/")
+
+
+def test_an_account_manager_sees_no_portfolio_totals_on_the_audit_page(as_manager, audit):
+    body = page(as_manager, f"/audits/{audit.pk}/")
+    assert "14,300" not in body and "Net profit" not in body

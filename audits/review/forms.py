@@ -144,6 +144,13 @@ class DecisionForm(VersionForm):
             self.fields["kind"].choices = [c for c in Decision.Kind.choices if c[0] != Decision.Kind.INVEST]
 
 
+class InvestForm(VersionForm):
+    client = ClientReferenceField(
+        label=_("Client reference"), queryset=Client.objects.all(), widget=forms.TextInput(attrs={"size": 10})
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.TextInput(attrs={"size": 50}))
+
+
 class RiskForm(VersionForm):
     risk = forms.CharField(widget=forms.HiddenInput)
     note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.TextInput(attrs={"size": 60}))

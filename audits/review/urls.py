@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/flags/<int:client_id>/review/", views.ReviewView.as_view(), name="review"),
     path("<int:pk>/flags/<int:client_id>/comment/", views.CommentView.as_view(), name="comment"),
     path("<int:pk>/strategy/<int:client_id>/decision/", views.DecisionView.as_view(), name="decision"),
+    path("<int:pk>/strategy/invest/", views.InvestView.as_view(), name="invest"),
     path("<int:pk>/strategy/risks/", views.RiskView.as_view(), name="risk"),
     path("<int:pk>/report.xlsx", views.ReportView.as_view(), name="report"),
     path("<int:pk>/complete/", views.CompleteView.as_view(), name="complete"),

@@ -20,7 +20,7 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from audits.log import activity_for
-from audits.models import Audit, RiskAcknowledgement
+from audits.models import Audit, Decision, RiskAcknowledgement
 from audits.review import figures, forms, selectors, services
 from audits.review.filters import AuditFilter
 from audits.review.tables import AuditTable, table_for_step
@@ -172,7 +172,8 @@ class AuditDetailView(AuditPage):
     def get_context_data(self, **kwargs):
         context = self.base_context()
         audit = context["audit"]
-        info = getattr(audit, "portfolio", None) if audit.is_computed else None
+        # The portfolio's totals are finance's: an account manager sees their own clients only.
+        info = getattr(audit, "portfolio", None) if audit.is_computed and may_run(self.request.user) else None
         context.update(
             activity=activity_for(audit)[:100],
             figures=info.figures if info else None,
@@ -320,7 +321,15 @@ class StrategyStepView(AuditPage):
                     ),
                 }
             )
+        invested = (
+            Decision.objects.filter(audit=audit, kind=Decision.Kind.INVEST)
+            .exclude(client_id__in=flagged.values("client_id"))
+            .select_related("client", "user")
+            .order_by("client__name")
+        )
         context.update(
+            invest_form=forms.InvestForm(initial={"version": audit.version}, auto_id="inv_%s"),
+            invested=invested,
             rows=rows,
             page=page,
             months=months,
@@ -548,6 +557,25 @@ class DecisionView(AuditAction):
 
     def back(self, audit):
         return _with_page(reverse("review:strategy", args=[audit.pk]), self.request)
+
+
+class InvestView(AuditAction):
+    """ "Invest" in a top-tier client that no flag brought to step 5."""
+
+    form_class = forms.InvestForm
+    back_step = 5
+    success = gettext_lazy("Decision recorded.")
+
+    def act(self, audit, form):
+        data = form.cleaned_data
+        services.decision_record(
+            audit=audit,
+            user=self.request.user,
+            version=data["version"],
+            client_id=data["client"].pk,
+            kind=Decision.Kind.INVEST,
+            reason=data["reason"],
+        )
 
 
 class RiskView(AuditAction):
