@@ -241,6 +241,8 @@ def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
     by_name = {row[1]: row for row in costs}
     assert "'=HYPERLINK(1)" in by_name
     assert by_name["Alpha"][2] == 9000 and isinstance(by_name["Alpha"][2], int | float)
+    money_cells = [row[2] for row in book["Clients and costs"].iter_rows(min_row=4) if row[1].value == "Alpha"]
+    assert money_cells[0].number_format == "#,##0.00"
     flags = list(book["Flags and reviews"].iter_rows(min_row=4, values_only=True))
     assert any("+1 call" in (row[11] or "") for row in flags)
     assert "draft" in book["Summary"]["A1"].value

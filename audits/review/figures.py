@@ -7,12 +7,14 @@ through this module, so the rest of ``audits.review`` works on its own rows and 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from audits import charts, engine, portfolio
+from audits import charts, engine, ledger, portfolio
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -61,8 +63,25 @@ class Computed:
 
 def compute(*, as_of: dt.date, start: dt.date, end: dt.date, scope) -> Computed:
     """The engine's figures for the audit's period and scope (a Client queryset, or None for all);
-    nothing is written by the engine."""
-    result = engine.compute(as_of=as_of, start=start, end=end, scope=scope)
+    nothing is written by the engine.
+
+    Run as the recompute runs: in one REPEATABLE READ transaction when it is the outermost one (so
+    the ledger pass may be shared with a second connection, both reading the same ledger), with the
+    ledger pass's settings, and without the cyclic garbage collector (millions of small objects,
+    no cycles)."""
+    split = connection.vendor == "postgresql" and not connection.in_atomic_block
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with transaction.atomic():
+            if split:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            ledger.tune()
+            result = engine.compute(as_of=as_of, start=start, end=end, scope=scope, split=split)
+    finally:
+        if was_enabled:
+            gc.enable()
     rows = []
     for item in result.clients.values():
         row = {"client_id": item.client_id, "status": item.status, "in_portfolio": item.in_portfolio}
@@ -132,3 +151,23 @@ def abc_chart(class_counts):
     return charts.bars(
         labels=["A", "B", "C"], values=[class_counts.get(k, 0) for k in "ABC"], y_label=_("clients")
     )
+
+
+def step_charts(f: dict, *, key: str) -> dict:
+    """Step 3's four charts, drawn once per computation of the audit and language (drawing takes
+    tens of milliseconds each; the figures do not change until the next refresh)."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    def draw():
+        return {
+            "pareto": pareto_chart(f.get("pareto_curve") or []),
+            "whale": whale_chart(
+                f.get("whale_curve") or [],
+                (f.get("whale_peak_client_share"), f.get("whale_peak_profit_share")),
+            ),
+            "tiers": tiers_chart(f.get("tier_counts") or []),
+            "abc": abc_chart(f.get("class_counts") or {}),
+        }
+
+    return cache.get_or_set(f"audit-charts:{key}:{get_language()}", draw, timeout=7 * 24 * 3600)

@@ -51,8 +51,19 @@ class _Book:
         sheet.append(row)
         return sheet
 
-    @staticmethod
-    def row(sheet, values, kinds):
+    def _style(self, sheet, number_format):
+        """The style of a number format, made once: each cell then shares it (setting a format on
+        every cell looks it up in the workbook each time, the larger part of writing a big sheet)."""
+        from openpyxl.cell import WriteOnlyCell
+
+        styles = self.__dict__.setdefault("styles", {})
+        if number_format not in styles:
+            template = WriteOnlyCell(sheet)
+            template.number_format = number_format
+            styles[number_format] = template._style
+        return styles[number_format]
+
+    def row(self, sheet, values, kinds):
         from openpyxl.cell import WriteOnlyCell
 
         cells = []
@@ -62,15 +73,15 @@ class _Book:
                 continue
             if kind in XLSX_FORMATS and not isinstance(value, bool):
                 cell = WriteOnlyCell(sheet, value=int(value) if kind == INTEGER else float(Decimal(value)))
-                cell.number_format = XLSX_FORMATS[kind]
+                cell._style = self._style(sheet, XLSX_FORMATS[kind])
             elif isinstance(value, dt.datetime):
                 cell = WriteOnlyCell(sheet, value=timezone.localtime(value).replace(tzinfo=None))
-                cell.number_format = "yyyy-mm-dd hh:mm"
+                cell._style = self._style(sheet, "yyyy-mm-dd hh:mm")
             elif isinstance(value, dt.date):
                 cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd"
+                cell._style = self._style(sheet, "yyyy-mm-dd")
             else:
-                cell = WriteOnlyCell(sheet, value=spreadsheet_safe(str(value)))
+                cell = spreadsheet_safe(str(value))  # plain text needs no cell object
             cells.append(cell)
         sheet.append(cells)
 

@@ -8,8 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -128,14 +127,29 @@ def _audited_client_ids(audit: Audit):
     return AuditClient.objects.filter(audit=audit).values("client_id")
 
 
+def _before_first_cost() -> Q:
+    """Interactions with no hourly cost in force on their day: a staff member's costs run from their
+    first "in force from" date on, so what lacks one is what comes before it, or any interaction of
+    staff with no cost at all. One condition per staff member with costs (a few dozen), instead of a
+    lookup per interaction."""
+    first = dict(
+        StaffCost.objects.values("user_id")
+        .annotate(first=Min("effective_from"))
+        .values_list("user_id", "first")
+    )
+    condition = ~Q(staff_id__in=list(first))
+    for user_id, day in first.items():
+        condition |= Q(staff_id=user_id, started_at__lt=_midnight(day))
+    return condition
+
+
 def _check_querysets(audit: Audit) -> dict:
     start, end = audit.period_start, audit.period_end
     ids = _audited_client_ids(audit)
     in_period = Invoice.objects.filter(client=OuterRef("client_id"), issued_on__gte=start, issued_on__lte=end)
-    cost_in_force = StaffCost.objects.filter(user=OuterRef("staff_id"), effective_from__lte=OuterRef("day"))
     return {
         "no_invoices": AuditClient.objects.filter(audit=audit)
-        .exclude(status=Client.Status.PROSPECT)
+        .exclude(status__in=[Client.Status.PROSPECT, Client.Status.FORMER])
         .exclude(Exists(in_period))
         .select_related("client")
         .order_by("client__name", "client_id"),
@@ -144,8 +158,7 @@ def _check_querysets(audit: Audit) -> dict:
             started_at__gte=_midnight(start),
             started_at__lt=_midnight(end + dt.timedelta(days=1)),
         )
-        .annotate(day=TruncDate("started_at"))
-        .exclude(Exists(cost_in_force))
+        .filter(_before_first_cost())
         .select_related("client", "staff")
         .order_by("staff_id", "started_at"),
         "no_cost_of_sales": Invoice.objects.filter(
@@ -166,7 +179,7 @@ def _check_querysets(audit: Audit) -> dict:
         .select_related("client")
         .order_by("issued_on", "number"),
         "no_primary_contact": AuditClient.objects.filter(audit=audit)
-        .exclude(status=Client.Status.PROSPECT)
+        .exclude(status__in=[Client.Status.PROSPECT, Client.Status.FORMER])
         .exclude(Exists(Contact.objects.filter(client=OuterRef("client_id"), is_primary=True)))
         .select_related("client")
         .order_by("client__name", "client_id"),
@@ -228,14 +241,15 @@ def check_affected_keys(audit: Audit, code: str, limit: int = 1000) -> list[str]
 # What holds a step back ------------------------------------------------------------------------
 
 
-def step_blockers(audit: Audit, step: int) -> list[str]:
-    """Why the audit cannot leave ``step`` forward (empty: it can)."""
+def step_blockers(audit: Audit, step: int, *, checks: list[Check] | None = None) -> list[str]:
+    """Why the audit cannot leave ``step`` forward (empty: it can). ``checks``: step 1's checks when
+    the caller has them already."""
     blockers = []
     if not audit.is_computed or audit.is_computing:
         blockers.append(_("The audit's figures are not computed yet."))
         return blockers
     if step == Audit.Step.IDENTIFY:
-        for check in audit_checks(audit, rows=False):
+        for check in checks if checks is not None else audit_checks(audit, rows=False):
             if not check.is_clear:
                 blockers.append(
                     _(

@@ -147,6 +147,9 @@ class AuditPage(AuditAccess, TemplateView):
 
     step = None
 
+    def blockers(self, audit):
+        return selectors.step_blockers(audit, audit.step)
+
     def base_context(self):
         audit = self.get_audit()
         user = self.request.user
@@ -160,7 +163,7 @@ class AuditPage(AuditAccess, TemplateView):
             "editable": editable,
             "here": editable and self.step == audit.step,
             "reached": step <= audit.step or audit.is_completed,
-            "blockers": selectors.step_blockers(audit, audit.step) if may_run(user) else [],
+            "blockers": self.blockers(audit) if may_run(user) else [],
             "summary": _computation_summary(audit),
             "sees_all": sees_all(user),
         }
@@ -190,6 +193,12 @@ class ClientStepView(AuditPage):
     template_name = "audits/review/step_clients.html"
     run_only = True
 
+    def blockers(self, audit):
+        if self.step == 1 and audit.step == 1 and audit.is_computed:
+            self.checks = selectors.audit_checks(audit)
+            return selectors.step_blockers(audit, 1, checks=self.checks)
+        return super().blockers(audit)
+
     def get_context_data(self, **kwargs):
         context = self.base_context()
         audit = context["audit"]
@@ -208,7 +217,9 @@ class ClientStepView(AuditPage):
 
     def step_1(self, context):
         audit = context["audit"]
-        checks = selectors.audit_checks(audit) if audit.is_computed else []
+        checks = getattr(self, "checks", None)
+        if checks is None:
+            checks = selectors.audit_checks(audit) if audit.is_computed else []
         for check in checks:
             check.form = forms.CheckForm(initial={"version": audit.version, "code": check.code})
         context["checks"] = checks
@@ -225,15 +236,7 @@ class ClientStepView(AuditPage):
             return
         f = info.figures
         context["figures"] = f
-        context["charts"] = {
-            "pareto": figures.pareto_chart(f.get("pareto_curve") or []),
-            "whale": figures.whale_chart(
-                f.get("whale_curve") or [],
-                (f.get("whale_peak_client_share"), f.get("whale_peak_profit_share")),
-            ),
-            "tiers": figures.tiers_chart(f.get("tier_counts") or []),
-            "abc": figures.abc_chart(f.get("class_counts") or {}),
-        }
+        context["charts"] = figures.step_charts(f, key=f"{audit.pk}:{audit.computed_at.timestamp()}")
 
 
 class FlagStepView(AuditPage):
