@@ -63,8 +63,15 @@ def test_the_progress_is_shown_until_the_figures_are_computed(as_finance, financ
     assert status["active"] is True and status["progress"] == 10
 
 
-def test_step_one_lists_the_checks_and_acknowledges_one(as_finance, audit, portfolio):  # noqa: F811
+def test_step_one_lists_the_checks_and_acknowledges_one(
+    as_finance,
+    audit,
+    portfolio,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
     portfolio["Delta"].contacts.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        as_finance.post(f"/audits/{audit.pk}/refresh/", {"version": v(audit), "next_step": 1})
     body = page(as_finance, f"/audits/{audit.pk}/identify/")
     assert "Clients without a primary contact" in body and "Delta" in body
     assert f"/admin/clients/client/{portfolio['Delta'].pk}/change/" in body
@@ -241,7 +248,9 @@ def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
     by_name = {row[1]: row for row in costs}
     assert "'=HYPERLINK(1)" in by_name
     assert by_name["Alpha"][2] == 9000 and isinstance(by_name["Alpha"][2], int | float)
-    money_cells = [row[2] for row in book["Clients and costs"].iter_rows(min_row=4) if row[1].value == "Alpha"]
+    money_cells = [
+        row[2] for row in book["Clients and costs"].iter_rows(min_row=4) if row[1].value == "Alpha"
+    ]
     assert money_cells[0].number_format == "#,##0.00"
     flags = list(book["Flags and reviews"].iter_rows(min_row=4, values_only=True))
     assert any("+1 call" in (row[11] or "") for row in flags)

@@ -68,6 +68,14 @@ def audit(finance, portfolio, django_capture_on_commit_callbacks):
     return start(finance, django_capture_on_commit_callbacks)
 
 
+def refresh(audit, user, django_capture_on_commit_callbacks):
+    """Compute the audit's figures and checks again from the ledger as it is now."""
+    with django_capture_on_commit_callbacks(execute=True):
+        services.audit_refresh(audit=audit, user=user, version=v(audit))
+    audit.refresh_from_db()
+    return audit
+
+
 def move(audit, user, step):
     audit.refresh_from_db()
     return services.audit_move(audit=audit, user=user, version=audit.version, step=step)
@@ -132,11 +140,16 @@ def test_a_quarter_holds_only_its_invoices(finance, portfolio, django_capture_on
     assert not AuditClient.objects.filter(audit=audit, revenue__gt=0).exists()
 
 
-def test_step_one_closes_only_once_every_check_is_fixed_or_acknowledged(audit, finance, portfolio):
+def test_step_one_closes_only_once_every_check_is_fixed_or_acknowledged(
+    audit, finance, portfolio, django_capture_on_commit_callbacks
+):
     Contact.objects.filter(client=portfolio["Delta"]).delete()
     InvoiceFactory(
         client=portfolio["Alpha"], issued_on=timezone.localdate() - dt.timedelta(days=10), amount=D("100")
     )
+    # The checks are those of the last computation: the ledger's changes count at a refresh.
+    assert {c.code: c.count for c in selectors.audit_checks(audit)}["no_primary_contact"] == 0
+    audit = refresh(audit, finance, django_capture_on_commit_callbacks)
     checks = {c.code: c for c in selectors.audit_checks(audit)}
     assert checks["no_primary_contact"].count == 1
     assert checks["no_cost_of_sales"].count == 1
@@ -154,11 +167,16 @@ def test_step_one_closes_only_once_every_check_is_fixed_or_acknowledged(audit, f
         move(audit, finance, 2)
     # Fixed in the ledger instead of acknowledged.
     portfolio["Alpha"].invoices.filter(cost_of_sales__isnull=True).update(cost_of_sales=D("10"))
+    with pytest.raises(AuditError):
+        move(audit, finance, 2)
+    audit = refresh(audit, finance, django_capture_on_commit_callbacks)
     audit = move(audit, finance, 2)
     assert audit.step == 2
 
 
-def test_staff_without_an_hourly_cost_and_untrusted_ledger_states_are_found(audit, finance, portfolio):
+def test_staff_without_an_hourly_cost_and_untrusted_ledger_states_are_found(
+    audit, finance, portfolio, django_capture_on_commit_callbacks
+):
     newcomer = UserFactory(username="newcomer")
     InteractionFactory(
         client=portfolio["Alpha"], staff=newcomer, started_at=timezone.now() - dt.timedelta(days=3)
@@ -171,6 +189,7 @@ def test_staff_without_an_hourly_cost_and_untrusted_ledger_states_are_found(audi
     Payment.objects.bulk_create(
         [Payment(invoice=credit, paid_on=timezone.localdate(), amount=D("10"))]
     )  # past the rules
+    audit = refresh(audit, finance, django_capture_on_commit_callbacks)
     checks = {c.code: c for c in selectors.audit_checks(audit)}
     assert checks["staff_without_cost"].count == 1
     assert "/admin/clients/staffcost/add/" in checks["staff_without_cost"].rows[0].url

@@ -114,6 +114,7 @@ class Migration(migrations.Migration):
                 ('figures', models.JSONField(default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='portfolio figures')),
                 ('limits', models.JSONField(default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='concentration limits')),
                 ('period_months', models.PositiveSmallIntegerField(default=12, verbose_name='months in the period')),
+                ('checks', models.JSONField(blank=True, default=dict, verbose_name='data-quality checks')),
                 ('audit', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='portfolio', to='audits.audit')),
             ],
             options={

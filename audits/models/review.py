@@ -198,6 +198,9 @@ class AuditPortfolio(models.Model):
     figures = models.JSONField(_("portfolio figures"), default=dict, encoder=DjangoJSONEncoder)
     limits = models.JSONField(_("concentration limits"), default=dict, encoder=DjangoJSONEncoder)
     period_months = models.PositiveSmallIntegerField(_("months in the period"), default=12)
+    # Step 1's checks as the computation found them: per check, the number of affected rows, the
+    # first ones shown and the keys an acknowledgement covers (a fix counts at the next refresh).
+    checks = models.JSONField(_("data-quality checks"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("audit portfolio figures")

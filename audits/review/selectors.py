@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models import Exists, F, Min, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -28,7 +28,7 @@ from audits.models import (
 from audits.review import figures
 from clients import display
 from clients.access import sees_all
-from clients.models import Client, Contact, Interaction, Invoice, StaffCost
+from clients.models import Client, Contact, Interaction, Invoice, Payment, StaffCost
 
 ZERO = Decimal("0")
 ROWS_SHOWN = 20  # affected rows listed per check; the count says how many there are in all
@@ -170,11 +170,13 @@ def _check_querysets(audit: Audit) -> dict:
         )
         .select_related("client")
         .order_by("issued_on", "number"),
-        "untrusted_ledger": Invoice.objects.filter(client_id__in=ids)
-        .with_payments_total()
-        .filter(
-            Q(amount__lt=0, payments_total__gt=0)
-            | Q(amount__gte=0, payments_total__gt=F("amount") - F("written_off"))
+        # Read from the payments' side: the invoices with payments, their totals grouped once.
+        "untrusted_ledger": Invoice.objects.filter(
+            client_id__in=ids,
+            pk__in=Payment.objects.values("invoice_id")
+            .annotate(total=Sum("amount"))
+            .filter(Q(invoice__amount__lt=0) | Q(total__gt=F("invoice__amount") - F("invoice__written_off")))
+            .values("invoice_id"),
         )
         .select_related("client")
         .order_by("issued_on", "number"),
@@ -213,29 +215,58 @@ def _row(code, item) -> Row:
     return Row(label=label, url=reverse("admin:clients_invoice_change", args=[item.pk]), key=str(item.pk))
 
 
+KEYED_BY_CLIENT = ("no_invoices", "no_primary_contact")
+KEYS_KEPT = 1000  # affected rows an acknowledgement records
+
+
+def checks_run(audit: Audit) -> dict:
+    """Run the five checks on the ledger as it is now (the audit's computation does, in the
+    background): per check, the count, the first rows' keys and the keys an acknowledgement covers."""
+    found = {}
+    for code, queryset in _check_querysets(audit).items():
+        field = "client_id" if code in KEYED_BY_CLIENT else "pk"
+        keys = list(queryset.values_list(field, flat=True)[:KEYS_KEPT])
+        count = len(keys) if len(keys) < KEYS_KEPT else queryset.count()
+        found[code] = {"count": count, "keys": [str(k) for k in keys]}
+    return found
+
+
+def _stored_checks(audit: Audit) -> dict:
+    info = getattr(audit, "portfolio", None)
+    if info is not None and info.checks:
+        return info.checks
+    return checks_run(audit)
+
+
 def audit_checks(audit: Audit, *, rows: bool = True) -> list[Check]:
-    """The five checks, with their affected rows (the first ROWS_SHOWN) and acknowledgements."""
+    """The five checks as the last computation found them, with their first ROWS_SHOWN rows (read
+    again by key, to show them as they are now) and their acknowledgements."""
     acks = {
         a.check_code: a
         for a in CheckAcknowledgement.objects.filter(audit=audit, row="").select_related("user")
     }
+    stored = _stored_checks(audit)
+    querysets = _check_querysets(audit) if rows else {}
     checks = []
-    for code, queryset in _check_querysets(audit).items():
-        title, explanation = CHECKS[code]
+    for code, (title, explanation) in CHECKS.items():
+        found = stored.get(code, {"count": 0, "keys": []})
         check = Check(
-            code=code, title=str(title), explanation=str(explanation), acknowledgement=acks.get(code)
+            code=code,
+            title=str(title),
+            explanation=str(explanation),
+            count=found["count"],
+            acknowledgement=acks.get(code),
         )
-        check.count = queryset.count()
         if rows and check.count:
-            check.rows = [_row(code, item) for item in queryset[:ROWS_SHOWN]]
+            shown = [int(k) for k in found["keys"][:ROWS_SHOWN]]
+            field = "client_id__in" if code in KEYED_BY_CLIENT else "pk__in"
+            check.rows = [_row(code, item) for item in querysets[code].filter(**{field: shown})]
         checks.append(check)
     return checks
 
 
-def check_affected_keys(audit: Audit, code: str, limit: int = 1000) -> list[str]:
-    queryset = _check_querysets(audit)[code]
-    field = "client_id" if code in ("no_invoices", "no_primary_contact") else "pk"
-    return [str(key) for key in queryset.values_list(field, flat=True)[:limit]]
+def check_affected_keys(audit: Audit, code: str) -> list[str]:
+    return _stored_checks(audit).get(code, {}).get("keys", [])
 
 
 # What holds a step back ------------------------------------------------------------------------

@@ -188,6 +188,7 @@ def audit_compute(*, audit_id: int) -> bool:
                     "figures": computed.portfolio,
                     "limits": computed.limits,
                     "period_months": int(selectors.period_month_count(audit)),
+                    "checks": selectors.checks_run(locked),
                 },
             )
             Audit.objects.filter(pk=audit_id).update(
