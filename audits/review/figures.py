@@ -94,6 +94,19 @@ def compute(*, as_of: dt.date, start: dt.date, end: dt.date, scope) -> Computed:
     return Computed(clients=rows, portfolio=result.portfolio, limits=limits)
 
 
+def rows_insert(model, rows: list[dict]) -> None:
+    """Insert the audit's rows in one statement whatever their number (COPY on PostgreSQL, as the
+    recompute writes its snapshots; ``bulk_create`` elsewhere)."""
+    from audits.services import bulk_insert
+
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = [f.column for f in fields]
+    defaults = {f.attname: f.get_default() for f in fields}
+    bulk_insert(
+        model, columns, [tuple(row.get(f.attname, defaults[f.attname]) for f in fields) for row in rows]
+    )
+
+
 # The what-if of a set of decisions --------------------------------------------------------------
 
 

@@ -39,7 +39,6 @@ from clients.periods import add_months
 from config.celery import send_on_commit
 
 COMPUTE_TASK = "audits.tasks.audit_compute_task"
-BATCH = 2000
 
 logger = logging.getLogger(__name__)
 
@@ -174,14 +173,14 @@ def audit_compute(*, audit_id: int) -> bool:
                     row["is_unprofitable"] or row["is_marginal"] or row["is_declining"]
                 )
                 rows.append(
-                    AuditClient(
-                        audit_id=audit_id,
-                        is_strategic=row["client_id"] in strategic,
-                        is_flagged=flagged,
+                    {
                         **row,
-                    )
+                        "audit_id": audit_id,
+                        "is_strategic": row["client_id"] in strategic,
+                        "is_flagged": flagged,
+                    }
                 )
-            AuditClient.objects.bulk_create(rows, batch_size=BATCH)
+            figures.rows_insert(AuditClient, rows)
             AuditPortfolio.objects.update_or_create(
                 audit_id=audit_id,
                 defaults={
