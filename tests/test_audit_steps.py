@@ -446,3 +446,71 @@ def test_account_managers_comment_on_their_own_clients_flags_only(audit, manager
     assert [r.client.name for r in selectors.flagged_clients(audit, user=manager)] == ["Bravo"]
     (entry,) = [e for e in activity_for(audit) if e.action == "audit.commented"]
     assert entry.user == manager
+
+
+def test_an_audit_runs_on_sqlite(tmp_path):
+    """The embedded default (SQLite, Celery eager): migrate, a tiny ledger, an audit from start to
+    completion."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    base = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+    env["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    script = """
+import datetime as dt
+from decimal import Decimal as D
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+settings.CELERY_TASK_ALWAYS_EAGER = True
+from clients.models import Client, Interaction, Invoice, StaffCost
+from audits.models import Audit, AuditClient
+from audits.review import services, selectors
+user = get_user_model().objects.create(username="f")
+StaffCost.objects.create(user=user, effective_from=dt.date(2020, 1, 1), hourly_cost=D("60"))
+client = Client.objects.create(name="S", external_ref="S1", acquired_on=dt.date(2020, 1, 1))
+Invoice.objects.create(client=client, number="S-1", issued_on=dt.date(2025, 3, 1), due_on=dt.date(2025, 3, 31), amount=D("100"), cost_of_sales=D("50"))
+Interaction.objects.create(client=client, staff=user, kind="call", started_at=timezone.make_aware(dt.datetime(2025, 5, 5, 10)), duration_minutes=600)
+audit = services.audit_start(user=user, title="T", period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31), scope="all")
+audit.refresh_from_db()
+row = AuditClient.objects.get(audit=audit)
+print("FIGURES", audit.computation, row.revenue, row.cost_to_serve, row.net_profit, row.is_flagged)
+def v():
+    audit.refresh_from_db()
+    return audit.version
+for check in selectors.audit_checks(audit):
+    if not check.is_clear:
+        services.check_acknowledge(audit=audit, user=user, version=v(), code=check.code, reason="r")
+for step in (2, 3, 4):
+    services.audit_move(audit=audit, user=user, version=v(), step=step)
+services.flag_review(audit=audit, user=user, version=v(), client_id=client.pk, verdict="confirm", reason="r")
+services.audit_move(audit=audit, user=user, version=v(), step=5)
+services.decision_record(audit=audit, user=user, version=v(), client_id=client.pk, kind="transition", months=2)
+for risk in ("revenue", "reputation", "team", "concentration"):
+    services.risk_acknowledge(audit=audit, user=user, version=v(), risk=risk, note="n")
+audit = services.audit_complete(audit=audit, user=user, version=v())
+print("DONE", audit.status, len(services.audit_transition_decisions(audit)))
+"""
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=base,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    run = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=base,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    # GM 50, CTS 10 h x 60, LPC 100 x 8 % / 365 x 275 days open past due up to the period's end.
+    assert "FIGURES done 100.00 600.00 -556.03 True" in run.stdout
+    assert "DONE completed 1" in run.stdout
