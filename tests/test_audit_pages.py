@@ -274,3 +274,8 @@ def test_invest_in_a_top_tier_client_from_step_five(as_finance, audit, finance, 
 def test_an_account_manager_sees_no_portfolio_totals_on_the_audit_page(as_manager, audit):
     body = page(as_manager, f"/audits/{audit.pk}/")
     assert "14,300" not in body and "Net profit" not in body
+
+
+def test_the_navigation_leads_finance_and_managers_to_the_audits(as_finance, as_manager, as_admin):
+    for http in (as_finance, as_manager, as_admin):
+        assert 'href="/audits/"' in page(http, "/dashboard/")
