@@ -83,6 +83,8 @@ def test_step_one_lists_the_checks_and_acknowledges_one(
     assert response.status_code == 302
     body = page(as_finance, response.url)
     assert "Acknowledged by" in body and "by phone" in body
+    history = page(as_finance, f"/audits/{audit.pk}/")
+    assert "acknowledged a data-quality check (Clients without a primary contact)" in history
     response = as_finance.post(f"/audits/{audit.pk}/move/", {"version": v(audit), "step": 2})
     audit.refresh_from_db()
     assert audit.step == 2

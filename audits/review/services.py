@@ -247,7 +247,12 @@ def check_acknowledge(*, audit: Audit, user, version, code: str, reason: str) ->
             locked,
             "audit.check_acknowledged",
             user=user,
-            data={"check": code, "rows": len(rows), "reason": reason},
+            data={
+                "check": code,
+                "subject": str(selectors.CHECKS[code][0]),
+                "rows": len(rows),
+                "reason": reason,
+            },
         )
     return ack
 
