@@ -6,6 +6,7 @@ import re
 from decimal import Decimal as D
 
 import pytest
+from django.utils import timezone
 
 from audits.models import Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement
 from tests.test_audit_steps import move, portfolio, start, to_step, v  # noqa: F401 (fixtures)
@@ -281,3 +282,66 @@ def test_an_account_manager_sees_no_portfolio_totals_on_the_audit_page(as_manage
 def test_the_navigation_leads_finance_and_managers_to_the_audits(as_finance, as_manager, as_admin):
     for http in (as_finance, as_manager, as_admin):
         assert 'href="/audits/"' in page(http, "/dashboard/")
+
+
+def test_step_pages_do_not_run_more_queries_with_more_clients(
+    as_finance,
+    audit,
+    finance,
+    manager,
+    portfolio,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """The same number of queries for each step page with 4 clients as with 30 (the flags and
+    decisions included); step 1 adds at most one per check that found rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from audits.review import services
+    from tests.factories import ClientFactory, InteractionFactory
+
+    def counts(audit):
+        audit = to_step(audit, finance, 5)
+        for row in AuditClient.objects.filter(audit=audit, is_flagged=True):
+            if not Decision.objects.filter(audit=audit, client_id=row.client_id).exists():
+                services.decision_record(
+                    audit=audit,
+                    user=finance,
+                    version=v(audit),
+                    client_id=row.client_id,
+                    kind="keep",
+                    reason="k",
+                )
+        result = {}
+        for name in ("identify", "costs", "rank", "flags", "strategy"):
+            page(as_finance, f"/audits/{audit.pk}/{name}/")  # the charts' cache, the session
+            with CaptureQueriesContext(connection) as queries:
+                page(as_finance, f"/audits/{audit.pk}/{name}/")
+            result[name] = len(queries)
+        return result
+
+    few = counts(audit)
+    for n in range(26):
+        client = ClientFactory(name=f"Extra {n:02d}", account_manager=manager)
+        InteractionFactory(client=client, staff=manager, started_at=timezone.now() - dt.timedelta(days=5))
+    second = Audit.objects.get(pk=start(finance, django_capture_on_commit_callbacks).pk)
+    assert AuditClient.objects.filter(audit=second, is_flagged=True).count() >= 20
+    many = counts(second)
+    # Step 1 reads the rows shown of each check that has any (one query per check, five at most).
+    from audits.review.selectors import CHECKS
+
+    assert few["identify"] <= many.pop("identify") <= few.pop("identify") + len(CHECKS)
+    assert many == few
+
+
+def test_account_managers_see_no_outcome_in_the_list(as_manager, as_finance, finance):
+    Audit.objects.create(
+        title="Done",
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 6, 30),
+        owner=finance,
+        outcome="Net profit 123,456.00 EUR",
+    )
+    assert "123,456.00" in page(as_finance, "/audits/")
+    assert "123,456.00" not in page(as_manager, "/audits/")
+    assert "123,456.00" not in as_manager.get("/audits/?_export=csv").content.decode("utf-8-sig")

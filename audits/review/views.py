@@ -76,6 +76,13 @@ class AuditListView(AuditAccess, LocalisedExportMixin, SingleTableMixin, FilterV
     def get_queryset(self):
         return selectors.audit_list(user=self.request.user)
 
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        if not may_run(self.request.user):
+            # The outcome speaks of the whole scope's figures: finance's, not an account manager's.
+            kwargs["exclude"] = ("outcome",)
+        return kwargs
+
 
 class AuditStartView(AuditAccess, FormView):
     run_only = True
