@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from audits.models import ProfitabilityRun
 from audits.profitability import runs
+from audits.review import services as review_services
 from audits.transitions import services as transition_services
 from config import logs
 
@@ -54,3 +55,16 @@ def letter_send_task(letter_id):
     """Send a queued letter by e-mail. Safe to run twice: the letter is claimed before it is sent, and
     a failure is recorded on the letter (retried by hand, never here, so it is sent at most once)."""
     return transition_services.letter_deliver(letter_id=letter_id)
+
+
+@shared_task(name="audits.tasks.audit_compute_task", bind=True, max_retries=2, default_retry_delay=60)
+def audit_compute_task(self, audit_id):
+    """Compute an audit's figures; a second delivery finds the computation claimed and does nothing."""
+    logs.context_bind(audit_id=audit_id)
+    try:
+        review_services.audit_compute(audit_id=audit_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            raise
+        raise self.retry(exc=exc, kwargs={"audit_id": audit_id}) from exc
+    return audit_id

@@ -37,6 +37,8 @@ _TRANSITIONS_MANAGE = [
     "audits.view_letterhead",
     "audits.change_letterhead",
 ]
+# The client audit: finance and admins run audits, account managers comment on their clients' flags.
+_RUN_AUDIT = ["audits.run_audit"]
 
 PERMISSIONS = {
     ACCOUNT_MANAGERS: [
@@ -53,6 +55,7 @@ PERMISSIONS = {
         "clients.view_payment",
         "clients.view_expense",
         *_TRANSITIONS_SEE,
+        "audits.comment_audit",
     ],
     FINANCE: [
         "clients.view_all_clients",
@@ -63,6 +66,7 @@ PERMISSIONS = {
         *[f"clients.{action}_{model}" for model in _LEDGER for action in ("view", "add", "change", "delete")],
         *_FIGURES,
         *_TRANSITIONS_MOVE,
+        *_RUN_AUDIT,
     ],
     ADMINS: [
         "clients.view_all_clients",
@@ -73,6 +77,7 @@ PERMISSIONS = {
         *[f"clients.{action}_{model}" for model in _LEDGER for action in ("view", "add", "change", "delete")],
         *_FIGURES,
         *_TRANSITIONS_MANAGE,
+        *_RUN_AUDIT,
         *[
             f"auth.{action}_{model}"
             for model in ("user", "group")

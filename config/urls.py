@@ -23,5 +23,6 @@ urlpatterns = [
     path("imports/", include("clients.imports.urls")),
     path("", include("audits.profitability.urls")),
     path("", include("audits.transitions.urls")),
+    path("audits/", include("audits.review.urls")),
     path("admin/", admin.site.urls),
 ]

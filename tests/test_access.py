@@ -59,7 +59,33 @@ EXPECTED = {
     "transitions:provider_list": (403, 200, 200),
     "transitions:provider_create": (403, 403, 200),
     "transitions:provider_edit": (403, 403, 200),
+    # The client audit: finance and admins run it; account managers open it and comment on step 4.
+    "review:list": (200, 200, 200),
+    "review:start": (403, 200, 200),
+    "review:detail": (200, 200, 200),
+    "review:status": (200, 200, 200),
+    "review:identify": (403, 200, 200),
+    "review:costs": (403, 200, 200),
+    "review:rank": (403, 200, 200),
+    "review:flags": (200, 200, 200),
+    "review:strategy": (403, 200, 200),
+    "review:move": (403, 405, 405),  # POST only
+    "review:refresh": (403, 405, 405),
+    "review:check": (403, 405, 405),
+    "review:expense": (403, 405, 405),
+    "review:staff_cost": (403, 405, 405),
+    "review:review": (403, 405, 405),
+    "review:comment": (405, 405, 405),
+    "review:decision": (403, 405, 405),
+    "review:invest": (403, 405, 405),
+    "review:risk": (403, 405, 405),
+    "review:complete": (403, 405, 405),
+    "review:report": (403, 200, 200),
 }
+AUDIT_ROUTES = [
+    name for name in EXPECTED if name.startswith("review:") and name not in ("review:list", "review:start")
+]
+AUDIT_CLIENT_ROUTES = ("review:review", "review:comment", "review:decision")
 PUBLIC = {"login", "set_language", "healthz"}
 
 
@@ -99,7 +125,14 @@ def urls(own_client, manager, finance):
     )
     letter = transition_services.letter_draft(transition=transition, kind="announcement", user=finance)
     provider = AlternativeProvider.objects.create(name="Other firm", services="Bookkeeping")
+    from audits.models import Audit
+
+    audit = Audit.objects.create(
+        title="Audit", period_start=run.period_start, period_end=run.period_end, owner=finance
+    )
     args = {
+        **{name: [audit.pk] for name in AUDIT_ROUTES},
+        **{name: [audit.pk, own_client.pk] for name in AUDIT_CLIENT_ROUTES},
         "transitions:detail": [transition.pk],
         "transitions:stage": [transition.pk],
         "transitions:schedule": [transition.pk],

@@ -1,6 +1,17 @@
-"""The audits app's models: profitability runs, their snapshots, the activity log and transitions."""
+"""The audits app's models: profitability runs, their snapshots, the activity log, the audits and
+the transitions."""
 
 from audits.models.log import ActivityLog
+from audits.models.review import (
+    Audit,
+    AuditClient,
+    AuditComment,
+    AuditPortfolio,
+    CheckAcknowledgement,
+    Decision,
+    FlagReview,
+    RiskAcknowledgement,
+)
 from audits.models.runs import ProfitabilityRun
 from audits.models.snapshots import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
 from audits.models.transitions import (
@@ -15,13 +26,21 @@ from audits.models.transitions import (
 __all__ = [
     "ActivityLog",
     "AlternativeProvider",
+    "Audit",
+    "AuditClient",
+    "AuditComment",
+    "AuditPortfolio",
+    "CheckAcknowledgement",
     "ClientMonthSnapshot",
     "ClientSnapshot",
+    "Decision",
+    "FlagReview",
     "Letter",
     "LetterTemplate",
     "Letterhead",
     "PortfolioSnapshot",
     "ProfitabilityRun",
+    "RiskAcknowledgement",
     "Transition",
     "TransitionMonth",
 ]

@@ -15,6 +15,16 @@ from django.utils.translation import gettext_lazy as _
 # Every action the log records: its code and what it says (the log reads the same in every language).
 ACTIONS = {
     "profitability.recompute_requested": _("asked for the figures to be recomputed"),
+    "audit.started": _("started the audit"),
+    "audit.refreshed": _("asked for the audit's figures to be refreshed"),
+    "audit.step_changed": _("moved the audit to another step"),
+    "audit.check_acknowledged": _("acknowledged a data-quality check"),
+    "audit.cost_added": _("added a missing cost"),
+    "audit.flag_reviewed": _("reviewed a flag"),
+    "audit.commented": _("commented on a flag"),
+    "audit.decided": _("recorded a decision"),
+    "audit.risk_acknowledged": _("acknowledged a risk"),
+    "audit.completed": _("completed the audit"),
     "transition.created": _("started a transition"),
     "transition.stage_changed": _("moved the transition to another stage"),
     "transition.schedule_changed": _("changed the phase-out schedule"),

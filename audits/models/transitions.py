@@ -57,12 +57,12 @@ class Transition(models.Model):
         _("average monthly revenue before"), max_digits=14, decimal_places=2, default=0
     )
     audit = models.ForeignKey(
-        "audits.ProfitabilityRun",
+        "audits.Audit",
         verbose_name=_("from the audit"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="+",
+        related_name="transitions",
         help_text=_("The audit whose decision started this transition, if any."),
     )
     providers = models.ManyToManyField(

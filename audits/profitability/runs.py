@@ -7,9 +7,7 @@ in one transaction under the recompute's lock, then prunes (``retention``). The 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import logging
 import time
 import traceback
@@ -28,7 +26,7 @@ from audits.profitability import engine, retention
 from audits.profitability.figures import FIGURE_FIELDS
 from audits.profitability.lock import ADVISORY_KEY, RecomputeBusy, busy, recompute_lock
 from audits.profitability.sql.copy import bulk_insert
-from audits.profitability.sql.session import repeatable_read, tune
+from audits.profitability.sql.session import computation
 from clients.models import CostSettings
 from clients.periods import TREND_MONTHS, rolling_period
 from config.celery import send_on_commit
@@ -41,20 +39,6 @@ RECOMPUTE_TASK = "audits.tasks.profitability_recompute_task"
 STALE_AFTER = dt.timedelta(hours=6)
 
 logger = logging.getLogger(__name__)
-
-
-@contextlib.contextmanager
-def _garbage_collection_paused():
-    """A recompute makes millions of small objects (decimals, rows, dicts) and no reference cycles:
-    the cyclic collector would walk them again and again for nothing (about 12 % of the portfolio
-    maths at 100,000 clients). Reference counting still frees everything."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _claim(run: ProfitabilityRun) -> bool:
@@ -151,17 +135,9 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
             raise busy()
         run.refresh_from_db()
         began = time.monotonic()
-        # The ledger pass may be shared with a second connection, which reads the snapshot of
-        # this transaction: only when this is the outermost transaction (nothing uncommitted
-        # that it would miss), and then at REPEATABLE READ so both read the same ledger.
-        split = connection.vendor == "postgresql" and not connection.in_atomic_block
         try:
-            with transaction.atomic():
-                if split:
-                    repeatable_read()
-                tune()
-                with _garbage_collection_paused():
-                    count = _recompute(run, split=split)
+            with computation() as split:
+                count = _recompute(run, split=split)
         except Exception:
             ProfitabilityRun.objects.filter(pk=run.pk).update(
                 status=ProfitabilityRun.Status.FAILED,

@@ -33,7 +33,7 @@ SALUTATIONS = {
 
 def transitions_for(*, user):
     """The transitions of the clients the user sees."""
-    rows = Transition.objects.select_related("client", "client__account_manager", "created_by")
+    rows = Transition.objects.select_related("client", "client__account_manager", "created_by", "audit")
     return visible(rows, user, through="client")
 
 

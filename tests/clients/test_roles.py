@@ -26,15 +26,17 @@ def _grants():
 
 
 def _run_data_migrations():
-    """The two data migrations that grant the roles' permissions, run on an empty database with the
-    historical models they see on a new installation."""
+    """The data migrations that grant the roles' permissions, run on an empty database with the
+    historical models they see on a new installation (the audit's grant runs at the end of the
+    migration that creates the audit)."""
     loader = MigrationLoader(connection)
-    for app_label, name, function in [
-        ("clients", "0002_roles", "create_roles"),
-        ("audits", "0002_schedule_and_permissions", "forwards"),
-        ("audits", "0011_transition_defaults", "forwards"),
+    for app_label, name, function, at_end in [
+        ("clients", "0002_roles", "create_roles", False),
+        ("audits", "0002_schedule_and_permissions", "forwards", False),
+        ("audits", "0011_transition_defaults", "forwards", False),
+        ("audits", "0012_audit", "grant", True),
     ]:
-        apps = loader.project_state((app_label, name), at_end=False).apps
+        apps = loader.project_state((app_label, name), at_end=at_end).apps
         module = importlib.import_module(f"{app_label}.migrations.{name}")
         getattr(module, function)(apps, None)
 

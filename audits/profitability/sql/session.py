@@ -4,7 +4,11 @@ The advisory lock is ``clients.locks``."""
 
 from __future__ import annotations
 
-from django.db import connection
+import contextlib
+import gc
+from collections.abc import Iterator
+
+from django.db import connection, transaction
 
 from audits.profitability.sql.fragments import _pg
 
@@ -54,3 +58,33 @@ def vacuum(models) -> None:
     tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM (ANALYZE, SKIP_LOCKED) {tables}")
+
+
+@contextlib.contextmanager
+def garbage_collection_paused() -> Iterator[None]:
+    """A computation makes millions of small objects (decimals, rows, dicts) and no reference cycles:
+    the cyclic collector would walk them again and again for nothing (about 12 % of the portfolio
+    maths at 100,000 clients). Reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@contextlib.contextmanager
+def computation() -> Iterator[bool]:
+    """The transaction an engine computation runs in (the recompute's and an audit's): tuned for
+    the ledger pass, without the cyclic garbage collector, and, when it is the outermost
+    transaction on PostgreSQL, at REPEATABLE READ so that the pass may be shared with a second
+    connection reading the same ledger (nothing uncommitted that it would miss). Yields whether
+    the pass may be split so."""
+    split = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic():
+        if split:
+            repeatable_read()
+        tune()
+        with garbage_collection_paused():
+            yield split

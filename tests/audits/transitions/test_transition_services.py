@@ -163,10 +163,13 @@ def test_the_schedule_is_edited_month_by_month_or_remade_from_a_new_end_date(pha
 
 
 def test_the_audit_creates_a_transition_through_the_same_service(own_client, finance):
-    from audits.profitability.runs import run_create
+    from audits.models import Audit
 
-    run = run_create()
-    transition = services.transition_create(
-        client=own_client, user=None, reason="Audit decision", end_date=dt.date(2027, 6, 30), audit=run
+    audit = Audit.objects.create(
+        title="Audit", period_start=dt.date(2025, 11, 19), period_end=dt.date(2026, 11, 18), owner=finance
     )
-    assert transition.audit == run and transition.created_by is None
+    transition = services.transition_create(
+        client=own_client, user=None, reason="Audit decision", end_date=dt.date(2027, 6, 30), audit=audit
+    )
+    assert transition.audit == audit and transition.created_by is None
+    assert list(audit.transitions.all()) == [transition]

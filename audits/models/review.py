@@ -1,0 +1,326 @@
+"""The five-step client audit (DESIGN section 6): the audit, the figures it holds, and what finance
+and the account managers decided on it.
+
+An audit's figures are copies: the engine computes them for the audit's own period and scope, and
+they are written into the audit's rows (``AuditClient``, ``AuditPortfolio``), never read from the
+nightly snapshots, which are replaced every night. A completed audit is read-only for everyone.
+"""
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+
+
+def _money(verbose_name, **kwargs):
+    kwargs.setdefault("default", 0)
+    return models.DecimalField(verbose_name, max_digits=16, decimal_places=2, **kwargs)
+
+
+def _money_or_none(verbose_name):
+    return models.DecimalField(verbose_name, max_digits=16, decimal_places=2, null=True, blank=True)
+
+
+def _share(verbose_name):
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=6, null=True, blank=True)
+
+
+def _who():
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT, related_name="+"
+    )
+
+
+class Audit(models.Model):
+    class Scope(models.TextChoices):
+        ALL = "all", _("All clients")
+        MANAGER = "manager", _("One account manager's clients")
+        SEGMENT = "segment", _("One segment")
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Completed")
+
+    class Computation(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Computing")
+        DONE = "done", _("Computed")
+        FAILED = "failed", _("Failed")
+
+    class Step(models.IntegerChoices):
+        IDENTIFY = 1, _("Identify clients")
+        COSTS = 2, _("Calculate costs")
+        RANK = 3, _("Rank clients")
+        FLAGS = 4, _("Unprofitable clients")
+        STRATEGY = 5, _("Strategy")
+
+    title = models.CharField(_("title"), max_length=200)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope, default=Scope.ALL)
+    scope_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    scope_segment = models.CharField(_("segment"), max_length=100, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
+    step = models.PositiveSmallIntegerField(_("step"), choices=Step, default=Step.IDENTIFY)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.IN_PROGRESS)
+    outcome = models.TextField(_("outcome"), blank=True)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # Raised by every change finance makes: a form carries the version it was drawn from, and a
+    # form drawn from an older version is refused (two finance users never overwrite each other).
+    version = models.PositiveIntegerField(_("version"), default=1)
+    computation = models.CharField(
+        _("computation"), max_length=16, choices=Computation, default=Computation.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    computation_error = models.TextField(_("computation error"), blank=True)
+    as_of = models.DateField(_("figures as of"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("figures computed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit")
+        verbose_name_plural = _("audits")
+        ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("run_audit", _("Can run client audits")),
+            ("comment_audit", _("Can comment on an audit's flags")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="audit_period"
+            ),
+            models.CheckConstraint(condition=models.Q(step__gte=1, step__lte=5), name="audit_step_range"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == self.Status.COMPLETED
+
+    @property
+    def is_computing(self) -> bool:
+        return self.computation in (self.Computation.QUEUED, self.Computation.RUNNING)
+
+    @property
+    def is_computed(self) -> bool:
+        return self.computation == self.Computation.DONE and self.computed_at is not None
+
+    def scope_label(self) -> str:
+        if self.scope == self.Scope.MANAGER and self.scope_manager_id:
+            manager = self.scope_manager
+            return str(_("Clients of %(name)s")) % {"name": manager.get_full_name() or manager.username}
+        if self.scope == self.Scope.SEGMENT:
+            return str(_("Segment: %(segment)s")) % {"segment": self.scope_segment}
+        return str(self.Scope.ALL.label)
+
+
+class AuditClient(models.Model):
+    """One client in the audit's scope, with every figure the steps show, frozen with the audit."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="clients", db_index=False)
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=16, choices=Client.Status)
+    in_portfolio = models.BooleanField(_("in the portfolio"), default=True)
+    is_strategic = models.BooleanField(_("strategic"), default=False)
+    revenue = _money(_("revenue"))
+    gross_margin = _money(_("gross margin"))
+    cost_to_serve = _money(_("cost to serve"))
+    direct_expenses = _money(_("direct expenses"))
+    acquisition_share = _money(_("acquisition share"))
+    late_payment_cost = _money(_("late-payment cost"))
+    bad_debt = _money(_("bad debt"))
+    net_profit = _money(_("net profit"))
+    net_margin = _share(_("net margin"))
+    overhead_share = _money(_("overhead share"))
+    net_profit_after_overhead = _money(_("net profit after overhead"))
+    indirect_value = _money(_("indirect value"))
+    net_profit_with_indirect = _money(_("net profit incl. indirect value"))
+    service_minutes = models.PositiveIntegerField(_("service minutes"), default=0)
+    profit_per_hour = _money_or_none(_("net profit per service hour"))
+    open_overdue = _money(_("open overdue amount"))
+    rank_net_profit = models.PositiveIntegerField(_("rank by net profit"), null=True, blank=True)
+    rank_revenue = models.PositiveIntegerField(_("rank by revenue"), null=True, blank=True)
+    cumulative_share_revenue = _share(_("cumulative share of revenue"))
+    cumulative_share_net_profit = _share(_("cumulative share of net profit"))
+    abc_class = models.CharField(_("ABC class"), max_length=1, blank=True)
+    tier = models.PositiveSmallIntegerField(_("tier"), null=True, blank=True)
+    is_unprofitable = models.BooleanField(_("unprofitable"), default=False)
+    is_marginal = models.BooleanField(_("marginal"), default=False)
+    is_declining = models.BooleanField(_("declining"), default=False)
+    is_flagged = models.BooleanField(_("flagged"), default=False)
+    breakeven_price_increase = _share(_("price increase to break even"))
+    breakeven_hours_to_cut = _money_or_none(_("service hours to cut to break even"))
+    breakeven_by_prompt_payment = models.BooleanField(_("prompt payment alone breaks even"), default=False)
+
+    class Meta:
+        verbose_name = _("audited client")
+        verbose_name_plural = _("audited clients")
+        ordering = ["audit", "rank_net_profit", "client"]
+        constraints = [models.UniqueConstraint(fields=["audit", "client"], name="auditclient_one_per_client")]
+        indexes = [
+            models.Index(fields=["audit", "rank_net_profit"], name="auditclient_ranked"),
+            models.Index(
+                fields=["audit", "rank_net_profit"],
+                condition=models.Q(is_flagged=True),
+                name="auditclient_flagged",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.audit_id} {self.client_id}"
+
+    @property
+    def service_hours(self):
+        from decimal import Decimal
+
+        return Decimal(self.service_minutes) / 60
+
+
+class AuditPortfolio(models.Model):
+    """The portfolio figures of the audit's clients (Pareto, whale curve, tiers, concentration) and the
+    cost settings' limits they were computed with, as the engine gave them."""
+
+    audit = models.OneToOneField(Audit, on_delete=models.CASCADE, related_name="portfolio")
+    figures = models.JSONField(_("portfolio figures"), default=dict, encoder=DjangoJSONEncoder)
+    limits = models.JSONField(_("concentration limits"), default=dict, encoder=DjangoJSONEncoder)
+    period_months = models.PositiveSmallIntegerField(_("months in the period"), default=12)
+    # Step 1's checks as the computation found them: per check, the number of affected rows, the
+    # first ones shown and the keys an acknowledgement covers (a fix counts at the next refresh).
+    checks = models.JSONField(_("data-quality checks"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit portfolio figures")
+        verbose_name_plural = _("audit portfolio figures")
+
+    def __str__(self):
+        return str(self.audit_id)
+
+
+class CheckAcknowledgement(models.Model):
+    """A data-quality check of step 1 accepted as it stands, with the reason and the rows it covered."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="acknowledgements")
+    check_code = models.CharField(_("check"), max_length=32)
+    row = models.CharField(_("row"), max_length=64, blank=True, help_text=_("Blank: every affected row."))
+    rows = models.JSONField(_("affected rows"), default=list, blank=True)
+    reason = models.TextField(_("reason"))
+    user = _who()
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("check acknowledgement")
+        verbose_name_plural = _("check acknowledgements")
+        ordering = ["check_code", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "check_code", "row"], name="auditcheck_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.audit_id} {self.check_code}"
+
+
+class FlagReview(models.Model):
+    class Verdict(models.TextChoices):
+        CONFIRM = "confirm", _("Confirm the flag")
+        OVERRIDE = "override", _("Override the flag")
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="reviews")
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict)
+    reason = models.TextField(_("reason"))
+    user = _who()
+    created_at = models.DateTimeField(_("when"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("flag review")
+        verbose_name_plural = _("flag reviews")
+        constraints = [models.UniqueConstraint(fields=["audit", "client"], name="flagreview_one_per_client")]
+
+    def __str__(self):
+        return f"{self.audit_id} {self.client_id} {self.verdict}"
+
+
+class AuditComment(models.Model):
+    """An account manager's comment on a flag of one of their clients."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="comments")
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("comment"))
+    user = _who()
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("audit comment")
+        verbose_name_plural = _("audit comments")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["audit", "client"], name="auditcomment_client")]
+
+    def __str__(self):
+        return f"{self.audit_id} {self.client_id}"
+
+
+class Decision(models.Model):
+    class Kind(models.TextChoices):
+        KEEP = "keep", _("Keep")
+        REPRICE = "reprice", _("Reprice")
+        REDUCE = "reduce", _("Reduce service")
+        TRANSITION = "transition", _("Transition out")
+        INVEST = "invest", _("Invest")
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="decisions")
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("decision"), max_length=16, choices=Kind)
+    uplift = models.DecimalField(
+        _("price increase (%)"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    hours_per_month = models.DecimalField(
+        _("hours cut per month"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    months = models.PositiveSmallIntegerField(_("over how many months"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    user = _who()
+    created_at = models.DateTimeField(_("when"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        constraints = [models.UniqueConstraint(fields=["audit", "client"], name="decision_one_per_client")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.client_id}"
+
+
+class RiskAcknowledgement(models.Model):
+    class Risk(models.TextChoices):
+        REVENUE = "revenue", _("Temporary revenue loss")
+        REPUTATION = "reputation", _("Reputation")
+        TEAM = "team", _("Team")
+        CONCENTRATION = "concentration", _("Concentration")
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="risks")
+    risk = models.CharField(_("risk"), max_length=16, choices=Risk)
+    note = models.TextField(_("note"))
+    user = _who()
+    created_at = models.DateTimeField(_("when"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("risk acknowledgement")
+        verbose_name_plural = _("risk acknowledgements")
+        constraints = [models.UniqueConstraint(fields=["audit", "risk"], name="auditrisk_once")]
+
+    def __str__(self):
+        return f"{self.audit_id} {self.risk}"

@@ -1,0 +1,175 @@
+"""The audit's one door to the profitability engine, its portfolio maths and its charts.
+
+Everything the audit takes from ``audits.profitability`` (the engine, the portfolio maths, the
+session of a computation, the bulk write) and ``audits.reports.charts`` goes
+through this module, so the rest of ``audits.review`` works on its own rows and plain numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+from audits.profitability import engine, portfolio
+from audits.profitability.sql.copy import bulk_insert
+from audits.profitability.sql.session import computation
+from audits.reports import charts
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+# The per-client values of the engine's result that an audit keeps (the AuditClient columns).
+FIGURES = (
+    "revenue",
+    "gross_margin",
+    "cost_to_serve",
+    "direct_expenses",
+    "acquisition_share",
+    "late_payment_cost",
+    "bad_debt",
+    "net_profit",
+    "service_minutes",
+)
+VALUES = (
+    "net_margin",
+    "overhead_share",
+    "net_profit_after_overhead",
+    "indirect_value",
+    "net_profit_with_indirect",
+    "profit_per_hour",
+    "open_overdue",
+    "rank_net_profit",
+    "rank_revenue",
+    "cumulative_share_revenue",
+    "cumulative_share_net_profit",
+    "abc_class",
+    "tier",
+    "is_unprofitable",
+    "is_marginal",
+    "is_declining",
+    "breakeven_price_increase",
+    "breakeven_hours_to_cut",
+    "breakeven_by_prompt_payment",
+)
+
+
+@dataclass
+class Computed:
+    clients: list[dict]  # one dict per client: client_id, status, in_portfolio and FIGURES + VALUES
+    portfolio: dict
+    limits: dict  # concentration limits as strings: {"top1": ["0.1", "0.2"], ...}
+
+
+def compute(*, as_of: dt.date, start: dt.date, end: dt.date, scope) -> Computed:
+    """The engine's figures for the audit's period and scope (a Client queryset, or None for all);
+    nothing is written by the engine.
+
+    Run as the recompute runs: in one REPEATABLE READ transaction when it is the outermost one (so
+    the ledger pass may be shared with a second connection, both reading the same ledger), with the
+    ledger pass's settings, and without the cyclic garbage collector (millions of small objects,
+    no cycles)."""
+    with computation() as split:
+        result = engine.compute(as_of=as_of, start=start, end=end, scope=scope, split=split)
+    rows = []
+    for item in result.clients.values():
+        row = {"client_id": item.client_id, "status": item.status, "in_portfolio": item.in_portfolio}
+        for name in FIGURES:
+            row[name] = getattr(item.figures, name)
+        for name in VALUES:
+            row[name] = item.values[name]
+        rows.append(row)
+    limits = {name: [str(amber), str(red)] for name, (amber, red) in result.settings.limits.items()}
+    return Computed(clients=rows, portfolio=result.portfolio, limits=limits)
+
+
+def rows_insert(model, rows: list[dict]) -> None:
+    """Insert the audit's rows in one statement whatever their number (COPY on PostgreSQL, as the
+    recompute writes its snapshots; ``bulk_create`` elsewhere)."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = [f.column for f in fields]
+    defaults = {f.attname: f.get_default() for f in fields}
+    bulk_insert(
+        model, columns, [tuple(row.get(f.attname, defaults[f.attname]) for f in fields) for row in rows]
+    )
+
+
+# The what-if of a set of decisions --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Concentration:
+    top1: Decimal | None
+    top5: Decimal | None
+    top10: Decimal | None
+    hhi: Decimal | None
+    levels: dict
+
+
+def concentration(revenue: dict[int, Decimal], limits: dict) -> Concentration:
+    parsed = {name: (Decimal(amber), Decimal(red)) for name, (amber, red) in limits.items()}
+    conc = portfolio.concentration(revenue, parsed)
+    return Concentration(top1=conc.top1, top5=conc.top5, top10=conc.top10, hhi=conc.hhi, levels=conc.levels)
+
+
+def money(value) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# Charts -----------------------------------------------------------------------------------------
+
+
+def pareto_chart(points):
+    if not points:
+        return None
+    return charts.cumulative_curve(
+        points=points,
+        x_label=_("share of clients (by revenue)"),
+        y_label=_("cumulative share of revenue"),
+        reference=0.8,
+    )
+
+
+def whale_chart(points, peak):
+    if not points:
+        return None
+    return charts.cumulative_curve(
+        points=points,
+        x_label=_("share of clients (by net profit)"),
+        y_label=_("cumulative share of net profit"),
+        reference=1,
+        peak=peak if None not in peak else None,
+    )
+
+
+def tiers_chart(counts):
+    labels = [_("Tier %(n)s") % {"n": n} for n in range(1, len(counts) + 1)]
+    return charts.bars(labels=labels, values=counts, y_label=_("clients"))
+
+
+def abc_chart(class_counts):
+    return charts.bars(
+        labels=["A", "B", "C"], values=[class_counts.get(k, 0) for k in "ABC"], y_label=_("clients")
+    )
+
+
+def step_charts(f: dict, *, key: str) -> dict:
+    """Step 3's four charts, drawn once per computation of the audit and language (drawing takes
+    tens of milliseconds each; the figures do not change until the next refresh)."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    def draw():
+        return {
+            "pareto": pareto_chart(f.get("pareto_curve") or []),
+            "whale": whale_chart(
+                f.get("whale_curve") or [],
+                (f.get("whale_peak_client_share"), f.get("whale_peak_profit_share")),
+            ),
+            "tiers": tiers_chart(f.get("tier_counts") or []),
+            "abc": abc_chart(f.get("class_counts") or {}),
+        }
+
+    return cache.get_or_set(f"audit-charts:{key}:{get_language()}", draw, timeout=7 * 24 * 3600)

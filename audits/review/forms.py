@@ -1,0 +1,170 @@
+"""The audit's forms. Each write form carries the audit's version (stale forms are refused by the
+services)."""
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audits.models import Audit, Decision, FlagReview
+from clients.forms import ClientReferenceField
+from clients.models import Client, Expense
+from clients.periods import add_months
+from clients.roles import ACCOUNT_MANAGERS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AuditStartForm(forms.Form):
+    PERIODS = [
+        ("rolling", _("The 12 months ending today")),
+        ("year", _("A calendar year")),
+        ("quarter", _("A quarter")),
+        ("dates", _("Two dates")),
+    ]
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    period = forms.ChoiceField(
+        label=_("Period"), choices=PERIODS, initial="rolling", widget=forms.RadioSelect
+    )
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1990, max_value=2100)
+    quarter = forms.ChoiceField(
+        label=_("Quarter"),
+        required=False,
+        choices=[("", "—"), ("1", "Q1"), ("2", "Q2"), ("3", "Q3"), ("4", "Q4")],
+    )
+    start = forms.DateField(label=_("From"), required=False, widget=DATE)
+    end = forms.DateField(label=_("To"), required=False, widget=DATE)
+    scope = forms.ChoiceField(label=_("Clients"), choices=Audit.Scope.choices, initial=Audit.Scope.ALL)
+    manager = forms.ModelChoiceField(
+        label=_("Account manager"),
+        required=False,
+        queryset=get_user_model()
+        .objects.filter(groups__name=ACCOUNT_MANAGERS)
+        .order_by("first_name", "username"),
+    )
+    segment = forms.CharField(label=_("Segment"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["year"].initial = today.year - 1
+        self.fields["title"].initial = _("Client audit %(year)s") % {"year": today.year}
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        period = data.get("period")
+        if period == "rolling":
+            data["period_start"], data["period_end"] = add_months(today, -12) + dt.timedelta(days=1), today
+        elif period == "year":
+            year = data.get("year")
+            if not year:
+                self.add_error("year", _("Give the year."))
+            else:
+                data["period_start"], data["period_end"] = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        elif period == "quarter":
+            year, quarter = data.get("year"), data.get("quarter")
+            if not year or not quarter:
+                self.add_error("quarter", _("Give the year and the quarter."))
+            else:
+                first = dt.date(year, 3 * int(quarter) - 2, 1)
+                data["period_start"] = first
+                data["period_end"] = add_months(first, 3) - dt.timedelta(days=1)
+        elif period == "dates":
+            start, end = data.get("start"), data.get("end")
+            if not start or not end:
+                self.add_error("end", _("Give both dates."))
+            elif end < start:
+                self.add_error("end", _("The period ends before it starts."))
+            else:
+                data["period_start"], data["period_end"] = start, end
+        if data.get("period_start") and data["period_start"] > today:
+            self.add_error("period", _("The period starts in the future: there is nothing to audit yet."))
+        scope = data.get("scope")
+        if scope == Audit.Scope.MANAGER and not data.get("manager"):
+            self.add_error("manager", _("Choose the account manager."))
+        if scope == Audit.Scope.SEGMENT and not (data.get("segment") or "").strip():
+            self.add_error("segment", _("Give the segment."))
+        return data
+
+
+class CheckForm(VersionForm):
+    code = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
+
+
+class ExpenseForm(VersionForm):
+    client = ClientReferenceField(
+        label=_("Client reference"), queryset=Client.objects.all(), widget=forms.TextInput(attrs={"size": 10})
+    )
+    spent_on = forms.DateField(label=_("Date"), widget=DATE)
+    category = forms.ChoiceField(label=_("Category"), choices=Expense.Category.choices)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0)
+
+
+class StaffCostForm(VersionForm):
+    staff = forms.ModelChoiceField(
+        label=_("Staff member"),
+        queryset=get_user_model().objects.filter(is_active=True).order_by("first_name"),
+    )
+    effective_from = forms.DateField(label=_("In force from"), widget=DATE)
+    hourly_cost = forms.DecimalField(label=_("Hourly cost"), max_digits=10, decimal_places=2, min_value=0)
+
+
+class ReviewForm(VersionForm):
+    verdict = forms.ChoiceField(label=_("Verdict"), choices=FlagReview.Verdict.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.TextInput(attrs={"size": 50}))
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecisionForm(VersionForm):
+    kind = forms.ChoiceField(label=_("Decision"), choices=Decision.Kind.choices)
+    uplift = forms.DecimalField(label=_("Price increase (%)"), required=False, max_digits=7, decimal_places=2)
+    hours_per_month = forms.DecimalField(
+        label=_("Hours cut per month"), required=False, max_digits=10, decimal_places=2
+    )
+    months = forms.IntegerField(label=_("Over (months)"), required=False, min_value=1, max_value=60)
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.TextInput(attrs={"size": 36})
+    )
+
+    def __init__(self, *args, top_tier=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not top_tier:
+            self.fields["kind"].choices = [c for c in Decision.Kind.choices if c[0] != Decision.Kind.INVEST]
+
+
+class InvestForm(VersionForm):
+    client = ClientReferenceField(
+        label=_("Client reference"), queryset=Client.objects.all(), widget=forms.TextInput(attrs={"size": 10})
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.TextInput(attrs={"size": 50}))
+
+
+class RiskForm(VersionForm):
+    risk = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.TextInput(attrs={"size": 60}))
+
+
+class MoveForm(VersionForm):
+    step = forms.IntegerField(min_value=1, max_value=5)
+
+
+class CompleteForm(VersionForm):
+    outcome = forms.CharField(
+        label=_("Outcome"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def validation_message(form) -> str:
+    return " ".join(" ".join(str(m) for m in errors) for errors in form.errors.values())

@@ -1,0 +1,292 @@
+"""The audit report as XLSX: one sheet per part (summary, clients and costs, ranking, flags and
+reviews, decisions, what-if, risks), in the user's language. Text cells are neutralised so a
+spreadsheet never runs them as formulas; numbers stay numbers, with money and percent formats. The
+workbook is written row by row (openpyxl write-only), so an audit of 100,000 clients fits in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from audits.models import Audit, AuditClient, AuditComment, Decision, FlagReview, RiskAcknowledgement
+from audits.review import selectors
+from clients.exports import SHEET_FORBIDDEN, XLSX_FORMATS, spreadsheet_safe
+
+MONEY, PERCENT, INTEGER, NUMBER, TEXT = "money", "percent", "integer", "number", "text"
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+class _Book:
+    def __init__(self):
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        self.workbook = Workbook(write_only=True)
+        self.bold = Font(bold=True)
+
+    def sheet(self, title, about, headers):
+        from openpyxl.cell import WriteOnlyCell
+
+        sheet = self.workbook.create_sheet(title=str(title).translate(SHEET_FORBIDDEN)[:31])
+        sheet.freeze_panes = "A4"
+        cell = WriteOnlyCell(sheet, value=spreadsheet_safe(str(about)))
+        cell.font = self.bold
+        sheet.append([cell])
+        sheet.append([])
+        row = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=spreadsheet_safe(str(header)))
+            cell.font = self.bold
+            row.append(cell)
+        sheet.append(row)
+        return sheet
+
+    def _style(self, sheet, number_format):
+        """The style of a number format, made once: each cell then shares it (setting a format on
+        every cell looks it up in the workbook each time, the larger part of writing a big sheet)."""
+        from openpyxl.cell import WriteOnlyCell
+
+        styles = self.__dict__.setdefault("styles", {})
+        if number_format not in styles:
+            template = WriteOnlyCell(sheet)
+            template.number_format = number_format
+            styles[number_format] = template._style
+        return styles[number_format]
+
+    def row(self, sheet, values, kinds):
+        from openpyxl.cell import WriteOnlyCell
+
+        cells = []
+        for value, kind in zip(values, kinds, strict=True):
+            if value is None or value == "":
+                cells.append(None)
+                continue
+            if kind in XLSX_FORMATS and not isinstance(value, bool):
+                cell = WriteOnlyCell(sheet, value=int(value) if kind == INTEGER else float(Decimal(value)))
+                cell._style = self._style(sheet, XLSX_FORMATS[kind])
+            elif isinstance(value, dt.datetime):
+                cell = WriteOnlyCell(sheet, value=timezone.localtime(value).replace(tzinfo=None))
+                cell._style = self._style(sheet, "yyyy-mm-dd hh:mm")
+            elif isinstance(value, dt.date):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell._style = self._style(sheet, "yyyy-mm-dd")
+            else:
+                cell = spreadsheet_safe(str(value))  # plain text needs no cell object
+            cells.append(cell)
+        sheet.append(cells)
+
+    def save(self) -> bytes:
+        out = io.BytesIO()
+        self.workbook.save(out)
+        return out.getvalue()
+
+
+def audit_report_xlsx(audit: Audit) -> bytes:
+    book = _Book()
+    about = _("%(title)s: %(start)s to %(end)s, %(scope)s; amounts in %(currency)s; %(state)s.") % {
+        "title": audit.title,
+        "start": date_format(audit.period_start, "DATE_FORMAT"),
+        "end": date_format(audit.period_end, "DATE_FORMAT"),
+        "scope": audit.scope_label(),
+        "currency": settings.CURRENCY,
+        "state": _("final, figures frozen") if audit.is_completed else _("draft, the audit is in progress"),
+    }
+    info = getattr(audit, "portfolio", None)
+    figures = info.figures if info else {}
+    result = selectors.what_if(audit) if info else None
+
+    sheet = book.sheet(_("Summary"), about, [_("Item"), _("Value")])
+    summary = [
+        (_("Audit"), audit.title, TEXT),
+        (_("Owner"), _name(audit.owner), TEXT),
+        (_("Period start"), audit.period_start, TEXT),
+        (_("Period end"), audit.period_end, TEXT),
+        (_("Scope"), audit.scope_label(), TEXT),
+        (_("Step"), f"{audit.step}. {audit.get_step_display()}", TEXT),
+        (_("Status"), audit.get_status_display(), TEXT),
+        (_("Figures as of"), audit.as_of, TEXT),
+        (_("Completed"), audit.completed_at, TEXT),
+        (_("Outcome"), audit.outcome, TEXT),
+        (_("Clients with activity"), figures.get("clients"), INTEGER),
+        (_("Revenue"), figures.get("revenue"), MONEY),
+        (_("Gross margin"), figures.get("gross_margin"), MONEY),
+        (_("Net profit"), figures.get("net_profit"), MONEY),
+        (_("Unprofitable clients"), figures.get("unprofitable"), INTEGER),
+        (_("Marginal clients"), figures.get("marginal"), INTEGER),
+        (_("Declining clients"), figures.get("declining"), INTEGER),
+        (_("Share of revenue of the top 20 %"), figures.get("top20_share_revenue"), PERCENT),
+        (_("Whale curve peak: share of profit"), figures.get("whale_peak_profit_share"), PERCENT),
+    ]
+    for label, value, kind in summary:
+        book.row(sheet, [label, value], [TEXT, kind])
+
+    columns = [
+        ("client__external_ref", _("Reference"), TEXT),
+        ("client__name", _("Client"), TEXT),
+        ("revenue", _("Revenue"), MONEY),
+        ("gross_margin", _("Gross margin"), MONEY),
+        ("cost_to_serve", _("Cost to serve"), MONEY),
+        ("direct_expenses", _("Direct expenses"), MONEY),
+        ("acquisition_share", _("Acquisition share"), MONEY),
+        ("late_payment_cost", _("Late-payment cost"), MONEY),
+        ("bad_debt", _("Bad debt"), MONEY),
+        ("net_profit", _("Net profit"), MONEY),
+        ("overhead_share", _("Overhead share"), MONEY),
+        ("net_profit_after_overhead", _("Net profit after overhead"), MONEY),
+        ("indirect_value", _("Indirect value"), MONEY),
+        ("profit_per_hour", _("Net profit per service hour"), MONEY),
+    ]
+    sheet = book.sheet(_("Clients and costs"), about, [c[1] for c in columns])
+    rows = AuditClient.objects.filter(audit=audit).order_by("client__name", "client_id")
+    for values in rows.values_list(*[c[0] for c in columns]).iterator(chunk_size=2000):
+        book.row(sheet, values, [c[2] for c in columns])
+
+    ranking = [
+        ("rank_net_profit", _("Rank"), INTEGER),
+        ("client__external_ref", _("Reference"), TEXT),
+        ("client__name", _("Client"), TEXT),
+        ("revenue", _("Revenue"), MONEY),
+        ("net_profit", _("Net profit"), MONEY),
+        ("net_margin", _("Net margin"), PERCENT),
+        ("cumulative_share_revenue", _("Cumulative share of revenue"), PERCENT),
+        ("cumulative_share_net_profit", _("Cumulative share of net profit"), PERCENT),
+        ("abc_class", _("Class"), TEXT),
+        ("tier", _("Tier"), INTEGER),
+    ]
+    sheet = book.sheet(_("Ranking"), about, [c[1] for c in ranking])
+    ranked = AuditClient.objects.filter(audit=audit, in_portfolio=True).order_by("rank_net_profit")
+    for values in ranked.values_list(*[c[0] for c in ranking]).iterator(chunk_size=2000):
+        book.row(sheet, values, [c[2] for c in ranking])
+
+    reviews = {r.client_id: r for r in FlagReview.objects.filter(audit=audit).select_related("user")}
+    comments: dict[int, list[str]] = {}
+    for comment in AuditComment.objects.filter(audit=audit).select_related("user"):
+        comments.setdefault(comment.client_id, []).append(f"{_name(comment.user)}: {comment.text}")
+    sheet = book.sheet(
+        _("Flags and reviews"),
+        about,
+        [
+            _("Client"),
+            _("Flags"),
+            _("Net profit"),
+            _("Indirect value"),
+            _("Strategic"),
+            _("Price increase to break even"),
+            _("Service hours to cut to break even"),
+            _("Review"),
+            _("Reason"),
+            _("Reviewed by"),
+            _("Reviewed"),
+            _("Comments"),
+        ],
+    )
+    kinds = [TEXT, TEXT, MONEY, MONEY, TEXT, PERCENT, NUMBER, TEXT, TEXT, TEXT, TEXT, TEXT]
+    for row in (
+        AuditClient.objects.filter(audit=audit, is_flagged=True)
+        .select_related("client")
+        .order_by("-rank_net_profit")
+    ):
+        flags = [
+            str(label)
+            for on, label in (
+                (row.is_unprofitable, _("unprofitable")),
+                (row.is_marginal, _("marginal")),
+                (row.is_declining, _("declining")),
+            )
+            if on
+        ]
+        review = reviews.get(row.client_id)
+        book.row(
+            sheet,
+            [
+                row.client.name,
+                ", ".join(flags),
+                row.net_profit,
+                row.indirect_value,
+                _("yes") if row.is_strategic else _("no"),
+                row.breakeven_price_increase,
+                row.breakeven_hours_to_cut,
+                review.get_verdict_display() if review else "",
+                review.reason if review else "",
+                _name(review.user) if review else "",
+                review.created_at if review else None,
+                " | ".join(comments.get(row.client_id, [])),
+            ],
+            kinds,
+        )
+
+    sheet = book.sheet(
+        _("Decisions"),
+        about,
+        [
+            _("Client"),
+            _("Decision"),
+            _("Price increase (%)"),
+            _("Hours cut per month"),
+            _("Months"),
+            _("Reason"),
+            _("Decided by"),
+            _("Decided"),
+        ],
+    )
+    for d in Decision.objects.filter(audit=audit).select_related("client", "user").order_by("client__name"):
+        book.row(
+            sheet,
+            [
+                d.client.name,
+                d.get_kind_display(),
+                d.uplift,
+                d.hours_per_month,
+                d.months,
+                d.reason,
+                _name(d.user),
+                d.created_at,
+            ],
+            [TEXT, TEXT, NUMBER, NUMBER, INTEGER, TEXT, TEXT, TEXT],
+        )
+
+    sheet = book.sheet(_("What-if"), about, [_("Item"), _("Value")])
+    if result is not None:
+        items = [
+            (_("Clients transitioned out"), result.leaving, INTEGER),
+            (_("Revenue lost"), result.revenue_lost, MONEY),
+            (_("Revenue from repricing"), result.revenue_gained, MONEY),
+            (_("Gross margin lost"), result.gross_margin_lost, MONEY),
+            (_("Costs freed"), result.costs_freed, MONEY),
+            (_("Hours freed"), result.hours_freed, NUMBER),
+            (_("Net profit before"), result.net_profit_before, MONEY),
+            (_("Net profit after"), result.net_profit_after, MONEY),
+            (_("Top tier's net profit per hour"), result.reinvest_rate, MONEY),
+            (_("Net profit after, freed hours re-invested"), result.net_profit_after_reinvested, MONEY),
+        ]
+        after = result.concentration_after
+        if after is not None:
+            items += [
+                (_("Top-1 share of revenue after"), after.top1, PERCENT),
+                (_("Top-5 share of revenue after"), after.top5, PERCENT),
+                (_("Top-10 share of revenue after"), after.top10, PERCENT),
+                (_("HHI after"), after.hhi, NUMBER),
+            ]
+        for label, value, kind in items:
+            book.row(sheet, [label, value], [TEXT, kind])
+
+    sheet = book.sheet(_("Risks"), about, [_("Risk"), _("Note"), _("Acknowledged by"), _("Acknowledged")])
+    acks = {a.risk: a for a in RiskAcknowledgement.objects.filter(audit=audit).select_related("user")}
+    for value, label in RiskAcknowledgement.Risk.choices:
+        ack = acks.get(value)
+        book.row(
+            sheet,
+            [label, ack.note if ack else "", _name(ack.user) if ack else "", ack.created_at if ack else None],
+            [TEXT, TEXT, TEXT, TEXT],
+        )
+    return book.save()

@@ -1,0 +1,452 @@
+"""Reads of the client audit: its steps' rows, the data-quality checks, what holds a step back and
+the what-if of the decisions. Every function runs a fixed number of queries whatever the number of
+clients; lists are paginated by the views."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Exists, F, Min, OuterRef, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audits.log import activity_for
+from audits.models import (
+    Audit,
+    AuditClient,
+    AuditComment,
+    CheckAcknowledgement,
+    Decision,
+    FlagReview,
+    RiskAcknowledgement,
+)
+from audits.review import figures
+from clients import display
+from clients.access import sees_all
+from clients.models import Client, Contact, Interaction, Invoice, Payment, StaffCost
+
+ZERO = Decimal("0")
+ROWS_SHOWN = 20  # affected rows listed per check; the count says how many there are in all
+
+
+def audit_get(*, pk) -> Audit:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Audit.objects.select_related("owner", "scope_manager"), pk=pk)
+
+
+def audit_list(*, user):
+    return Audit.objects.select_related("owner", "scope_manager")
+
+
+def scope_clients(audit: Audit):
+    """The ledger's clients in the audit's scope (a queryset)."""
+    clients = Client.objects.all()
+    if audit.scope == Audit.Scope.MANAGER:
+        clients = clients.filter(account_manager_id=audit.scope_manager_id)
+    elif audit.scope == Audit.Scope.SEGMENT:
+        clients = clients.filter(segment__iexact=audit.scope_segment)
+    return clients
+
+
+def audit_clients(audit: Audit, *, user=None):
+    """The audit's clients the user may see (an account manager: their own only)."""
+    rows = AuditClient.objects.filter(audit=audit).select_related("client", "client__account_manager")
+    if user is not None and not sees_all(user):
+        rows = rows.filter(client__account_manager=user)
+    return rows
+
+
+def flagged_clients(audit: Audit, *, user=None):
+    return audit_clients(audit, user=user).filter(is_flagged=True)
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+# Step 1: the data-quality checks -----------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    label: str
+    url: str
+    key: str
+
+
+@dataclass
+class Check:
+    code: str
+    title: str
+    explanation: str
+    count: int = 0
+    rows: list[Row] = field(default_factory=list)
+    acknowledgement: CheckAcknowledgement | None = None
+
+    @property
+    def more(self) -> int:
+        """Affected rows beyond those listed."""
+        return self.count - len(self.rows)
+
+    @property
+    def is_clear(self) -> bool:
+        return self.count == 0 or self.acknowledgement is not None
+
+
+CHECKS = {
+    "no_invoices": (
+        gettext_lazy("Clients without invoices in the period"),
+        gettext_lazy("Their revenue is zero: check that no invoice is missing from the ledger."),
+    ),
+    "staff_without_cost": (
+        gettext_lazy("Interactions by staff without an hourly cost in force"),
+        gettext_lazy("Their time costs nothing in the cost to serve until an hourly cost is entered."),
+    ),
+    "no_cost_of_sales": (
+        gettext_lazy("Invoices without cost of sales"),
+        gettext_lazy("Their margin is taken at the default margin rate."),
+    ),
+    "untrusted_ledger": (
+        gettext_lazy("Ledger states the figures cannot trust"),
+        gettext_lazy("Payments above an invoice's amount, or payments on a credit note."),
+    ),
+    "no_primary_contact": (
+        gettext_lazy("Clients without a primary contact"),
+        gettext_lazy("A letter to them would have no addressee."),
+    ),
+}
+
+
+def _audited_client_ids(audit: Audit):
+    return AuditClient.objects.filter(audit=audit).values("client_id")
+
+
+def _before_first_cost() -> Q:
+    """Interactions with no hourly cost in force on their day: a staff member's costs run from their
+    first "in force from" date on, so what lacks one is what comes before it, or any interaction of
+    staff with no cost at all. One condition per staff member with costs (a few dozen), instead of a
+    lookup per interaction."""
+    first = dict(
+        StaffCost.objects.values("user_id")
+        .annotate(first=Min("effective_from"))
+        .values_list("user_id", "first")
+    )
+    condition = ~Q(staff_id__in=list(first))
+    for user_id, day in first.items():
+        condition |= Q(staff_id=user_id, started_at__lt=_midnight(day))
+    return condition
+
+
+def _check_querysets(audit: Audit) -> dict:
+    start, end = audit.period_start, audit.period_end
+    ids = _audited_client_ids(audit)
+    in_period = Invoice.objects.filter(client=OuterRef("client_id"), issued_on__gte=start, issued_on__lte=end)
+    return {
+        "no_invoices": AuditClient.objects.filter(audit=audit)
+        .exclude(status__in=[Client.Status.PROSPECT, Client.Status.FORMER])
+        .exclude(Exists(in_period))
+        .select_related("client")
+        .order_by("client__name", "client_id"),
+        "staff_without_cost": Interaction.objects.filter(
+            client_id__in=ids,
+            started_at__gte=_midnight(start),
+            started_at__lt=_midnight(end + dt.timedelta(days=1)),
+        )
+        .filter(_before_first_cost())
+        .select_related("client", "staff")
+        .order_by("staff_id", "started_at"),
+        "no_cost_of_sales": Invoice.objects.filter(
+            client_id__in=ids,
+            issued_on__gte=start,
+            issued_on__lte=end,
+            cost_of_sales__isnull=True,
+            amount__gt=0,
+        )
+        .select_related("client")
+        .order_by("issued_on", "number"),
+        # Read from the payments' side: the invoices with payments, their totals grouped once.
+        "untrusted_ledger": Invoice.objects.filter(
+            client_id__in=ids,
+            pk__in=Payment.objects.values("invoice_id")
+            .annotate(total=Sum("amount"))
+            .filter(Q(invoice__amount__lt=0) | Q(total__gt=F("invoice__amount") - F("invoice__written_off")))
+            .values("invoice_id"),
+        )
+        .select_related("client")
+        .order_by("issued_on", "number"),
+        "no_primary_contact": AuditClient.objects.filter(audit=audit)
+        .exclude(status__in=[Client.Status.PROSPECT, Client.Status.FORMER])
+        .exclude(Exists(Contact.objects.filter(client=OuterRef("client_id"), is_primary=True)))
+        .select_related("client")
+        .order_by("client__name", "client_id"),
+    }
+
+
+def _row(code, item) -> Row:
+    if code in ("no_invoices", "no_primary_contact"):
+        target = "clients:detail" if code == "no_invoices" else "admin:clients_client_change"
+        return Row(
+            label=item.client.name, url=reverse(target, args=[item.client_id]), key=str(item.client_id)
+        )
+    if code == "staff_without_cost":
+        staff = item.staff.get_full_name() or item.staff.username
+        label = _("%(staff)s, %(minutes)s min with %(client)s on %(day)s") % {
+            "staff": staff,
+            "minutes": item.duration_minutes,
+            "client": item.client.name,
+            "day": date_format(timezone.localtime(item.started_at).date(), "SHORT_DATE_FORMAT"),
+        }
+        return Row(
+            label=label,
+            url=f"{reverse('admin:clients_staffcost_add')}?user={item.staff_id}",
+            key=str(item.pk),
+        )
+    label = _("Invoice %(number)s of %(client)s: %(amount)s") % {
+        "number": item.number,
+        "client": item.client.name,
+        "amount": display.money(item.amount),
+    }
+    return Row(label=label, url=reverse("admin:clients_invoice_change", args=[item.pk]), key=str(item.pk))
+
+
+KEYED_BY_CLIENT = ("no_invoices", "no_primary_contact")
+KEYS_KEPT = 1000  # affected rows an acknowledgement records
+
+
+def checks_run(audit: Audit) -> dict:
+    """Run the five checks on the ledger as it is now (the audit's computation does, in the
+    background): per check, the count, the first rows' keys and the keys an acknowledgement covers."""
+    found = {}
+    for code, queryset in _check_querysets(audit).items():
+        field = "client_id" if code in KEYED_BY_CLIENT else "pk"
+        keys = list(queryset.values_list(field, flat=True)[:KEYS_KEPT])
+        count = len(keys) if len(keys) < KEYS_KEPT else queryset.count()
+        found[code] = {"count": count, "keys": [str(k) for k in keys]}
+    return found
+
+
+def _stored_checks(audit: Audit) -> dict:
+    info = getattr(audit, "portfolio", None)
+    if info is not None and info.checks:
+        return info.checks
+    return checks_run(audit)
+
+
+def audit_checks(audit: Audit, *, rows: bool = True) -> list[Check]:
+    """The five checks as the last computation found them, with their first ROWS_SHOWN rows (read
+    again by key, to show them as they are now) and their acknowledgements."""
+    acks = {
+        a.check_code: a
+        for a in CheckAcknowledgement.objects.filter(audit=audit, row="").select_related("user")
+    }
+    stored = _stored_checks(audit)
+    querysets = _check_querysets(audit) if rows else {}
+    checks = []
+    for code, (title, explanation) in CHECKS.items():
+        found = stored.get(code, {"count": 0, "keys": []})
+        check = Check(
+            code=code,
+            title=str(title),
+            explanation=str(explanation),
+            count=found["count"],
+            acknowledgement=acks.get(code),
+        )
+        if rows and check.count:
+            shown = [int(k) for k in found["keys"][:ROWS_SHOWN]]
+            field = "client_id__in" if code in KEYED_BY_CLIENT else "pk__in"
+            check.rows = [_row(code, item) for item in querysets[code].filter(**{field: shown})]
+        checks.append(check)
+    return checks
+
+
+def check_affected_keys(audit: Audit, code: str) -> list[str]:
+    return _stored_checks(audit).get(code, {}).get("keys", [])
+
+
+# What holds a step back ------------------------------------------------------------------------
+
+
+def step_blockers(audit: Audit, step: int, *, checks: list[Check] | None = None) -> list[str]:
+    """Why the audit cannot leave ``step`` forward (empty: it can). ``checks``: step 1's checks when
+    the caller has them already."""
+    blockers = []
+    if not audit.is_computed or audit.is_computing:
+        blockers.append(_("The audit's figures are not computed yet."))
+        return blockers
+    if step == Audit.Step.IDENTIFY:
+        for check in checks if checks is not None else audit_checks(audit, rows=False):
+            if not check.is_clear:
+                blockers.append(
+                    _(
+                        "Check “%(check)s” has %(count)s affected rows: fix them or acknowledge it with a reason."
+                    )
+                    % {"check": check.title, "count": check.count}
+                )
+    elif step == Audit.Step.FLAGS:
+        undecided = undecided_flags(audit)
+        if undecided:
+            blockers.append(
+                _("%(count)s flagged clients have no review yet: confirm or override each flag.")
+                % {"count": undecided}
+            )
+    elif step == Audit.Step.STRATEGY:
+        undecided_flags_count = undecided_flags(audit)
+        if undecided_flags_count:
+            blockers.append(_("Some flags are not reviewed yet (step 4)."))
+        missing = decisions_missing(audit)
+        if missing:
+            blockers.append(_("%(count)s flagged clients have no decision yet.") % {"count": missing})
+        acknowledged = set(RiskAcknowledgement.objects.filter(audit=audit).values_list("risk", flat=True))
+        for risk in RiskAcknowledgement.Risk:
+            if risk.value not in acknowledged:
+                blockers.append(_("Risk “%(risk)s” is not acknowledged.") % {"risk": risk.label})
+    return blockers
+
+
+def undecided_flags(audit: Audit) -> int:
+    reviewed = FlagReview.objects.filter(audit=audit, client_id=OuterRef("client_id"))
+    return AuditClient.objects.filter(audit=audit, is_flagged=True).exclude(Exists(reviewed)).count()
+
+
+def decisions_missing(audit: Audit) -> int:
+    """Flagged clients whose flag finance confirmed and that have no decision (an overridden flag
+    needs none: the client is kept as it is)."""
+    confirmed = FlagReview.objects.filter(
+        audit=audit, client_id=OuterRef("client_id"), verdict=FlagReview.Verdict.CONFIRM
+    )
+    decided = Decision.objects.filter(audit=audit, client_id=OuterRef("client_id"))
+    return (
+        AuditClient.objects.filter(audit=audit, is_flagged=True)
+        .filter(Exists(confirmed))
+        .exclude(Exists(decided))
+        .count()
+    )
+
+
+# Step 4 and 5 rows ------------------------------------------------------------------------------
+
+
+def attach_reviews(audit: Audit, rows: list[AuditClient]) -> list[AuditClient]:
+    """Each row with its review, decision and comments (three queries for a page of rows)."""
+    ids = [row.client_id for row in rows]
+    reviews = {
+        r.client_id: r
+        for r in FlagReview.objects.filter(audit=audit, client_id__in=ids).select_related("user")
+    }
+    decisions = {
+        d.client_id: d for d in Decision.objects.filter(audit=audit, client_id__in=ids).select_related("user")
+    }
+    comments: dict[int, list] = {}
+    for comment in AuditComment.objects.filter(audit=audit, client_id__in=ids).select_related("user"):
+        comments.setdefault(comment.client_id, []).append(comment)
+    for row in rows:
+        row.review = reviews.get(row.client_id)
+        row.decision = decisions.get(row.client_id)
+        row.comment_list = comments.get(row.client_id, [])
+    return rows
+
+
+# The what-if of the decisions -------------------------------------------------------------------
+
+
+@dataclass
+class WhatIf:
+    decisions: int
+    leaving: int
+    revenue_lost: Decimal
+    revenue_gained: Decimal
+    gross_margin_lost: Decimal
+    costs_freed: Decimal
+    hours_freed: Decimal
+    net_profit_before: Decimal
+    net_profit_after: Decimal
+    reinvest_rate: Decimal
+    net_profit_after_reinvested: Decimal
+    concentration_before: figures.Concentration
+    concentration_after: figures.Concentration
+
+
+def period_month_count(audit: Audit) -> Decimal:
+    """The period's length in months (a quarter: 3; 12 months: 12), at least one."""
+    days = (audit.period_end - audit.period_start).days + 1
+    return max(Decimal(1), (Decimal(days) / (Decimal("365.25") / 12)).quantize(Decimal(1)))
+
+
+def what_if(audit: Audit, rows=None, decisions=None) -> WhatIf:
+    """The portfolio after the decisions as chosen, over the audit's period.
+
+    Keep and invest change nothing; reprice raises the client's revenue (and so its margin and net
+    profit) by the uplift; reduce service frees the hours cut over the period at the client's cost
+    per hour; transition out takes the client away (its revenue, margin, costs and hours). Freed
+    hours may then be re-invested at the top tier's net profit per hour."""
+    if rows is None:
+        rows = list(
+            AuditClient.objects.filter(audit=audit, in_portfolio=True).values_list(
+                "client_id", "revenue", "gross_margin", "net_profit", "cost_to_serve", "service_minutes"
+            )
+        )
+    if decisions is None:
+        decisions = list(Decision.objects.filter(audit=audit))
+    by_client = {d.client_id: d for d in decisions}
+    info = getattr(audit, "portfolio", None)
+    limits = info.limits if info else {}
+    reinvest = Decimal(str((info.figures if info else {}).get("top_tier_profit_per_hour") or 0))
+    months = period_month_count(audit)
+    before = sum((r[3] for r in rows), ZERO)
+    revenue_before, revenue_after = {}, {}
+    lost_r = gained_r = lost_gm = freed_costs = ZERO
+    freed_minutes = Decimal(0)
+    after = before
+    leaving = 0
+    for cid, revenue, gm, np_, cts, minutes in rows:
+        revenue_before[cid] = revenue
+        decision = by_client.get(cid)
+        kind = decision.kind if decision else None
+        if kind == Decision.Kind.TRANSITION:
+            leaving += 1
+            lost_r += revenue
+            lost_gm += gm
+            freed_costs += gm - np_
+            freed_minutes += minutes
+            after -= np_
+            continue
+        new_revenue = revenue
+        if kind == Decision.Kind.REPRICE and decision.uplift and revenue > 0:
+            gain = figures.money(revenue * decision.uplift / 100)
+            gained_r += gain
+            new_revenue = revenue + gain
+            after += gain
+        elif kind == Decision.Kind.REDUCE and decision.hours_per_month and minutes and cts > 0:
+            hours_cut = min(decision.hours_per_month * months, Decimal(minutes) / 60)
+            saving = figures.money(cts / (Decimal(minutes) / 60) * hours_cut)
+            freed_costs += saving
+            freed_minutes += hours_cut * 60
+            after += saving
+        revenue_after[cid] = new_revenue
+    hours = (freed_minutes / 60).quantize(Decimal("0.01"))
+    return WhatIf(
+        decisions=len(by_client),
+        leaving=leaving,
+        revenue_lost=lost_r,
+        revenue_gained=gained_r,
+        gross_margin_lost=lost_gm,
+        costs_freed=freed_costs,
+        hours_freed=hours,
+        net_profit_before=before,
+        net_profit_after=after,
+        reinvest_rate=reinvest,
+        net_profit_after_reinvested=figures.money(after + hours * reinvest),
+        concentration_before=figures.concentration(revenue_before, limits) if limits else None,
+        concentration_after=figures.concentration(revenue_after, limits) if limits else None,
+    )
+
+
+def last_change(audit: Audit):
+    """The latest activity-log entry on the audit (who changed what, when), or None."""
+    return activity_for(audit).first()

@@ -1,0 +1,513 @@
+"""Writes of the client audit: start, compute, move between steps, acknowledge, review, comment,
+decide, complete. Each runs in one transaction with its activity-log entry.
+
+Finance's writes carry the version of the audit the form was drawn from: the audit's row is locked,
+and a form drawn from an older version is refused with who changed the audit, what and when
+(``StaleAudit``), so two finance users never overwrite each other silently. A completed audit
+takes no write at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from audits.log import log_action
+from audits.models import (
+    Audit,
+    AuditClient,
+    AuditComment,
+    AuditPortfolio,
+    CheckAcknowledgement,
+    Decision,
+    FlagReview,
+    RiskAcknowledgement,
+)
+from audits.review import figures, selectors
+from audits.transitions.services import transition_create
+from clients import display
+from clients.models import Client, Expense, StaffCost
+from clients.periods import add_months
+from config.celery import send_on_commit
+
+COMPUTE_TASK = "audits.tasks.audit_compute_task"
+
+logger = logging.getLogger(__name__)
+
+
+class AuditError(Exception):
+    """A write the audit refuses, with a message for the user."""
+
+
+class StaleAudit(AuditError):
+    """The form was drawn from an older version of the audit."""
+
+
+def _stale_message(audit: Audit) -> str:
+    entry = selectors.last_change(audit)
+    if entry is None:
+        return _("This audit was changed since the page was opened: reload it and try again.")
+    who = (entry.user.get_full_name() or entry.user.username) if entry.user else _("someone")
+    return _(
+        "%(who)s changed this audit (%(what)s) at %(when)s, after this page was opened: "
+        "nothing was saved. Reload the page and try again."
+    ) % {
+        "who": who,
+        "what": entry.description,
+        "when": date_format(timezone.localtime(entry.created_at), "DATETIME_FORMAT"),
+    }
+
+
+def _lock(*, audit: Audit, version: int | None) -> Audit:
+    """The audit's row, locked for the change; refuses a completed audit and a stale form, and raises
+    the version. Call inside ``transaction.atomic()``."""
+    locked = Audit.objects.select_for_update().get(pk=audit.pk)
+    if locked.is_completed:
+        raise AuditError(_("This audit is completed: it can no longer change."))
+    if version is not None and int(version) != locked.version:
+        raise StaleAudit(_stale_message(locked))
+    Audit.objects.filter(pk=locked.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    locked.version += 1
+    return locked
+
+
+# Start and compute ----------------------------------------------------------------------------
+
+
+def audit_start(
+    *, user, title, period_start, period_end, scope, scope_manager=None, scope_segment=""
+) -> Audit:
+    """A new audit at step 1; its figures are computed in the background."""
+    if period_end < period_start:
+        raise AuditError(_("The period ends before it starts."))
+    with transaction.atomic():
+        audit = Audit(
+            title=title,
+            period_start=period_start,
+            period_end=period_end,
+            scope=scope,
+            scope_manager=scope_manager if scope == Audit.Scope.MANAGER else None,
+            scope_segment=scope_segment if scope == Audit.Scope.SEGMENT else "",
+            owner=user,
+        )
+        audit.full_clean()
+        audit.save()
+        log_action(
+            audit,
+            "audit.started",
+            user=user,
+            data={"period": [period_start, period_end], "scope": audit.scope_label()},
+        )
+        _send(audit)
+    return audit
+
+
+def _send(audit: Audit) -> None:
+    send_on_commit(COMPUTE_TASK, audit.pk, on_unreachable=lambda: audit_mark_unsent(audit_id=audit.pk))
+
+
+def audit_mark_unsent(*, audit_id: int) -> None:
+    Audit.objects.filter(pk=audit_id, computation=Audit.Computation.QUEUED).update(
+        computation=Audit.Computation.FAILED,
+        computation_error=_("The task queue could not be reached; the computation did not start."),
+    )
+
+
+def audit_refresh(*, audit: Audit, user, version) -> Audit:
+    """Compute the audit's figures again from the ledger as it is now (until completion); reviews,
+    decisions and acknowledgements are kept."""
+    with transaction.atomic():
+        locked = _lock(audit=audit, version=version)
+        if locked.is_computing:
+            raise AuditError(_("The figures are being computed already."))
+        Audit.objects.filter(pk=locked.pk).update(
+            computation=Audit.Computation.QUEUED, progress=0, computation_error=""
+        )
+        log_action(locked, "audit.refreshed", user=user)
+        _send(locked)
+    locked.refresh_from_db()
+    return locked
+
+
+def audit_compute(*, audit_id: int) -> bool:
+    """Compute and store the audit's figures (the Celery task's work). Claims the computation with a
+    conditional UPDATE, so a second delivery of the task does nothing; False when there was nothing
+    to do. The write refuses an audit completed meanwhile: a completed audit never changes."""
+    claimed = Audit.objects.filter(
+        pk=audit_id,
+        status=Audit.Status.IN_PROGRESS,
+        computation__in=[Audit.Computation.QUEUED, Audit.Computation.FAILED],
+    ).update(computation=Audit.Computation.RUNNING, progress=10, computation_error="")
+    if not claimed:
+        return False
+    audit = Audit.objects.get(pk=audit_id)
+    try:
+        today = timezone.localdate()
+        as_of = min(audit.period_end, today)
+        scope = None if audit.scope == Audit.Scope.ALL else selectors.scope_clients(audit)
+        computed = figures.compute(as_of=as_of, start=audit.period_start, end=audit.period_end, scope=scope)
+        Audit.objects.filter(pk=audit_id).update(progress=60)
+        strategic = set(
+            (scope if scope is not None else Client.objects.all())
+            .filter(is_strategic=True)
+            .values_list("pk", flat=True)
+        )
+        with transaction.atomic():
+            locked = Audit.objects.select_for_update().get(pk=audit_id)
+            if locked.is_completed:
+                return False
+            AuditClient.objects.filter(audit_id=audit_id).delete()
+            rows = []
+            for row in computed.clients:
+                if row["status"] == Client.Status.PROSPECT:
+                    continue
+                flagged = row["in_portfolio"] and (
+                    row["is_unprofitable"] or row["is_marginal"] or row["is_declining"]
+                )
+                rows.append(
+                    {
+                        **row,
+                        "audit_id": audit_id,
+                        "is_strategic": row["client_id"] in strategic,
+                        "is_flagged": flagged,
+                    }
+                )
+            figures.rows_insert(AuditClient, rows)
+            AuditPortfolio.objects.update_or_create(
+                audit_id=audit_id,
+                defaults={
+                    "figures": computed.portfolio,
+                    "limits": computed.limits,
+                    "period_months": int(selectors.period_month_count(audit)),
+                    "checks": selectors.checks_run(locked),
+                },
+            )
+            Audit.objects.filter(pk=audit_id).update(
+                computation=Audit.Computation.DONE, progress=100, computed_at=timezone.now(), as_of=as_of
+            )
+    except Exception:
+        Audit.objects.filter(pk=audit_id).update(
+            computation=Audit.Computation.FAILED, computation_error=traceback.format_exc(limit=3)[-2000:]
+        )
+        raise
+    return True
+
+
+# Steps ---------------------------------------------------------------------------------------
+
+
+def audit_move(*, audit: Audit, user, version, step: int) -> Audit:
+    """Go to ``step``: back at any time until completion (what was decided is kept), forward one
+    step at a time once the current step's conditions hold."""
+    step = int(step)
+    if step not in Audit.Step.values:
+        raise AuditError(_("There is no such step."))
+    with transaction.atomic():
+        locked = _lock(audit=audit, version=version)
+        if step > locked.step:
+            if step != locked.step + 1:
+                raise AuditError(_("Steps are taken one at a time."))
+            blockers = selectors.step_blockers(locked, locked.step)
+            if blockers:
+                raise AuditError(" ".join(blockers))
+        if step == locked.step:
+            return locked
+        log_action(locked, "audit.step_changed", user=user, data={"from": locked.step, "to": step})
+        Audit.objects.filter(pk=locked.pk).update(step=step)
+        locked.step = step
+    return locked
+
+
+def _require_step(audit: Audit, step: int, what: str) -> None:
+    if audit.step < step:
+        raise AuditError(_("%(what)s belongs to a later step.") % {"what": what})
+
+
+def check_acknowledge(*, audit: Audit, user, version, code: str, reason: str) -> CheckAcknowledgement:
+    if code not in selectors.CHECKS:
+        raise AuditError(_("There is no such check."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise AuditError(_("Give the reason for accepting this check as it stands."))
+    with transaction.atomic():
+        locked = _lock(audit=audit, version=version)
+        rows = selectors.check_affected_keys(locked, code)
+        ack, _created = CheckAcknowledgement.objects.update_or_create(
+            audit=locked, check_code=code, row="", defaults={"reason": reason, "user": user, "rows": rows}
+        )
+        log_action(
+            locked,
+            "audit.check_acknowledged",
+            user=user,
+            data={
+                "check": code,
+                "subject": str(selectors.CHECKS[code][0]),
+                "rows": len(rows),
+                "reason": reason,
+            },
+        )
+    return ack
+
+
+def expense_add(*, audit: Audit, user, version, client: Client, spent_on, category, amount) -> Expense:
+    """A missing expense on one of the audit's clients (step 2); the figures change at the next
+    refresh."""
+    if not AuditClient.objects.filter(audit=audit, client=client).exists():
+        raise AuditError(_("This client is not in the audit."))
+    with transaction.atomic():
+        locked = _lock(audit=audit, version=version)
+        expense = Expense(client=client, spent_on=spent_on, category=category, amount=amount)
+        try:
+            expense.full_clean()
+        except ValidationError as exc:
+            raise AuditError(" ".join(exc.messages)) from exc
+        expense.save()
+        log_action(
+            locked,
+            "audit.cost_added",
+            user=user,
+            data={"expense": expense.pk, "client": client.name, "amount": amount, "on": spent_on},
+        )
+    return expense
+
+
+def staff_cost_add(*, audit: Audit, user, version, staff, effective_from, hourly_cost) -> StaffCost:
+    with transaction.atomic():
+        locked = _lock(audit=audit, version=version)
+        cost = StaffCost(user=staff, effective_from=effective_from, hourly_cost=hourly_cost)
+        try:
+            cost.full_clean()
+        except ValidationError as exc:
+            raise AuditError(" ".join(exc.messages)) from exc
+        cost.save()
+        log_action(
+            locked,
+            "audit.cost_added",
+            user=user,
+            data={"staff": staff.get_username(), "hourly_cost": hourly_cost, "from": effective_from},
+        )
+    return cost
+
+
+def _flagged(audit: Audit, client_id: int) -> AuditClient:
+    row = AuditClient.objects.filter(audit=audit, client_id=client_id, is_flagged=True).first()
+    if row is None:
+        raise AuditError(_("This client has no flag in the audit."))
+    return row
+
+
+def flag_review(*, audit: Audit, user, version, client_id: int, verdict: str, reason: str) -> FlagReview:
+    if verdict not in FlagReview.Verdict.values:
+        raise AuditError(_("Confirm or override the flag."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise AuditError(_("Give the reason for this review."))
+    with transaction.atomic():
+        locked = _lock(audit=audit, version=version)
+        _require_step(locked, Audit.Step.FLAGS, _("Reviewing flags"))
+        row = _flagged(locked, client_id)
+        review, _created = FlagReview.objects.update_or_create(
+            audit=locked, client_id=client_id, defaults={"verdict": verdict, "reason": reason, "user": user}
+        )
+        log_action(
+            locked,
+            "audit.flag_reviewed",
+            user=user,
+            data={
+                "client": client_id,
+                "subject": f"{row.client.name}: {FlagReview.Verdict(verdict).label}",
+                "verdict": verdict,
+                "reason": reason,
+            },
+        )
+    return review
+
+
+def flag_comment(*, audit: Audit, user, client_id: int, text: str) -> AuditComment:
+    """An account manager's comment on a flag of one of their own clients (their only write on an
+    audit; it takes no version: it changes nothing finance is editing)."""
+    text = (text or "").strip()
+    if not text:
+        raise AuditError(_("Write the comment first."))
+    with transaction.atomic():
+        locked = Audit.objects.select_for_update().get(pk=audit.pk)
+        if locked.is_completed:
+            raise AuditError(_("This audit is completed: it can no longer change."))
+        row = _flagged(locked, client_id)
+        if not user.has_perm("clients.view_all_clients") and row.client.account_manager_id != user.pk:
+            raise AuditError(_("This client has no flag in the audit."))
+        comment = AuditComment.objects.create(audit=locked, client_id=client_id, text=text, user=user)
+        log_action(
+            locked,
+            "audit.commented",
+            user=user,
+            data={"client": client_id, "subject": row.client.name, "text": text[:500]},
+        )
+    return comment
+
+
+def decision_record(
+    *,
+    audit: Audit,
+    user,
+    version,
+    client_id: int,
+    kind: str,
+    uplift=None,
+    hours_per_month=None,
+    months=None,
+    reason="",
+) -> Decision:
+    """One decision per flagged client (and "invest" for a top-tier client): its parameters are
+    checked here, whatever form sent them."""
+    reason = (reason or "").strip()
+    if kind not in Decision.Kind.values:
+        raise AuditError(_("Choose a decision."))
+    with transaction.atomic():
+        locked = _lock(audit=audit, version=version)
+        _require_step(locked, Audit.Step.STRATEGY, _("Deciding"))
+        row = AuditClient.objects.filter(audit=locked, client_id=client_id).first()
+        if row is None or not (row.is_flagged or row.tier == 1):
+            raise AuditError(_("Decisions are taken on flagged clients and top-tier clients."))
+        values = {"uplift": None, "hours_per_month": None, "months": None}
+        if kind == Decision.Kind.KEEP and not reason:
+            raise AuditError(_("Keeping a flagged client needs a reason."))
+        if kind == Decision.Kind.REPRICE:
+            if uplift is None or Decimal(uplift) <= 0:
+                raise AuditError(_("Give the price increase, in percent, above zero."))
+            values["uplift"] = Decimal(uplift)
+        if kind == Decision.Kind.REDUCE:
+            if hours_per_month is None or Decimal(hours_per_month) <= 0:
+                raise AuditError(_("Give the service hours to cut per month, above zero."))
+            values["hours_per_month"] = Decimal(hours_per_month)
+        if kind == Decision.Kind.TRANSITION:
+            if not months or int(months) < 1 or int(months) > 60:
+                raise AuditError(_("Give the transition's length: 1 to 60 months."))
+            values["months"] = int(months)
+        if kind == Decision.Kind.INVEST and row.tier != 1:
+            raise AuditError(_("Invest is for top-tier clients."))
+        decision, _created = Decision.objects.update_or_create(
+            audit=locked,
+            client_id=client_id,
+            defaults={"kind": kind, "reason": reason, "user": user, **values},
+        )
+        log_action(
+            locked,
+            "audit.decided",
+            user=user,
+            data={
+                "client": client_id,
+                "subject": f"{row.client.name}: {Decision.Kind(kind).label}",
+                "decision": kind,
+                "reason": reason,
+                **values,
+            },
+        )
+    return decision
+
+
+def risk_acknowledge(*, audit: Audit, user, version, risk: str, note: str) -> RiskAcknowledgement:
+    if risk not in RiskAcknowledgement.Risk.values:
+        raise AuditError(_("There is no such risk."))
+    note = (note or "").strip()
+    if not note:
+        raise AuditError(_("Write a note on this risk."))
+    with transaction.atomic():
+        locked = _lock(audit=audit, version=version)
+        _require_step(locked, Audit.Step.STRATEGY, _("The risk checklist"))
+        ack, _created = RiskAcknowledgement.objects.update_or_create(
+            audit=locked, risk=risk, defaults={"note": note, "user": user}
+        )
+        log_action(
+            locked,
+            "audit.risk_acknowledged",
+            user=user,
+            data={"risk": risk, "subject": str(RiskAcknowledgement.Risk(risk).label), "note": note},
+        )
+    return ack
+
+
+def audit_complete(*, audit: Audit, user, version, outcome: str = "") -> Audit:
+    """Freeze the audit: read-only for everyone from now on. Its figures are already its own copies;
+    each transition-out decision starts a transition (stage planned) in the same transaction."""
+    with transaction.atomic():
+        locked = _lock(audit=audit, version=version)
+        if locked.step != Audit.Step.STRATEGY:
+            raise AuditError(_("An audit is completed from its last step."))
+        blockers = selectors.step_blockers(locked, Audit.Step.STRATEGY)
+        if blockers:
+            raise AuditError(" ".join(blockers))
+        result = selectors.what_if(locked)
+        summary = (outcome or "").strip() or _(
+            "%(decisions)s decisions, %(leaving)s clients to transition out; net profit %(before)s, then %(after)s."
+        ) % {
+            "decisions": result.decisions,
+            "leaving": result.leaving,
+            "before": display.money(result.net_profit_before),
+            "after": display.money(result.net_profit_after),
+        }
+        now = timezone.now()
+        Audit.objects.filter(pk=locked.pk).update(
+            status=Audit.Status.COMPLETED, completed_at=now, outcome=summary
+        )
+        log_action(
+            locked,
+            "audit.completed",
+            user=user,
+            data={"outcome": summary, "transitions": result.leaving},
+        )
+        locked.refresh_from_db()
+        _transitions_create(locked, user=user)
+    return locked
+
+
+def _transitions_create(audit: Audit, *, user) -> None:
+    """One transition (stage planned) per "transition out" decision, in the completion's transaction:
+    the client becomes *transitioning*. A client that cannot be phased out (already in a transition,
+    or no longer a current client) refuses the completion with the reason, and nothing is saved."""
+    for item in audit_transition_decisions(audit):
+        reason = (item["reason"] or "").strip() or _("Decided in the audit “%(title)s”.") % {
+            "title": audit.title
+        }
+        try:
+            transition_create(
+                client=item["client"], user=user, reason=reason, end_date=item["end_on"], audit=audit
+            )
+        except ValidationError as exc:
+            raise AuditError(" ".join(exc.messages)) from exc
+
+
+def audit_transition_decisions(audit: Audit) -> list[dict]:
+    """The "transition out" decisions of a completed audit, one per client, with what a Transition
+    (stage planned) needs: the client, its months and end date, who decided and why."""
+    if not audit.is_completed:
+        return []
+    start = timezone.localtime(audit.completed_at).date()
+    return [
+        {
+            "decision": decision,
+            "client": decision.client,
+            "months": decision.months,
+            "end_on": add_months(start, decision.months),
+            "decided_by": decision.user,
+            "decided_at": decision.created_at,
+            "reason": decision.reason,
+        }
+        for decision in Decision.objects.filter(audit=audit, kind=Decision.Kind.TRANSITION)
+        .select_related("client", "user")
+        .order_by("client__name", "client_id")
+    ]
+
+
+def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The 12 months ending today."""
+    return add_months(today, -12) + dt.timedelta(days=1), today

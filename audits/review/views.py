@@ -1,0 +1,634 @@
+"""The client audit's pages. Each view gets the audit, checks the role, validates a form, calls one
+service, then redirects or renders."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import FormView, TemplateView
+from django_filters.views import FilterView
+from django_tables2 import RequestConfig, SingleTableMixin
+
+from audits.log import activity_for
+from audits.models import Audit, Decision, RiskAcknowledgement
+from audits.review import figures, forms, selectors, services
+from audits.review.filters import AuditFilter
+from audits.review.tables import AuditTable, table_for_step
+from clients.access import sees_all
+from clients.exports import LocalisedExportMixin
+from clients.tables import Pages
+from config.celery import QueueUnavailable
+
+RUN = "audits.run_audit"
+COMMENT = "audits.comment_audit"
+PER_PAGE = 50
+FLAGS_PER_PAGE = 25
+
+
+def may_run(user) -> bool:
+    return user.has_perm(RUN)
+
+
+class AuditAccess:
+    """Finance and admins (run) and account managers (comment) may open audits; ``run_only`` pages
+    are finance's alone."""
+
+    run_only = False
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        allowed = may_run(user) if self.run_only else (may_run(user) or user.has_perm(COMMENT))
+        if not allowed:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_audit(self):
+        if not hasattr(self, "_audit"):
+            self._audit = selectors.audit_get(pk=self.kwargs["pk"])
+        return self._audit
+
+
+class AuditListView(AuditAccess, LocalisedExportMixin, SingleTableMixin, FilterView):
+    table_class = AuditTable
+    filterset_class = AuditFilter
+    template_name = "audits/review/audit_list.html"
+    paginator_class = Pages
+    table_pagination = {"per_page": PER_PAGE}
+    export_formats = ("csv", "xlsx")
+    export_name = "audits"
+    export_title = gettext_lazy("Client audits")
+
+    def get_export_about(self):
+        return _("Client audits, exported on %(day)s.") % {
+            "day": date_format(timezone.localdate(), "DATE_FORMAT")
+        }
+
+    def get_queryset(self):
+        return selectors.audit_list(user=self.request.user)
+
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        if not may_run(self.request.user):
+            # The outcome speaks of the whole scope's figures: finance's, not an account manager's.
+            kwargs["exclude"] = ("outcome",)
+        return kwargs
+
+
+class AuditStartView(AuditAccess, FormView):
+    run_only = True
+    form_class = forms.AuditStartForm
+    template_name = "audits/review/audit_start.html"
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            audit = services.audit_start(
+                user=self.request.user,
+                title=data["title"],
+                period_start=data["period_start"],
+                period_end=data["period_end"],
+                scope=data["scope"],
+                scope_manager=data.get("manager"),
+                scope_segment=(data.get("segment") or "").strip(),
+            )
+        except services.AuditError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        except QueueUnavailable:
+            messages.error(
+                self.request,
+                _(
+                    "The task queue cannot be reached: the figures will not be computed until you refresh them."
+                ),
+            )
+            audit = Audit.objects.order_by("-pk").filter(owner=self.request.user).first()
+            return redirect("review:detail", pk=audit.pk)
+        messages.success(self.request, _("Audit started; its figures are being computed."))
+        return redirect("review:detail", pk=audit.pk)
+
+
+class AuditStatusView(AuditAccess, View):
+    """JSON progress of the audit's computation, polled by its pages."""
+
+    def get(self, request, pk):
+        audit = self.get_audit()
+        return JsonResponse(
+            {
+                "id": audit.pk,
+                "status": audit.computation,
+                "label": audit.get_computation_display(),
+                "progress": audit.progress,
+                "active": audit.is_computing,
+                "failed": audit.computation == Audit.Computation.FAILED,
+                "summary": _computation_summary(audit),
+            }
+        )
+
+
+def _computation_summary(audit: Audit) -> str:
+    if audit.is_computing:
+        return _("%(state)s: %(progress)s %%") % {
+            "state": audit.get_computation_display(),
+            "progress": audit.progress,
+        }
+    if audit.computation == Audit.Computation.FAILED:
+        return _("The computation failed: refresh the figures to try again.")
+    return _("Figures computed %(when)s, as of %(as_of)s.") % {
+        "when": date_format(timezone.localtime(audit.computed_at), "DATETIME_FORMAT"),
+        "as_of": date_format(audit.as_of, "DATE_FORMAT"),
+    }
+
+
+class AuditPage(AuditAccess, TemplateView):
+    """What every audit page shows: the header, the steps and the computation's progress."""
+
+    step = None
+
+    def blockers(self, audit):
+        return selectors.step_blockers(audit, audit.step)
+
+    def base_context(self):
+        audit = self.get_audit()
+        user = self.request.user
+        editable = may_run(user) and not audit.is_completed
+        step = self.step or audit.step
+        return {
+            "audit": audit,
+            "page_step": self.step,
+            "steps": Audit.Step.choices,
+            "may_run": may_run(user),
+            "editable": editable,
+            "here": editable and self.step == audit.step,
+            "reached": step <= audit.step or audit.is_completed,
+            "blockers": self.blockers(audit) if may_run(user) else [],
+            "summary": _computation_summary(audit),
+            "sees_all": sees_all(user),
+        }
+
+
+class AuditDetailView(AuditPage):
+    template_name = "audits/review/audit_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = self.base_context()
+        audit = context["audit"]
+        # The portfolio's totals are finance's: an account manager sees their own clients only.
+        info = getattr(audit, "portfolio", None) if audit.is_computed and may_run(self.request.user) else None
+        context.update(
+            activity=activity_for(audit)[:100],
+            figures=info.figures if info else None,
+            complete_form=forms.CompleteForm(initial={"version": audit.version}),
+        )
+        if audit.is_completed and may_run(self.request.user):
+            context["transitions"] = audit.transitions.select_related("client").order_by("client__name")
+        return super().get_context_data(**context, **kwargs)
+
+
+class ClientStepView(AuditPage):
+    """Steps 1 to 3: the audit's clients, paginated, in the step's columns."""
+
+    template_name = "audits/review/step_clients.html"
+    run_only = True
+
+    def blockers(self, audit):
+        if self.step == 1 and audit.step == 1 and audit.is_computed:
+            self.checks = selectors.audit_checks(audit)
+            return selectors.step_blockers(audit, 1, checks=self.checks)
+        return super().blockers(audit)
+
+    def get_context_data(self, **kwargs):
+        context = self.base_context()
+        audit = context["audit"]
+        rows = selectors.audit_clients(audit)
+        if self.step == 1:
+            rows = rows.filter(in_portfolio=True) if self.request.GET.get("active") == "1" else rows
+        else:
+            rows = rows.filter(in_portfolio=True)
+        table = table_for_step(self.step)(rows, request=self.request)
+        RequestConfig(self.request, paginate={"per_page": PER_PAGE, "paginator_class": Pages}).configure(
+            table
+        )
+        context["table"] = table
+        getattr(self, f"step_{self.step}")(context)
+        return super().get_context_data(**context, **kwargs)
+
+    def step_1(self, context):
+        audit = context["audit"]
+        checks = getattr(self, "checks", None)
+        if checks is None:
+            checks = selectors.audit_checks(audit) if audit.is_computed else []
+        for check in checks:
+            check.form = forms.CheckForm(initial={"version": audit.version, "code": check.code})
+        context["checks"] = checks
+
+    def step_2(self, context):
+        audit = context["audit"]
+        context["expense_form"] = forms.ExpenseForm(initial={"version": audit.version}, auto_id="exp_%s")
+        context["staff_cost_form"] = forms.StaffCostForm(initial={"version": audit.version}, auto_id="sc_%s")
+
+    def step_3(self, context):
+        audit = context["audit"]
+        info = getattr(audit, "portfolio", None) if audit.is_computed else None
+        if info is None:
+            return
+        f = info.figures
+        context["figures"] = f
+        context["charts"] = figures.step_charts(f, key=f"{audit.pk}:{audit.computed_at.timestamp()}")
+
+
+class FlagStepView(AuditPage):
+    """Step 4: the flagged clients, with their reviews; an account manager sees their own only."""
+
+    step = 4
+    template_name = "audits/review/step_flags.html"
+
+    def get_context_data(self, **kwargs):
+        context = self.base_context()
+        audit = context["audit"]
+        page = _page(
+            self.request,
+            selectors.flagged_clients(audit, user=self.request.user).order_by(
+                "-rank_net_profit", "client_id"
+            ),
+            FLAGS_PER_PAGE,
+        )
+        rows = selectors.attach_reviews(audit, list(page.object_list))
+        for row in rows:
+            row.review_form = forms.ReviewForm(
+                initial={
+                    "version": audit.version,
+                    "verdict": row.review.verdict if row.review else "confirm",
+                    "reason": row.review.reason if row.review else "",
+                },
+                auto_id=f"rv{row.client_id}_%s",
+            )
+            row.comment_form = forms.CommentForm(auto_id=f"cm{row.client_id}_%s")
+        context.update(
+            rows=rows,
+            page=page,
+            undecided=selectors.undecided_flags(audit) if may_run(self.request.user) else None,
+            may_comment=self.request.user.has_perm(COMMENT) and not audit.is_completed,
+        )
+        return super().get_context_data(**context, **kwargs)
+
+
+class StrategyStepView(AuditPage):
+    step = 5
+    run_only = True
+    template_name = "audits/review/step_strategy.html"
+
+    def get_context_data(self, **kwargs):
+        context = self.base_context()
+        audit = context["audit"]
+        flagged = selectors.flagged_clients(audit).order_by("-rank_net_profit", "client_id")
+        page = _page(self.request, flagged, FLAGS_PER_PAGE)
+        rows = selectors.attach_reviews(audit, list(page.object_list))
+        months = selectors.period_month_count(audit)
+        for row in rows:
+            decision = row.decision
+            initial = {"version": audit.version, "kind": decision.kind if decision else "keep"}
+            initial["uplift"] = (
+                decision.uplift
+                if decision and decision.uplift is not None
+                else (row.breakeven_price_increase * 100).quantize(Decimal("0.01"))
+                if row.breakeven_price_increase
+                else None
+            )
+            initial["hours_per_month"] = (
+                decision.hours_per_month
+                if decision and decision.hours_per_month is not None
+                else (row.breakeven_hours_to_cut / months).quantize(Decimal("0.01"))
+                if row.breakeven_hours_to_cut
+                else None
+            )
+            initial["months"] = decision.months if decision and decision.months else 6
+            initial["reason"] = decision.reason if decision else ""
+            row.decision_form = forms.DecisionForm(
+                initial=initial, top_tier=row.tier == 1, auto_id=f"dc{row.client_id}_%s"
+            )
+        acks = {a.risk: a for a in RiskAcknowledgement.objects.filter(audit=audit).select_related("user")}
+        risks = []
+        for value, label in RiskAcknowledgement.Risk.choices:
+            ack = acks.get(value)
+            risks.append(
+                {
+                    "code": value,
+                    "label": label,
+                    "ack": ack,
+                    "form": forms.RiskForm(
+                        initial={"version": audit.version, "risk": value, "note": ack.note if ack else ""},
+                        auto_id=f"rk{value}_%s",
+                    ),
+                }
+            )
+        invested = (
+            Decision.objects.filter(audit=audit, kind=Decision.Kind.INVEST)
+            .exclude(client_id__in=flagged.values("client_id"))
+            .select_related("client", "user")
+            .order_by("client__name")
+        )
+        context.update(
+            invest_form=forms.InvestForm(initial={"version": audit.version}, auto_id="inv_%s"),
+            invested=invested,
+            rows=rows,
+            page=page,
+            months=months,
+            what_if=selectors.what_if(audit) if audit.is_computed else None,
+            risks=risks,
+            missing=selectors.decisions_missing(audit) if audit.is_computed else 0,
+            complete_form=forms.CompleteForm(initial={"version": audit.version}),
+        )
+        return super().get_context_data(**context, **kwargs)
+
+
+def _page(request, queryset, per_page):
+    paginator = Pages(queryset, per_page)
+    number = request.GET.get("page", "1")
+    try:
+        number = int(number)
+    except ValueError:
+        raise Http404(_("There is no such page.")) from None
+    return paginator.page(max(1, number))
+
+
+class ReportView(AuditAccess, View):
+    """The audit report as XLSX, downloadable at any step; final once the audit is completed."""
+
+    run_only = True
+
+    def get(self, request, pk):
+        from django.http import HttpResponse
+
+        from audits.review.report import audit_report_xlsx
+
+        audit = self.get_audit()
+        response = HttpResponse(
+            audit_report_xlsx(audit),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="audit-{audit.pk}.xlsx"'
+        return response
+
+
+# Writes --------------------------------------------------------------------------------------
+
+
+class AuditAction(AuditAccess, View):
+    """A POST that validates one form and calls one service, then goes back to the step page."""
+
+    run_only = True
+    form_class = forms.VersionForm
+    back_step = None
+    success = gettext_lazy("Saved.")
+
+    def back(self, audit):
+        step = self.back_step or audit.step
+        return reverse(STEP_URLS[step], args=[audit.pk])
+
+    def post(self, request, pk, **kwargs):
+        audit = self.get_audit()
+        form = self.make_form()
+        if not form.is_valid():
+            messages.error(request, forms.validation_message(form))
+            return redirect(self.back(audit))
+        try:
+            self.act(audit, form)
+        except services.AuditError as exc:
+            messages.error(request, str(exc))
+        except QueueUnavailable:
+            messages.error(
+                request, _("The task queue cannot be reached: nothing was started. Try again later.")
+            )
+        else:
+            messages.success(request, str(self.success))
+        audit.refresh_from_db()
+        return redirect(self.back(audit))
+
+    def make_form(self):
+        return self.form_class(self.request.POST)
+
+    def act(self, audit, form):
+        raise NotImplementedError
+
+
+class MoveView(AuditAction):
+    form_class = forms.MoveForm
+    success = gettext_lazy("Step changed.")
+
+    def act(self, audit, form):
+        services.audit_move(
+            audit=audit,
+            user=self.request.user,
+            version=form.cleaned_data["version"],
+            step=form.cleaned_data["step"],
+        )
+
+
+class RefreshView(AuditAction):
+    success = gettext_lazy("The figures are being computed again.")
+
+    def back(self, audit):
+        return (
+            self.request.POST.get("next_step")
+            and reverse(STEP_URLS[int(self.request.POST["next_step"])], args=[audit.pk])
+            or reverse("review:detail", args=[audit.pk])
+        )
+
+    def act(self, audit, form):
+        services.audit_refresh(audit=audit, user=self.request.user, version=form.cleaned_data["version"])
+
+
+class CheckView(AuditAction):
+    form_class = forms.CheckForm
+    back_step = 1
+    success = gettext_lazy("Check acknowledged.")
+
+    def act(self, audit, form):
+        services.check_acknowledge(
+            audit=audit,
+            user=self.request.user,
+            version=form.cleaned_data["version"],
+            code=form.cleaned_data["code"],
+            reason=form.cleaned_data["reason"],
+        )
+
+
+class ExpenseView(AuditAction):
+    form_class = forms.ExpenseForm
+    back_step = 2
+    success = gettext_lazy("Expense added: refresh the figures to see it counted.")
+
+    def act(self, audit, form):
+        data = form.cleaned_data
+        services.expense_add(
+            audit=audit,
+            user=self.request.user,
+            version=data["version"],
+            client=data["client"],
+            spent_on=data["spent_on"],
+            category=data["category"],
+            amount=data["amount"],
+        )
+
+
+class StaffCostView(AuditAction):
+    form_class = forms.StaffCostForm
+    back_step = 2
+    success = gettext_lazy("Hourly cost added: refresh the figures to see it counted.")
+
+    def act(self, audit, form):
+        data = form.cleaned_data
+        services.staff_cost_add(
+            audit=audit,
+            user=self.request.user,
+            version=data["version"],
+            staff=data["staff"],
+            effective_from=data["effective_from"],
+            hourly_cost=data["hourly_cost"],
+        )
+
+
+class ReviewView(AuditAction):
+    form_class = forms.ReviewForm
+    back_step = 4
+    success = gettext_lazy("Flag reviewed.")
+
+    def act(self, audit, form):
+        data = form.cleaned_data
+        services.flag_review(
+            audit=audit,
+            user=self.request.user,
+            version=data["version"],
+            client_id=self.kwargs["client_id"],
+            verdict=data["verdict"],
+            reason=data["reason"],
+        )
+
+    def back(self, audit):
+        return _with_page(reverse("review:flags", args=[audit.pk]), self.request)
+
+
+class CommentView(AuditAction):
+    run_only = False
+    form_class = forms.CommentForm
+    back_step = 4
+    success = gettext_lazy("Comment added.")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(COMMENT) and not may_run(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def act(self, audit, form):
+        if not self.request.user.has_perm(COMMENT):
+            raise PermissionDenied
+        services.flag_comment(
+            audit=audit,
+            user=self.request.user,
+            client_id=self.kwargs["client_id"],
+            text=form.cleaned_data["text"],
+        )
+
+    def back(self, audit):
+        return _with_page(reverse("review:flags", args=[audit.pk]), self.request)
+
+
+class DecisionView(AuditAction):
+    form_class = forms.DecisionForm
+    back_step = 5
+    success = gettext_lazy("Decision recorded.")
+
+    def make_form(self):
+        return self.form_class(self.request.POST, top_tier=True)
+
+    def act(self, audit, form):
+        data = form.cleaned_data
+        services.decision_record(
+            audit=audit,
+            user=self.request.user,
+            version=data["version"],
+            client_id=self.kwargs["client_id"],
+            kind=data["kind"],
+            uplift=data.get("uplift"),
+            hours_per_month=data.get("hours_per_month"),
+            months=data.get("months"),
+            reason=data.get("reason", ""),
+        )
+
+    def back(self, audit):
+        return _with_page(reverse("review:strategy", args=[audit.pk]), self.request)
+
+
+class InvestView(AuditAction):
+    """ "Invest" in a top-tier client that no flag brought to step 5."""
+
+    form_class = forms.InvestForm
+    back_step = 5
+    success = gettext_lazy("Decision recorded.")
+
+    def act(self, audit, form):
+        data = form.cleaned_data
+        services.decision_record(
+            audit=audit,
+            user=self.request.user,
+            version=data["version"],
+            client_id=data["client"].pk,
+            kind=Decision.Kind.INVEST,
+            reason=data["reason"],
+        )
+
+
+class RiskView(AuditAction):
+    form_class = forms.RiskForm
+    back_step = 5
+    success = gettext_lazy("Risk acknowledged.")
+
+    def act(self, audit, form):
+        data = form.cleaned_data
+        services.risk_acknowledge(
+            audit=audit, user=self.request.user, version=data["version"], risk=data["risk"], note=data["note"]
+        )
+
+
+class CompleteView(AuditAction):
+    form_class = forms.CompleteForm
+    success = gettext_lazy("Audit completed: its figures are frozen.")
+
+    def back(self, audit):
+        return (
+            reverse("review:detail", args=[audit.pk])
+            if audit.is_completed
+            else reverse("review:strategy", args=[audit.pk])
+        )
+
+    def act(self, audit, form):
+        services.audit_complete(
+            audit=audit,
+            user=self.request.user,
+            version=form.cleaned_data["version"],
+            outcome=form.cleaned_data.get("outcome", ""),
+        )
+
+
+def _with_page(url, request):
+    page = request.POST.get("page", "")
+    return f"{url}?page={page}" if page.isdigit() else url
+
+
+STEP_URLS = {
+    1: "review:identify",
+    2: "review:costs",
+    3: "review:rank",
+    4: "review:flags",
+    5: "review:strategy",
+}

@@ -1,0 +1,161 @@
+"""Benchmark: an audit's background computation against a recompute, and each audit step page.
+
+    .venv/bin/python bench/audit.py --clients 10000
+    .venv/bin/python bench/audit.py --clients 100000
+
+It builds the synthetic portfolio of bench/engine.py in its own PostgreSQL database (default
+clientprofit_bench_audit, dropped first and at the end unless --keep; the name must contain
+"bench"), times the nightly recompute, then an audit's computation of the same period and scope
+(every client: the engine's pass plus writing the audit's own copies), walks the audit to step 5,
+and times each step page as finance (--repeat runs after a warm-up; the median and the number of
+queries are printed), and the XLSX audit report.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from bench import engine as portfolio_build  # noqa: E402
+
+
+def timed(callable_):
+    began = time.perf_counter()
+    result = callable_()
+    return time.perf_counter() - began, result
+
+
+def walk_to_strategy(audit, user):
+    """Acknowledge the checks, review every flag, and go on to step 5 (untimed)."""
+    from django.db.models import Exists, OuterRef
+
+    from audits.models import Audit, AuditClient, FlagReview
+    from audits.review import selectors, services
+
+    def version():
+        audit.refresh_from_db()
+        return audit.version
+
+    for check in selectors.audit_checks(audit, rows=False):
+        if not check.is_clear:
+            services.check_acknowledge(
+                audit=audit, user=user, version=version(), code=check.code, reason="bench"
+            )
+    services.audit_move(audit=audit, user=user, version=version(), step=2)
+    services.audit_move(audit=audit, user=user, version=version(), step=3)
+    services.audit_move(audit=audit, user=user, version=version(), step=4)
+    reviewed = FlagReview.objects.filter(audit=audit, client_id=OuterRef("client_id"))
+    pending = AuditClient.objects.filter(audit=audit, is_flagged=True).exclude(Exists(reviewed))
+    FlagReview.objects.bulk_create(
+        [
+            FlagReview(
+                audit=audit, client_id=cid, verdict=FlagReview.Verdict.CONFIRM, reason="bench", user=user
+            )
+            for cid in pending.values_list("client_id", flat=True)
+        ],
+        batch_size=5000,
+    )
+    services.audit_move(audit=audit, user=user, version=version(), step=5)
+    return Audit.objects.get(pk=audit.pk)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    portfolio_build.database_arguments(parser, clients=10_000, database="clientprofit_bench_audit")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each page")
+    args = parser.parse_args()
+
+    url = args.admin_url.rsplit("/", 1)[0] + "/" + args.database
+    if not args.reuse:
+        portfolio_build.recreate_database(args.admin_url, args.database)
+    os.environ["DATABASE_URL"] = url
+    os.environ.pop("REDIS_URL", None)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client as HttpClient
+    from django.test.utils import CaptureQueriesContext
+
+    from audits.models import Audit, AuditClient
+    from audits.profitability import runs as profitability
+    from audits.review import services
+    from clients.roles import FINANCE
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    try:
+        if not args.reuse:
+            call_command("migrate", verbosity=0)
+            print(f"Building {args.clients:,} clients in {args.database}:", flush=True)
+            seconds, _ = timed(lambda: portfolio_build.build(args.clients))
+            portfolio_build.vacuum(url)
+            print(f"  built in {seconds:.1f} s", flush=True)
+        finance, _created = User.objects.get_or_create(
+            username="bench_finance",
+            defaults={"first_name": "Bench", "last_name": "Finance", "is_staff": True},
+        )
+        finance.groups.add(Group.objects.get(name=FINANCE))
+        as_of = portfolio_build.AS_OF
+        portfolio_build.clear_day(url)
+        recompute_seconds, run = timed(lambda: profitability.profitability_recompute(as_of=as_of))
+
+        audit = Audit.objects.create(
+            title="Bench audit", period_start=run.period_start, period_end=run.period_end, owner=finance
+        )
+        compute_seconds, _ = timed(lambda: services.audit_compute(audit_id=audit.pk))
+        audit.refresh_from_db()
+        rows = AuditClient.objects.filter(audit=audit).count()
+        flagged = AuditClient.objects.filter(audit=audit, is_flagged=True).count()
+        print()
+        print(f"clients                     {run.client_count:>10,}")
+        print(f"recompute (nightly)         {recompute_seconds:>10.2f} s")
+        print(
+            f"audit computation           {compute_seconds:>10.2f} s   ({compute_seconds / recompute_seconds:.2f} x the "
+            f"recompute; {rows:,} audited clients, {flagged:,} flagged)"
+        )
+
+        audit = walk_to_strategy(audit, finance)
+        http = HttpClient()
+        http.force_login(finance)
+        pages = [
+            ("audit page (history)", f"/audits/{audit.pk}/"),
+            ("step 1, identify (checks)", f"/audits/{audit.pk}/identify/"),
+            ("step 2, costs", f"/audits/{audit.pk}/costs/"),
+            ("step 3, rank (charts)", f"/audits/{audit.pk}/rank/"),
+            ("step 4, flags", f"/audits/{audit.pk}/flags/"),
+            ("step 5, strategy (what-if)", f"/audits/{audit.pk}/strategy/"),
+            ("audits list", "/audits/"),
+        ]
+        print()
+        print(f"{'page':<30} {'median':>9} {'queries':>8}")
+        for label, path in pages:
+            http.get(path)  # warm-up
+            times = []
+            for _ in range(args.repeat):
+                with CaptureQueriesContext(connection) as queries:
+                    seconds, response = timed(lambda path=path: http.get(path))
+                assert response.status_code == 200, (path, response.status_code)
+                times.append(seconds)
+            print(f"{label:<30} {statistics.median(times) * 1000:>7.0f} ms {len(queries):>8}")
+        seconds, response = timed(lambda: http.get(f"/audits/{audit.pk}/report.xlsx"))
+        assert response.status_code == 200
+        print(f"{'XLSX audit report':<30} {seconds * 1000:>7.0f} ms   ({len(response.content) / 1e6:.1f} MB)")
+    finally:
+        connection.close()
+        if not args.keep:
+            portfolio_build.drop_database(args.admin_url, args.database)
+
+
+if __name__ == "__main__":
+    main()

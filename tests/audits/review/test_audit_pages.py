@@ -1,0 +1,347 @@
+"""The client audit's pages, as finance and as an account manager: each step renders its figures
+and forms, the writes go through the forms, and the list filters and exports."""
+
+import datetime as dt
+import re
+from decimal import Decimal as D
+
+import pytest
+from django.utils import timezone
+
+from audits.models import Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement
+from tests.audits.review.test_audit_steps import move, portfolio, start, to_step, v  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def audit(finance, portfolio, django_capture_on_commit_callbacks):  # noqa: F811
+    return start(finance, django_capture_on_commit_callbacks)
+
+
+def page(http, url):
+    response = http.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content.decode()
+
+
+def test_starting_an_audit_from_the_form(as_finance, portfolio, django_capture_on_commit_callbacks):  # noqa: F811
+    form = page(as_finance, "/audits/new/")
+    assert "The 12 months ending today" in form
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_finance.post(
+            "/audits/new/",
+            {"title": "Q3 review", "period": "quarter", "year": "2026", "quarter": "3", "scope": "all"},
+        )
+    audit = Audit.objects.get(title="Q3 review")
+    assert response.status_code == 302 and response.url == f"/audits/{audit.pk}/"
+    assert (audit.period_start, audit.period_end) == (dt.date(2026, 7, 1), dt.date(2026, 9, 30))
+    assert audit.computation == Audit.Computation.DONE
+
+
+def test_bad_start_input_gets_a_clear_message_and_changes_nothing(as_finance, portfolio):  # noqa: F811
+    response = as_finance.post(
+        "/audits/new/",
+        {"title": "x", "period": "dates", "start": "2026-05-01", "end": "2026-04-01", "scope": "segment"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "The period ends before it starts." in body and "Give the segment." in body
+    assert not Audit.objects.exists()
+
+
+def test_the_progress_is_shown_until_the_figures_are_computed(as_finance, finance):
+    audit = Audit.objects.create(
+        title="Pending",
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 6, 30),
+        owner=finance,
+        progress=10,
+    )
+    body = page(as_finance, f"/audits/{audit.pk}/")
+    assert f'data-url="/audits/{audit.pk}/status/"' in body
+    status = as_finance.get(f"/audits/{audit.pk}/status/").json()
+    assert status["active"] is True and status["progress"] == 10
+
+
+def test_step_one_lists_the_checks_and_acknowledges_one(
+    as_finance,
+    audit,
+    portfolio,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    portfolio["Delta"].contacts.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        as_finance.post(f"/audits/{audit.pk}/refresh/", {"version": v(audit), "next_step": 1})
+    body = page(as_finance, f"/audits/{audit.pk}/identify/")
+    assert "Clients without a primary contact" in body and "Delta" in body
+    assert f"/admin/clients/client/{portfolio['Delta'].pk}/change/" in body
+    assert "Go on to step 2" in body and "disabled" in body
+    response = as_finance.post(
+        f"/audits/{audit.pk}/checks/",
+        {"version": v(audit), "code": "no_primary_contact", "reason": "by phone"},
+    )
+    assert response.status_code == 302
+    body = page(as_finance, response.url)
+    assert "Acknowledged by" in body and "by phone" in body
+    history = page(as_finance, f"/audits/{audit.pk}/")
+    assert "acknowledged a data-quality check (Clients without a primary contact)" in history
+    response = as_finance.post(f"/audits/{audit.pk}/move/", {"version": v(audit), "step": 2})
+    audit.refresh_from_db()
+    assert audit.step == 2
+
+
+def test_a_stale_page_is_refused_with_who_and_when(as_finance, audit, finance):
+    drawn = v(audit)
+    move(audit, finance, 2)
+    response = as_finance.post(f"/audits/{audit.pk}/move/", {"version": drawn, "step": 1}, follow=True)
+    body = response.content.decode()
+    assert "Fiona" in body and "moved the audit to another step" in body and "nothing was saved" in body
+    audit.refresh_from_db()
+    assert audit.step == 2
+
+
+def test_step_two_shows_the_breakdown_and_adds_a_missing_cost(as_finance, audit, finance, portfolio):  # noqa: F811
+    audit = to_step(audit, finance, 2)
+    body = page(as_finance, f"/audits/{audit.pk}/costs/")
+    assert "Add a missing expense" in body and "1,800.00" in body
+    response = as_finance.post(
+        f"/audits/{audit.pk}/costs/expense/",
+        {
+            "version": audit.version,
+            "client": portfolio["Bravo"].external_ref.lower(),
+            "spent_on": "2026-11-01",
+            "category": "travel",
+            "amount": "75.50",
+        },
+    )
+    assert response.status_code == 302
+    assert portfolio["Bravo"].expenses.get().amount == D("75.50")
+    bad = as_finance.post(
+        f"/audits/{audit.pk}/costs/staff-cost/",
+        {"version": v(audit), "staff": finance.pk, "effective_from": "2026-01-01", "hourly_cost": "-5"},
+        follow=True,
+    )
+    assert "greater than or equal to 0" in bad.content.decode()
+
+
+def test_step_three_shows_the_ranking_and_the_charts(as_finance, audit, finance):
+    audit = to_step(audit, finance, 3)
+    body = page(as_finance, f"/audits/{audit.pk}/rank/")
+    assert body.count("<svg") == 4
+    assert "Whale curve" in body and "Alpha" in body
+    assert body.index("Alpha") < body.index("Delta")
+
+
+def test_step_four_as_finance_and_as_the_account_manager(as_finance, as_manager, audit, finance, portfolio):  # noqa: F811
+    audit = to_step(audit, finance, 4)
+    body = page(as_manager, f"/audits/{audit.pk}/flags/")
+    assert "Bravo" in body and "Delta" not in body
+    assert "Save the review" not in body
+    response = as_manager.post(
+        f"/audits/{audit.pk}/flags/{portfolio['Bravo'].pk}/comment/", {"text": "New contract in May."}
+    )
+    assert response.status_code == 302
+    assert (
+        as_manager.post(
+            f"/audits/{audit.pk}/flags/{portfolio['Delta'].pk}/comment/", {"text": "x"}
+        ).status_code
+        == 302
+    )
+    assert audit.comments.count() == 1
+    assert (
+        as_manager.post(
+            f"/audits/{audit.pk}/flags/{portfolio['Bravo'].pk}/review/",
+            {"version": v(audit), "verdict": "confirm", "reason": "x"},
+        ).status_code
+        == 403
+    )
+    assert as_manager.get(f"/audits/{audit.pk}/strategy/").status_code == 403
+    body = page(as_finance, f"/audits/{audit.pk}/flags/")
+    assert "New contract in May." in body and "Delta" in body and "Save the review" in body
+    as_finance.post(
+        f"/audits/{audit.pk}/flags/{portfolio['Bravo'].pk}/review/",
+        {"version": v(audit), "verdict": "confirm", "reason": "loses money"},
+    )
+    assert FlagReview.objects.get(audit=audit, client=portfolio["Bravo"]).reason == "loses money"
+
+
+def test_step_five_prefills_from_break_even_and_completes(as_finance, audit, finance, portfolio):  # noqa: F811
+    audit = to_step(audit, finance, 5)
+    body = page(as_finance, f"/audits/{audit.pk}/strategy/")
+    bravo = AuditClient.objects.get(audit=audit, client=portfolio["Bravo"])
+    uplift = (bravo.breakeven_price_increase * 100).quantize(D("0.01"))
+    assert re.search(rf'name="uplift"[^>]*value="{uplift}"', body)
+    assert "Risk checklist" in body and "Complete and freeze" in body
+    as_finance.post(
+        f"/audits/{audit.pk}/strategy/{portfolio['Bravo'].pk}/decision/",
+        {"version": v(audit), "kind": "transition", "months": "4"},
+    )
+    as_finance.post(
+        f"/audits/{audit.pk}/strategy/{portfolio['Delta'].pk}/decision/",
+        {"version": v(audit), "kind": "keep", "reason": "strategic partner"},
+    )
+    assert Decision.objects.filter(audit=audit).count() == 2
+    body = page(as_finance, f"/audits/{audit.pk}/strategy/")
+    assert "1 client transitioned out" in body
+    for risk in RiskAcknowledgement.Risk.values:
+        as_finance.post(
+            f"/audits/{audit.pk}/strategy/risks/", {"version": v(audit), "risk": risk, "note": "covered"}
+        )
+    response = as_finance.post(
+        f"/audits/{audit.pk}/complete/", {"version": v(audit), "outcome": "Bravo leaves."}
+    )
+    assert response.url == f"/audits/{audit.pk}/"
+    body = page(as_finance, response.url)
+    audit.refresh_from_db()
+    assert audit.is_completed
+    assert "Clients to transition out" in body and "Bravo" in body
+    assert "completed the audit" in body and "recorded a decision" in body
+    body = page(as_finance, f"/audits/{audit.pk}/strategy/")
+    assert "Save the decision" not in body and "Complete and freeze" not in body
+
+
+def test_the_list_filters_and_exports(as_finance, audit):
+    body = page(as_finance, "/audits/?status=in_progress")
+    assert "Audit 2026" in body and "1. Identify clients" in body
+    assert "Audit 2026" not in page(as_finance, "/audits/?status=completed")
+    export = as_finance.get("/audits/?_export=csv")
+    assert export.status_code == 200 and "Audit 2026" in export.content.decode("utf-8-sig")
+    assert as_finance.get("/audits/?_export=xlsx").status_code == 200
+
+
+def test_step_pages_run_a_fixed_number_of_queries(as_finance, audit, finance, django_assert_max_num_queries):
+    audit = to_step(audit, finance, 5)
+    for url in ("identify", "costs", "rank", "flags", "strategy"):
+        with django_assert_max_num_queries(40):
+            page(as_finance, f"/audits/{audit.pk}/{url}/")
+
+
+def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
+    as_finance,
+    audit,
+    finance,
+    portfolio,  # noqa: F811
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    portfolio["Bravo"].name = "=HYPERLINK(1)"
+    portfolio["Bravo"].save()
+    audit = to_step(audit, finance, 4)
+    from audits.review import services
+
+    services.flag_comment(
+        audit=audit, user=portfolio["Bravo"].account_manager, client_id=portfolio["Bravo"].pk, text="+1 call"
+    )
+    response = as_finance.get(f"/audits/{audit.pk}/report.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == [
+        "Summary",
+        "Clients and costs",
+        "Ranking",
+        "Flags and reviews",
+        "Decisions",
+        "What-if",
+        "Risks",
+    ]
+    costs = list(book["Clients and costs"].iter_rows(min_row=4, values_only=True))
+    by_name = {row[1]: row for row in costs}
+    assert "'=HYPERLINK(1)" in by_name
+    assert by_name["Alpha"][2] == 9000 and isinstance(by_name["Alpha"][2], int | float)
+    money_cells = [
+        row[2] for row in book["Clients and costs"].iter_rows(min_row=4) if row[1].value == "Alpha"
+    ]
+    assert money_cells[0].number_format == "#,##0.00"
+    flags = list(book["Flags and reviews"].iter_rows(min_row=4, values_only=True))
+    assert any("+1 call" in (row[11] or "") for row in flags)
+    assert "draft" in book["Summary"]["A1"].value
+
+
+def test_invest_in_a_top_tier_client_from_step_five(as_finance, audit, finance, portfolio):  # noqa: F811
+    audit = to_step(audit, finance, 5)
+    url = f"/audits/{audit.pk}/strategy/invest/"
+    refused = as_finance.post(
+        url, {"version": v(audit), "client": portfolio["Delta"].external_ref, "reason": "x"}, follow=True
+    )
+    assert "Invest is for top-tier clients." in refused.content.decode()
+    as_finance.post(
+        url, {"version": v(audit), "client": portfolio["Alpha"].external_ref, "reason": "grow them"}
+    )
+    assert Decision.objects.get(audit=audit, client=portfolio["Alpha"]).kind == "invest"
+    assert "grow them" in page(as_finance, f"/audits/{audit.pk}/strategy/")
+
+
+def test_an_account_manager_sees_no_portfolio_totals_on_the_audit_page(as_manager, audit):
+    body = page(as_manager, f"/audits/{audit.pk}/")
+    assert "14,300" not in body and "Net profit" not in body
+
+
+def test_the_navigation_leads_finance_and_managers_to_the_audits(as_finance, as_manager, as_admin):
+    for http in (as_finance, as_manager, as_admin):
+        assert 'href="/audits/"' in page(http, "/dashboard/")
+
+
+def test_step_pages_do_not_run_more_queries_with_more_clients(
+    as_finance,
+    audit,
+    finance,
+    manager,
+    portfolio,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """The same number of queries for each step page with 4 clients as with 30 (the flags and
+    decisions included); step 1 adds at most one per check that found rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from audits.review import services
+    from tests.factories import ClientFactory, InteractionFactory
+
+    def counts(audit):
+        audit = to_step(audit, finance, 5)
+        for row in AuditClient.objects.filter(audit=audit, is_flagged=True):
+            if not Decision.objects.filter(audit=audit, client_id=row.client_id).exists():
+                services.decision_record(
+                    audit=audit,
+                    user=finance,
+                    version=v(audit),
+                    client_id=row.client_id,
+                    kind="keep",
+                    reason="k",
+                )
+        result = {}
+        for name in ("identify", "costs", "rank", "flags", "strategy"):
+            page(as_finance, f"/audits/{audit.pk}/{name}/")  # the charts' cache, the session
+            with CaptureQueriesContext(connection) as queries:
+                page(as_finance, f"/audits/{audit.pk}/{name}/")
+            result[name] = len(queries)
+        return result
+
+    few = counts(audit)
+    for n in range(26):
+        client = ClientFactory(name=f"Extra {n:02d}", account_manager=manager)
+        InteractionFactory(client=client, staff=manager, started_at=timezone.now() - dt.timedelta(days=5))
+    second = Audit.objects.get(pk=start(finance, django_capture_on_commit_callbacks).pk)
+    assert AuditClient.objects.filter(audit=second, is_flagged=True).count() >= 20
+    many = counts(second)
+    # Step 1 reads the rows shown of each check that has any (one query per check, five at most).
+    from audits.review.selectors import CHECKS
+
+    assert few["identify"] <= many.pop("identify") <= few.pop("identify") + len(CHECKS)
+    assert many == few
+
+
+def test_account_managers_see_no_outcome_in_the_list(as_manager, as_finance, finance):
+    Audit.objects.create(
+        title="Done",
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 6, 30),
+        owner=finance,
+        outcome="Net profit 123,456.00 EUR",
+    )
+    assert "123,456.00" in page(as_finance, "/audits/")
+    assert "123,456.00" not in page(as_manager, "/audits/")
+    assert "123,456.00" not in as_manager.get("/audits/?_export=csv").content.decode("utf-8-sig")

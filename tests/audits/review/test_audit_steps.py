@@ -1,0 +1,537 @@
+"""The client audit's rules: computing its figures, each step's conditions, stale forms, the
+what-if of mixed decisions, and the freeze at completion."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.utils import timezone
+
+from audits.log import activity_for
+from audits.models import Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement, Transition
+from audits.profitability import runs as profitability
+from audits.review import selectors, services
+from audits.review.services import AuditError, StaleAudit
+from audits.transitions.services import transition_create
+from clients.models import Client, Contact, StaffCost
+from tests.factories import ClientFactory, InteractionFactory, InvoiceFactory, PaymentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def portfolio(manager, other_manager):
+    """Four clients: two profitable, two losing money on service hours (one of each manager)."""
+    today = timezone.localdate()
+    for user in (manager, other_manager):
+        StaffCost.objects.create(user=user, effective_from=dt.date(2020, 1, 1), hourly_cost=D("60"))
+    rows = {}
+    for name, owner, amount, minutes in [
+        ("Alpha", manager, "9000", 60),
+        ("Bravo", manager, "800", 1800),
+        ("Charlie", other_manager, "4000", 0),
+        ("Delta", other_manager, "500", 1200),
+    ]:
+        client = ClientFactory(name=name, account_manager=owner)
+        Contact.objects.create(client=client, name=f"{name} contact", is_primary=True)
+        invoice = InvoiceFactory(
+            client=client,
+            issued_on=today - dt.timedelta(days=60),
+            due_on=today - dt.timedelta(days=30),
+            amount=D(amount),
+            cost_of_sales=D(amount) / 2,
+        )
+        PaymentFactory(invoice=invoice)  # paid on time: no late-payment cost
+        if minutes:
+            InteractionFactory(
+                client=client,
+                staff=owner,
+                started_at=timezone.now() - dt.timedelta(days=20),
+                duration_minutes=minutes,
+            )
+        rows[name] = client
+    return rows
+
+
+def start(user, django_capture_on_commit_callbacks, **kwargs):
+    today = timezone.localdate()
+    kwargs.setdefault("period_start", today - dt.timedelta(days=364))
+    kwargs.setdefault("period_end", today)
+    kwargs.setdefault("scope", Audit.Scope.ALL)
+    with django_capture_on_commit_callbacks(execute=True):
+        audit = services.audit_start(user=user, title="Audit 2026", **kwargs)
+    audit.refresh_from_db()
+    return audit
+
+
+@pytest.fixture
+def audit(finance, portfolio, django_capture_on_commit_callbacks):
+    return start(finance, django_capture_on_commit_callbacks)
+
+
+def refresh(audit, user, django_capture_on_commit_callbacks):
+    """Compute the audit's figures and checks again from the ledger as it is now."""
+    with django_capture_on_commit_callbacks(execute=True):
+        services.audit_refresh(audit=audit, user=user, version=v(audit))
+    audit.refresh_from_db()
+    return audit
+
+
+def move(audit, user, step):
+    audit.refresh_from_db()
+    return services.audit_move(audit=audit, user=user, version=audit.version, step=step)
+
+
+def v(audit):
+    audit.refresh_from_db()
+    return audit.version
+
+
+def review_all(audit, user, verdict="confirm"):
+    for row in AuditClient.objects.filter(audit=audit, is_flagged=True):
+        services.flag_review(
+            audit=audit, user=user, version=v(audit), client_id=row.client_id, verdict=verdict, reason="seen"
+        )
+
+
+def to_step(audit, user, step):
+    """Walk the audit forward to ``step``, satisfying each step's conditions on the way."""
+    while audit.step < step:
+        if audit.step == 1:
+            for check in selectors.audit_checks(audit):
+                if not check.is_clear:
+                    services.check_acknowledge(
+                        audit=audit, user=user, version=v(audit), code=check.code, reason="known"
+                    )
+        if audit.step == 4:
+            review_all(audit, user)
+        audit = move(audit, user, audit.step + 1)
+    return audit
+
+
+def test_starting_computes_the_audit_figures_for_its_period_and_scope(audit, portfolio):
+    assert audit.computation == Audit.Computation.DONE and audit.progress == 100
+    rows = {row.client.name: row for row in AuditClient.objects.filter(audit=audit).select_related("client")}
+    assert set(rows) == {"Alpha", "Bravo", "Charlie", "Delta"}
+    assert rows["Alpha"].revenue == D("9000.00")
+    assert rows["Bravo"].cost_to_serve == D("1800.00")  # 30 h x 60
+    assert rows["Bravo"].net_profit == D("400.00") - D("1800.00")
+    assert {name for name, row in rows.items() if row.is_flagged} == {"Bravo", "Delta"}
+    assert audit.portfolio.figures["clients"] == 4
+    assert [e.action for e in activity_for(audit)] == ["audit.started"]
+
+
+def test_a_manager_scope_holds_that_managers_clients_only(
+    finance, manager, portfolio, django_capture_on_commit_callbacks
+):
+    audit = start(
+        finance, django_capture_on_commit_callbacks, scope=Audit.Scope.MANAGER, scope_manager=manager
+    )
+    names = set(AuditClient.objects.filter(audit=audit).values_list("client__name", flat=True))
+    assert names == {"Alpha", "Bravo"}
+
+
+def test_a_quarter_holds_only_its_invoices(finance, portfolio, django_capture_on_commit_callbacks):
+    audit = start(
+        finance,
+        django_capture_on_commit_callbacks,
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 3, 31),
+    )
+    assert not AuditClient.objects.filter(audit=audit, revenue__gt=0).exists()
+
+
+def test_step_one_closes_only_once_every_check_is_fixed_or_acknowledged(
+    audit, finance, portfolio, django_capture_on_commit_callbacks
+):
+    Contact.objects.filter(client=portfolio["Delta"]).delete()
+    InvoiceFactory(
+        client=portfolio["Alpha"], issued_on=timezone.localdate() - dt.timedelta(days=10), amount=D("100")
+    )
+    # The checks are those of the last computation: the ledger's changes count at a refresh.
+    assert {c.code: c.count for c in selectors.audit_checks(audit)}["no_primary_contact"] == 0
+    audit = refresh(audit, finance, django_capture_on_commit_callbacks)
+    checks = {c.code: c for c in selectors.audit_checks(audit)}
+    assert checks["no_primary_contact"].count == 1
+    assert checks["no_cost_of_sales"].count == 1
+    assert checks["no_invoices"].count == 0
+    with pytest.raises(AuditError, match="acknowledge"):
+        move(audit, finance, 2)
+    with pytest.raises(AuditError, match="reason"):
+        services.check_acknowledge(
+            audit=audit, user=finance, version=v(audit), code="no_primary_contact", reason=" "
+        )
+    services.check_acknowledge(
+        audit=audit, user=finance, version=v(audit), code="no_primary_contact", reason="letter by hand"
+    )
+    with pytest.raises(AuditError):
+        move(audit, finance, 2)
+    # Fixed in the ledger instead of acknowledged.
+    portfolio["Alpha"].invoices.filter(cost_of_sales__isnull=True).update(cost_of_sales=D("10"))
+    with pytest.raises(AuditError):
+        move(audit, finance, 2)
+    audit = refresh(audit, finance, django_capture_on_commit_callbacks)
+    audit = move(audit, finance, 2)
+    assert audit.step == 2
+
+
+def test_staff_without_an_hourly_cost_and_untrusted_ledger_states_are_found(
+    audit, finance, portfolio, django_capture_on_commit_callbacks
+):
+    newcomer = UserFactory(username="newcomer")
+    InteractionFactory(
+        client=portfolio["Alpha"], staff=newcomer, started_at=timezone.now() - dt.timedelta(days=3)
+    )
+    credit = InvoiceFactory(
+        client=portfolio["Charlie"], issued_on=timezone.localdate() - dt.timedelta(days=5), amount=D("-50")
+    )
+    from clients.models import Payment
+
+    Payment.objects.bulk_create(
+        [Payment(invoice=credit, paid_on=timezone.localdate(), amount=D("10"))]
+    )  # past the rules
+    audit = refresh(audit, finance, django_capture_on_commit_callbacks)
+    checks = {c.code: c for c in selectors.audit_checks(audit)}
+    assert checks["staff_without_cost"].count == 1
+    assert "/admin/clients/staffcost/add/" in checks["staff_without_cost"].rows[0].url
+    assert checks["untrusted_ledger"].count == 1
+    assert checks["untrusted_ledger"].rows[0].url.endswith(f"/{credit.pk}/change/")
+
+
+def test_steps_go_forward_one_at_a_time_and_back_keeps_what_was_decided(audit, finance):
+    with pytest.raises(AuditError, match="one at a time"):
+        move(audit, finance, 3)
+    audit = to_step(audit, finance, 5)
+    bravo = AuditClient.objects.get(audit=audit, client__name="Bravo")
+    services.decision_record(
+        audit=audit, user=finance, version=v(audit), client_id=bravo.client_id, kind="transition", months=3
+    )
+    audit = move(audit, finance, 2)
+    assert audit.step == 2
+    assert Decision.objects.filter(audit=audit).count() == 1
+    assert FlagReview.objects.filter(audit=audit).count() == 2
+    steps = [e.data for e in activity_for(audit) if e.action == "audit.step_changed"]
+    assert steps[0] == {"from": 5, "to": 2}
+
+
+def test_step_four_cannot_close_while_a_flag_is_undecided(audit, finance):
+    audit = to_step(audit, finance, 4)
+    rows = list(AuditClient.objects.filter(audit=audit, is_flagged=True))
+    services.flag_review(
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client_id=rows[0].client_id,
+        verdict="confirm",
+        reason="yes",
+    )
+    with pytest.raises(AuditError, match="no review"):
+        move(audit, finance, 5)
+    with pytest.raises(AuditError, match="reason"):
+        services.flag_review(
+            audit=audit,
+            user=finance,
+            version=v(audit),
+            client_id=rows[1].client_id,
+            verdict="override",
+            reason="",
+        )
+    services.flag_review(
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client_id=rows[1].client_id,
+        verdict="override",
+        reason="strategic",
+    )
+    assert move(audit, finance, 5).step == 5
+
+
+def test_a_stale_form_is_refused_with_who_changed_what_and_when(audit, finance):
+    colleague = UserFactory(username="colleague", first_name="Carla", last_name="Count", role="Finance")
+    audit = to_step(audit, finance, 4)
+    row = AuditClient.objects.filter(audit=audit, is_flagged=True).first()
+    drawn_at = v(audit)  # both open the page
+    services.flag_review(
+        audit=audit,
+        user=colleague,
+        version=drawn_at,
+        client_id=row.client_id,
+        verdict="confirm",
+        reason="mine",
+    )
+    with pytest.raises(StaleAudit) as refused:
+        services.flag_review(
+            audit=audit,
+            user=finance,
+            version=drawn_at,
+            client_id=row.client_id,
+            verdict="override",
+            reason="yours",
+        )
+    assert "Carla Count" in str(refused.value) and "reviewed a flag" in str(refused.value)
+    assert FlagReview.objects.get(audit=audit, client=row.client).reason == "mine"
+
+
+def test_decisions_check_their_parameters(audit, finance, portfolio):
+    audit = to_step(audit, finance, 5)
+    bravo = portfolio["Bravo"].pk
+    with pytest.raises(AuditError, match="reason"):
+        services.decision_record(audit=audit, user=finance, version=v(audit), client_id=bravo, kind="keep")
+    with pytest.raises(AuditError, match="price increase"):
+        services.decision_record(
+            audit=audit, user=finance, version=v(audit), client_id=bravo, kind="reprice", uplift=D("0")
+        )
+    with pytest.raises(AuditError, match="months"):
+        services.decision_record(
+            audit=audit, user=finance, version=v(audit), client_id=bravo, kind="transition", months=0
+        )
+    with pytest.raises(AuditError, match="top-tier"):
+        services.decision_record(audit=audit, user=finance, version=v(audit), client_id=bravo, kind="invest")
+    with pytest.raises(AuditError, match="flagged clients and top-tier"):
+        services.decision_record(
+            audit=audit,
+            user=finance,
+            version=v(audit),
+            client_id=portfolio["Charlie"].pk,
+            kind="keep",
+            reason="x",
+        )
+    alpha_tier = AuditClient.objects.get(audit=audit, client=portfolio["Alpha"]).tier
+    assert alpha_tier == 1
+    services.decision_record(
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client_id=portfolio["Alpha"].pk,
+        kind="invest",
+        reason="grow",
+    )
+
+
+def test_the_what_if_of_mixed_decisions(audit, finance, portfolio):
+    """Bravo repriced by 10 %, Delta transitioned out, Alpha kept."""
+    rows = {r.client.name: r for r in AuditClient.objects.filter(audit=audit).select_related("client")}
+    decisions = [
+        Decision(client_id=portfolio["Bravo"].pk, kind="reprice", uplift=D("10")),
+        Decision(client_id=portfolio["Delta"].pk, kind="transition", months=3),
+        Decision(client_id=portfolio["Alpha"].pk, kind="keep", reason="fine"),
+    ]
+    result = selectors.what_if(audit, decisions=decisions)
+    before = sum(r.net_profit for r in rows.values())
+    delta = rows["Delta"]
+    assert result.net_profit_before == before
+    assert result.revenue_lost == D("500.00")
+    assert result.gross_margin_lost == delta.gross_margin == D("250.00")
+    assert result.costs_freed == delta.gross_margin - delta.net_profit
+    assert result.revenue_gained == D("80.00")
+    assert result.net_profit_after == before - delta.net_profit + D("80.00")
+    assert result.hours_freed == D("20.00")
+    rate = D(str(audit.portfolio.figures["top_tier_profit_per_hour"]))
+    assert result.net_profit_after_reinvested == (result.net_profit_after + 20 * rate).quantize(D("0.01"))
+    # Concentration over the revenue left: Alpha 9000, Charlie 4000, Bravo 880.
+    total = D("9000") + D("4000") + D("880")
+    assert result.concentration_after.top1 == (D("9000") / total).quantize(D("0.000001"))
+    assert result.concentration_after.levels["top1"] == "red"
+
+
+def test_reduce_service_frees_the_hours_cut_at_the_clients_cost_per_hour(audit, portfolio):
+    decision = Decision(client_id=portfolio["Bravo"].pk, kind="reduce", hours_per_month=D("1"))
+    result = selectors.what_if(audit, decisions=[decision])
+    assert result.hours_freed == D("12.00")  # 1 h a month over 12 months
+    assert result.costs_freed == D("720.00")  # at 60 an hour
+    assert result.net_profit_after == result.net_profit_before + D("720.00")
+
+
+def complete(audit, finance, portfolio):
+    audit = to_step(audit, finance, 5)
+    services.decision_record(
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client_id=portfolio["Bravo"].pk,
+        kind="transition",
+        months=6,
+    )
+    services.decision_record(
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client_id=portfolio["Delta"].pk,
+        kind="reprice",
+        uplift=D("300"),
+    )
+    for risk in RiskAcknowledgement.Risk.values:
+        with pytest.raises(AuditError):
+            services.audit_complete(audit=audit, user=finance, version=v(audit))
+        services.risk_acknowledge(audit=audit, user=finance, version=v(audit), risk=risk, note="planned for")
+    return services.audit_complete(audit=audit, user=finance, version=v(audit))
+
+
+def test_completion_needs_every_decision_and_risk(audit, finance, portfolio):
+    audit = to_step(audit, finance, 5)
+    for risk in RiskAcknowledgement.Risk.values:
+        services.risk_acknowledge(audit=audit, user=finance, version=v(audit), risk=risk, note="ok")
+    with pytest.raises(AuditError, match="no decision"):
+        services.audit_complete(audit=audit, user=finance, version=v(audit))
+
+
+def test_a_completed_audit_never_changes(audit, finance, portfolio, django_capture_on_commit_callbacks):
+    audit = complete(audit, finance, portfolio)
+    assert audit.is_completed and "decisions" in audit.outcome
+    frozen = list(AuditClient.objects.filter(audit=audit).order_by("client_id").values())
+    frozen_portfolio = audit.portfolio.figures
+    # The ledger changes and the nightly recompute runs: the audit keeps its own copies.
+    InvoiceFactory(
+        client=portfolio["Bravo"], issued_on=timezone.localdate() - dt.timedelta(days=1), amount=D("50000")
+    )
+    profitability.profitability_recompute()
+    assert services.audit_compute(audit_id=audit.pk) is False
+    Audit.objects.filter(pk=audit.pk).update(
+        computation=Audit.Computation.QUEUED
+    )  # even a task sent by mistake
+    assert services.audit_compute(audit_id=audit.pk) is False
+    assert list(AuditClient.objects.filter(audit=audit).order_by("client_id").values()) == frozen
+    audit.refresh_from_db()
+    assert audit.portfolio.figures == frozen_portfolio
+    for write in (
+        lambda: services.audit_refresh(audit=audit, user=finance, version=v(audit)),
+        lambda: services.audit_move(audit=audit, user=finance, version=v(audit), step=4),
+        lambda: services.risk_acknowledge(
+            audit=audit, user=finance, version=v(audit), risk="team", note="late"
+        ),
+        lambda: services.flag_comment(
+            audit=audit, user=finance, client_id=portfolio["Bravo"].pk, text="late"
+        ),
+    ):
+        with pytest.raises(AuditError, match="completed"):
+            write()
+
+
+def test_the_transition_out_decisions_of_a_completed_audit(audit, finance, portfolio):
+    assert services.audit_transition_decisions(audit) == []
+    audit = complete(audit, finance, portfolio)
+    (transition,) = services.audit_transition_decisions(audit)
+    assert transition["client"] == portfolio["Bravo"]
+    assert transition["months"] == 6
+    assert transition["end_on"] == dt.date(2027, 5, 18)
+    assert transition["decided_by"] == finance
+
+
+def test_completion_starts_a_planned_transition_for_each_client_leaving(audit, finance, portfolio):
+    audit = complete(audit, finance, portfolio)
+    (transition,) = Transition.objects.filter(audit=audit)
+    assert transition.client == portfolio["Bravo"] and transition.stage == Transition.Stage.PLANNED
+    assert transition.end_date == dt.date(2027, 5, 18) and transition.created_by == finance
+    assert Client.objects.get(pk=portfolio["Bravo"].pk).status == Client.Status.TRANSITIONING
+    assert [e.action for e in activity_for(transition)] == ["transition.created"]
+
+
+def test_completion_is_refused_when_a_leaving_client_cannot_start_a_transition(audit, finance, portfolio):
+    transition_create(
+        client=portfolio["Bravo"], user=finance, reason="Earlier", end_date=dt.date(2027, 1, 31)
+    )
+    with pytest.raises(AuditError, match="already has an open transition"):
+        complete(audit, finance, portfolio)
+    audit.refresh_from_db()
+    assert not audit.is_completed
+    assert Transition.objects.filter(client=portfolio["Bravo"]).count() == 1
+
+
+def test_a_refresh_keeps_reviews_and_counts_a_cost_added_on_the_spot(
+    audit, finance, portfolio, django_capture_on_commit_callbacks
+):
+    audit = to_step(audit, finance, 2)
+    services.expense_add(
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client=portfolio["Alpha"],
+        spent_on=timezone.localdate(),
+        category="travel",
+        amount=D("123.45"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.audit_refresh(audit=audit, user=finance, version=v(audit))
+    row = AuditClient.objects.get(audit=audit, client=portfolio["Alpha"])
+    assert row.direct_expenses == D("123.45")
+    assert [e.action for e in activity_for(audit)][:2] == ["audit.refreshed", "audit.cost_added"]
+
+
+def test_account_managers_comment_on_their_own_clients_flags_only(audit, manager, portfolio):
+    services.flag_comment(
+        audit=audit, user=manager, client_id=portfolio["Bravo"].pk, text="They pay on time now."
+    )
+    with pytest.raises(AuditError):
+        services.flag_comment(audit=audit, user=manager, client_id=portfolio["Delta"].pk, text="not mine")
+    assert [r.client.name for r in selectors.flagged_clients(audit, user=manager)] == ["Bravo"]
+    (entry,) = [e for e in activity_for(audit) if e.action == "audit.commented"]
+    assert entry.user == manager
+
+
+def test_an_audit_runs_on_sqlite(tmp_path):
+    """The embedded default (SQLite, Celery eager): migrate, a tiny ledger, an audit from start to
+    completion."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    base = Path(__file__).resolve().parents[3]
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+    env["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    script = """
+import datetime as dt
+from decimal import Decimal as D
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+settings.CELERY_TASK_ALWAYS_EAGER = True
+from clients.models import Client, Interaction, Invoice, StaffCost
+from audits.models import Audit, AuditClient
+from audits.review import services, selectors
+user = get_user_model().objects.create(username="f")
+StaffCost.objects.create(user=user, effective_from=dt.date(2020, 1, 1), hourly_cost=D("60"))
+client = Client.objects.create(name="S", external_ref="S1", acquired_on=dt.date(2020, 1, 1))
+Invoice.objects.create(client=client, number="S-1", issued_on=dt.date(2025, 3, 1), due_on=dt.date(2025, 3, 31), amount=D("100"), cost_of_sales=D("50"))
+Interaction.objects.create(client=client, staff=user, kind="call", started_at=timezone.make_aware(dt.datetime(2025, 5, 5, 10)), duration_minutes=600)
+audit = services.audit_start(user=user, title="T", period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31), scope="all")
+audit.refresh_from_db()
+row = AuditClient.objects.get(audit=audit)
+print("FIGURES", audit.computation, row.revenue, row.cost_to_serve, row.net_profit, row.is_flagged)
+def v():
+    audit.refresh_from_db()
+    return audit.version
+for check in selectors.audit_checks(audit):
+    if not check.is_clear:
+        services.check_acknowledge(audit=audit, user=user, version=v(), code=check.code, reason="r")
+for step in (2, 3, 4):
+    services.audit_move(audit=audit, user=user, version=v(), step=step)
+services.flag_review(audit=audit, user=user, version=v(), client_id=client.pk, verdict="confirm", reason="r")
+services.audit_move(audit=audit, user=user, version=v(), step=5)
+services.decision_record(audit=audit, user=user, version=v(), client_id=client.pk, kind="transition", months=2)
+for risk in ("revenue", "reputation", "team", "concentration"):
+    services.risk_acknowledge(audit=audit, user=user, version=v(), risk=risk, note="n")
+audit = services.audit_complete(audit=audit, user=user, version=v())
+print("DONE", audit.status, len(services.audit_transition_decisions(audit)))
+"""
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=base,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    run = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=base,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    # GM 50, CTS 10 h x 60, LPC 100 x 8 % / 365 x 275 days open past due up to the period's end.
+    assert "FIGURES done 100.00 600.00 -556.03 True" in run.stdout
+    assert "DONE completed 1" in run.stdout
