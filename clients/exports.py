@@ -1,4 +1,4 @@
-"""Spreadsheet exports that open as they should in the user's locale (DESIGN section 8).
+"""Spreadsheet exports that open as they should in the user's locale.
 
 Every table export goes through `LocalisedExportMixin`: the column names in full and in the user's
 language, a first line saying what the figures are (as-of date, period, currency), CSV with a BOM and

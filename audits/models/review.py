@@ -1,4 +1,4 @@
-"""The five-step client audit (DESIGN section 6): the audit, the figures it holds, and what finance
+"""The five-step client audit: the audit, the figures it holds, and what finance
 and the account managers decided on it.
 
 An audit's figures are copies: the engine computes them for the audit's own period and scope, and

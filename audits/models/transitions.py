@@ -1,4 +1,4 @@
-"""Transitions: phasing a client out politely (DESIGN section 7).
+"""Transitions: phasing a client out politely.
 
 A transition moves forward through its stages (or is cancelled), with a phase-out schedule of
 expected revenue, the alternative providers proposed to the client, and the letters sent to them.

@@ -83,7 +83,7 @@ def counts():
 
 
 def last_twelve_months():
-    """The 12 months ending today (DESIGN section 4)."""
+    """The 12 months ending today (docs/figures.md, The period)."""
     return rolling_period(timezone.localdate())
 
 

@@ -1,4 +1,4 @@
-"""Imports of the ledger (DESIGN section 8): upload, preview with line numbers, confirm, all or nothing."""
+"""Imports of the ledger: upload, preview with line numbers, confirm, all or nothing."""
 
 import datetime as dt
 import io
