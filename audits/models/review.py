@@ -122,6 +122,7 @@ class Audit(models.Model):
     def scope_label(self) -> str:
         if self.scope == self.Scope.MANAGER and self.scope_manager_id:
             manager = self.scope_manager
+            assert manager is not None  # scope_manager_id is set: the user (or DoesNotExist)
             return str(_("Clients of %(name)s")) % {"name": manager.get_full_name() or manager.username}
         if self.scope == self.Scope.SEGMENT:
             return str(_("Segment: %(segment)s")) % {"segment": self.scope_segment}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
 
 from django.utils.translation import gettext as _
 
@@ -172,4 +173,5 @@ def step_charts(f: dict, *, key: str) -> dict:
             "abc": abc_chart(f.get("class_counts") or {}),
         }
 
-    return cache.get_or_set(f"audit-charts:{key}:{get_language()}", draw, timeout=7 * 24 * 3600)
+    # Never None: the default is a callable giving a dict (django-stubs types the result Any | None).
+    return cast(dict, cache.get_or_set(f"audit-charts:{key}:{get_language()}", draw, timeout=7 * 24 * 3600))

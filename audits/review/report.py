@@ -282,11 +282,16 @@ def audit_report_xlsx(audit: Audit) -> bytes:
 
     sheet = book.sheet(_("Risks"), about, [_("Risk"), _("Note"), _("Acknowledged by"), _("Acknowledged")])
     acks = {a.risk: a for a in RiskAcknowledgement.objects.filter(audit=audit).select_related("user")}
-    for value, label in RiskAcknowledgement.Risk.choices:
+    for value, risk_label in RiskAcknowledgement.Risk.choices:
         ack = acks.get(value)
         book.row(
             sheet,
-            [label, ack.note if ack else "", _name(ack.user) if ack else "", ack.created_at if ack else None],
+            [
+                risk_label,
+                ack.note if ack else "",
+                _name(ack.user) if ack else "",
+                ack.created_at if ack else None,
+            ],
             [TEXT, TEXT, TEXT, TEXT],
         )
     return book.save()

@@ -346,9 +346,9 @@ def attach_reviews(audit: Audit, rows: list[AuditClient]) -> list[AuditClient]:
     for comment in AuditComment.objects.filter(audit=audit, client_id__in=ids).select_related("user"):
         comments.setdefault(comment.client_id, []).append(comment)
     for row in rows:
-        row.review = reviews.get(row.client_id)
-        row.decision = decisions.get(row.client_id)
-        row.comment_list = comments.get(row.client_id, [])
+        row.review = reviews.get(row.client_id)  # type: ignore[attr-defined]  # for the page: not a field
+        row.decision = decisions.get(row.client_id)  # type: ignore[attr-defined]  # for the page: not a field
+        row.comment_list = comments.get(row.client_id, [])  # type: ignore[attr-defined]  # for the page: not a field
     return rows
 
 
@@ -368,8 +368,8 @@ class WhatIf:
     net_profit_after: Decimal
     reinvest_rate: Decimal
     net_profit_after_reinvested: Decimal
-    concentration_before: figures.Concentration
-    concentration_after: figures.Concentration
+    concentration_before: figures.Concentration | None  # None when the audit has no limits
+    concentration_after: figures.Concentration | None
 
 
 def period_month_count(audit: Audit) -> Decimal:
@@ -417,12 +417,18 @@ def what_if(audit: Audit, rows=None, decisions=None) -> WhatIf:
             after -= np_
             continue
         new_revenue = revenue
-        if kind == Decision.Kind.REPRICE and decision.uplift and revenue > 0:
+        if kind == Decision.Kind.REPRICE and decision is not None and decision.uplift and revenue > 0:
             gain = figures.money(revenue * decision.uplift / 100)
             gained_r += gain
             new_revenue = revenue + gain
             after += gain
-        elif kind == Decision.Kind.REDUCE and decision.hours_per_month and minutes and cts > 0:
+        elif (
+            kind == Decision.Kind.REDUCE
+            and decision is not None
+            and decision.hours_per_month
+            and minutes
+            and cts > 0
+        ):
             hours_cut = min(decision.hours_per_month * months, Decimal(minutes) / 60)
             saving = figures.money(cts / (Decimal(minutes) / 60) * hours_cut)
             freed_costs += saving

@@ -378,7 +378,7 @@ def decision_record(
         row = AuditClient.objects.filter(audit=locked, client_id=client_id).first()
         if row is None or not (row.is_flagged or row.tier == 1):
             raise AuditError(_("Decisions are taken on flagged clients and top-tier clients."))
-        values = {"uplift": None, "hours_per_month": None, "months": None}
+        values: dict[str, Decimal | int | None] = {"uplift": None, "hours_per_month": None, "months": None}
         if kind == Decision.Kind.KEEP and not reason:
             raise AuditError(_("Keeping a flagged client needs a reason."))
         if kind == Decision.Kind.REPRICE:
@@ -492,20 +492,26 @@ def audit_transition_decisions(audit: Audit) -> list[dict]:
     if not audit.is_completed:
         return []
     start = timezone.localtime(audit.completed_at).date()
-    return [
-        {
-            "decision": decision,
-            "client": decision.client,
-            "months": decision.months,
-            "end_on": add_months(start, decision.months),
-            "decided_by": decision.user,
-            "decided_at": decision.created_at,
-            "reason": decision.reason,
-        }
-        for decision in Decision.objects.filter(audit=audit, kind=Decision.Kind.TRANSITION)
+    items = []
+    for decision in (
+        Decision.objects.filter(audit=audit, kind=Decision.Kind.TRANSITION)
         .select_related("client", "user")
         .order_by("client__name", "client_id")
-    ]
+    ):
+        if decision.months is None:  # decision_record always gives a transition its months
+            raise AuditError(_("Give the transition's length: 1 to 60 months."))
+        items.append(
+            {
+                "decision": decision,
+                "client": decision.client,
+                "months": decision.months,
+                "end_on": add_months(start, decision.months),
+                "decided_by": decision.user,
+                "decided_at": decision.created_at,
+                "reason": decision.reason,
+            }
+        )
+    return items
 
 
 def default_period(today: dt.date) -> tuple[dt.date, dt.date]:

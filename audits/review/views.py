@@ -4,6 +4,7 @@ service, then redirects or renders."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -28,6 +29,9 @@ from clients.access import sees_all
 from clients.exports import LocalisedExportMixin
 from clients.tables import Pages
 from config.celery import QueueUnavailable
+
+if TYPE_CHECKING:
+    from django import forms as django_forms
 
 RUN = "audits.run_audit"
 COMMENT = "audits.comment_audit"
@@ -143,6 +147,8 @@ def _computation_summary(audit: Audit) -> str:
         }
     if audit.computation == Audit.Computation.FAILED:
         return _("The computation failed: refresh the figures to try again.")
+    if audit.as_of is None:  # not reached: a done computation stores its figures' date
+        return ""
     return _("Figures computed %(when)s, as of %(as_of)s.") % {
         "when": date_format(timezone.localtime(audit.computed_at), "DATETIME_FORMAT"),
         "as_of": date_format(audit.as_of, "DATE_FORMAT"),
@@ -152,7 +158,7 @@ def _computation_summary(audit: Audit) -> str:
 class AuditPage(AuditAccess, TemplateView):
     """What every audit page shows: the header, the steps and the computation's progress."""
 
-    step = None
+    step: int | None = None
 
     def blockers(self, audit):
         return selectors.step_blockers(audit, audit.step)
@@ -387,8 +393,8 @@ class AuditAction(AuditAccess, View):
     """A POST that validates one form and calls one service, then goes back to the step page."""
 
     run_only = True
-    form_class = forms.VersionForm
-    back_step = None
+    form_class: type[django_forms.Form] = forms.VersionForm
+    back_step: int | None = None
     success = gettext_lazy("Saved.")
 
     def back(self, audit):
