@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from audits.models import ProfitabilityRun
 from audits.profitability import runs
-from audits.review import services as review_services
+from audits.review import computation as review_computation
 from audits.transitions import services as transition_services
 from config import logs
 
@@ -62,7 +62,7 @@ def audit_compute_task(self, audit_id):
     """Compute an audit's figures; a second delivery finds the computation claimed and does nothing."""
     logs.context_bind(audit_id=audit_id)
     try:
-        review_services.audit_compute(audit_id=audit_id)
+        review_computation.audit_compute(audit_id=audit_id)
     except Exception as exc:
         if self.request.retries >= self.max_retries:
             raise

@@ -89,7 +89,7 @@ def main():
 
     from audits.models import Audit, AuditClient
     from audits.profitability import runs as profitability
-    from audits.review import services
+    from audits.review import computation
     from clients.roles import FINANCE
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -113,7 +113,7 @@ def main():
         audit = Audit.objects.create(
             title="Bench audit", period_start=run.period_start, period_end=run.period_end, owner=finance
         )
-        compute_seconds, _ = timed(lambda: services.audit_compute(audit_id=audit.pk))
+        compute_seconds, _ = timed(lambda: computation.audit_compute(audit_id=audit.pk))
         audit.refresh_from_db()
         rows = AuditClient.objects.filter(audit=audit).count()
         flagged = AuditClient.objects.filter(audit=audit, is_flagged=True).count()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from audits.review import views
+from audits.review import actions, views
 
 app_name = "review"
 
@@ -14,16 +14,16 @@ urlpatterns = [
     path("<int:pk>/rank/", views.ClientStepView.as_view(step=3), name="rank"),
     path("<int:pk>/flags/", views.FlagStepView.as_view(), name="flags"),
     path("<int:pk>/strategy/", views.StrategyStepView.as_view(), name="strategy"),
-    path("<int:pk>/move/", views.MoveView.as_view(), name="move"),
-    path("<int:pk>/refresh/", views.RefreshView.as_view(), name="refresh"),
-    path("<int:pk>/checks/", views.CheckView.as_view(), name="check"),
-    path("<int:pk>/costs/expense/", views.ExpenseView.as_view(), name="expense"),
-    path("<int:pk>/costs/staff-cost/", views.StaffCostView.as_view(), name="staff_cost"),
-    path("<int:pk>/flags/<int:client_id>/review/", views.ReviewView.as_view(), name="review"),
-    path("<int:pk>/flags/<int:client_id>/comment/", views.CommentView.as_view(), name="comment"),
-    path("<int:pk>/strategy/<int:client_id>/decision/", views.DecisionView.as_view(), name="decision"),
-    path("<int:pk>/strategy/invest/", views.InvestView.as_view(), name="invest"),
-    path("<int:pk>/strategy/risks/", views.RiskView.as_view(), name="risk"),
+    path("<int:pk>/move/", actions.MoveView.as_view(), name="move"),
+    path("<int:pk>/refresh/", actions.RefreshView.as_view(), name="refresh"),
+    path("<int:pk>/checks/", actions.CheckView.as_view(), name="check"),
+    path("<int:pk>/costs/expense/", actions.ExpenseView.as_view(), name="expense"),
+    path("<int:pk>/costs/staff-cost/", actions.StaffCostView.as_view(), name="staff_cost"),
+    path("<int:pk>/flags/<int:client_id>/review/", actions.ReviewView.as_view(), name="review"),
+    path("<int:pk>/flags/<int:client_id>/comment/", actions.CommentView.as_view(), name="comment"),
+    path("<int:pk>/strategy/<int:client_id>/decision/", actions.DecisionView.as_view(), name="decision"),
+    path("<int:pk>/strategy/invest/", actions.InvestView.as_view(), name="invest"),
+    path("<int:pk>/strategy/risks/", actions.RiskView.as_view(), name="risk"),
     path("<int:pk>/report.xlsx", views.ReportView.as_view(), name="report"),
-    path("<int:pk>/complete/", views.CompleteView.as_view(), name="complete"),
+    path("<int:pk>/complete/", actions.CompleteView.as_view(), name="complete"),
 ]

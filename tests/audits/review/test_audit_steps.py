@@ -10,7 +10,7 @@ from django.utils import timezone
 from audits.log import activity_for
 from audits.models import Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement, Transition
 from audits.profitability import runs as profitability
-from audits.review import selectors, services
+from audits.review import computation, selectors, services
 from audits.review.services import AuditError, StaleAudit
 from audits.transitions.services import transition_create
 from clients.models import Client, Contact, StaffCost
@@ -59,7 +59,7 @@ def start(user, django_capture_on_commit_callbacks, **kwargs):
     kwargs.setdefault("period_end", today)
     kwargs.setdefault("scope", Audit.Scope.ALL)
     with django_capture_on_commit_callbacks(execute=True):
-        audit = services.audit_start(user=user, title="Audit 2026", **kwargs)
+        audit = computation.audit_start(user=user, title="Audit 2026", **kwargs)
     audit.refresh_from_db()
     return audit
 
@@ -72,7 +72,7 @@ def audit(finance, portfolio, django_capture_on_commit_callbacks):
 def refresh(audit, user, django_capture_on_commit_callbacks):
     """Compute the audit's figures and checks again from the ledger as it is now."""
     with django_capture_on_commit_callbacks(execute=True):
-        services.audit_refresh(audit=audit, user=user, version=v(audit))
+        computation.audit_refresh(audit=audit, user=user, version=v(audit))
     audit.refresh_from_db()
     return audit
 
@@ -386,16 +386,16 @@ def test_a_completed_audit_never_changes(audit, finance, portfolio, django_captu
         client=portfolio["Bravo"], issued_on=timezone.localdate() - dt.timedelta(days=1), amount=D("50000")
     )
     profitability.profitability_recompute()
-    assert services.audit_compute(audit_id=audit.pk) is False
+    assert computation.audit_compute(audit_id=audit.pk) is False
     Audit.objects.filter(pk=audit.pk).update(
         computation=Audit.Computation.QUEUED
     )  # even a task sent by mistake
-    assert services.audit_compute(audit_id=audit.pk) is False
+    assert computation.audit_compute(audit_id=audit.pk) is False
     assert list(AuditClient.objects.filter(audit=audit).order_by("client_id").values()) == frozen
     audit.refresh_from_db()
     assert audit.portfolio.figures == frozen_portfolio
     for write in (
-        lambda: services.audit_refresh(audit=audit, user=finance, version=v(audit)),
+        lambda: computation.audit_refresh(audit=audit, user=finance, version=v(audit)),
         lambda: services.audit_move(audit=audit, user=finance, version=v(audit), step=4),
         lambda: services.risk_acknowledge(
             audit=audit, user=finance, version=v(audit), risk="team", note="late"
@@ -452,7 +452,7 @@ def test_a_refresh_keeps_reviews_and_counts_a_cost_added_on_the_spot(
         amount=D("123.45"),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.audit_refresh(audit=audit, user=finance, version=v(audit))
+        computation.audit_refresh(audit=audit, user=finance, version=v(audit))
     row = AuditClient.objects.get(audit=audit, client=portfolio["Alpha"])
     assert row.direct_expenses == D("123.45")
     assert [e.action for e in activity_for(audit)][:2] == ["audit.refreshed", "audit.cost_added"]
@@ -490,13 +490,13 @@ from django.utils import timezone
 settings.CELERY_TASK_ALWAYS_EAGER = True
 from clients.models import Client, Interaction, Invoice, StaffCost
 from audits.models import Audit, AuditClient
-from audits.review import services, selectors
+from audits.review import computation, services, selectors
 user = get_user_model().objects.create(username="f")
 StaffCost.objects.create(user=user, effective_from=dt.date(2020, 1, 1), hourly_cost=D("60"))
 client = Client.objects.create(name="S", external_ref="S1", acquired_on=dt.date(2020, 1, 1))
 Invoice.objects.create(client=client, number="S-1", issued_on=dt.date(2025, 3, 1), due_on=dt.date(2025, 3, 31), amount=D("100"), cost_of_sales=D("50"))
 Interaction.objects.create(client=client, staff=user, kind="call", started_at=timezone.make_aware(dt.datetime(2025, 5, 5, 10)), duration_minutes=600)
-audit = services.audit_start(user=user, title="T", period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31), scope="all")
+audit = computation.audit_start(user=user, title="T", period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31), scope="all")
 audit.refresh_from_db()
 row = AuditClient.objects.get(audit=audit)
 print("FIGURES", audit.computation, row.revenue, row.cost_to_serve, row.net_profit, row.is_flagged)

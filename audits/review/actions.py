@@ -1,0 +1,264 @@
+"""The client audit's writes: each a POST that validates one form, calls one service (which checks
+the audit's version and logs the change), then goes back to the step page with a message."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from audits.models import Decision
+from audits.review import computation, forms, services
+from audits.review.views import COMMENT, STEP_URLS, AuditAccess, may_run
+from config.celery import QueueUnavailable
+
+if TYPE_CHECKING:
+    from django import forms as django_forms
+
+
+class AuditAction(AuditAccess, View):
+    """A POST that validates one form and calls one service, then goes back to the step page."""
+
+    run_only = True
+    form_class: type[django_forms.Form] = forms.VersionForm
+    back_step: int | None = None
+    success = gettext_lazy("Saved.")
+
+    def back(self, audit):
+        step = self.back_step or audit.step
+        return reverse(STEP_URLS[step], args=[audit.pk])
+
+    def post(self, request, pk, **kwargs):
+        audit = self.get_audit()
+        form = self.make_form()
+        if not form.is_valid():
+            messages.error(request, forms.validation_message(form))
+            return redirect(self.back(audit))
+        try:
+            self.act(audit, form)
+        except services.AuditError as exc:
+            messages.error(request, str(exc))
+        except QueueUnavailable:
+            messages.error(
+                request, _("The task queue cannot be reached: nothing was started. Try again later.")
+            )
+        else:
+            messages.success(request, str(self.success))
+        audit.refresh_from_db()
+        return redirect(self.back(audit))
+
+    def make_form(self):
+        return self.form_class(self.request.POST)
+
+    def act(self, audit, form):
+        raise NotImplementedError
+
+
+class MoveView(AuditAction):
+    form_class = forms.MoveForm
+    success = gettext_lazy("Step changed.")
+
+    def act(self, audit, form):
+        services.audit_move(
+            audit=audit,
+            user=self.request.user,
+            version=form.cleaned_data["version"],
+            step=form.cleaned_data["step"],
+        )
+
+
+class RefreshView(AuditAction):
+    success = gettext_lazy("The figures are being computed again.")
+
+    def back(self, audit):
+        return (
+            self.request.POST.get("next_step")
+            and reverse(STEP_URLS[int(self.request.POST["next_step"])], args=[audit.pk])
+            or reverse("review:detail", args=[audit.pk])
+        )
+
+    def act(self, audit, form):
+        computation.audit_refresh(audit=audit, user=self.request.user, version=form.cleaned_data["version"])
+
+
+class CheckView(AuditAction):
+    form_class = forms.CheckForm
+    back_step = 1
+    success = gettext_lazy("Check acknowledged.")
+
+    def act(self, audit, form):
+        services.check_acknowledge(
+            audit=audit,
+            user=self.request.user,
+            version=form.cleaned_data["version"],
+            code=form.cleaned_data["code"],
+            reason=form.cleaned_data["reason"],
+        )
+
+
+class ExpenseView(AuditAction):
+    form_class = forms.ExpenseForm
+    back_step = 2
+    success = gettext_lazy("Expense added: refresh the figures to see it counted.")
+
+    def act(self, audit, form):
+        data = form.cleaned_data
+        services.expense_add(
+            audit=audit,
+            user=self.request.user,
+            version=data["version"],
+            client=data["client"],
+            spent_on=data["spent_on"],
+            category=data["category"],
+            amount=data["amount"],
+        )
+
+
+class StaffCostView(AuditAction):
+    form_class = forms.StaffCostForm
+    back_step = 2
+    success = gettext_lazy("Hourly cost added: refresh the figures to see it counted.")
+
+    def act(self, audit, form):
+        data = form.cleaned_data
+        services.staff_cost_add(
+            audit=audit,
+            user=self.request.user,
+            version=data["version"],
+            staff=data["staff"],
+            effective_from=data["effective_from"],
+            hourly_cost=data["hourly_cost"],
+        )
+
+
+class ReviewView(AuditAction):
+    form_class = forms.ReviewForm
+    back_step = 4
+    success = gettext_lazy("Flag reviewed.")
+
+    def act(self, audit, form):
+        data = form.cleaned_data
+        services.flag_review(
+            audit=audit,
+            user=self.request.user,
+            version=data["version"],
+            client_id=self.kwargs["client_id"],
+            verdict=data["verdict"],
+            reason=data["reason"],
+        )
+
+    def back(self, audit):
+        return _with_page(reverse("review:flags", args=[audit.pk]), self.request)
+
+
+class CommentView(AuditAction):
+    run_only = False
+    form_class = forms.CommentForm
+    back_step = 4
+    success = gettext_lazy("Comment added.")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(COMMENT) and not may_run(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def act(self, audit, form):
+        if not self.request.user.has_perm(COMMENT):
+            raise PermissionDenied
+        services.flag_comment(
+            audit=audit,
+            user=self.request.user,
+            client_id=self.kwargs["client_id"],
+            text=form.cleaned_data["text"],
+        )
+
+    def back(self, audit):
+        return _with_page(reverse("review:flags", args=[audit.pk]), self.request)
+
+
+class DecisionView(AuditAction):
+    form_class = forms.DecisionForm
+    back_step = 5
+    success = gettext_lazy("Decision recorded.")
+
+    def make_form(self):
+        return self.form_class(self.request.POST, top_tier=True)
+
+    def act(self, audit, form):
+        data = form.cleaned_data
+        services.decision_record(
+            audit=audit,
+            user=self.request.user,
+            version=data["version"],
+            client_id=self.kwargs["client_id"],
+            kind=data["kind"],
+            uplift=data.get("uplift"),
+            hours_per_month=data.get("hours_per_month"),
+            months=data.get("months"),
+            reason=data.get("reason", ""),
+        )
+
+    def back(self, audit):
+        return _with_page(reverse("review:strategy", args=[audit.pk]), self.request)
+
+
+class InvestView(AuditAction):
+    """ "Invest" in a top-tier client that no flag brought to step 5."""
+
+    form_class = forms.InvestForm
+    back_step = 5
+    success = gettext_lazy("Decision recorded.")
+
+    def act(self, audit, form):
+        data = form.cleaned_data
+        services.decision_record(
+            audit=audit,
+            user=self.request.user,
+            version=data["version"],
+            client_id=data["client"].pk,
+            kind=Decision.Kind.INVEST,
+            reason=data["reason"],
+        )
+
+
+class RiskView(AuditAction):
+    form_class = forms.RiskForm
+    back_step = 5
+    success = gettext_lazy("Risk acknowledged.")
+
+    def act(self, audit, form):
+        data = form.cleaned_data
+        services.risk_acknowledge(
+            audit=audit, user=self.request.user, version=data["version"], risk=data["risk"], note=data["note"]
+        )
+
+
+class CompleteView(AuditAction):
+    form_class = forms.CompleteForm
+    success = gettext_lazy("Audit completed: its figures are frozen.")
+
+    def back(self, audit):
+        return (
+            reverse("review:detail", args=[audit.pk])
+            if audit.is_completed
+            else reverse("review:strategy", args=[audit.pk])
+        )
+
+    def act(self, audit, form):
+        services.audit_complete(
+            audit=audit,
+            user=self.request.user,
+            version=form.cleaned_data["version"],
+            outcome=form.cleaned_data.get("outcome", ""),
+        )
+
+
+def _with_page(url, request):
+    page = request.POST.get("page", "")
+    return f"{url}?page={page}" if page.isdigit() else url
