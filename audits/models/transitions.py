@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.models.fields import optional_link
+
 LANGUAGE_CHOICES = [("en", _("English")), ("fr", _("French")), ("nl", _("Dutch")), ("ro", _("Romanian"))]
 
 
@@ -56,13 +58,9 @@ class Transition(models.Model):
     monthly_baseline = models.DecimalField(
         _("average monthly revenue before"), max_digits=14, decimal_places=2, default=0
     )
-    audit = models.ForeignKey(
+    audit = optional_link(
         "audits.ProfitabilityRun",
-        verbose_name=_("from the audit"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
+        _("from the audit"),
         help_text=_("The audit whose decision started this transition, if any."),
     )
     providers = models.ManyToManyField(
@@ -221,14 +219,7 @@ class Letter(models.Model):
     failure_reason = models.TextField(_("why it failed"), blank=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel, blank=True)
     recipient = models.CharField(_("recipient"), max_length=300, blank=True)
-    sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("sent by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    sender = optional_link(settings.AUTH_USER_MODEL, _("sent by"))
     from_email = models.CharField(_("from"), max_length=300, blank=True)
     queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
