@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models.fields import optional_link
+from clients.models.fields import money_field, optional_link
 
 LANGUAGE_CHOICES = [("en", _("English")), ("fr", _("French")), ("nl", _("Dutch")), ("ro", _("Romanian"))]
 
@@ -55,9 +55,7 @@ class Transition(models.Model):
     end_date = models.DateField(_("end date"))
     # The client's average monthly revenue over the 12 months before the transition: the revenue
     # the schedule starts from, and the baseline the loss is measured against.
-    monthly_baseline = models.DecimalField(
-        _("average monthly revenue before"), max_digits=14, decimal_places=2, default=0
-    )
+    monthly_baseline = money_field(_("average monthly revenue before"), default=0)
     audit = optional_link(
         "audits.ProfitabilityRun",
         _("from the audit"),
@@ -139,7 +137,7 @@ class TransitionMonth(models.Model):
 
     transition = models.ForeignKey(Transition, on_delete=models.CASCADE, related_name="months")
     month = models.DateField(_("month"))  # the first day
-    expected_revenue = models.DecimalField(_("expected revenue"), max_digits=14, decimal_places=2)
+    expected_revenue = money_field(_("expected revenue"))
 
     class Meta:
         verbose_name = _("phase-out month")
