@@ -14,8 +14,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ComputedAdmin(ReadOnlyAdmin):
+    """A computed record shown whole: every field of the model, those never edited included."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
 @admin.register(ProfitabilityRun)
-class ProfitabilityRunAdmin(ReadOnlyAdmin):
+class ProfitabilityRunAdmin(ComputedAdmin):
     list_display = [
         "pk",
         "as_of",
@@ -31,11 +38,10 @@ class ProfitabilityRunAdmin(ReadOnlyAdmin):
     list_filter = ["status", "trigger"]
     date_hierarchy = "created_at"
     list_select_related = ["requested_by"]
-    readonly_fields = [f.name for f in ProfitabilityRun._meta.fields]
 
 
 @admin.register(PortfolioSnapshot)
-class PortfolioSnapshotAdmin(ReadOnlyAdmin):
+class PortfolioSnapshotAdmin(ComputedAdmin):
     list_display = [
         "as_of",
         "clients",
@@ -46,11 +52,10 @@ class PortfolioSnapshotAdmin(ReadOnlyAdmin):
         "hhi",
         "unprofitable",
     ]
-    readonly_fields = [f.name for f in PortfolioSnapshot._meta.fields]
 
 
 @admin.register(ClientSnapshot)
-class ClientSnapshotAdmin(ReadOnlyAdmin):
+class ClientSnapshotAdmin(ComputedAdmin):
     list_display = [
         "as_of",
         "client",
@@ -65,7 +70,6 @@ class ClientSnapshotAdmin(ReadOnlyAdmin):
     list_filter = ["as_of", "abc_class", "tier", "is_unprofitable", "is_marginal", "is_declining"]
     search_fields = ["client__name", "client__external_ref"]
     list_select_related = ["client"]
-    readonly_fields = [f.name for f in ClientSnapshot._meta.fields]
 
 
 @admin.register(ActivityLog)

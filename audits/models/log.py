@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.models.fields import optional_link
+
 # Every action the log records: its code and what it says (the log reads the same in every language).
 ACTIONS = {
     "profitability.recompute_requested": _("asked for the figures to be recomputed"),
@@ -42,14 +44,7 @@ ACTIONS = {
 
 class ActivityLog(models.Model):
     created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("who"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    user = optional_link(settings.AUTH_USER_MODEL, _("who"))
     action = models.CharField(_("action"), max_length=64)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.CharField(max_length=64)

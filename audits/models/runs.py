@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clients.models.fields import optional_link
+
 
 class ProfitabilityRun(models.Model):
     class Status(models.TextChoices):
@@ -22,14 +24,7 @@ class ProfitabilityRun(models.Model):
 
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.QUEUED)
     trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger, default=Trigger.SCHEDULE)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    requested_by = optional_link(settings.AUTH_USER_MODEL, _("requested by"))
     as_of = models.DateField(_("as of"))
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))

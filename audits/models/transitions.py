@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.models.fields import money_field, optional_link
+
 LANGUAGE_CHOICES = [("en", _("English")), ("fr", _("French")), ("nl", _("Dutch")), ("ro", _("Romanian"))]
 
 
@@ -53,15 +55,10 @@ class Transition(models.Model):
     end_date = models.DateField(_("end date"))
     # The client's average monthly revenue over the 12 months before the transition: the revenue
     # the schedule starts from, and the baseline the loss is measured against.
-    monthly_baseline = models.DecimalField(
-        _("average monthly revenue before"), max_digits=14, decimal_places=2, default=0
-    )
-    audit = models.ForeignKey(
+    monthly_baseline = money_field(_("average monthly revenue before"), default=0)
+    audit = optional_link(
         "audits.Audit",
-        verbose_name=_("from the audit"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+        _("from the audit"),
         related_name="transitions",
         help_text=_("The audit whose decision started this transition, if any."),
     )
@@ -141,7 +138,7 @@ class TransitionMonth(models.Model):
 
     transition = models.ForeignKey(Transition, on_delete=models.CASCADE, related_name="months")
     month = models.DateField(_("month"))  # the first day
-    expected_revenue = models.DecimalField(_("expected revenue"), max_digits=14, decimal_places=2)
+    expected_revenue = money_field(_("expected revenue"))
 
     class Meta:
         verbose_name = _("phase-out month")
@@ -221,14 +218,7 @@ class Letter(models.Model):
     failure_reason = models.TextField(_("why it failed"), blank=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel, blank=True)
     recipient = models.CharField(_("recipient"), max_length=300, blank=True)
-    sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("sent by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    sender = optional_link(settings.AUTH_USER_MODEL, _("sent by"))
     from_email = models.CharField(_("from"), max_length=300, blank=True)
     queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)

@@ -15,38 +15,28 @@ from clients.models import CostSettings
 MIN_DAY_COST = Decimal("0.01")
 
 
+def _figure(label, *, minimum, maximum=None, max_digits=14, help_text=""):
+    """A figure with two decimals (an amount by default), from ``minimum`` and up to ``maximum`` if given."""
+    validators = [MinValueValidator(Decimal(minimum))]
+    if maximum is not None:
+        validators.append(MaxValueValidator(Decimal(maximum)))
+    return forms.DecimalField(
+        label=label, max_digits=max_digits, decimal_places=2, validators=validators, help_text=help_text
+    )
+
+
 class SeedCalculatorForm(forms.Form):
     """Effort in money -> effort in days at a day cost derived from an income and a margin rate."""
 
-    effort = forms.DecimalField(
-        label=_("Effort"),
-        max_digits=14,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("What prospecting a client may cost, in money."),
+    effort = _figure(_("Effort"), minimum="0", help_text=_("What prospecting a client may cost, in money."))
+    annual_income = _figure(
+        _("Annual income"), minimum="0.01", help_text=_("The income the day cost is derived from.")
     )
-    annual_income = forms.DecimalField(
-        label=_("Annual income"),
-        max_digits=14,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
-        help_text=_("The income the day cost is derived from."),
-    )
-    margin_rate = forms.DecimalField(
-        label=_("Margin rate (%)"),
-        max_digits=5,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
-    )
+    margin_rate = _figure(_("Margin rate (%)"), max_digits=5, minimum="0.01", maximum="100")
     working_days = forms.IntegerField(
         label=_("Working days per year"), validators=[MinValueValidator(1), MaxValueValidator(366)]
     )
-    charge_coefficient = forms.DecimalField(
-        label=_("Charge coefficient"),
-        max_digits=4,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
-    )
+    charge_coefficient = _figure(_("Charge coefficient"), max_digits=4, minimum="0.01")
 
     def clean(self):
         data = super().clean()

@@ -5,7 +5,6 @@ import re
 import django_filters
 import django_tables2 as tables
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.encoding import force_str
@@ -17,8 +16,8 @@ from audits.reports.scope import DORMANT, latest_snapshots
 from audits.reports.tables import MoneyColumn, ShareColumn, SnapshotTable
 from clients.access import sees_all
 from clients.exports import INTEGER, spreadsheet_safe
+from clients.filters import AccountManagerFilterSet, account_manager_filter
 from clients.models import Client
-from clients.roles import ACCOUNT_MANAGERS
 from clients.tables import Column
 
 
@@ -171,7 +170,7 @@ FLAG_CHOICES = [
 ]
 
 
-class RankingFilter(django_filters.FilterSet):
+class RankingFilter(AccountManagerFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     status = django_filters.ChoiceFilter(
         field_name="status", choices=Client.Status.choices, label=_("Status"), empty_label=_("Any")
@@ -182,12 +181,7 @@ class RankingFilter(django_filters.FilterSet):
     abc_class = django_filters.ChoiceFilter(
         choices=[("A", "A"), ("B", "B"), ("C", "C")], label=_("Class"), empty_label=_("Any")
     )
-    account_manager = django_filters.ModelChoiceFilter(
-        field_name="client__account_manager",
-        queryset=get_user_model().objects.filter(groups__name=ACCOUNT_MANAGERS).order_by("first_name"),
-        label=_("Account manager"),
-        empty_label=_("Any"),
-    )
+    account_manager = account_manager_filter(field_name="client__account_manager")
     segment = django_filters.CharFilter(
         field_name="client__segment", lookup_expr="icontains", label=_("Segment")
     )
@@ -201,8 +195,6 @@ class RankingFilter(django_filters.FilterSet):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
-        if request is not None and not sees_all(request.user):
-            del self.filters["account_manager"]
         for field in self.form.fields.values():
             if isinstance(field.widget, forms.TextInput):
                 field.widget.attrs.setdefault("size", 14)

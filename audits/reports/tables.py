@@ -101,7 +101,8 @@ def _manager_name(record):
 
 
 class ClientCellsMixin:
-    """The client (linked to its profitability page) and its account manager, on a snapshot row."""
+    """The client (linked to its profitability page) and its account manager, on a row of a client
+    (a snapshot, a transition)."""
 
     def render_client(self, record):
         return _client_cell(record)

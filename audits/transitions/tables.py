@@ -5,18 +5,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import AlternativeProvider, Transition
-from audits.reports.tables import MoneyColumn
+from audits.reports.tables import ClientCellsMixin, MoneyColumn
 from clients.tables import SafeExportTable
 
 
-def _manager_name(client):
-    manager = client.account_manager
-    if manager is None:
-        return "—"
-    return manager.get_full_name() or manager.username
-
-
-class TransitionTable(SafeExportTable):
+class TransitionTable(ClientCellsMixin, SafeExportTable):
     client = tables.Column(verbose_name=_("Client"), order_by=("client__name",))
     external_ref = tables.Column(verbose_name=_("Reference"), accessor="client__external_ref", visible=False)
     account_manager = tables.Column(
@@ -49,21 +42,13 @@ class TransitionTable(SafeExportTable):
         empty_text = _("No transition matches these filters.")
 
     def render_client(self, record):
+        """The client's name links to the transition (not to the client's profitability page)."""
         return format_html(
             '<a href="{}">{}</a><br><small class="muted">{}</small>',
             record.get_absolute_url(),
             record.client.name,
             record.client.external_ref,
         )
-
-    def value_client(self, record):
-        return record.client.name
-
-    def render_account_manager(self, record):
-        return _manager_name(record.client)
-
-    def value_account_manager(self, record):
-        return _manager_name(record.client)
 
     def render_stage(self, record):
         return format_html('<span class="badge stage-{}">{}</span>', record.stage, record.get_stage_display())

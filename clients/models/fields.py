@@ -1,4 +1,4 @@
-"""The field shapes the ledger's models share: money, percentages, the link to a client."""
+"""The field shapes the ledger's models share: money, percentages, the link to a client, optional links."""
 
 from decimal import Decimal
 
@@ -39,6 +39,19 @@ def user_field(verbose_name, *, on_delete, related_name, **kwargs):
         settings.AUTH_USER_MODEL,
         verbose_name=verbose_name,
         on_delete=on_delete,
+        related_name=related_name,
+        **kwargs,
+    )
+
+
+def optional_link(to, verbose_name, *, related_name="+", **kwargs):
+    """A link that may be missing, and is let go (set to null) when the row it points to is deleted."""
+    return models.ForeignKey(
+        to,
+        verbose_name=verbose_name,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name=related_name,
         **kwargs,
     )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import access
 from clients.keys import CaseInsensitiveKey
-from clients.models.fields import client_field, money_field, user_field
+from clients.models.fields import client_field, money_field, optional_link, user_field
 
 
 class ClientQuerySet(models.QuerySet):
@@ -43,14 +43,7 @@ class Client(CaseInsensitiveKey, models.Model):
         blank=True,
         help_text=_("What winning this client cost; blank if unknown, 0 if it cost nothing."),
     )
-    referred_by = models.ForeignKey(
-        "self",
-        verbose_name=_("referred by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="referrals",
-    )
+    referred_by = optional_link("self", _("referred by"), related_name="referrals")
     is_strategic = models.BooleanField(_("strategic"), default=False)
     strategic_reason = models.TextField(_("why strategic"), blank=True)
     estimated_annual_margin = money_field(

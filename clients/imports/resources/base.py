@@ -28,12 +28,22 @@ class _QuietRowResult(RowResult):
 
 
 class Column(fields.Field):
-    """A column of the file: the model attribute it sets (by default, of the same name), the widget
-    that reads its cells, and the help the import page shows (which says whether it is required)."""
+    """A column of the file: the widget that reads its cells, the help the import page shows (which
+    says whether it is required), its heading (by default, the name it is declared under) and the
+    model attribute it sets (by default, of the same name as the heading)."""
 
-    def __init__(self, name, widget, *, help="", attribute=None, **options):
-        super().__init__(attribute=attribute or name, column_name=name, widget=widget, **options)
+    def __init__(self, widget, *, help="", name=None, attribute=None, **options):
+        # The resource's metaclass gives a column without a ``name`` the one it is declared under.
+        super().__init__(attribute=attribute, column_name=name, widget=widget, **options)
         self.help = help
+
+    @property
+    def attribute(self):
+        return self._attribute or self.column_name
+
+    @attribute.setter
+    def attribute(self, value):
+        self._attribute = value
 
 
 def chunks(values):
@@ -250,8 +260,8 @@ class ClientLinkedResource(LedgerResource):
     """Rows that belong to a client given by its reference (contacts, interactions, expenses, invoices)."""
 
     client = Column(
-        "client_ref",
         client_ref_widget(),
+        name="client_ref",
         attribute="client_id",
         help=gettext_lazy("Required. Reference of a known client."),
     )

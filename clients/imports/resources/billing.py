@@ -14,30 +14,23 @@ from clients.models import Invoice, Payment
 
 class InvoiceResource(ClientLinkedResource):
     number = Column(
-        "number",
         cells.TextWidget(required=True, max_length=64),
         help=gettext_lazy("Required. The invoice number; a known number updates that invoice."),
     )
-    issued_on = Column(
-        "issued_on", cells.DateCellWidget(required=True), help=gettext_lazy("Required. Date, YYYY-MM-DD.")
-    )
+    issued_on = Column(cells.DateCellWidget(required=True), help=gettext_lazy("Required. Date, YYYY-MM-DD."))
     due_on = Column(
-        "due_on",
         cells.DateCellWidget(required=True),
         help=gettext_lazy("Required. Date, not before the issue date."),
     )
     amount = Column(
-        "amount",
         cells.DecimalCellWidget(required=True),
         help=gettext_lazy("Required. Amount excluding tax; negative for a credit note."),
     )
     cost_of_sales = Column(
-        "cost_of_sales",
         cells.DecimalCellWidget(minimum=Decimal("0")),
         help=gettext_lazy("Amount; blank uses the default margin rate."),
     )
     written_off = Column(
-        "written_off",
         cells.DecimalCellWidget(default=Decimal("0.00"), minimum=Decimal("0")),
         help=gettext_lazy("Amount, 0 or more; blank means 0."),
     )
@@ -72,20 +65,18 @@ class InvoiceResource(ClientLinkedResource):
 
 class PaymentResource(LedgerResource):
     invoice = Column(
-        "invoice_number",
         cells.LookupWidget(
             required=True, ignore_case=True, unknown=gettext_lazy("Unknown invoice number “%(value)s”.")
         ),
+        name="invoice_number",
         attribute="invoice_id",
         help=gettext_lazy("Required. Number of a known invoice."),
     )
     paid_on = Column(
-        "paid_on",
         cells.DateCellWidget(required=True),
         help=gettext_lazy("Required. Date, YYYY-MM-DD; one payment per invoice and day."),
     )
     amount = Column(
-        "amount",
         cells.DecimalCellWidget(required=True, above_zero=True),
         help=gettext_lazy("Required. Above zero; all payments together cannot exceed the invoice."),
     )

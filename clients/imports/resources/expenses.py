@@ -8,16 +8,13 @@ from clients.models import Expense
 
 
 class ExpenseResource(ClientLinkedResource):
-    spent_on = Column(
-        "spent_on", cells.DateCellWidget(required=True), help=gettext_lazy("Required. Date, YYYY-MM-DD.")
-    )
+    spent_on = Column(cells.DateCellWidget(required=True), help=gettext_lazy("Required. Date, YYYY-MM-DD."))
     category = Column(
-        "category",
         cells.ChoiceWidget(choices=Expense.Category, required=True),
         help=gettext_lazy("Required. commission, travel, equipment, tooling, discount or other."),
     )
-    amount = Column("amount", cells.DecimalCellWidget(required=True), help=gettext_lazy("Required. Amount."))
-    note = Column("note", cells.TextWidget())
+    amount = Column(cells.DecimalCellWidget(required=True), help=gettext_lazy("Required. Amount."))
+    note = Column(cells.TextWidget())
 
     class Meta(LedgerResource.Meta):
         model = Expense

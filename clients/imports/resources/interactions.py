@@ -9,27 +9,23 @@ from clients.models import Interaction
 
 class InteractionResource(ClientLinkedResource):
     staff = Column(
-        "staff",
         cells.LookupWidget(required=True, unknown=gettext_lazy("Unknown username “%(value)s”.")),
         attribute="staff_id",
         help=gettext_lazy("Required. Username of the staff member."),
     )
     started_at = Column(
-        "started_at",
         cells.DateTimeCellWidget(required=True),
         help=gettext_lazy("Required. Date and time, YYYY-MM-DD HH:MM (local time)."),
     )
     kind = Column(
-        "kind",
         cells.ChoiceWidget(choices=Interaction.Kind, required=True),
         help=gettext_lazy("Required. call, email, meeting, support, demo, visit or proposal."),
     )
     duration_minutes = Column(
-        "duration_minutes",
         cells.DurationWidget(required=True),
         help=gettext_lazy("Required. Whole minutes, above zero."),
     )
-    note = Column("note", cells.TextWidget())
+    note = Column(cells.TextWidget())
 
     class Meta(LedgerResource.Meta):
         model = Interaction

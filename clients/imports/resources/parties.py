@@ -15,46 +15,38 @@ from clients.models import Client, Contact
 
 class ClientResource(LedgerResource):
     external_ref = Column(
-        "external_ref",
         cells.TextWidget(required=True, max_length=64),
         help=gettext_lazy("Required. The client's reference; a known reference updates that client."),
     )
-    name = Column("name", cells.TextWidget(required=True, max_length=200), help=gettext_lazy("Required."))
+    name = Column(cells.TextWidget(required=True, max_length=200), help=gettext_lazy("Required."))
     status = Column(
-        "status",
         cells.ChoiceWidget(choices=Client.Status, default=Client.Status.ACTIVE),
         help=gettext_lazy("prospect, active, transitioning or former; blank means active."),
     )
     account_manager = Column(
-        "account_manager",
         cells.LookupWidget(unknown=gettext_lazy("Unknown username “%(value)s”.")),
         attribute="account_manager_id",
         help=gettext_lazy("Username of the account manager; may be blank."),
     )
-    segment = Column("segment", cells.TextWidget(max_length=100), help=gettext_lazy("Segment or industry."))
-    acquired_on = Column("acquired_on", cells.DateCellWidget(), help=gettext_lazy("Date, YYYY-MM-DD."))
+    segment = Column(cells.TextWidget(max_length=100), help=gettext_lazy("Segment or industry."))
+    acquired_on = Column(cells.DateCellWidget(), help=gettext_lazy("Date, YYYY-MM-DD."))
     acquisition_cost = Column(
-        "acquisition_cost",
         cells.DecimalCellWidget(minimum=Decimal("0")),
         help=gettext_lazy("Amount, 0 or more; blank means unknown, 0 means it cost nothing."),
     )
     referred_by = Column(
-        "referred_by",
         cells.TextWidget(max_length=64),
         attribute="referred_by_id",
         readonly=True,
         help=gettext_lazy("Reference of the client who referred this one (known, or in this file)."),
     )
-    is_strategic = Column("is_strategic", cells.BooleanCellWidget(), help=gettext_lazy("yes or no."))
-    strategic_reason = Column(
-        "strategic_reason", cells.TextWidget(), help=gettext_lazy("Required when strategic.")
-    )
+    is_strategic = Column(cells.BooleanCellWidget(), help=gettext_lazy("yes or no."))
+    strategic_reason = Column(cells.TextWidget(), help=gettext_lazy("Required when strategic."))
     estimated_annual_margin = Column(
-        "estimated_annual_margin",
         cells.DecimalCellWidget(),
         help=gettext_lazy("Amount, for prospects; may be blank."),
     )
-    notes = Column("notes", cells.TextWidget())
+    notes = Column(cells.TextWidget())
 
     text_key = "external_ref"
 
@@ -146,17 +138,13 @@ class ClientResource(LedgerResource):
 
 class ContactResource(ClientLinkedResource):
     email = Column(
-        "email",
         cells.TextWidget(required=True, max_length=254),
         help=gettext_lazy("Required. With the client reference, identifies the contact."),
     )
-    name = Column("name", cells.TextWidget(required=True, max_length=200), help=gettext_lazy("Required."))
-    role = Column("role", cells.TextWidget(max_length=100))
-    postal_address = Column(
-        "postal_address", cells.TextWidget(), help=gettext_lazy("The address letters are sent to.")
-    )
+    name = Column(cells.TextWidget(required=True, max_length=200), help=gettext_lazy("Required."))
+    role = Column(cells.TextWidget(max_length=100))
+    postal_address = Column(cells.TextWidget(), help=gettext_lazy("The address letters are sent to."))
     is_primary = Column(
-        "is_primary",
         cells.BooleanCellWidget(),
         help=gettext_lazy("yes or no; one primary contact per client."),
     )
