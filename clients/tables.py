@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from django_tables2 import SingleTableMixin
 from django_tables2.paginators import LazyPaginator
 
-from clients.exports import TEXT, LocalisedExportMixin, spreadsheet_safe
+from clients.exports import MONEY, PERCENT, TEXT, LocalisedExportMixin, spreadsheet_safe
 from clients.models import Client, Interaction
 from clients.services import interaction_editable
+from clients.templatetags.money import amount, percent
 
 
 class Pages(LazyPaginator):
@@ -55,6 +56,32 @@ class Column(tables.Column):
         super().__init__(*args, **kwargs)
         self.export_header = export_header
         self.export_kind = export_kind
+
+
+class MoneyColumn(Column):
+    """An amount in the user's locale; exports keep the number."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
+        kwargs.setdefault("export_kind", MONEY)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return amount(value)
+
+    def value(self, value):
+        return value
+
+
+class ShareColumn(MoneyColumn):
+    """A share shown as a percentage; exports keep the number."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("export_kind", PERCENT)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return percent(value)
 
 
 class SafeExportTable(tables.Table):

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from audits.models import PortfolioSnapshot
 from audits.profitability import portfolio
 from audits.reports.scope import latest_snapshots
-from audits.reports.tables import ClientCellsMixin, DaysColumn, MoneyColumn, SnapshotTable
+from audits.reports.tables import ClientCellsMixin, DaysColumn, SnapshotTable
 from clients.models import Client
+from clients.tables import MoneyColumn
 from clients.templatetags.money import amount
 
 ZERO = Decimal("0")

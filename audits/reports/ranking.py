@@ -13,12 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.models import ClientSnapshot, PortfolioSnapshot
 from audits.reports.scope import DORMANT, latest_snapshots
-from audits.reports.tables import MoneyColumn, ShareColumn, SnapshotTable
+from audits.reports.tables import SnapshotTable
 from clients.access import sees_all
 from clients.exports import INTEGER, spreadsheet_safe
 from clients.filters import AccountManagerFilterSet, account_manager_filter
 from clients.models import Client
-from clients.tables import Column
+from clients.tables import Column, MoneyColumn, ShareColumn
 
 
 def ranking_rows(*, user, latest: PortfolioSnapshot, dormant: bool = False):

@@ -7,9 +7,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import ClientSnapshot
-from clients.exports import MONEY, NUMBER, PERCENT
-from clients.tables import Column, SafeExportTable
-from clients.templatetags.money import amount, percent
+from clients.exports import NUMBER
+from clients.tables import MoneyColumn, SafeExportTable
+from clients.templatetags.money import amount
 
 
 def snapshot_about(title, latest) -> str:
@@ -34,30 +34,6 @@ class SnapshotTable(SafeExportTable):
     class Meta:
         model = ClientSnapshot
         fields = ()
-
-
-class MoneyColumn(Column):
-    """An amount in the user's locale; exports keep the number."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
-        kwargs.setdefault("export_kind", MONEY)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value):
-        return amount(value)
-
-    def value(self, value):
-        return value
-
-
-class ShareColumn(MoneyColumn):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("export_kind", PERCENT)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value):
-        return percent(value)
 
 
 class TotalColumn(MoneyColumn):

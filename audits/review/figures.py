@@ -15,6 +15,7 @@ from typing import cast
 from django.utils.translation import gettext as _
 
 from audits.profitability import engine, portfolio
+from audits.profitability.figures import FIGURE_FIELDS
 from audits.profitability.sql.copy import bulk_insert
 from audits.profitability.sql.session import computation
 from audits.reports import charts
@@ -23,17 +24,7 @@ ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
 # The per-client values of the engine's result that an audit keeps (the AuditClient columns).
-FIGURES = (
-    "revenue",
-    "gross_margin",
-    "cost_to_serve",
-    "direct_expenses",
-    "acquisition_share",
-    "late_payment_cost",
-    "bad_debt",
-    "net_profit",
-    "service_minutes",
-)
+FIGURES = (*FIGURE_FIELDS, "net_profit")
 VALUES = (
     "net_margin",
     "overhead_share",
@@ -100,19 +91,14 @@ def rows_insert(model, rows: list[dict]) -> None:
 # The what-if of a set of decisions --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Concentration:
-    top1: Decimal | None
-    top5: Decimal | None
-    top10: Decimal | None
-    hhi: Decimal | None
-    levels: dict
+Concentration = portfolio.Concentration
 
 
 def concentration(revenue: dict[int, Decimal], limits: dict) -> Concentration:
+    """The portfolio's concentration rule on the audit's revenue, with the limits the audit stored
+    (as strings, in its JSON)."""
     parsed = {name: (Decimal(amber), Decimal(red)) for name, (amber, red) in limits.items()}
-    conc = portfolio.concentration(revenue, parsed)
-    return Concentration(top1=conc.top1, top5=conc.top5, top10=conc.top10, hhi=conc.hhi, levels=conc.levels)
+    return portfolio.concentration(revenue, parsed)
 
 
 def money(value) -> Decimal:

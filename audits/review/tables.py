@@ -7,35 +7,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import Audit, AuditClient
-from clients.exports import INTEGER, MONEY, PERCENT
-from clients.tables import Column, SafeExportTable
-from clients.templatetags.money import amount, percent
-
-
-class MoneyColumn(Column):
-    """An amount in the user's locale; exports keep the number."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
-        kwargs.setdefault("export_kind", MONEY)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value):
-        return amount(value)
-
-    def value(self, value):
-        return value
-
-
-class ShareColumn(MoneyColumn):
-    """A share shown as a percentage; exports keep the number."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("export_kind", PERCENT)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value):
-        return percent(value)
+from clients.exports import INTEGER
+from clients.tables import Column, MoneyColumn, SafeExportTable, ShareColumn
+from clients.templatetags.money import amount
 
 
 class AuditTable(SafeExportTable):

@@ -5,8 +5,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import AlternativeProvider, Transition
-from audits.reports.tables import ClientCellsMixin, MoneyColumn
-from clients.tables import SafeExportTable
+from audits.reports.tables import ClientCellsMixin
+from clients.tables import MoneyColumn, SafeExportTable
 
 
 class TransitionTable(ClientCellsMixin, SafeExportTable):
