@@ -3,6 +3,7 @@ the audit's version and logs the change), then goes back to the step page with a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
@@ -56,21 +57,26 @@ class AuditAction(AuditAccess, View):
     def make_form(self):
         return self.form_class(self.request.POST)
 
+    # The service the action calls, the form fields it passes on by name, and (``client_id``) whether
+    # the URL names the client.
+    service: Callable[..., object]
+    fields: tuple[str, ...] = ()
+    client_in_url = False
+
     def act(self, audit, form):
-        raise NotImplementedError
+        data = form.cleaned_data
+        arguments = {name: data.get(name) for name in self.fields}
+        if self.client_in_url:
+            arguments["client_id"] = self.kwargs["client_id"]
+        type(self).service(audit=audit, user=self.request.user, version=data["version"], **arguments)
 
 
 class MoveView(AuditAction):
     form_class = forms.MoveForm
     success = gettext_lazy("Step changed.")
 
-    def act(self, audit, form):
-        services.audit_move(
-            audit=audit,
-            user=self.request.user,
-            version=form.cleaned_data["version"],
-            step=form.cleaned_data["step"],
-        )
+    service = staticmethod(services.audit_move)
+    fields = ("step",)
 
 
 class RefreshView(AuditAction):
@@ -83,8 +89,7 @@ class RefreshView(AuditAction):
             or reverse("review:detail", args=[audit.pk])
         )
 
-    def act(self, audit, form):
-        computation.audit_refresh(audit=audit, user=self.request.user, version=form.cleaned_data["version"])
+    service = staticmethod(computation.audit_refresh)
 
 
 class CheckView(AuditAction):
@@ -92,14 +97,8 @@ class CheckView(AuditAction):
     back_step = 1
     success = gettext_lazy("Check acknowledged.")
 
-    def act(self, audit, form):
-        services.check_acknowledge(
-            audit=audit,
-            user=self.request.user,
-            version=form.cleaned_data["version"],
-            code=form.cleaned_data["code"],
-            reason=form.cleaned_data["reason"],
-        )
+    service = staticmethod(services.check_acknowledge)
+    fields = ("code", "reason")
 
 
 class ExpenseView(AuditAction):
@@ -107,17 +106,8 @@ class ExpenseView(AuditAction):
     back_step = 2
     success = gettext_lazy("Expense added: refresh the figures to see it counted.")
 
-    def act(self, audit, form):
-        data = form.cleaned_data
-        services.expense_add(
-            audit=audit,
-            user=self.request.user,
-            version=data["version"],
-            client=data["client"],
-            spent_on=data["spent_on"],
-            category=data["category"],
-            amount=data["amount"],
-        )
+    service = staticmethod(services.expense_add)
+    fields = ("client", "spent_on", "category", "amount")
 
 
 class StaffCostView(AuditAction):
@@ -125,16 +115,8 @@ class StaffCostView(AuditAction):
     back_step = 2
     success = gettext_lazy("Hourly cost added: refresh the figures to see it counted.")
 
-    def act(self, audit, form):
-        data = form.cleaned_data
-        services.staff_cost_add(
-            audit=audit,
-            user=self.request.user,
-            version=data["version"],
-            staff=data["staff"],
-            effective_from=data["effective_from"],
-            hourly_cost=data["hourly_cost"],
-        )
+    service = staticmethod(services.staff_cost_add)
+    fields = ("staff", "effective_from", "hourly_cost")
 
 
 class ReviewView(AuditAction):
@@ -142,16 +124,9 @@ class ReviewView(AuditAction):
     back_step = 4
     success = gettext_lazy("Flag reviewed.")
 
-    def act(self, audit, form):
-        data = form.cleaned_data
-        services.flag_review(
-            audit=audit,
-            user=self.request.user,
-            version=data["version"],
-            client_id=self.kwargs["client_id"],
-            verdict=data["verdict"],
-            reason=data["reason"],
-        )
+    service = staticmethod(services.flag_review)
+    fields = ("verdict", "reason")
+    client_in_url = True
 
     def back(self, audit):
         return _with_page(reverse("review:flags", args=[audit.pk]), self.request)
@@ -190,19 +165,9 @@ class DecisionView(AuditAction):
     def make_form(self):
         return self.form_class(self.request.POST, top_tier=True)
 
-    def act(self, audit, form):
-        data = form.cleaned_data
-        services.decision_record(
-            audit=audit,
-            user=self.request.user,
-            version=data["version"],
-            client_id=self.kwargs["client_id"],
-            kind=data["kind"],
-            uplift=data.get("uplift"),
-            hours_per_month=data.get("hours_per_month"),
-            months=data.get("months"),
-            reason=data.get("reason", ""),
-        )
+    service = staticmethod(services.decision_record)
+    fields = ("kind", "uplift", "hours_per_month", "months", "reason")
+    client_in_url = True
 
     def back(self, audit):
         return _with_page(reverse("review:strategy", args=[audit.pk]), self.request)
@@ -232,11 +197,8 @@ class RiskView(AuditAction):
     back_step = 5
     success = gettext_lazy("Risk acknowledged.")
 
-    def act(self, audit, form):
-        data = form.cleaned_data
-        services.risk_acknowledge(
-            audit=audit, user=self.request.user, version=data["version"], risk=data["risk"], note=data["note"]
-        )
+    service = staticmethod(services.risk_acknowledge)
+    fields = ("risk", "note")
 
 
 class CompleteView(AuditAction):
@@ -250,13 +212,8 @@ class CompleteView(AuditAction):
             else reverse("review:strategy", args=[audit.pk])
         )
 
-    def act(self, audit, form):
-        services.audit_complete(
-            audit=audit,
-            user=self.request.user,
-            version=form.cleaned_data["version"],
-            outcome=form.cleaned_data.get("outcome", ""),
-        )
+    service = staticmethod(services.audit_complete)
+    fields = ("outcome",)
 
 
 def _with_page(url, request):
