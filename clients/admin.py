@@ -41,7 +41,8 @@ class ClientAdmin(admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(ClientRowAdmin):
-    list_display = ("name", "email", "client", "role", "is_primary")
+    list_display = ("name", "email", "client", "role", "is_primary", "language")
+    list_filter = ("language",)
     search_fields = ("name", "email", "client__name")
 
 

@@ -35,8 +35,12 @@ class TransitionCreateForm(forms.Form):
     )
     language = forms.ChoiceField(
         label=_("Language of the letters"),
-        choices=LANGUAGE_CHOICES,
-        help_text=_("The language the client's contact reads."),
+        choices=[("", _("The contact's language")), *LANGUAGE_CHOICES],
+        required=False,
+        help_text=_(
+            "Prefilled with the language of the client's primary contact (the firm's default when it has "
+            "none); choose another if the letters should be in another language."
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -16,6 +16,7 @@ from audits.models import AlternativeProvider, Letter, Letterhead, Transition
 from audits.transitions import placeholders
 from clients.access import sees_all, visible
 from clients.models import Invoice
+from clients.models.parties import firm_language
 from clients.periods import add_months, month_index, month_start
 
 LETTER_DATE = "j F Y"
@@ -68,8 +69,16 @@ def linear_schedule(*, baseline: Decimal, first: int, last: int) -> list[tuple[d
 
 
 def primary_contact(client):
+    """The contact the letters are addressed to: the primary one, else the first by name."""
     contacts = list(client.contacts.all())
     return contacts[0] if contacts else None  # ordered primary first
+
+
+def letter_language(*, client) -> str:
+    """The language a transition's letters default to: the language of the contact they are addressed
+    to (``primary_contact``), else the firm's default."""
+    contact = primary_contact(client)
+    return contact.letter_language if contact is not None else firm_language()
 
 
 @dataclass

@@ -57,6 +57,8 @@ def transition_create(
 ) -> Transition:
     """Start phasing ``client`` out (stage planned): the client becomes *transitioning*, and the schedule
     is prefilled from its average monthly revenue of the last 12 months, falling to zero at the end date.
+    The letters are written in ``language``; without one, in the language of the contact they are
+    addressed to, else the firm's default (``selectors.letter_language``).
 
     Raises ValidationError for a prospect, a former client, one already in a transition, a blank reason
     or an end date in the past."""
@@ -80,7 +82,7 @@ def transition_create(
             end_date=end_date,
             audit=audit,
             created_by=user,
-            language=language or settings.LANGUAGE_CODE[:2],
+            language=language or selectors.letter_language(client=client),
             monthly_baseline=selectors.average_monthly_revenue(client=client, month=first_month),
         )
         _schedule_fill(transition, first_month=first_month)

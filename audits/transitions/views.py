@@ -85,9 +85,12 @@ class TransitionCreateView(PermissionRequiredMixin, View):
     template_name = "audits/transitions/transition_form.html"
 
     def get(self, request):
-        initial = {"language": request.LANGUAGE_CODE[:2]}
+        # The letters' language follows the client's contact; without a client yet, the blank choice
+        # ("the contact's language") lets the service find it once the client is known.
+        initial = {"language": ""}
         if request.GET.get("client", "").isdigit():
-            initial["client"] = client_get_for_user(user=request.user, pk=int(request.GET["client"]))
+            client = client_get_for_user(user=request.user, pk=int(request.GET["client"]))
+            initial.update(client=client, language=selectors.letter_language(client=client))
         form = forms.TransitionCreateForm(user=request.user, initial=initial)
         return render(request, self.template_name, {"form": form})
 
@@ -101,7 +104,7 @@ class TransitionCreateView(PermissionRequiredMixin, View):
                     user=request.user,
                     reason=data["reason"],
                     end_date=data["end_date"],
-                    language=data["language"],
+                    language=data["language"] or None,
                 )
             except ValidationError as exc:
                 _add_errors(form, exc)
@@ -134,6 +137,7 @@ class TransitionDetailView(PermissionRequiredMixin, TemplateView):
         return super().get_context_data(
             transition=transition,
             client=transition.client,
+            addressee=selectors.primary_contact(transition.client),
             flow=flow,
             chart=cashflow_chart(flow),
             providers=transition.providers.all(),

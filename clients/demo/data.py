@@ -54,12 +54,15 @@ class Country:
     cities: tuple  # (city, postcode)
     streets: tuple
     address: str  # format with n, street, city, pc
+    language: str  # the contacts' language (settings.LANGUAGES)
+    city_languages: tuple = ()  # (city, language) where the city's contacts read another language
 
 
 COUNTRIES = {
     "FR": Country(
         label="France",
         tld="fr",
+        language="fr",
         weight=0.28,
         suffixes=("SAS", "SAS", "SA", "SARL"),
         surnames=_words(
@@ -106,6 +109,8 @@ COUNTRIES = {
     "BE": Country(
         label="Belgium",
         tld="be",
+        language="nl",  # the names and streets are Flemish; Brussels writes in French
+        city_languages=(("Bruxelles", "fr"),),
         weight=0.16,
         suffixes=("NV", "BV", "BV", "SRL"),
         surnames=_words(
@@ -139,6 +144,7 @@ COUNTRIES = {
     "NL": Country(
         label="Netherlands",
         tld="nl",
+        language="nl",
         weight=0.16,
         suffixes=("B.V.", "B.V.", "N.V."),
         surnames=_words(
@@ -173,6 +179,7 @@ COUNTRIES = {
     "RO": Country(
         label="Romania",
         tld="ro",
+        language="ro",
         weight=0.2,
         suffixes=("S.R.L.", "S.R.L.", "S.A."),
         surnames=_words(
@@ -212,6 +219,7 @@ COUNTRIES = {
     "GB": Country(
         label="United Kingdom",
         tld="co.uk",
+        language="en",
         weight=0.2,
         suffixes=("Ltd", "Ltd", "Ltd", "plc", "LLP"),
         surnames=_words(

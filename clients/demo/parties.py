@@ -48,6 +48,8 @@ class PartiesPlanner:
         address = country.address.format(
             n=rng.randint(1, 180), street=rng.choice(country.streets), city=city, pc=postcode
         )
+        # The language follows the country (and, in Belgium, the city): no draw, so a seed's other data stay.
+        language = dict(country.city_languages).get(city, country.language)
         contacts, emails = [], []
         for position in range(1 + rng.choices((0, 1, 2), weights=(45, 40, 15))[0]):
             given, surname = rng.choice(country.given), rng.choice(country.surnames)
@@ -56,7 +58,7 @@ class PartiesPlanner:
                 continue
             emails.append(email)
             role = rng.choice(PRIMARY_ROLES if position == 0 else OTHER_ROLES)
-            contacts.append((f"{given} {surname}", email, role, address, position == 0))
+            contacts.append((f"{given} {surname}", email, role, address, position == 0, language))
         return contacts
 
     def _manager_for(self, code):

@@ -74,7 +74,7 @@ class ClientPlan:
     acquisition_cost: Decimal | None = None  # unknown unless the plan gives one
     estimated_margin: Decimal | None = None
     notes: list = field(default_factory=list)
-    contacts: list = field(default_factory=list)  # (name, e-mail, role, address, primary)
+    contacts: list = field(default_factory=list)  # (name, e-mail, role, address, primary, language)
     invoices: list = field(default_factory=list)
 
     @property

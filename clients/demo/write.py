@@ -64,9 +64,10 @@ def portfolio_write(portfolio):
             role=role,
             postal_address=address,
             is_primary=primary,
+            language=language,
         )
         for plan in portfolio.plans
-        for name, email, role, address, primary in plan.contacts
+        for name, email, role, address, primary, language in plan.contacts
     )
     invoice_plans = [invoice for plan in portfolio.customers for invoice in plan.invoices]
     invoices = [

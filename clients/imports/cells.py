@@ -7,9 +7,12 @@ django-import-export reports against the row (a bare ``decimal.InvalidOperation`
 import datetime as dt
 import math
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from django.utils import timezone
+from django.conf import settings
+from django.conf.locale import LANG_INFO
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import widgets
@@ -21,6 +24,7 @@ MONEY_LIMIT = Decimal("1000000000000")  # 14 digits, 2 of them decimals
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
+_REGIONAL_CODE = re.compile(r"^([a-z]{2})[-_][a-z0-9]{2,4}$")
 _TRUE = {"1", "yes", "y", "true", "x", "oui", "ja", "da"}
 _FALSE = {"0", "no", "n", "false", "non", "nee", "nu"}
 
@@ -155,6 +159,54 @@ class ChoiceWidget(CellWidget):
         raise ValueError(
             _("“%(value)s” is not one of: %(choices)s.")
             % {"value": cell_text(value), "choices": ", ".join(self.choices.values)}
+        )
+
+
+def _plain(text):
+    """Text compared regardless of case and accents: "Français", "francais" and "FRANÇAIS" are equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class LanguageWidget(CellWidget):
+    """A language of ``settings.LANGUAGES``: its code ("fr", also "fr-BE" or "fr_BE") or its name in any
+    of those languages ("French", "Français", "Frans", "Franceză"), regardless of case and accents.
+    A blank cell is the firm's default (stored blank)."""
+
+    empty = ""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._names = None
+
+    def names(self):
+        """Each accepted spelling (plain, see ``_plain``) and the code it stands for."""
+        if self._names is None:
+            names = {}
+            for code, label in settings.LANGUAGES:
+                names[_plain(code)] = code
+                info = LANG_INFO.get(code, {})
+                for spelling in (info.get("name"), info.get("name_local")):
+                    if spelling:
+                        names[_plain(spelling)] = code
+                for language, _label in settings.LANGUAGES:
+                    with translation.override(language):
+                        names[_plain(str(label))] = code
+            self._names = names
+        return self._names
+
+    def parse(self, value):
+        text = _plain(cell_text(value))
+        regional = _REGIONAL_CODE.match(text)  # fr-BE, nl_BE, en-GB: the language's code
+        code = self.names().get(regional.group(1) if regional else text)
+        if code:
+            return code
+        raise ValueError(
+            _("“%(value)s” is not one of the languages: %(choices)s (the code or the language's name).")
+            % {
+                "value": cell_text(value),
+                "choices": ", ".join(f"{code} ({label})" for code, label in settings.LANGUAGES),
+            }
         )
 
 

@@ -75,6 +75,7 @@ TEMPLATE_EXAMPLES = {
         "role": "Finance director",
         "postal_address": "12 rue de la Paix, 75002 Paris",
         "is_primary": "yes",
+        "language": "fr",
     },
     "interactions": {
         "client_ref": "C00042",

@@ -1,5 +1,6 @@
 """The parties: clients (and prospects) and their contacts."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -115,6 +116,17 @@ class Client(CaseInsensitiveKey, models.Model):
             raise ValidationError({"referred_by": _("A client cannot refer itself.")})
 
 
+def firm_language() -> str:
+    """The firm's default language (the installation's ``LANGUAGE_CODE``): the language of the letters
+    to a contact whose language is not known."""
+    return settings.LANGUAGE_CODE[:2]
+
+
+def language_name(code: str) -> str:
+    """The name of a language of ``settings.LANGUAGES``, in the user's language ("French", "Français")."""
+    return str(dict(settings.LANGUAGES).get(code, code))
+
+
 class Contact(models.Model):
     client = client_field(on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=200)
@@ -122,6 +134,15 @@ class Contact(models.Model):
     role = models.CharField(_("role"), max_length=100, blank=True)
     postal_address = models.TextField(_("postal address"), blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_(
+            "The language this contact reads: letters are written in it. Blank means the firm's default."
+        ),
+    )
 
     class Meta:
         verbose_name = _("contact")
@@ -136,3 +157,12 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"{self.name} <{self.email}>"
+
+    @property
+    def letter_language(self) -> str:
+        """The language letters to this contact are written in: theirs, else the firm's default."""
+        return self.language or firm_language()
+
+    @property
+    def letter_language_name(self) -> str:
+        return language_name(self.letter_language)

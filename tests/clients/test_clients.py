@@ -3,8 +3,8 @@ from decimal import Decimal
 from django.template import Context, Template
 from django.utils import translation
 
-from clients.models import Client
-from tests.factories import ClientFactory, InvoiceFactory, PaymentFactory
+from clients.models import Client, Contact
+from tests.factories import ClientFactory, ContactFactory, InvoiceFactory, PaymentFactory
 
 
 def test_money_follows_the_users_locale():
@@ -109,6 +109,27 @@ def test_the_client_page_shows_invoices_and_payments_in_fixed_queries(
         PaymentFactory(invoice=InvoiceFactory(client=own_client))
     with django_assert_max_num_queries(len(first.captured_queries)):
         as_finance.get(f"/clients/{own_client.pk}/")
+
+
+def test_the_client_page_shows_each_contacts_language(as_finance, own_client):
+    ContactFactory(client=own_client, name="Ana Pop", is_primary=True, language="ro")
+    ContactFactory(client=own_client, name="Bob Brown", language="")
+    page = as_finance.get(f"/clients/{own_client.pk}/").content.decode()
+    assert '<span title="Language of the letters">Romanian</span>' in page
+    assert "the firm's default language (English)" in page
+
+
+def test_the_admin_edits_a_contacts_language(as_admin, own_client):
+    contact = ContactFactory(client=own_client, name="Ana Pop", email="ana@client.example")
+    url = f"/admin/clients/contact/{contact.pk}/change/"
+    assert 'name="language"' in as_admin.get(url).content.decode()
+    response = as_admin.post(
+        url, {"client": own_client.pk, "name": "Ana Pop", "email": "ana@client.example", "language": "nl"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Contact.objects.get().language == "nl"
+    page = as_admin.get(f"/admin/clients/client/{own_client.pk}/change/").content.decode()
+    assert 'name="contacts-0-language"' in page
 
 
 def test_the_client_list_filters_and_exports_safely(as_finance, manager):

@@ -50,7 +50,7 @@ def digest():
             "estimated_annual_margin",
         ),
         Contact.objects.order_by("client__external_ref", "email").values_list(
-            "client__external_ref", "name", "email", "role", "is_primary"
+            "client__external_ref", "name", "email", "role", "is_primary", "language"
         ),
         Invoice.objects.order_by("number").values_list(
             "number", "client__external_ref", "issued_on", "due_on", "amount", "cost_of_sales", "written_off"
@@ -293,6 +293,20 @@ def test_every_client_has_exactly_one_primary_contact():
 
     assert set(primaries.values()) == {1}
     assert len(primaries) == Client.objects.count()
+
+
+def test_demo_contacts_read_the_language_of_their_country():
+    seed(*SMALL)
+    by_domain = {".fr": {"fr"}, ".nl": {"nl"}, ".ro": {"ro"}, ".co.uk": {"en"}, ".be": {"nl", "fr"}}
+    seen = defaultdict(set)
+    for email, address, language in Contact.objects.values_list("email", "postal_address", "language"):
+        domain = next(end for end in by_domain if email.endswith(end))
+        assert language in by_domain[domain], email
+        if domain == ".be":
+            assert (language == "fr") == ("Bruxelles" in address), email
+        seen[domain].add(language)
+    assert set(seen) == set(by_domain)  # the small portfolio has contacts in every country
+    assert not Contact.objects.filter(language="").exists()
 
 
 def test_clients_are_shared_among_the_demo_and_extra_account_managers():

@@ -500,6 +500,58 @@ def test_contacts_keep_one_primary_per_client(finance, acme):
     assert Contact.objects.get(email="boss@acme.test").name == "The Boss"
 
 
+CONTACT_HEADER = ["client_ref", "email", "name", "role", "postal_address", "is_primary", "language"]
+
+
+def test_contacts_take_a_language_by_code_or_name_in_any_language(finance, acme):
+    spellings = ["fr", "NL", "Romanian", "français", "Frans", "engleză", "NEERLANDAIS", "romana", "fr-BE", ""]
+    rows = [["ACME", f"c{n}@acme.test", f"C{n}", "", "", "no", text] for n, text in enumerate(spellings)]
+    assert row_errors(finance, "contacts", CONTACT_HEADER, rows) == []
+    languages = dict(Contact.objects.values_list("email", "language"))
+    assert [languages[f"c{n}@acme.test"] for n in range(len(spellings))] == [
+        "fr", "nl", "ro", "fr", "fr", "en", "nl", "ro", "fr", "",
+    ]  # fmt: skip
+
+
+def test_a_bad_language_is_a_row_error_and_the_file_imports_nothing(finance, acme):
+    rows = [
+        ["ACME", "ann@acme.test", "Ann", "", "", "no", "nl"],
+        ["ACME", "bob@acme.test", "Bob", "", "", "no", "German"],
+        ["ACME", "eve@acme.test", "Eve", "", "", "no", "frx"],
+    ]
+    allowed = "en (English), fr (French), nl (Dutch), ro (Romanian)"
+    assert row_errors(finance, "contacts", CONTACT_HEADER, rows) == [
+        (
+            3,
+            "language",
+            f"“German” is not one of the languages: {allowed} (the code or the language's name).",
+        ),
+        (4, "language", f"“frx” is not one of the languages: {allowed} (the code or the language's name)."),
+    ]
+    assert not Contact.objects.exists()
+
+
+def test_a_file_without_the_language_column_keeps_the_stored_language(finance, acme):
+    ContactFactory(client=acme, email="ann@acme.test", name="Ann", language="ro")
+    header = CONTACT_HEADER[:-1]
+    assert row_errors(finance, "contacts", header, [["ACME", "ann@acme.test", "Ann B", "", "", "no"]]) == []
+    assert Contact.objects.get().language == "ro"
+    assert (
+        row_errors(
+            finance, "contacts", CONTACT_HEADER, [["ACME", "ann@acme.test", "Ann B", "", "", "no", ""]]
+        )
+        == []
+    )
+    assert Contact.objects.get().language == ""
+
+
+def test_the_contacts_template_has_the_language_column():
+    header, example = import_template_csv(kind="contacts").strip().split("\r\n")
+    assert header.split(",") == CONTACT_HEADER
+    assert example.endswith(",yes,fr")
+    assert "language" in dict(import_columns(kind="contacts"))
+
+
 def test_interactions_update_by_client_staff_and_start(finance, manager, acme):
     header = ["client_ref", "staff", "started_at", "kind", "duration_minutes", "note"]
     rows = [["ACME", "manager", "2025-01-10 09:30", "Call", "30", "Kick-off"]]

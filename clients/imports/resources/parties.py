@@ -148,11 +148,19 @@ class ContactResource(ClientLinkedResource):
         cells.BooleanCellWidget(),
         help=gettext_lazy("yes or no; one primary contact per client."),
     )
+    language = Column(
+        "language",
+        cells.LanguageWidget(),
+        help=gettext_lazy(
+            "The language letters are written in: en, fr, nl or ro, or the language's name; "
+            "blank means the firm's default."
+        ),
+    )
 
     class Meta(LedgerResource.Meta):
         model = Contact
         import_id_fields = ("client", "email")
-        fields = ("client", "email", "name", "role", "postal_address", "is_primary")
+        fields = ("client", "email", "name", "role", "postal_address", "is_primary", "language")
         import_order = fields
 
     def before_import(self, dataset, **kwargs):
