@@ -149,7 +149,6 @@ class ContactResource(ClientLinkedResource):
         help=gettext_lazy("yes or no; one primary contact per client."),
     )
     language = Column(
-        "language",
         cells.LanguageWidget(),
         help=gettext_lazy(
             "The language letters are written in: en, fr, nl or ro, or the language's name; "
