@@ -128,3 +128,20 @@ def test_only_finance_and_admins_download_the_pdf(as_manager, as_admin, as_finan
     page = as_finance.get(f"/audits/{audit.pk}/").content.decode()
     assert f'href="/audits/{audit.pk}/report.pdf"' in page and "Draft report (PDF)" in page
     assert "report.pdf" not in as_manager.get(f"/audits/{audit.pk}/").content.decode()
+
+
+def test_a_large_audit_lists_its_largest_losses_and_counts_the_others(
+    as_finance,
+    audit,
+    finance,
+    portfolio,  # noqa: F811
+    monkeypatch,
+    tmp_path,
+):
+    monkeypatch.setattr(pdf, "FLAGGED_SHOWN", 1)
+    audit = to_step(audit, finance, 5)
+    text = pdf_text(download(as_finance, audit).content, tmp_path)
+    # Bravo loses 1,400.00, Delta 950.00: Bravo alone is listed.
+    flagged = text.split("Flagged clients", 1)[1].split("What the decisions do", 1)[0]
+    assert "The 1 largest losses are listed; 1 other flagged client is in the XLSX report." in flagged
+    assert "Bravo" in flagged and "Delta" not in flagged
