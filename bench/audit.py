@@ -8,7 +8,7 @@ clientprofit_bench_audit, dropped first and at the end unless --keep; the name m
 "bench"), times the nightly recompute, then an audit's computation of the same period and scope
 (every client: the engine's pass plus writing the audit's own copies), walks the audit to step 5,
 and times each step page as finance (--repeat runs after a warm-up; the median and the number of
-queries are printed), and the XLSX audit report.
+queries are printed), and the XLSX and PDF audit reports.
 """
 
 import argparse
@@ -151,6 +151,9 @@ def main():
         seconds, response = timed(lambda: http.get(f"/audits/{audit.pk}/report.xlsx"))
         assert response.status_code == 200
         print(f"{'XLSX audit report':<30} {seconds * 1000:>7.0f} ms   ({len(response.content) / 1e6:.1f} MB)")
+        seconds, response = timed(lambda: http.get(f"/audits/{audit.pk}/report.pdf"))
+        assert response.status_code == 200
+        print(f"{'PDF audit report':<30} {seconds * 1000:>7.0f} ms   ({len(response.content) / 1e6:.1f} MB)")
     finally:
         connection.close()
         if not args.keep:

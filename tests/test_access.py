@@ -81,6 +81,7 @@ EXPECTED = {
     "review:risk": (403, 405, 405),
     "review:complete": (403, 405, 405),
     "review:report": (403, 200, 200),
+    "review:report_pdf": (403, 200, 200),  # the PDF report: finance's and admins', as the XLSX
 }
 AUDIT_ROUTES = [
     name for name in EXPECTED if name.startswith("review:") and name not in ("review:list", "review:start")

@@ -25,5 +25,6 @@ urlpatterns = [
     path("<int:pk>/strategy/invest/", actions.InvestView.as_view(), name="invest"),
     path("<int:pk>/strategy/risks/", actions.RiskView.as_view(), name="risk"),
     path("<int:pk>/report.xlsx", views.ReportView.as_view(), name="report"),
+    path("<int:pk>/report.pdf", views.ReportPdfView.as_view(), name="report_pdf"),
     path("<int:pk>/complete/", actions.CompleteView.as_view(), name="complete"),
 ]

@@ -385,6 +385,23 @@ class ReportView(AuditAccess, View):
         return response
 
 
+class ReportPdfView(AuditAccess, View):
+    """The audit report as PDF, in the user's language, downloadable at any step: marked as a draft
+    until the audit is completed, final afterwards. Finance's and admins', as the XLSX report."""
+
+    run_only = True
+
+    def get(self, request, pk):
+        from django.http import HttpResponse
+
+        from audits.review.pdf import audit_report_filename, audit_report_pdf
+
+        audit = self.get_audit()
+        response = HttpResponse(audit_report_pdf(audit), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{audit_report_filename(audit)}"'
+        return response
+
+
 STEP_URLS = {
     1: "review:identify",
     2: "review:costs",
