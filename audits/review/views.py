@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,6 +23,8 @@ from audits.log import activity_for
 from audits.models import Audit, Decision, RiskAcknowledgement
 from audits.review import computation, figures, forms, selectors, services
 from audits.review.filters import AuditFilter
+from audits.review.pdf import audit_report_filename, audit_report_pdf
+from audits.review.report import audit_report_xlsx
 from audits.review.tables import AuditTable, table_for_step
 from clients.access import sees_all
 from clients.exports import LocalisedExportMixin
@@ -372,10 +374,6 @@ class ReportView(AuditAccess, View):
     run_only = True
 
     def get(self, request, pk):
-        from django.http import HttpResponse
-
-        from audits.review.report import audit_report_xlsx
-
         audit = self.get_audit()
         response = HttpResponse(
             audit_report_xlsx(audit),
@@ -392,10 +390,6 @@ class ReportPdfView(AuditAccess, View):
     run_only = True
 
     def get(self, request, pk):
-        from django.http import HttpResponse
-
-        from audits.review.pdf import audit_report_filename, audit_report_pdf
-
         audit = self.get_audit()
         response = HttpResponse(audit_report_pdf(audit), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{audit_report_filename(audit)}"'

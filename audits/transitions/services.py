@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from audits.log import log_action
 from audits.models import AlternativeProvider, Letter, Letterhead, LetterTemplate, Transition, TransitionMonth
 from audits.transitions import pdf, placeholders, selectors
+from audits.transitions.defaults import DEFAULT_TEMPLATES
 from clients.models import Client
 from clients.periods import month_index
 from config.celery import send_on_commit
@@ -346,8 +347,6 @@ def letter_deliver(*, letter_id: int) -> bool:
 def letter_templates_install_defaults(*, template_model=None) -> int:
     """Write the default letter templates that are missing (the data migration, and tests after a
     flush); returns how many were written."""
-    from audits.transitions.defaults import DEFAULT_TEMPLATES
-
     model = template_model or LetterTemplate
     written = 0
     for (kind, language), (subject, body) in DEFAULT_TEMPLATES.items():
