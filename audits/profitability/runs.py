@@ -172,10 +172,7 @@ def _recompute(run: ProfitabilityRun, *, split: bool = False) -> int:
     cost_settings = CostSettings.load()
     for model in (ClientSnapshot, ClientMonthSnapshot, PortfolioSnapshot):
         model.objects.filter(as_of=as_of).delete()
-    previous = ClientSnapshot.objects.filter(
-        as_of=Subquery(ClientSnapshot.objects.filter(as_of__lt=as_of).order_by("-as_of").values("as_of")[:1])
-    )
-    previous_np = dict(previous.values_list("client_id", "net_profit"))
+    previous_np = previous_net_profit(as_of)
     result = engine.compute(
         as_of=as_of,
         start=run.period_start,
@@ -194,6 +191,15 @@ def _recompute(run: ProfitabilityRun, *, split: bool = False) -> int:
 
 
 SNAPSHOT_FIGURES = (*FIGURE_FIELDS, "net_profit")
+
+
+def previous_net_profit(as_of) -> dict:
+    """Each client's NP in the latest snapshot before ``as_of`` (what the "declining" flag compares
+    with: crossed from profitable to unprofitable since the previous snapshot)."""
+    previous = ClientSnapshot.objects.filter(
+        as_of=Subquery(ClientSnapshot.objects.filter(as_of__lt=as_of).order_by("-as_of").values("as_of")[:1])
+    )
+    return dict(previous.values_list("client_id", "net_profit"))
 
 
 def _write_clients(run: ProfitabilityRun, result: engine.Result) -> None:

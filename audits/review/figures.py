@@ -14,11 +14,12 @@ from typing import cast
 
 from django.utils.translation import gettext as _
 
-from audits.profitability import engine, portfolio
+from audits.profitability import engine, portfolio, runs
 from audits.profitability.figures import FIGURE_FIELDS
 from audits.profitability.sql.copy import bulk_insert
 from audits.profitability.sql.session import computation
 from audits.reports import charts
+from clients.periods import rolling_period
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -59,12 +60,19 @@ def compute(*, as_of: dt.date, start: dt.date, end: dt.date, scope) -> Computed:
     """The engine's figures for the audit's period and scope (a Client queryset, or None for all);
     nothing is written by the engine.
 
+    When the period is the nightly one (the 12 months ending on the as-of date), the "declining"
+    flag also compares with the previous nightly snapshot, as the nightly run does; over another
+    period, whose figures no snapshot holds, only the months rule applies.
+
     Run as the recompute runs: in one REPEATABLE READ transaction when it is the outermost one (so
     the ledger pass may be shared with a second connection, both reading the same ledger), with the
     ledger pass's settings, and without the cyclic garbage collector (millions of small objects,
     no cycles)."""
+    previous_np = runs.previous_net_profit(as_of) if (start, end) == rolling_period(as_of) else None
     with computation() as split:
-        result = engine.compute(as_of=as_of, start=start, end=end, scope=scope, split=split)
+        result = engine.compute(
+            as_of=as_of, start=start, end=end, scope=scope, previous_np=previous_np, split=split
+        )
     rows = []
     for item in result.clients.values():
         row = {"client_id": item.client_id, "status": item.status, "in_portfolio": item.in_portfolio}

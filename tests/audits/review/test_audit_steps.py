@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from audits.log import activity_for
 from audits.models import Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement, Transition
-from audits.profitability import runs as profitability
+from audits.profitability import runs
 from audits.review import computation, selectors, services
 from audits.review.services import AuditError, StaleAudit
 from audits.transitions.services import transition_create
@@ -385,7 +385,7 @@ def test_a_completed_audit_never_changes(audit, finance, portfolio, django_captu
     InvoiceFactory(
         client=portfolio["Bravo"], issued_on=timezone.localdate() - dt.timedelta(days=1), amount=D("50000")
     )
-    profitability.profitability_recompute()
+    runs.profitability_recompute()
     assert computation.audit_compute(audit_id=audit.pk) is False
     Audit.objects.filter(pk=audit.pk).update(
         computation=Audit.Computation.QUEUED
@@ -535,3 +535,26 @@ print("DONE", audit.status, len(services.audit_transition_decisions(audit)))
     # GM 50, CTS 10 h x 60, LPC 100 x 8 % / 365 x 275 days open past due up to the period's end.
     assert "FIGURES done 100.00 600.00 -556.03 True" in run.stdout
     assert "DONE completed 1" in run.stdout
+
+
+def test_over_the_nightly_period_declining_also_compares_with_the_previous_snapshot(
+    finance, portfolio, django_capture_on_commit_callbacks, monkeypatch
+):
+    asked = []
+
+    def previous(as_of):
+        asked.append(as_of)
+        return {portfolio["Bravo"].pk: D("100.00")}  # profitable in yesterday's snapshot
+
+    monkeypatch.setattr(runs, "previous_net_profit", previous)
+    audit = start(finance, django_capture_on_commit_callbacks)
+    assert asked == [timezone.localdate()]
+    assert AuditClient.objects.get(audit=audit, client=portfolio["Bravo"]).is_declining
+    assert not AuditClient.objects.get(audit=audit, client=portfolio["Alpha"]).is_declining
+    start(
+        finance,
+        django_capture_on_commit_callbacks,
+        period_start=dt.date(2026, 7, 1),
+        period_end=dt.date(2026, 9, 30),
+    )
+    assert asked == [timezone.localdate()]  # no snapshot holds a quarter's figures
