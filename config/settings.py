@@ -304,5 +304,8 @@ LOGGING = {
         "gunicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
         # Failed log-ins and lock-outs are warnings: they are logged whatever LOG_LEVEL says.
         "axes": {"level": "WARNING"},
+        # WeasyPrint and its font tools narrate every page of a PDF at INFO: only their warnings.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
