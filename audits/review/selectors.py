@@ -30,6 +30,7 @@ from clients import display
 from clients.access import sees_all
 from clients.models import Client, Contact, Interaction, Invoice, Payment, StaffCost
 
+HALF_CENT = Decimal("0.005")
 ZERO = Decimal("0")
 ROWS_SHOWN = 20  # affected rows listed per check; the count says how many there are in all
 
@@ -175,7 +176,12 @@ def _check_querysets(audit: Audit) -> dict:
             client_id__in=ids,
             pk__in=Payment.objects.values("invoice_id")
             .annotate(total=Sum("amount"))
-            .filter(Q(invoice__amount__lt=0) | Q(total__gt=F("invoice__amount") - F("invoice__written_off")))
+            # Over by a cent or more: SQLite sums decimals as floats (878.93 paid in full can add up
+            # to 878.9300000001), and money is kept to the cent.
+            .filter(
+                Q(invoice__amount__lt=0)
+                | Q(total__gt=F("invoice__amount") - F("invoice__written_off") + HALF_CENT)
+            )
             .values("invoice_id"),
         )
         .select_related("client")

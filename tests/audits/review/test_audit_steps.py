@@ -558,3 +558,25 @@ def test_over_the_nightly_period_declining_also_compares_with_the_previous_snaps
         period_end=dt.date(2026, 9, 30),
     )
     assert asked == [timezone.localdate()]  # no snapshot holds a quarter's figures
+
+
+@pytest.mark.parametrize("second, flagged", [(D("388.89"), False), (D("388.90"), True)])
+def test_an_invoice_paid_in_full_in_instalments_is_trusted_a_cent_over_is_not(
+    audit, finance, portfolio, django_capture_on_commit_callbacks, second, flagged
+):
+    from clients.models import Payment
+
+    invoice = InvoiceFactory(
+        client=portfolio["Alpha"], issued_on=timezone.localdate() - dt.timedelta(days=40), amount=D("878.93")
+    )
+    Payment.objects.bulk_create(
+        [
+            Payment(
+                invoice=invoice, paid_on=timezone.localdate() - dt.timedelta(days=20), amount=D("490.04")
+            ),
+            Payment(invoice=invoice, paid_on=timezone.localdate() - dt.timedelta(days=10), amount=second),
+        ]
+    )  # past the rules, as an old import might have left it
+    audit = refresh(audit, finance, django_capture_on_commit_callbacks)
+    checks = {c.code: c for c in selectors.audit_checks(audit)}
+    assert (checks["untrusted_ledger"].count == 1) is flagged
