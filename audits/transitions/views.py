@@ -384,12 +384,12 @@ class TemplateListView(PermissionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         rows = {(t.kind, t.language): t for t in LetterTemplate.objects.all()}
-        languages = [code for code, _label in LetterTemplate._meta.get_field("language").choices]
+        languages = LetterTemplate._meta.get_field("language").choices
         table = [
-            (label, [(code, rows.get((kind, code))) for code in languages])
+            (label, [(code, rows.get((kind, code))) for code, _name in languages])
             for kind, label in LetterTemplate.Kind.choices
         ]
-        return super().get_context_data(table=table, languages=languages, **kwargs)
+        return super().get_context_data(table=table, template_languages=languages, **kwargs)
 
 
 class TemplateEditView(PermissionRequiredMixin, View):

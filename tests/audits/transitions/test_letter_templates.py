@@ -1,6 +1,7 @@
 """Letter templates: placeholders from the declared list only, escaped values, sanitised HTML."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -141,3 +142,14 @@ def test_dates_are_written_in_the_letter_language(own_client, finance):
     letter = services.letter_draft(transition=transition, kind="announcement", user=finance)
     assert letter.language == "fr"
     assert "31 mars 2027" in letter.body and "Bonjour Jean Dupont," in letter.body
+
+
+def test_the_template_grid_names_its_languages(as_admin):
+    page = as_admin.get("/letters/templates/").content.decode()
+    header = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
+    assert [name for name in ("English", "French", "Dutch", "Romanian") if name in header] == [
+        "English",
+        "French",
+        "Dutch",
+        "Romanian",
+    ]
