@@ -2,6 +2,7 @@
 services)."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -142,6 +143,28 @@ class DecisionForm(VersionForm):
         super().__init__(*args, **kwargs)
         if not top_tier:
             self.fields["kind"].choices = [c for c in Decision.Kind.choices if c[0] != Decision.Kind.INVEST]
+
+    @classmethod
+    def for_row(cls, row, *, version, months):
+        """The form of one flagged client at step 5: its decision if there is one, else "keep", the
+        price increase and the hours cut per month prefilled from its break-even levers (the hours
+        to cut over the period, spread over its ``months``), over 6 months for a transition."""
+        decision = row.decision
+        uplift = decision.uplift if decision and decision.uplift is not None else None
+        if uplift is None and row.breakeven_price_increase:
+            uplift = (row.breakeven_price_increase * 100).quantize(Decimal("0.01"))
+        hours = decision.hours_per_month if decision and decision.hours_per_month is not None else None
+        if hours is None and row.breakeven_hours_to_cut:
+            hours = (row.breakeven_hours_to_cut / months).quantize(Decimal("0.01"))
+        initial = {
+            "version": version,
+            "kind": decision.kind if decision else "keep",
+            "uplift": uplift,
+            "hours_per_month": hours,
+            "months": decision.months if decision and decision.months else 6,
+            "reason": decision.reason if decision else "",
+        }
+        return cls(initial=initial, top_tier=row.tier == 1, auto_id=f"dc{row.client_id}_%s")
 
 
 class InvestForm(VersionForm):

@@ -3,7 +3,6 @@ service, then redirects or renders."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
@@ -302,27 +301,7 @@ class StrategyStepView(AuditPage):
         rows = selectors.attach_reviews(audit, list(page.object_list))
         months = selectors.period_month_count(audit)
         for row in rows:
-            decision = row.decision
-            initial = {"version": audit.version, "kind": decision.kind if decision else "keep"}
-            initial["uplift"] = (
-                decision.uplift
-                if decision and decision.uplift is not None
-                else (row.breakeven_price_increase * 100).quantize(Decimal("0.01"))
-                if row.breakeven_price_increase
-                else None
-            )
-            initial["hours_per_month"] = (
-                decision.hours_per_month
-                if decision and decision.hours_per_month is not None
-                else (row.breakeven_hours_to_cut / months).quantize(Decimal("0.01"))
-                if row.breakeven_hours_to_cut
-                else None
-            )
-            initial["months"] = decision.months if decision and decision.months else 6
-            initial["reason"] = decision.reason if decision else ""
-            row.decision_form = forms.DecisionForm(
-                initial=initial, top_tier=row.tier == 1, auto_id=f"dc{row.client_id}_%s"
-            )
+            row.decision_form = forms.DecisionForm.for_row(row, version=audit.version, months=months)
         acks = {a.risk: a for a in RiskAcknowledgement.objects.filter(audit=audit).select_related("user")}
         risks = []
         for value, label in RiskAcknowledgement.Risk.choices:
