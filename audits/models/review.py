@@ -179,6 +179,14 @@ class AuditClient(models.Model):
                 condition=models.Q(is_flagged=True),
                 name="auditclient_flagged",
             ),
+            # The what-if's largest revenues (``review.selectors.what_if``).
+            models.Index(
+                "audit",
+                models.F("revenue").desc(),
+                "client",
+                condition=models.Q(in_portfolio=True, revenue__gt=0),
+                name="auditclient_revenue",
+            ),
         ]
 
     def __str__(self):

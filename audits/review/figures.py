@@ -102,11 +102,16 @@ def rows_insert(model, rows: list[dict]) -> None:
 Concentration = portfolio.Concentration
 
 
-def concentration(revenue: dict[int, Decimal], limits: dict) -> Concentration:
-    """The portfolio's concentration rule on the audit's revenue, with the limits the audit stored
-    (as strings, in its JSON)."""
+TOP = portfolio.TOP
+
+
+def concentration_of(
+    *, total: Decimal, squares: Decimal, largest: list[Decimal], limits: dict
+) -> Concentration:
+    """The portfolio's concentration rule on the audit's revenue sums, with the limits the audit
+    stored (as strings, in its JSON)."""
     parsed = {name: (Decimal(amber), Decimal(red)) for name, (amber, red) in limits.items()}
-    return portfolio.concentration(revenue, parsed)
+    return portfolio.concentration_of(total=total, squares=squares, largest=largest, limits=parsed)
 
 
 def money(value) -> Decimal:

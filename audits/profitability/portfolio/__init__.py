@@ -27,8 +27,10 @@ from audits.profitability.portfolio.concentration import (
     AMBER,
     GREEN,
     RED,
+    TOP,
     Concentration,
     concentration,
+    concentration_of,
     level,
 )
 from audits.profitability.portfolio.flags import (
@@ -73,6 +75,7 @@ __all__ = [
     "HUNDRED",
     "RED",
     "SHARE",
+    "TOP",
     "ZERO",
     "ClientFigures",
     "Concentration",
@@ -85,6 +88,7 @@ __all__ = [
     "abc_classes",
     "break_even",
     "concentration",
+    "concentration_of",
     "cumulative_shares",
     "day_cost",
     "effort_days",

@@ -580,3 +580,75 @@ def test_an_invoice_paid_in_full_in_instalments_is_trusted_a_cent_over_is_not(
     audit = refresh(audit, finance, django_capture_on_commit_callbacks)
     checks = {c.code: c for c in selectors.audit_checks(audit)}
     assert (checks["untrusted_ledger"].count == 1) is flagged
+
+
+LIMITS = {"top1": ["0.1", "0.2"], "top5": ["0.3", "0.5"], "top10": ["0.4", "0.6"], "hhi": ["1500", "2500"]}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_what_if_concentration_from_sums_matches_the_portfolio_rule(finance, seed):
+    """The what-if reads the decided clients, three sums and the largest revenues; its concentration
+    must be the portfolio rule's over every client's revenue after the decisions, including when the
+    largest clients leave or a repriced client becomes one of the largest."""
+    import random
+
+    from audits.models import AuditPortfolio
+    from audits.profitability import portfolio as pm
+
+    rng = random.Random(seed)
+    audit = Audit.objects.create(
+        title="Sums", period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31), owner=finance
+    )
+    AuditPortfolio.objects.create(audit=audit, figures={"top_tier_profit_per_hour": "40"}, limits=LIMITS)
+    clients = ClientFactory.create_batch(40)
+    rows = []
+    for client in clients:
+        revenue = D(rng.choice([0, -100, rng.randint(1, 5000), rng.randint(1, 200000)])) / 100
+        rows.append(
+            AuditClient(
+                audit=audit,
+                client=client,
+                status=client.status,
+                in_portfolio=rng.random() > 0.1,
+                revenue=revenue,
+                gross_margin=revenue / 2,
+                net_profit=revenue / 4,
+                cost_to_serve=revenue / 4,
+                service_minutes=rng.randint(0, 600),
+            )
+        )
+    AuditClient.objects.bulk_create(rows)
+    by_revenue = sorted(rows, key=lambda r: r.revenue, reverse=True)
+    decided = by_revenue[:6] + rng.sample(by_revenue[6:], 10)  # the largest clients are decided
+    for row in decided:
+        kind = rng.choice(["transition", "reprice", "keep", "reduce"])
+        Decision.objects.create(
+            audit=audit,
+            client=row.client,
+            kind=kind,
+            uplift=D(rng.randint(1, 900)) if kind == "reprice" else None,
+            hours_per_month=D("2") if kind == "reduce" else None,
+            months=3 if kind == "transition" else None,
+            reason="r",
+            user=finance,
+        )
+
+    result = selectors.what_if(audit)
+
+    decisions = {d.client_id: d for d in Decision.objects.filter(audit=audit)}
+    before, after = {}, {}
+    for row in rows:
+        if not row.in_portfolio:
+            continue
+        before[row.client_id] = row.revenue
+        decision = decisions.get(row.client_id)
+        if decision and decision.kind == "transition":
+            continue
+        gain = D(0)
+        if decision and decision.kind == "reprice" and row.revenue > 0:
+            gain = (row.revenue * decision.uplift / 100).quantize(D("0.01"))
+        after[row.client_id] = row.revenue + gain
+    limits = {name: (D(a), D(r)) for name, (a, r) in LIMITS.items()}
+    assert result.concentration_before == pm.concentration(before, limits)
+    assert result.concentration_after == pm.concentration(after, limits)
+    assert result.revenue_gained == sum(after.values()) - sum(before.values()) + result.revenue_lost
