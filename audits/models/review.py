@@ -88,6 +88,11 @@ class Audit(models.Model):
     computation_error = models.TextField(_("computation error"), blank=True)
     as_of = models.DateField(_("figures as of"), null=True, blank=True)
     computed_at = models.DateTimeField(_("figures computed"), null=True, blank=True)
+    # What holds steps 4 and 5 back, kept with each review and decision (the services write them
+    # under the audit's lock; a computation counts them again), so that no page counts the flagged
+    # clients on each view: the flags without a review, and the confirmed flags without a decision.
+    flags_undecided = models.PositiveIntegerField(_("flags without a review"), default=0)
+    decisions_missing = models.PositiveIntegerField(_("confirmed flags without a decision"), default=0)
 
     class Meta:
         verbose_name = _("audit")
@@ -170,7 +175,7 @@ class AuditClient(models.Model):
     class Meta:
         verbose_name = _("audited client")
         verbose_name_plural = _("audited clients")
-        ordering = ["audit", "rank_net_profit", "client"]
+        ordering = ["audit_id", "rank_net_profit", "client_id"]
         constraints = [models.UniqueConstraint(fields=["audit", "client"], name="auditclient_one_per_client")]
         indexes = [
             models.Index(fields=["audit", "rank_net_profit"], name="auditclient_ranked"),
@@ -210,6 +215,9 @@ class AuditPortfolio(models.Model):
     # Step 1's checks as the computation found them: per check, the number of affected rows, the
     # first ones shown and the keys an acknowledgement covers (a fix counts at the next refresh).
     checks = models.JSONField(_("data-quality checks"), default=dict, blank=True)
+    # The what-if's sums over the portfolio's clients, taken when the figures are computed: net
+    # profit, and the positive revenues' sum and sum of squares (``review.selectors.what_if``).
+    sums = models.JSONField(_("portfolio sums"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     class Meta:
         verbose_name = _("audit portfolio figures")

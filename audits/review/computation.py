@@ -129,10 +129,17 @@ def audit_compute(*, audit_id: int) -> bool:
                     "limits": computed.limits,
                     "period_months": int(selectors.period_month_count(audit)),
                     "checks": selectors.checks_run(locked),
+                    "sums": selectors.portfolio_sums(
+                        AuditClient.objects.filter(audit_id=audit_id, in_portfolio=True)
+                    ),
                 },
             )
             Audit.objects.filter(pk=audit_id).update(
-                computation=Audit.Computation.DONE, progress=100, computed_at=timezone.now(), as_of=as_of
+                computation=Audit.Computation.DONE,
+                progress=100,
+                computed_at=timezone.now(),
+                as_of=as_of,
+                **selectors.audit_counts(locked),
             )
     except Exception:
         Audit.objects.filter(pk=audit_id).update(

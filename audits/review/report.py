@@ -1,14 +1,16 @@
 """The audit report as XLSX: one sheet per part (summary, clients and costs, ranking, flags and
 reviews, decisions, what-if, risks), in the user's language. Text cells are neutralised so a
 spreadsheet never runs them as formulas; numbers stay numbers, with money and percent formats. The
-workbook is written row by row (openpyxl write-only), so an audit of 100,000 clients fits in memory.
+workbook is written row by row (openpyxl write-only) to a temporary file that the response streams,
+so an audit of 100,000 clients fits in memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
+import tempfile
 from decimal import Decimal
+from typing import IO
 
 from django.conf import settings
 from django.utils import timezone
@@ -20,6 +22,7 @@ from audits.review import selectors
 from clients.exports import SHEET_FORBIDDEN, XLSX_FORMATS, spreadsheet_safe
 
 MONEY, PERCENT, INTEGER, NUMBER, TEXT = "money", "percent", "integer", "number", "text"
+SPOOL_BYTES = 8 * 1024 * 1024  # a larger workbook goes to a temporary file while it is sent
 
 
 def _name(user) -> str:
@@ -85,13 +88,16 @@ class _Book:
             cells.append(cell)
         sheet.append(cells)
 
-    def save(self) -> bytes:
-        out = io.BytesIO()
+    def save(self) -> IO[bytes]:
+        """The workbook in a temporary file (in memory up to a few megabytes, on disk beyond), at its
+        start, for the response to stream."""
+        out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115  # FileResponse closes it
         self.workbook.save(out)
-        return out.getvalue()
+        out.seek(0)
+        return out  # type: ignore[return-value]  # a SpooledTemporaryFile is a binary file
 
 
-def audit_report_xlsx(audit: Audit) -> bytes:
+def audit_report_xlsx(audit: Audit) -> IO[bytes]:
     book = _Book()
     about = _("%(title)s: %(start)s to %(end)s, %(scope)s; amounts in %(currency)s; %(state)s.") % {
         "title": audit.title,

@@ -295,17 +295,16 @@ def step_blockers(audit: Audit, step: int, *, checks: list[Check] | None = None)
                     % {"check": check.title, "count": check.count}
                 )
     elif step == Audit.Step.FLAGS:
-        undecided = undecided_flags(audit)
+        undecided = audit.flags_undecided
         if undecided:
             blockers.append(
                 _("%(count)s flagged clients have no review yet: confirm or override each flag.")
                 % {"count": undecided}
             )
     elif step == Audit.Step.STRATEGY:
-        undecided_flags_count = undecided_flags(audit)
-        if undecided_flags_count:
+        if audit.flags_undecided:
             blockers.append(_("Some flags are not reviewed yet (step 4)."))
-        missing = decisions_missing(audit)
+        missing = audit.decisions_missing
         if missing:
             blockers.append(_("%(count)s flagged clients have no decision yet.") % {"count": missing})
         acknowledged = set(RiskAcknowledgement.objects.filter(audit=audit).values_list("risk", flat=True))
@@ -313,6 +312,12 @@ def step_blockers(audit: Audit, step: int, *, checks: list[Check] | None = None)
             if risk.value not in acknowledged:
                 blockers.append(_("Risk “%(risk)s” is not acknowledged.") % {"risk": risk.label})
     return blockers
+
+
+def audit_counts(audit: Audit) -> dict[str, int]:
+    """What holds steps 4 and 5 back, counted over the audit's rows (the values the audit keeps in
+    ``flags_undecided`` and ``decisions_missing``)."""
+    return {"flags_undecided": undecided_flags(audit), "decisions_missing": decisions_missing(audit)}
 
 
 def undecided_flags(audit: Audit) -> int:
@@ -407,14 +412,10 @@ def what_if(audit: Audit, decisions=None) -> WhatIf:
     reinvest = Decimal(str((info.figures if info else {}).get("top_tier_profit_per_hour") or 0))
     months = period_month_count(audit)
     positive = Q(revenue__gt=0)
-    totals = portfolio_rows.aggregate(
-        total_net_profit=Sum("net_profit"),
-        total_revenue=Sum("revenue", filter=positive),
-        squares=Sum(F("revenue") * F("revenue"), filter=positive, output_field=DecimalField()),
-    )
-    before = totals["total_net_profit"] or ZERO
-    revenue_total = totals["total_revenue"] or ZERO
-    squares = totals["squares"] or ZERO
+    totals = info.sums if info and info.sums else portfolio_sums(portfolio_rows)
+    before = Decimal(totals["net_profit"])
+    revenue_total = Decimal(totals["revenue"])
+    squares = Decimal(totals["squares"])
     decided = portfolio_rows.filter(client_id__in=decided_ids).values_list(
         "client_id", "revenue", "gross_margin", "net_profit", "cost_to_serve", "service_minutes"
     )
@@ -477,6 +478,22 @@ def what_if(audit: Audit, decisions=None) -> WhatIf:
         concentration_before=concentration_before,
         concentration_after=concentration_after,
     )
+
+
+def portfolio_sums(rows) -> dict[str, Decimal]:
+    """The what-if's sums over the audit's portfolio rows: net profit, and the positive revenues'
+    sum and sum of squares (stored with the figures when they are computed)."""
+    positive = Q(revenue__gt=0)
+    totals = rows.aggregate(
+        total_net_profit=Sum("net_profit"),
+        total_revenue=Sum("revenue", filter=positive),
+        squares=Sum(F("revenue") * F("revenue"), filter=positive, output_field=DecimalField()),
+    )
+    return {
+        "net_profit": totals["total_net_profit"] or ZERO,
+        "revenue": totals["total_revenue"] or ZERO,
+        "squares": totals["squares"] or ZERO,
+    }
 
 
 def _largest_revenues(rows, changed: set[int]) -> tuple[list[Decimal], list[Decimal]]:

@@ -188,9 +188,11 @@ def flag_review(*, audit: Audit, user, version, client_id: int, verdict: str, re
         locked = _lock(audit=audit, version=version)
         _require_step(locked, Audit.Step.FLAGS, _("Reviewing flags"))
         row = _flagged(locked, client_id)
+        previous = FlagReview.objects.filter(audit=locked, client_id=client_id).first()
         review, _created = FlagReview.objects.update_or_create(
             audit=locked, client_id=client_id, defaults={"verdict": verdict, "reason": reason, "user": user}
         )
+        _counts_after_review(locked, client_id, before=previous.verdict if previous else None, after=verdict)
         log_action(
             locked,
             "audit.flag_reviewed",
@@ -203,6 +205,20 @@ def flag_review(*, audit: Audit, user, version, client_id: int, verdict: str, re
             },
         )
     return review
+
+
+def _counts_after_review(audit: Audit, client_id: int, *, before: str | None, after: str) -> None:
+    """Keep the audit's counts of what holds steps 4 and 5 back (``Audit.flags_undecided`` and
+    ``decisions_missing``) after a flagged client's review went from ``before`` to ``after``."""
+    confirm = FlagReview.Verdict.CONFIRM
+    change = {}
+    if before is None:
+        change["flags_undecided"] = F("flags_undecided") - 1
+    missing = (after == confirm) - (before == confirm)
+    if missing and not Decision.objects.filter(audit=audit, client_id=client_id).exists():
+        change["decisions_missing"] = F("decisions_missing") + missing
+    if change:
+        Audit.objects.filter(pk=audit.pk).update(**change)
 
 
 def flag_comment(*, audit: Audit, user, client_id: int, text: str) -> AuditComment:
@@ -268,11 +284,19 @@ def decision_record(
             values["months"] = int(months)
         if kind == Decision.Kind.INVEST and row.tier != 1:
             raise AuditError(_("Invest is for top-tier clients."))
-        decision, _created = Decision.objects.update_or_create(
+        decision, created = Decision.objects.update_or_create(
             audit=locked,
             client_id=client_id,
             defaults={"kind": kind, "reason": reason, "user": user, **values},
         )
+        if (
+            created
+            and row.is_flagged
+            and FlagReview.objects.filter(
+                audit=locked, client_id=client_id, verdict=FlagReview.Verdict.CONFIRM
+            ).exists()
+        ):
+            Audit.objects.filter(pk=locked.pk).update(decisions_missing=F("decisions_missing") - 1)
         log_action(
             locked,
             "audit.decided",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -220,7 +220,7 @@ class ClientStepView(AuditPage):
             rows = rows.filter(in_portfolio=True) if self.request.GET.get("active") == "1" else rows
         else:
             rows = rows.filter(in_portfolio=True)
-        table = table_for_step(self.step)(rows, request=self.request)
+        table = table_for_step(self.step)(rows)
         RequestConfig(self.request, paginate={"per_page": PER_PAGE, "paginator_class": Pages}).configure(
             table
         )
@@ -282,7 +282,7 @@ class FlagStepView(AuditPage):
         context.update(
             rows=rows,
             page=page,
-            undecided=selectors.undecided_flags(audit) if may_run(self.request.user) else None,
+            undecided=audit.flags_undecided if may_run(self.request.user) else None,
             may_comment=self.request.user.has_perm(COMMENT) and not audit.is_completed,
         )
         return super().get_context_data(**context, **kwargs)
@@ -331,7 +331,7 @@ class StrategyStepView(AuditPage):
             months=months,
             what_if=selectors.what_if(audit) if audit.is_computed else None,
             risks=risks,
-            missing=selectors.decisions_missing(audit) if audit.is_computed else 0,
+            missing=audit.decisions_missing if audit.is_computed else 0,
             complete_form=forms.CompleteForm(initial={"version": audit.version}),
         )
         return super().get_context_data(**context, **kwargs)
@@ -354,12 +354,12 @@ class ReportView(AuditAccess, View):
 
     def get(self, request, pk):
         audit = self.get_audit()
-        response = HttpResponse(
+        return FileResponse(
             audit_report_xlsx(audit),
+            as_attachment=True,
+            filename=f"audit-{audit.pk}.xlsx",
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        response["Content-Disposition"] = f'attachment; filename="audit-{audit.pk}.xlsx"'
-        return response
 
 
 class ReportPdfView(AuditAccess, View):

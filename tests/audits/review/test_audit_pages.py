@@ -237,7 +237,9 @@ def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
     )
     response = as_finance.get(f"/audits/{audit.pk}/report.xlsx")
     assert response.status_code == 200
-    book = load_workbook(io.BytesIO(response.content))
+    assert response.streaming  # written to a temporary file, then streamed
+    assert response["Content-Disposition"] == f'attachment; filename="audit-{audit.pk}.xlsx"'
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames == [
         "Summary",
         "Clients and costs",

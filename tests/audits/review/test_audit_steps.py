@@ -652,3 +652,63 @@ def test_the_what_if_concentration_from_sums_matches_the_portfolio_rule(finance,
     assert result.concentration_before == pm.concentration(before, limits)
     assert result.concentration_after == pm.concentration(after, limits)
     assert result.revenue_gained == sum(after.values()) - sum(before.values()) + result.revenue_lost
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_kept_counts_follow_every_review_and_decision(
+    audit, finance, portfolio, django_capture_on_commit_callbacks, seed
+):
+    """Steps 4 and 5 read what holds them back from counts the audit keeps: after any sequence of
+    reviews (confirm, override, changed again), decisions and a refresh, they equal a full count."""
+    import random
+
+    rng = random.Random(seed)
+
+    def assert_kept():
+        audit.refresh_from_db()
+        assert {
+            "flags_undecided": audit.flags_undecided,
+            "decisions_missing": audit.decisions_missing,
+        } == selectors.audit_counts(audit)
+
+    flagged = [portfolio["Bravo"].pk, portfolio["Delta"].pk]
+    audit = to_step(audit, finance, 3)
+    audit = move(audit, finance, 4)
+    assert_kept()
+    assert audit.flags_undecided == 2
+    for client_id in rng.sample(flagged, 2):
+        services.flag_review(
+            audit=audit,
+            user=finance,
+            version=v(audit),
+            client_id=client_id,
+            verdict=rng.choice(["confirm", "override"]),
+            reason="seen",
+        )
+        assert_kept()
+    audit = move(audit, finance, 5)
+    for step in range(12):
+        client_id = rng.choice(flagged)
+        action = rng.choice(["review", "decide", "refresh"] if step % 5 == 4 else ["review", "decide"])
+        if action == "review":
+            services.flag_review(
+                audit=audit,
+                user=finance,
+                version=v(audit),
+                client_id=client_id,
+                verdict=rng.choice(["confirm", "override"]),
+                reason="again",
+            )
+        elif action == "decide":
+            services.decision_record(
+                audit=audit,
+                user=finance,
+                version=v(audit),
+                client_id=client_id,
+                kind=rng.choice(["keep", "transition"]),
+                months=3,
+                reason="because",
+            )
+        else:
+            audit = refresh(audit, finance, django_capture_on_commit_callbacks)
+        assert_kept()
