@@ -119,6 +119,12 @@ class InteractionForm(forms.ModelForm):
                 data["started_at"] = timezone.make_aware(dt.datetime.combine(day, when))
         return data
 
+    def interaction_fields(self) -> dict:
+        """The interaction the valid form describes, as the services take it (the date and time
+        made one ``started_at``)."""
+        data = self.cleaned_data
+        return {name: data[name] for name in ("client", "kind", "started_at", "duration_minutes", "note")}
+
 
 class ClientForm(forms.ModelForm):
     field_order = ["name", "external_ref"]

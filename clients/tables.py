@@ -109,7 +109,6 @@ class ClientTable(SafeExportTable):
             "acquired_on",
             "is_strategic",
         )
-        attrs = {"class": "table"}
         empty_text = _("No client matches these filters.")
 
     def render_account_manager(self, value):
@@ -126,7 +125,6 @@ class InteractionTable(SafeExportTable):
     class Meta:
         model = Interaction
         fields = ("started_at", "client", "kind", "duration_minutes", "note")
-        attrs = {"class": "table"}
         empty_text = _("You have not logged any interaction yet.")
 
     def render_client(self, record):

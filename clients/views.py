@@ -150,16 +150,8 @@ class InteractionCreateView(PermissionRequiredMixin, View):
     def post(self, request):
         form = InteractionForm(request.POST, user=request.user)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                interaction = services.interaction_log(
-                    client=data["client"],
-                    staff=request.user,
-                    kind=data["kind"],
-                    started_at=data["started_at"],
-                    duration_minutes=data["duration_minutes"],
-                    note=data["note"],
-                )
+                interaction = services.interaction_log(staff=request.user, **form.interaction_fields())
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -205,15 +197,8 @@ class InteractionEditView(OwnInteractionMixin, View):
         interaction = self.get_interaction(request, pk)
         form = InteractionForm(request.POST, instance=interaction, user=request.user)
         if form.is_valid():
-            data = form.cleaned_data
             services.interaction_update(
-                interaction=interaction,
-                user=request.user,
-                client=data["client"],
-                kind=data["kind"],
-                started_at=data["started_at"],
-                duration_minutes=data["duration_minutes"],
-                note=data["note"],
+                interaction=interaction, user=request.user, **form.interaction_fields()
             )
             messages.success(request, _("Interaction updated."))
             return redirect("interactions:list")

@@ -244,6 +244,8 @@ LETTERHEAD = {
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+# Every table is a .table; a table that says more names its own classes (Meta.attrs).
+DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 # Plain HTTP on this machine only (`make serve`): no redirect to HTTPS, no HTTPS-only cookies, no HSTS.
 # A real deployment leaves it off and serves behind TLS.

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from clients.urls import interaction_patterns
 from config.health import healthz
 
 urlpatterns = [
@@ -19,7 +20,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("audits.reports.urls")),
     path("clients/", include("clients.urls")),
-    path("interactions/", include("clients.interaction_urls")),
+    path("interactions/", include((interaction_patterns, "interactions"))),
     path("imports/", include("clients.imports.urls")),
     path("", include("audits.profitability.urls")),
     path("", include("audits.transitions.urls")),

@@ -11,26 +11,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from audits.models.fields import money, money_or_none, share, who
 from clients.models import Client
-
-
-def _money(verbose_name, **kwargs):
-    kwargs.setdefault("default", 0)
-    return models.DecimalField(verbose_name, max_digits=16, decimal_places=2, **kwargs)
-
-
-def _money_or_none(verbose_name):
-    return models.DecimalField(verbose_name, max_digits=16, decimal_places=2, null=True, blank=True)
-
-
-def _share(verbose_name):
-    return models.DecimalField(verbose_name, max_digits=14, decimal_places=6, null=True, blank=True)
-
-
-def _who():
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT, related_name="+"
-    )
 
 
 class Audit(models.Model):
@@ -142,34 +124,34 @@ class AuditClient(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Client.Status)
     in_portfolio = models.BooleanField(_("in the portfolio"), default=True)
     is_strategic = models.BooleanField(_("strategic"), default=False)
-    revenue = _money(_("revenue"))
-    gross_margin = _money(_("gross margin"))
-    cost_to_serve = _money(_("cost to serve"))
-    direct_expenses = _money(_("direct expenses"))
-    acquisition_share = _money(_("acquisition share"))
-    late_payment_cost = _money(_("late-payment cost"))
-    bad_debt = _money(_("bad debt"))
-    net_profit = _money(_("net profit"))
-    net_margin = _share(_("net margin"))
-    overhead_share = _money(_("overhead share"))
-    net_profit_after_overhead = _money(_("net profit after overhead"))
-    indirect_value = _money(_("indirect value"))
-    net_profit_with_indirect = _money(_("net profit incl. indirect value"))
+    revenue = money(_("revenue"))
+    gross_margin = money(_("gross margin"))
+    cost_to_serve = money(_("cost to serve"))
+    direct_expenses = money(_("direct expenses"))
+    acquisition_share = money(_("acquisition share"))
+    late_payment_cost = money(_("late-payment cost"))
+    bad_debt = money(_("bad debt"))
+    net_profit = money(_("net profit"))
+    net_margin = share(_("net margin"))
+    overhead_share = money(_("overhead share"))
+    net_profit_after_overhead = money(_("net profit after overhead"))
+    indirect_value = money(_("indirect value"))
+    net_profit_with_indirect = money(_("net profit incl. indirect value"))
     service_minutes = models.PositiveIntegerField(_("service minutes"), default=0)
-    profit_per_hour = _money_or_none(_("net profit per service hour"))
-    open_overdue = _money(_("open overdue amount"))
+    profit_per_hour = money_or_none(_("net profit per service hour"))
+    open_overdue = money(_("open overdue amount"))
     rank_net_profit = models.PositiveIntegerField(_("rank by net profit"), null=True, blank=True)
     rank_revenue = models.PositiveIntegerField(_("rank by revenue"), null=True, blank=True)
-    cumulative_share_revenue = _share(_("cumulative share of revenue"))
-    cumulative_share_net_profit = _share(_("cumulative share of net profit"))
+    cumulative_share_revenue = share(_("cumulative share of revenue"))
+    cumulative_share_net_profit = share(_("cumulative share of net profit"))
     abc_class = models.CharField(_("ABC class"), max_length=1, blank=True)
     tier = models.PositiveSmallIntegerField(_("tier"), null=True, blank=True)
     is_unprofitable = models.BooleanField(_("unprofitable"), default=False)
     is_marginal = models.BooleanField(_("marginal"), default=False)
     is_declining = models.BooleanField(_("declining"), default=False)
     is_flagged = models.BooleanField(_("flagged"), default=False)
-    breakeven_price_increase = _share(_("price increase to break even"))
-    breakeven_hours_to_cut = _money_or_none(_("service hours to cut to break even"))
+    breakeven_price_increase = share(_("price increase to break even"))
+    breakeven_hours_to_cut = money_or_none(_("service hours to cut to break even"))
     breakeven_by_prompt_payment = models.BooleanField(_("prompt payment alone breaks even"), default=False)
 
     class Meta:
@@ -235,7 +217,7 @@ class CheckAcknowledgement(models.Model):
     row = models.CharField(_("row"), max_length=64, blank=True, help_text=_("Blank: every affected row."))
     rows = models.JSONField(_("affected rows"), default=list, blank=True)
     reason = models.TextField(_("reason"))
-    user = _who()
+    user = who()
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
@@ -250,22 +232,32 @@ class CheckAcknowledgement(models.Model):
         return f"{self.audit_id} {self.check_code}"
 
 
-class FlagReview(models.Model):
+class ClientRuling(models.Model):
+    """What finance rules on one client of an audit (a flag's review, the decision): one row per
+    client, replaced when it changes, with who changed it last and when. Each ruling names its link
+    to the audit (``audit``)."""
+
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="+")
+    user = who()
+    created_at = models.DateTimeField(_("when"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        constraints = [models.UniqueConstraint(fields=["audit", "client"], name="%(class)s_one_per_client")]
+
+
+class FlagReview(ClientRuling):
     class Verdict(models.TextChoices):
         CONFIRM = "confirm", _("Confirm the flag")
         OVERRIDE = "override", _("Override the flag")
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="reviews")
-    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="+")
     verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict)
     reason = models.TextField(_("reason"))
-    user = _who()
-    created_at = models.DateTimeField(_("when"), auto_now=True)
 
-    class Meta:
+    class Meta(ClientRuling.Meta):
         verbose_name = _("flag review")
         verbose_name_plural = _("flag reviews")
-        constraints = [models.UniqueConstraint(fields=["audit", "client"], name="flagreview_one_per_client")]
 
     def __str__(self):
         return f"{self.audit_id} {self.client_id} {self.verdict}"
@@ -277,7 +269,7 @@ class AuditComment(models.Model):
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="comments")
     client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("comment"))
-    user = _who()
+    user = who()
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
@@ -290,7 +282,7 @@ class AuditComment(models.Model):
         return f"{self.audit_id} {self.client_id}"
 
 
-class Decision(models.Model):
+class Decision(ClientRuling):
     class Kind(models.TextChoices):
         KEEP = "keep", _("Keep")
         REPRICE = "reprice", _("Reprice")
@@ -299,7 +291,6 @@ class Decision(models.Model):
         INVEST = "invest", _("Invest")
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="decisions")
-    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("decision"), max_length=16, choices=Kind)
     uplift = models.DecimalField(
         _("price increase (%)"), max_digits=7, decimal_places=2, null=True, blank=True
@@ -309,13 +300,10 @@ class Decision(models.Model):
     )
     months = models.PositiveSmallIntegerField(_("over how many months"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    user = _who()
-    created_at = models.DateTimeField(_("when"), auto_now=True)
 
-    class Meta:
+    class Meta(ClientRuling.Meta):
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
-        constraints = [models.UniqueConstraint(fields=["audit", "client"], name="decision_one_per_client")]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.client_id}"
@@ -331,7 +319,7 @@ class RiskAcknowledgement(models.Model):
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="risks")
     risk = models.CharField(_("risk"), max_length=16, choices=Risk)
     note = models.TextField(_("note"))
-    user = _who()
+    user = who()
     created_at = models.DateTimeField(_("when"), auto_now=True)
 
     class Meta:

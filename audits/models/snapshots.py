@@ -3,22 +3,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from audits.models.fields import money, money_or_none, share
 from audits.models.runs import ProfitabilityRun
 from clients.models import Client
-
-
-def money(verbose_name, **kwargs):
-    kwargs.setdefault("default", 0)
-    return models.DecimalField(verbose_name, max_digits=16, decimal_places=2, **kwargs)
-
-
-def money_or_none(verbose_name):
-    return models.DecimalField(verbose_name, max_digits=16, decimal_places=2, null=True, blank=True)
-
-
-def share(verbose_name):
-    """A ratio (0.25 = 25 %), undefined where its denominator is zero."""
-    return models.DecimalField(verbose_name, max_digits=14, decimal_places=6, null=True, blank=True)
 
 
 class ClientSnapshot(models.Model):

@@ -192,17 +192,6 @@ class AgeingTable(ClientCellsMixin, SnapshotTable):
     dso = DaysColumn(verbose_name=gettext_lazy("DSO (days)"))
 
     class Meta(SnapshotTable.Meta):
-        sequence = (
-            "client",
-            "external_ref",
-            "account_manager",
-            *AGEING_COLUMNS,
-            "open_receivables",
-            "open_overdue",
-            "average_days_late",
-            "average_days_to_pay",
-            "dso",
-        )
         order_by = ("-open_overdue",)
         attrs = {"class": "table ageing"}
         empty_text = gettext_lazy("Nothing is owed by the clients you see.")

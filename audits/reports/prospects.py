@@ -81,16 +81,6 @@ class ProspectTable(ClientCellsMixin, SnapshotTable):
     over_budget = tables.Column(verbose_name=_("Over budget"))
 
     class Meta(SnapshotTable.Meta):
-        sequence = (
-            "client",
-            "account_manager",
-            "estimated_margin",
-            "tier",
-            "effort_budget",
-            "effort_days",
-            "effort_spent",
-            "over_budget",
-        )
         order_by = ("-over_budget", "client")
         attrs = {"class": "table prospects"}
         empty_text = _("No prospect in the figures you see.")

@@ -3,22 +3,20 @@
 import re
 
 import django_filters
-import django_tables2 as tables
 from django import forms
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.encoding import force_str
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import ClientSnapshot, PortfolioSnapshot
 from audits.reports.scope import DORMANT, latest_snapshots
-from audits.reports.tables import SnapshotTable
+from audits.reports.tables import FigureTable, SnapshotTable
 from clients.access import sees_all
 from clients.exports import INTEGER, spreadsheet_safe
 from clients.filters import AccountManagerFilterSet, account_manager_filter
 from clients.models import Client
-from clients.tables import Column, MoneyColumn, ShareColumn
+from clients.tables import Column, MoneyColumn
 
 
 def ranking_rows(*, user, latest: PortfolioSnapshot, dormant: bool = False):
@@ -38,31 +36,15 @@ def dormant_count(*, user, latest: PortfolioSnapshot) -> int:
     return latest_snapshots(user=user, latest=latest).filter(DORMANT).count()
 
 
-class RankingTable(SnapshotTable):
+class RankingTable(SnapshotTable, FigureTable):
     rank_net_profit = Column(
         verbose_name="#", attrs={"td": {"class": "num"}}, export_header=_("Rank"), export_kind=INTEGER
     )
-    client = tables.Column(verbose_name=_("Client"), order_by=("client__name",))
-    revenue = MoneyColumn(verbose_name=_("R"), export_header=_("Revenue"))
-    gross_margin = MoneyColumn(verbose_name=_("GM"), export_header=_("Gross margin"))
-    cost_to_serve = MoneyColumn(verbose_name=_("CTS"), export_header=_("Cost to serve"))
-    direct_expenses = MoneyColumn(verbose_name=_("DE"), export_header=_("Direct expenses"))
-    late_payment_cost = MoneyColumn(verbose_name=_("LPC"), export_header=_("Late-payment cost"))
-    bad_debt = MoneyColumn(verbose_name=_("BD"), export_header=_("Bad debt"))
     # The rank orders by NP (highest first, ties by client) and is indexed: sorting by NP reads
     # the index instead of sorting every row of the day.
     net_profit = MoneyColumn(
         verbose_name=_("NP"), export_header=_("Net profit"), order_by=("-rank_net_profit",)
     )
-    net_profit_after_overhead = MoneyColumn(
-        verbose_name=_("NP after OH"), export_header=_("Net profit after overhead")
-    )
-    net_margin = ShareColumn(verbose_name=_("Net margin"))
-    profit_per_hour = MoneyColumn(verbose_name=_("NP / hour"), export_header=_("Net profit per service hour"))
-    indirect_value = MoneyColumn(verbose_name=_("IV"), export_header=_("Indirect value"))
-    tier = Column(verbose_name=_("Tier"), attrs={"td": {"class": "num"}}, export_kind=INTEGER)
-    abc_class = tables.Column(verbose_name=_("Class"))
-    flags = tables.Column(verbose_name=_("Flags"), empty_values=(), orderable=False)
 
     class Meta(SnapshotTable.Meta):
         sequence = (
@@ -129,34 +111,8 @@ class RankingTable(SnapshotTable):
             return self.value_flags
         return lambda record: getattr(record, name)
 
-    def render_client(self, record):
-        return format_html(
-            '<a href="{}" title="{}">{}</a>',
-            reverse("reports:client", args=[record.client_id]),
-            record.client.external_ref,
-            record.client.name,
-        )
-
-    def value_client(self, record):
-        return record.client.name
-
-    def _flags(self, record):
-        flags = []
-        if record.is_unprofitable:
-            flags.append(("red", _("unprofitable")))
-        if record.is_marginal:
-            flags.append(("amber", _("marginal")))
-        if record.is_declining:
-            flags.append(("amber", _("declining")))
-        if record.client.is_strategic:
-            flags.append(("strategic", _("strategic")))
-        return flags
-
-    def render_flags(self, record):
-        return format_html_join(" ", '<span class="badge {}">{}</span>', self._flags(record))
-
-    def value_flags(self, record):
-        return ", ".join(str(label) for _css, label in self._flags(record))
+    def client_url(self, record) -> str:
+        return reverse("reports:client", args=[record.client_id])
 
 
 # Up to this many matching clients, a text search passes their ids to the ranking query.

@@ -1,14 +1,16 @@
-"""What the report tables share: the export's first line, the number columns, the client cells."""
+"""What the report tables share: the export's first line, the number columns, the client cells, and
+the columns of a client's figures."""
 
+import django_tables2 as tables
 from django.conf import settings
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import ClientSnapshot
-from clients.exports import NUMBER
-from clients.tables import MoneyColumn, SafeExportTable
+from clients.exports import INTEGER, NUMBER
+from clients.tables import Column, MoneyColumn, SafeExportTable, ShareColumn
 from clients.templatetags.money import amount
 
 
@@ -29,7 +31,7 @@ def snapshot_about(title, latest) -> str:
 
 
 class SnapshotTable(SafeExportTable):
-    """A table of client snapshots; each report's table names its columns in ``Meta.sequence``."""
+    """A table of client snapshots; each report's table declares its columns, in the order shown."""
 
     class Meta:
         model = ClientSnapshot
@@ -60,13 +62,16 @@ class DaysColumn(MoneyColumn):
         return amount(value, self.places)
 
 
-def _client_cell(record):
+def client_cell(client, url):
+    """A client's name linked to ``url``, with its reference under it."""
     return format_html(
-        '<a href="{}">{}</a><br><small class="muted">{}</small>',
-        reverse("reports:client", args=[record.client_id]),
-        record.client.name,
-        record.client.external_ref,
+        '<a href="{}">{}</a><br><small class="muted">{}</small>', url, client.name, client.external_ref
     )
+
+
+def client_link(client, url):
+    """A client's name linked to ``url``, with its reference on hover."""
+    return format_html('<a href="{}" title="{}">{}</a>', url, client.external_ref, client.name)
 
 
 def _manager_name(record):
@@ -81,7 +86,7 @@ class ClientCellsMixin:
     (a snapshot, a transition)."""
 
     def render_client(self, record):
-        return _client_cell(record)
+        return client_cell(record.client, reverse("reports:client", args=[record.client_id]))
 
     def value_client(self, record):
         return record.client.name
@@ -91,3 +96,57 @@ class ClientCellsMixin:
 
     def value_account_manager(self, record):
         return _manager_name(record)
+
+
+class FigureTable(SafeExportTable):
+    """A row per client with its figures (docs/figures.md), as the ranking and the audit's steps show
+    them: abbreviated on the page, named in full in exports; then the client's flags as badges. Each
+    table says which columns it shows, and where the client's name links (``client_url``)."""
+
+    client = tables.Column(verbose_name=_("Client"), order_by=("client__name",))
+    revenue = MoneyColumn(verbose_name=_("R"), export_header=_("Revenue"))
+    gross_margin = MoneyColumn(verbose_name=_("GM"), export_header=_("Gross margin"))
+    cost_to_serve = MoneyColumn(verbose_name=_("CTS"), export_header=_("Cost to serve"))
+    direct_expenses = MoneyColumn(verbose_name=_("DE"), export_header=_("Direct expenses"))
+    late_payment_cost = MoneyColumn(verbose_name=_("LPC"), export_header=_("Late-payment cost"))
+    bad_debt = MoneyColumn(verbose_name=_("BD"), export_header=_("Bad debt"))
+    net_profit = MoneyColumn(verbose_name=_("NP"), export_header=_("Net profit"))
+    net_profit_after_overhead = MoneyColumn(
+        verbose_name=_("NP after OH"), export_header=_("Net profit after overhead")
+    )
+    net_margin = ShareColumn(verbose_name=_("Net margin"))
+    profit_per_hour = MoneyColumn(verbose_name=_("NP / hour"), export_header=_("Net profit per service hour"))
+    indirect_value = MoneyColumn(verbose_name=_("IV"), export_header=_("Indirect value"))
+    tier = Column(verbose_name=_("Tier"), attrs={"td": {"class": "num"}}, export_kind=INTEGER)
+    abc_class = tables.Column(verbose_name=_("Class"))
+    flags = tables.Column(verbose_name=_("Flags"), empty_values=(), orderable=False)
+
+    def client_url(self, record) -> str:
+        raise NotImplementedError
+
+    def render_client(self, record):
+        return client_link(record.client, self.client_url(record))
+
+    def value_client(self, record):
+        return record.client.name
+
+    def is_strategic(self, record) -> bool:
+        return record.client.is_strategic
+
+    def _flags(self, record):
+        flags = []
+        if record.is_unprofitable:
+            flags.append(("red", _("unprofitable")))
+        if record.is_marginal:
+            flags.append(("amber", _("marginal")))
+        if record.is_declining:
+            flags.append(("amber", _("declining")))
+        if self.is_strategic(record):
+            flags.append(("strategic", _("strategic")))
+        return flags
+
+    def render_flags(self, record):
+        return format_html_join(" ", '<span class="badge {}">{}</span>', self._flags(record))
+
+    def value_flags(self, record):
+        return ", ".join(str(label) for _css, label in self._flags(record))

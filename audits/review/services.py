@@ -131,44 +131,52 @@ def check_acknowledge(*, audit: Audit, user, version, code: str, reason: str) ->
     return ack
 
 
-def expense_add(*, audit: Audit, user, version, client: Client, spent_on, category, amount) -> Expense:
-    """A missing expense on one of the audit's clients (step 2); the figures change at the next
+def _cost_add(*, audit: Audit, user, version, cost, describe):
+    """Save a cost missing from the audit's figures (an expense, a staff cost) and log it on the
+    audit; ``describe`` gives the log's data from the saved row. The figures change at the next
     refresh."""
-    if not AuditClient.objects.filter(audit=audit, client=client).exists():
-        raise AuditError(_("This client is not in the audit."))
     with transaction.atomic():
         locked = _lock(audit=audit, version=version)
-        expense = Expense(client=client, spent_on=spent_on, category=category, amount=amount)
-        try:
-            expense.full_clean()
-        except ValidationError as exc:
-            raise AuditError(" ".join(exc.messages)) from exc
-        expense.save()
-        log_action(
-            locked,
-            "audit.cost_added",
-            user=user,
-            data={"expense": expense.pk, "client": client.name, "amount": amount, "on": spent_on},
-        )
-    return expense
-
-
-def staff_cost_add(*, audit: Audit, user, version, staff, effective_from, hourly_cost) -> StaffCost:
-    with transaction.atomic():
-        locked = _lock(audit=audit, version=version)
-        cost = StaffCost(user=staff, effective_from=effective_from, hourly_cost=hourly_cost)
         try:
             cost.full_clean()
         except ValidationError as exc:
             raise AuditError(" ".join(exc.messages)) from exc
         cost.save()
-        log_action(
-            locked,
-            "audit.cost_added",
-            user=user,
-            data={"staff": staff.get_username(), "hourly_cost": hourly_cost, "from": effective_from},
-        )
+        log_action(locked, "audit.cost_added", user=user, data=describe(cost))
     return cost
+
+
+def expense_add(*, audit: Audit, user, version, client: Client, spent_on, category, amount) -> Expense:
+    """A missing expense on one of the audit's clients (step 2)."""
+    if not AuditClient.objects.filter(audit=audit, client=client).exists():
+        raise AuditError(_("This client is not in the audit."))
+    return _cost_add(
+        audit=audit,
+        user=user,
+        version=version,
+        cost=Expense(client=client, spent_on=spent_on, category=category, amount=amount),
+        describe=lambda expense: {
+            "expense": expense.pk,
+            "client": client.name,
+            "amount": amount,
+            "on": spent_on,
+        },
+    )
+
+
+def staff_cost_add(*, audit: Audit, user, version, staff, effective_from, hourly_cost) -> StaffCost:
+    """A missing hourly cost of a staff member (step 2)."""
+    return _cost_add(
+        audit=audit,
+        user=user,
+        version=version,
+        cost=StaffCost(user=staff, effective_from=effective_from, hourly_cost=hourly_cost),
+        describe=lambda _cost: {
+            "staff": staff.get_username(),
+            "hourly_cost": hourly_cost,
+            "from": effective_from,
+        },
+    )
 
 
 def _flagged(audit: Audit, client_id: int) -> AuditClient:

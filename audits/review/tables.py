@@ -3,10 +3,11 @@
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import Audit, AuditClient
+from audits.reports.tables import FigureTable
 from clients.exports import INTEGER
 from clients.tables import Column, MoneyColumn, SafeExportTable, ShareColumn
 from clients.templatetags.money import amount
@@ -28,19 +29,7 @@ class AuditTable(SafeExportTable):
     class Meta:
         model = Audit
         fields = ()
-        sequence = (
-            "title",
-            "step",
-            "status",
-            "owner",
-            "period",
-            "scope",
-            "created_at",
-            "completed_at",
-            "outcome",
-        )
         order_by = ("-created_at",)
-        attrs = {"class": "table"}
         empty_text = _("No audit yet.")
 
     def render_step(self, record):
@@ -74,50 +63,24 @@ class AuditTable(SafeExportTable):
         return value.isoformat(timespec="minutes") if value else ""
 
 
-def _client_link(record):
-    return format_html(
-        '<a href="{}" title="{}">{}</a>',
-        reverse("clients:detail", args=[record.client_id]),
-        record.client.external_ref,
-        record.client.name,
-    )
-
-
-class AuditClientTable(SafeExportTable):
+class AuditClientTable(FigureTable):
     """The audit's frozen figures per client; each step shows the columns it needs."""
 
     rank_net_profit = Column(verbose_name="#", attrs={"td": {"class": "num"}}, export_kind=INTEGER)
-    client = tables.Column(verbose_name=_("Client"), order_by=("client__name",))
     account_manager = tables.Column(
         verbose_name=_("Account manager"),
         accessor="client__account_manager",
         order_by=("client__account_manager__first_name",),
     )
-    revenue = MoneyColumn(verbose_name=_("R"), export_header=_("Revenue"))
-    gross_margin = MoneyColumn(verbose_name=_("GM"), export_header=_("Gross margin"))
-    cost_to_serve = MoneyColumn(verbose_name=_("CTS"), export_header=_("Cost to serve"))
-    direct_expenses = MoneyColumn(verbose_name=_("DE"), export_header=_("Direct expenses"))
     acquisition_share = MoneyColumn(verbose_name=_("AQ"), export_header=_("Acquisition share"))
-    late_payment_cost = MoneyColumn(verbose_name=_("LPC"), export_header=_("Late-payment cost"))
-    bad_debt = MoneyColumn(verbose_name=_("BD"), export_header=_("Bad debt"))
-    net_profit = MoneyColumn(verbose_name=_("NP"), export_header=_("Net profit"))
     overhead_share = MoneyColumn(verbose_name=_("OH"), export_header=_("Overhead share"))
-    net_profit_after_overhead = MoneyColumn(
-        verbose_name=_("NP after OH"), export_header=_("Net profit after overhead")
-    )
-    indirect_value = MoneyColumn(verbose_name=_("IV"), export_header=_("Indirect value"))
-    profit_per_hour = MoneyColumn(verbose_name=_("NP / hour"), export_header=_("Net profit per service hour"))
     hours = Column(verbose_name=_("Hours"), accessor="service_minutes", attrs={"td": {"class": "num"}})
-    net_margin = ShareColumn(verbose_name=_("Net margin"))
     cumulative_share_revenue = ShareColumn(
         verbose_name=_("Cum. R"), export_header=_("Cumulative share of revenue")
     )
     cumulative_share_net_profit = ShareColumn(
         verbose_name=_("Cum. NP"), export_header=_("Cumulative share of net profit")
     )
-    abc_class = tables.Column(verbose_name=_("Class"))
-    tier = Column(verbose_name=_("Tier"), attrs={"td": {"class": "num"}}, export_kind=INTEGER)
-    flags = tables.Column(verbose_name=_("Flags"), empty_values=(), orderable=False)
 
     class Meta:
         model = AuditClient
@@ -126,11 +89,11 @@ class AuditClientTable(SafeExportTable):
         attrs = {"class": "table ranking"}
         empty_text = _("No client in the audit.")
 
-    def render_client(self, record):
-        return _client_link(record)
+    def client_url(self, record) -> str:
+        return reverse("clients:detail", args=[record.client_id])
 
-    def value_client(self, record):
-        return record.client.name
+    def is_strategic(self, record) -> bool:
+        return record.is_strategic
 
     def render_account_manager(self, value):
         return value.get_full_name() or value.username
@@ -143,24 +106,6 @@ class AuditClientTable(SafeExportTable):
 
     def value_hours(self, value):
         return round(value / 60, 1)
-
-    def _flags(self, record):
-        flags = []
-        if record.is_unprofitable:
-            flags.append(("red", _("unprofitable")))
-        if record.is_marginal:
-            flags.append(("amber", _("marginal")))
-        if record.is_declining:
-            flags.append(("amber", _("declining")))
-        if record.is_strategic:
-            flags.append(("strategic", _("strategic")))
-        return flags
-
-    def render_flags(self, record):
-        return format_html_join(" ", '<span class="badge {}">{}</span>', self._flags(record))
-
-    def value_flags(self, record):
-        return ", ".join(str(label) for _css, label in self._flags(record))
 
 
 STEP_COLUMNS = {

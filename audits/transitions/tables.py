@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import AlternativeProvider, Transition
-from audits.reports.tables import ClientCellsMixin
+from audits.reports.tables import ClientCellsMixin, client_cell
 from clients.tables import MoneyColumn, SafeExportTable
 
 
@@ -27,28 +27,13 @@ class TransitionTable(ClientCellsMixin, SafeExportTable):
     class Meta:
         model = Transition
         fields = ()
-        sequence = (
-            "client",
-            "external_ref",
-            "account_manager",
-            "stage",
-            "end_date",
-            "monthly_baseline",
-            "reason",
-            "planned_at",
-        )
         order_by = ("end_date",)
         attrs = {"class": "table transitions"}
         empty_text = _("No transition matches these filters.")
 
     def render_client(self, record):
         """The client's name links to the transition (not to the client's profitability page)."""
-        return format_html(
-            '<a href="{}">{}</a><br><small class="muted">{}</small>',
-            record.get_absolute_url(),
-            record.client.name,
-            record.client.external_ref,
-        )
+        return client_cell(record.client, record.get_absolute_url())
 
     def render_stage(self, record):
         return format_html('<span class="badge stage-{}">{}</span>', record.stage, record.get_stage_display())
@@ -73,6 +58,5 @@ class ProviderTable(SafeExportTable):
     class Meta:
         model = AlternativeProvider
         fields = ()
-        sequence = ("name", "services", "segments", "contact", "website", "active")
         attrs = {"class": "table providers"}
         empty_text = _("No alternative provider yet.")

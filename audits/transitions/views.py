@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin, SingleTableView
 
 from audits.log import activity_for
 from audits.models import AlternativeProvider, Letter, Letterhead, LetterTemplate, Transition
@@ -25,12 +24,13 @@ from audits.reports import charts
 from audits.transitions import forms, pdf, placeholders, selectors, services
 from audits.transitions.filters import TransitionFilter
 from audits.transitions.tables import ProviderTable, TransitionTable
-from clients.exports import LocalisedExportMixin
 from clients.selectors import client_get_for_user
-from clients.tables import Pages
+from clients.tables import PagedExportMixin, PagedTableMixin
 from config.celery import QueueUnavailable
 
 MANAGE = "audits.manage_transitions"
+
+
 # The letter that goes with each stage, in the order they are written.
 LETTER_KINDS = [
     (LetterTemplate.Kind.ANNOUNCEMENT, Transition.Stage.ANNOUNCED),
@@ -58,15 +58,24 @@ def cashflow_chart(flow):
     )
 
 
-class TransitionListView(PermissionRequiredMixin, LocalisedExportMixin, SingleTableMixin, FilterView):
-    permission_required = "audits.view_transition"
+class Permitted(PermissionRequiredMixin):
+    """A page of the transitions: a user without its permission is refused (403), not sent to the
+    login page."""
+
     raise_exception = True
+
+
+class ManageView(Permitted, View):
+    """A page or an action of whoever manages the transitions."""
+
+    permission_required = MANAGE
+
+
+class TransitionListView(Permitted, PagedExportMixin, FilterView):
+    permission_required = "audits.view_transition"
     table_class = TransitionTable
     filterset_class = TransitionFilter
     template_name = "audits/transitions/transition_list.html"
-    paginator_class = Pages
-    table_pagination = {"per_page": 50}
-    export_formats = ("csv", "xlsx")
     export_name = "transitions"
     export_title = gettext_lazy("Transitions")
 
@@ -79,9 +88,7 @@ class TransitionListView(PermissionRequiredMixin, LocalisedExportMixin, SingleTa
         return selectors.transitions_for(user=self.request.user)
 
 
-class TransitionCreateView(PermissionRequiredMixin, View):
-    permission_required = MANAGE
-    raise_exception = True
+class TransitionCreateView(ManageView):
     template_name = "audits/transitions/transition_form.html"
 
     def get(self, request):
@@ -125,9 +132,8 @@ def _add_errors(form, exc):
         form.add_error(field if field in form.fields else None, errors)
 
 
-class TransitionDetailView(PermissionRequiredMixin, TemplateView):
+class TransitionDetailView(Permitted, TemplateView):
     permission_required = "audits.view_transition"
-    raise_exception = True
     template_name = "audits/transitions/transition_detail.html"
 
     def get_context_data(self, **kwargs):
@@ -155,10 +161,7 @@ def _history(transition):
     return [(entry, labels.get(entry.data.get("to"), "")) for entry in activity_for(transition)[:30]]
 
 
-class StageView(PermissionRequiredMixin, View):
-    permission_required = MANAGE
-    raise_exception = True
-
+class StageView(ManageView):
     def post(self, request, pk):
         transition = selectors.transition_get_for_user(user=request.user, pk=pk)
         form = forms.StageForm(request.POST)
@@ -178,9 +181,7 @@ class StageView(PermissionRequiredMixin, View):
         return redirect(transition)
 
 
-class ScheduleView(PermissionRequiredMixin, View):
-    permission_required = MANAGE
-    raise_exception = True
+class ScheduleView(ManageView):
     template_name = "audits/transitions/schedule_form.html"
 
     def get(self, request, pk):
@@ -207,9 +208,7 @@ class ScheduleView(PermissionRequiredMixin, View):
         return render(request, self.template_name, {"form": form, "transition": transition}, status=400)
 
 
-class TransitionProvidersView(PermissionRequiredMixin, View):
-    permission_required = MANAGE
-    raise_exception = True
+class TransitionProvidersView(ManageView):
     template_name = "audits/transitions/providers_form.html"
 
     def get(self, request, pk):
@@ -229,11 +228,10 @@ class TransitionProvidersView(PermissionRequiredMixin, View):
         return render(request, self.template_name, {"form": form, "transition": transition}, status=400)
 
 
-class CashflowView(PermissionRequiredMixin, TemplateView):
+class CashflowView(Permitted, TemplateView):
     """The cash flow of every transition the user sees, summed by month and one by one."""
 
     permission_required = "audits.view_transition"
-    raise_exception = True
     template_name = "audits/transitions/cashflow.html"
 
     def get_context_data(self, **kwargs):
@@ -244,11 +242,10 @@ class CashflowView(PermissionRequiredMixin, TemplateView):
         )
 
 
-class ClientTransitionsView(PermissionRequiredMixin, TemplateView):
+class ClientTransitionsView(Permitted, TemplateView):
     """A client's transitions and the letters sent to it (a tab of the client's pages)."""
 
     permission_required = "audits.view_transition"
-    raise_exception = True
     template_name = "audits/transitions/client_transitions.html"
 
     def get_context_data(self, **kwargs):
@@ -261,10 +258,7 @@ class ClientTransitionsView(PermissionRequiredMixin, TemplateView):
         return super().get_context_data(client=client, transitions=transitions, tab="transitions", **kwargs)
 
 
-class LetterDraftView(PermissionRequiredMixin, View):
-    permission_required = MANAGE
-    raise_exception = True
-
+class LetterDraftView(ManageView):
     def post(self, request, pk, kind):
         transition = selectors.transition_get_for_user(user=request.user, pk=pk)
         if kind not in LetterTemplate.Kind.values:
@@ -277,11 +271,10 @@ class LetterDraftView(PermissionRequiredMixin, View):
         return redirect(letter)
 
 
-class LetterView(PermissionRequiredMixin, View):
+class LetterView(Permitted, View):
     """A letter: its text (edited while a draft), how it reads, its state, and sending it."""
 
     permission_required = "audits.view_letter"
-    raise_exception = True
     template_name = "audits/transitions/letter_detail.html"
 
     def get(self, request, pk):
@@ -325,10 +318,7 @@ class LetterView(PermissionRequiredMixin, View):
         return render(request, self.template_name, context, status=status)
 
 
-class LetterSendView(PermissionRequiredMixin, View):
-    permission_required = MANAGE
-    raise_exception = True
-
+class LetterSendView(ManageView):
     def post(self, request, pk):
         letter = selectors.letter_get_for_user(user=request.user, pk=pk)
         form = forms.SendForm(request.POST)
@@ -365,9 +355,8 @@ class LetterSendView(PermissionRequiredMixin, View):
         return redirect(letter)
 
 
-class LetterPdfView(PermissionRequiredMixin, View):
+class LetterPdfView(Permitted, View):
     permission_required = "audits.view_letter"
-    raise_exception = True
 
     def get(self, request, pk):
         letter = selectors.letter_get_for_user(user=request.user, pk=pk)
@@ -377,9 +366,8 @@ class LetterPdfView(PermissionRequiredMixin, View):
         return response
 
 
-class TemplateListView(PermissionRequiredMixin, TemplateView):
+class TemplateListView(Permitted, TemplateView):
     permission_required = "audits.change_lettertemplate"
-    raise_exception = True
     template_name = "audits/transitions/template_list.html"
 
     def get_context_data(self, **kwargs):
@@ -392,11 +380,10 @@ class TemplateListView(PermissionRequiredMixin, TemplateView):
         return super().get_context_data(table=table, template_languages=languages, **kwargs)
 
 
-class TemplateEditView(PermissionRequiredMixin, View):
+class TemplateEditView(Permitted, View):
     """Edit a template beside the list of placeholders; preview it for a real client."""
 
     permission_required = "audits.change_lettertemplate"
-    raise_exception = True
     template_name = "audits/transitions/template_form.html"
 
     def get(self, request, pk):
@@ -446,21 +433,17 @@ class TemplateEditView(PermissionRequiredMixin, View):
         return render(request, self.template_name, context, status=status)
 
 
-class ProviderListView(PermissionRequiredMixin, SingleTableView):
+class ProviderListView(Permitted, PagedTableMixin, TemplateView):
     permission_required = "audits.view_alternativeprovider"
-    raise_exception = True
     table_class = ProviderTable
     template_name = "audits/transitions/provider_list.html"
-    paginator_class = Pages
-    table_pagination = {"per_page": 50}
 
-    def get_queryset(self):
+    def get_table_data(self):
         return AlternativeProvider.objects.all()
 
 
-class ProviderFormView(PermissionRequiredMixin, View):
+class ProviderFormView(Permitted, View):
     permission_required = "audits.change_alternativeprovider"
-    raise_exception = True
     template_name = "audits/transitions/provider_form.html"
 
     def get(self, request, pk=None):
@@ -479,9 +462,8 @@ class ProviderFormView(PermissionRequiredMixin, View):
         return render(request, self.template_name, {"form": form, "provider": provider}, status=400)
 
 
-class LetterheadView(PermissionRequiredMixin, View):
+class LetterheadView(Permitted, View):
     permission_required = "audits.change_letterhead"
-    raise_exception = True
     template_name = "audits/transitions/letterhead_form.html"
 
     def get(self, request):

@@ -90,23 +90,25 @@ class ClientPlan:
 
 @dataclass
 class Summary:
+    """What a build wrote, as ``summary.portfolio_summary`` counts it from the plan."""
+
     seed: int
     months: int
     as_of: dt.date
-    clients: int = 0
-    active: int = 0
-    former: int = 0
-    prospects: int = 0
-    managers: int = 0
-    invoices: int = 0
-    credit_notes: int = 0
-    payments: int = 0
-    open_overdue: int = 0
-    interactions: int = 0
-    expenses: int = 0
-    revenue_12m: Decimal = Decimal("0.00")
-    top_share: float = 0.0
-    top_clients: int = 0
-    clients_with_revenue: int = 0
-    loss_makers: int = 0
-    overheads_per_month: Decimal = Decimal("0.00")
+    clients: int
+    active: int
+    former: int
+    prospects: int
+    managers: int
+    invoices: int
+    credit_notes: int
+    payments: int
+    open_overdue: int
+    interactions: int
+    expenses: int
+    revenue_12m: Decimal
+    top_share: float
+    top_clients: int
+    clients_with_revenue: int
+    loss_makers: int
+    overheads_per_month: Decimal
