@@ -1,14 +1,17 @@
 """Benchmark: an audit's background computation against a recompute, and each audit step page.
 
     .venv/bin/python bench/audit.py --clients 10000
-    .venv/bin/python bench/audit.py --clients 100000
+    .venv/bin/python bench/audit.py --clients 100000 --keep
+    .venv/bin/python bench/audit.py --reuse --pages-only --keep    # the pages again, the kept audit
 
 It builds the synthetic portfolio of bench/engine.py in its own PostgreSQL database (default
 clientprofit_bench_audit, dropped first and at the end unless --keep; the name must contain
 "bench"), times the nightly recompute, then an audit's computation of the same period and scope
 (every client: the engine's pass plus writing the audit's own copies), walks the audit to step 5,
 and times each step page as finance (--repeat runs after a warm-up; the median and the number of
-queries are printed), and the XLSX and PDF audit reports.
+queries are printed: the wall time and this process's CPU time, which leaves out the database
+server's work and, on a busy machine, the waiting), step 5 again once every flag has a decision,
+and the XLSX and PDF audit reports.
 """
 
 import argparse
@@ -99,10 +102,53 @@ def decide_every_flag(audit, user):
     return len(decisions)
 
 
+def prepare_again(audit):
+    """A kept audit back at step 5 with no decision, and the sums an audit computed before they were
+    kept (--pages-only)."""
+    from audits.models import Audit, AuditPortfolio, Decision
+    from audits.review import selectors
+
+    Decision.objects.filter(audit=audit).delete()
+    Audit.objects.filter(pk=audit.pk).update(**selectors.audit_counts(audit))
+    if not audit.portfolio.sums:
+        AuditPortfolio.objects.filter(audit=audit).update(
+            sums=selectors.portfolio_sums(audit.clients.filter(in_portfolio=True))
+        )
+    if audit.step < Audit.Step.STRATEGY:
+        raise SystemExit("The kept audit is not at step 5: run without --pages-only.")
+
+
+def time_page(http, path, repeat):
+    """The page's median time, wall and CPU of this process (the request and its rendering, without
+    the database server's own time), and its number of queries, after one warm-up."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    http.get(path)
+    walls, cpus = [], []
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as queries:
+            wall, cpu = time.perf_counter(), time.process_time()
+            response = http.get(path)
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+        assert response.status_code == 200, (path, response.status_code)
+    return statistics.median(walls), statistics.median(cpus), len(queries)
+
+
+def print_page(label, wall, cpu, queries):
+    print(f"{label:<30} {wall * 1000:>6.0f} ms {cpu * 1000:>6.0f} ms {queries:>8}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     portfolio_build.database_arguments(parser, clients=10_000, database="clientprofit_bench_audit")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each page")
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="with --reuse: time the pages and reports of the kept audit, without computing again",
+    )
     args = parser.parse_args()
 
     url = args.admin_url.rsplit("/", 1)[0] + "/" + args.database
@@ -119,7 +165,6 @@ def main():
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client as HttpClient
-    from django.test.utils import CaptureQueriesContext
 
     from audits.models import Audit, AuditClient
     from audits.profitability import runs as profitability
@@ -140,26 +185,27 @@ def main():
             defaults={"first_name": "Bench", "last_name": "Finance", "is_staff": True},
         )
         finance.groups.add(Group.objects.get(name=FINANCE))
-        as_of = portfolio_build.AS_OF
-        portfolio_build.clear_day(url)
-        recompute_seconds, run = timed(lambda: profitability.profitability_recompute(as_of=as_of))
-
-        audit = Audit.objects.create(
-            title="Bench audit", period_start=run.period_start, period_end=run.period_end, owner=finance
-        )
-        compute_seconds, _ = timed(lambda: computation.audit_compute(audit_id=audit.pk))
-        audit.refresh_from_db()
-        rows = AuditClient.objects.filter(audit=audit).count()
-        flagged = AuditClient.objects.filter(audit=audit, is_flagged=True).count()
-        print()
-        print(f"clients                     {run.client_count:>10,}")
-        print(f"recompute (nightly)         {recompute_seconds:>10.2f} s")
-        print(
-            f"audit computation           {compute_seconds:>10.2f} s   ({compute_seconds / recompute_seconds:.2f} x the "
-            f"recompute; {rows:,} audited clients, {flagged:,} flagged)"
-        )
-
-        audit = walk_to_strategy(audit, finance)
+        if args.pages_only:
+            audit = Audit.objects.filter(title="Bench audit").latest("pk")
+            prepare_again(audit)
+        else:
+            as_of = portfolio_build.AS_OF
+            portfolio_build.clear_day(url)
+            recompute_seconds, run = timed(lambda: profitability.profitability_recompute(as_of=as_of))
+            audit = Audit.objects.create(
+                title="Bench audit", period_start=run.period_start, period_end=run.period_end, owner=finance
+            )
+            compute_seconds, _ = timed(lambda: computation.audit_compute(audit_id=audit.pk))
+            rows = AuditClient.objects.filter(audit=audit).count()
+            flagged = AuditClient.objects.filter(audit=audit, is_flagged=True).count()
+            print()
+            print(f"clients                     {run.client_count:>10,}")
+            print(f"recompute (nightly)         {recompute_seconds:>10.2f} s")
+            print(
+                f"audit computation           {compute_seconds:>10.2f} s   ({compute_seconds / recompute_seconds:.2f} x "
+                f"the recompute; {rows:,} audited clients, {flagged:,} flagged)"
+            )
+            audit = walk_to_strategy(Audit.objects.get(pk=audit.pk), finance)
         http = HttpClient()
         http.force_login(finance)
         pages = [
@@ -168,31 +214,17 @@ def main():
             ("step 2, costs", f"/audits/{audit.pk}/costs/"),
             ("step 3, rank (charts)", f"/audits/{audit.pk}/rank/"),
             ("step 4, flags", f"/audits/{audit.pk}/flags/"),
-            ("step 5, strategy (what-if)", f"/audits/{audit.pk}/strategy/"),
+            ("step 4, flags, page 100", f"/audits/{audit.pk}/flags/?page=100"),
+            ("step 5, no decision yet", f"/audits/{audit.pk}/strategy/"),
             ("audits list", "/audits/"),
         ]
         print()
-        print(f"{'page':<30} {'median':>9} {'queries':>8}")
+        print(f"{'page':<30} {'median':>9} {'CPU':>9} {'queries':>8}")
         for label, path in pages:
-            http.get(path)  # warm-up
-            times = []
-            for _ in range(args.repeat):
-                with CaptureQueriesContext(connection) as queries:
-                    seconds, response = timed(lambda path=path: http.get(path))
-                assert response.status_code == 200, (path, response.status_code)
-                times.append(seconds)
-            print(f"{label:<30} {statistics.median(times) * 1000:>7.0f} ms {len(queries):>8}")
+            print_page(label, *time_page(http, path, args.repeat))
         decided = decide_every_flag(audit, finance)
         path = f"/audits/{audit.pk}/strategy/"
-        http.get(path)
-        times = []
-        for _ in range(args.repeat):
-            with CaptureQueriesContext(connection) as queries:
-                seconds, response = timed(lambda: http.get(path))
-            assert response.status_code == 200
-            times.append(seconds)
-        label = f"step 5, {decided:,} decided"
-        print(f"{label:<30} {statistics.median(times) * 1000:>7.0f} ms {len(queries):>8}")
+        print_page(f"step 5, {decided:,} decided", *time_page(http, path, args.repeat))
         seconds, size = timed(
             lambda: len(b"".join(http.get(f"/audits/{audit.pk}/report.xlsx").streaming_content))
         )
