@@ -106,13 +106,13 @@ def prepare_again(audit):
     """A kept audit back at step 5 with no decision, and the sums an audit computed before they were
     kept (--pages-only)."""
     from audits.models import Audit, AuditPortfolio, Decision
-    from audits.review import selectors
+    from audits.review import decisions, selectors
 
     Decision.objects.filter(audit=audit).delete()
     Audit.objects.filter(pk=audit.pk).update(**selectors.audit_counts(audit))
     if not audit.portfolio.sums:
         AuditPortfolio.objects.filter(audit=audit).update(
-            sums=selectors.portfolio_sums(audit.clients.filter(in_portfolio=True))
+            sums=decisions.portfolio_sums(audit.clients.filter(in_portfolio=True))
         )
     if audit.step < Audit.Step.STRATEGY:
         raise SystemExit("The kept audit is not at step 5: run without --pages-only.")

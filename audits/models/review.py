@@ -153,6 +153,17 @@ class AuditClient(models.Model):
     breakeven_price_increase = share(_("price increase to break even"))
     breakeven_hours_to_cut = money_or_none(_("service hours to cut to break even"))
     breakeven_by_prompt_payment = models.BooleanField(_("prompt payment alone breaks even"), default=False)
+    # The client's decision in this audit, if any: a join on (audit, client), no column of its own
+    # (the what-if sums the decided clients in one statement: ``review.decisions``). Read-only: set
+    # through it, it would set the row's audit and client.
+    audit_decision = models.ForeignObject(
+        "Decision",
+        from_fields=["audit", "client"],
+        to_fields=["audit", "client"],
+        on_delete=models.DO_NOTHING,
+        null=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("audited client")

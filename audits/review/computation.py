@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from audits.log import log_action
 from audits.models import Audit, AuditClient, AuditPortfolio
-from audits.review import figures, selectors
+from audits.review import decisions, figures, selectors
 from audits.review.services import AuditError, _lock
 from clients.models import Client
 from config.celery import send_on_commit
@@ -129,7 +129,7 @@ def audit_compute(*, audit_id: int) -> bool:
                     "limits": computed.limits,
                     "period_months": int(selectors.period_month_count(audit)),
                     "checks": selectors.checks_run(locked),
-                    "sums": selectors.portfolio_sums(
+                    "sums": decisions.portfolio_sums(
                         AuditClient.objects.filter(audit_id=audit_id, in_portfolio=True)
                     ),
                 },

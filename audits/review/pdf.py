@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from audits.log import activity_for
 from audits.models import Audit, AuditClient, AuditComment, Decision, FlagReview, RiskAcknowledgement
-from audits.review import figures, selectors
+from audits.review import decisions, figures, selectors
 
 # Flagged clients listed, the largest losses first; the others are counted (and are in the XLSX).
 # WeasyPrint lays out about 60 rows a second: 300 keep the report's PDF within a few seconds.
@@ -90,7 +90,7 @@ def audit_report_context(audit: Audit) -> dict:
             flagged=rows,
             flagged_total=total,
             flagged_more=total - len(rows),
-            what_if=selectors.what_if(audit),
+            what_if=decisions.what_if(audit),
             # "Invest" decisions on top-tier clients that no flag brought to step 5.
             invested=[
                 d

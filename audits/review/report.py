@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audits.models import Audit, AuditClient, AuditComment, Decision, FlagReview, RiskAcknowledgement
-from audits.review import selectors
+from audits.review import decisions
 from clients.exports import SHEET_FORBIDDEN, XLSX_FORMATS, spreadsheet_safe
 
 MONEY, PERCENT, INTEGER, NUMBER, TEXT = "money", "percent", "integer", "number", "text"
@@ -109,7 +109,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
     }
     info = getattr(audit, "portfolio", None)
     figures = info.figures if info else {}
-    result = selectors.what_if(audit) if info else None
+    result = decisions.what_if(audit) if info else None
 
     sheet = book.sheet(_("Summary"), about, [_("Item"), _("Value")])
     summary = [

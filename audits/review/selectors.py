@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, Exists, F, Min, OuterRef, Q, Sum
+from django.db.models import Exists, F, Min, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -25,7 +25,6 @@ from audits.models import (
     FlagReview,
     RiskAcknowledgement,
 )
-from audits.review import figures
 from clients import display
 from clients.access import sees_all
 from clients.models import Client, Contact, Interaction, Invoice, Payment, StaffCost
@@ -363,150 +362,13 @@ def attach_reviews(audit: Audit, rows: list[AuditClient]) -> list[AuditClient]:
     return rows
 
 
-# The what-if of the decisions -------------------------------------------------------------------
-
-
-@dataclass
-class WhatIf:
-    decisions: int
-    leaving: int
-    revenue_lost: Decimal
-    revenue_gained: Decimal
-    gross_margin_lost: Decimal
-    costs_freed: Decimal
-    hours_freed: Decimal
-    net_profit_before: Decimal
-    net_profit_after: Decimal
-    reinvest_rate: Decimal
-    net_profit_after_reinvested: Decimal
-    concentration_before: figures.Concentration | None  # None when the audit has no limits
-    concentration_after: figures.Concentration | None
+# The period ------------------------------------------------------------------------------------
 
 
 def period_month_count(audit: Audit) -> Decimal:
     """The period's length in months (a quarter: 3; 12 months: 12), at least one."""
     days = (audit.period_end - audit.period_start).days + 1
     return max(Decimal(1), (Decimal(days) / (Decimal("365.25") / 12)).quantize(Decimal(1)))
-
-
-def what_if(audit: Audit, decisions=None) -> WhatIf:
-    """The portfolio after the decisions as chosen, over the audit's period.
-
-    Keep and invest change nothing; reprice raises the client's revenue (and so its margin and net
-    profit) by the uplift; reduce service frees the hours cut over the period at the client's cost
-    per hour; transition out takes the client away (its revenue, margin, costs and hours). Freed
-    hours may then be re-invested at the top tier's net profit per hour.
-
-    Only the decided clients are read one by one; the rest of the portfolio is three aggregates and
-    its largest revenues (``figures.concentration_of``), so the cost follows the decisions, not the
-    audit's size. ``decisions``: the audit's own when None."""
-    portfolio_rows = AuditClient.objects.filter(audit=audit, in_portfolio=True)
-    if decisions is None:
-        decisions = list(Decision.objects.filter(audit=audit))
-        decided_ids = Decision.objects.filter(audit=audit).values("client_id")
-    else:
-        decided_ids = [d.client_id for d in decisions]
-    by_client = {d.client_id: d for d in decisions}
-    info = getattr(audit, "portfolio", None)
-    limits = info.limits if info else {}
-    reinvest = Decimal(str((info.figures if info else {}).get("top_tier_profit_per_hour") or 0))
-    months = period_month_count(audit)
-    positive = Q(revenue__gt=0)
-    totals = info.sums if info and info.sums else portfolio_sums(portfolio_rows)
-    before = Decimal(totals["net_profit"])
-    revenue_total = Decimal(totals["revenue"])
-    squares = Decimal(totals["squares"])
-    decided = portfolio_rows.filter(client_id__in=decided_ids).values_list(
-        "client_id", "revenue", "gross_margin", "net_profit", "cost_to_serve", "service_minutes"
-    )
-    repriced: dict[int, Decimal] = {}  # client: revenue after the uplift
-    gone: set[int] = set()
-    lost_r = gained_r = lost_gm = freed_costs = ZERO
-    freed_minutes = Decimal(0)
-    after = before
-    revenue_after, squares_after = revenue_total, squares
-    for cid, revenue, gm, np_, cts, minutes in decided:
-        decision = by_client[cid]
-        if decision.kind == Decision.Kind.TRANSITION:
-            gone.add(cid)
-            lost_r += revenue
-            lost_gm += gm
-            freed_costs += gm - np_
-            freed_minutes += minutes
-            after -= np_
-            if revenue > 0:
-                revenue_after -= revenue
-                squares_after -= revenue * revenue
-        elif decision.kind == Decision.Kind.REPRICE and decision.uplift and revenue > 0:
-            gain = figures.money(revenue * decision.uplift / 100)
-            gained_r += gain
-            after += gain
-            repriced[cid] = revenue + gain
-            revenue_after += gain
-            squares_after += repriced[cid] * repriced[cid] - revenue * revenue
-        elif decision.kind == Decision.Kind.REDUCE and decision.hours_per_month and minutes and cts > 0:
-            hours_cut = min(decision.hours_per_month * months, Decimal(minutes) / 60)
-            saving = figures.money(cts / (Decimal(minutes) / 60) * hours_cut)
-            freed_costs += saving
-            freed_minutes += hours_cut * 60
-            after += saving
-    hours = (freed_minutes / 60).quantize(Decimal("0.01"))
-    concentration_before = concentration_after = None
-    if limits:
-        largest, largest_left = _largest_revenues(portfolio_rows.filter(positive), gone | set(repriced))
-        concentration_before = figures.concentration_of(
-            total=revenue_total, squares=squares, largest=largest, limits=limits
-        )
-        concentration_after = figures.concentration_of(
-            total=revenue_after,
-            squares=squares_after,
-            largest=sorted([*largest_left, *repriced.values()], reverse=True)[: figures.TOP],
-            limits=limits,
-        )
-    return WhatIf(
-        decisions=len(by_client),
-        leaving=len(gone),
-        revenue_lost=lost_r,
-        revenue_gained=gained_r,
-        gross_margin_lost=lost_gm,
-        costs_freed=freed_costs,
-        hours_freed=hours,
-        net_profit_before=before,
-        net_profit_after=after,
-        reinvest_rate=reinvest,
-        net_profit_after_reinvested=figures.money(after + hours * reinvest),
-        concentration_before=concentration_before,
-        concentration_after=concentration_after,
-    )
-
-
-def portfolio_sums(rows) -> dict[str, Decimal]:
-    """The what-if's sums over the audit's portfolio rows: net profit, and the positive revenues'
-    sum and sum of squares (stored with the figures when they are computed)."""
-    positive = Q(revenue__gt=0)
-    totals = rows.aggregate(
-        total_net_profit=Sum("net_profit"),
-        total_revenue=Sum("revenue", filter=positive),
-        squares=Sum(F("revenue") * F("revenue"), filter=positive, output_field=DecimalField()),
-    )
-    return {
-        "net_profit": totals["total_net_profit"] or ZERO,
-        "revenue": totals["total_revenue"] or ZERO,
-        "squares": totals["squares"] or ZERO,
-    }
-
-
-def _largest_revenues(rows, changed: set[int]) -> tuple[list[Decimal], list[Decimal]]:
-    """The TOP largest revenues of ``rows``, and the TOP largest of those whose client the decisions
-    leave as it is (``changed`` are not), read from the top down by the revenue index: one short
-    query unless most of the largest clients are decided."""
-    limit = figures.TOP + min(len(changed), figures.TOP)
-    while True:
-        found = list(rows.order_by("-revenue", "client_id").values_list("client_id", "revenue")[:limit])
-        left = [revenue for cid, revenue in found if cid not in changed]
-        if len(left) >= figures.TOP or len(found) < limit:
-            return [revenue for _cid, revenue in found[: figures.TOP]], left[: figures.TOP]
-        limit *= 4
 
 
 def last_change(audit: Audit):

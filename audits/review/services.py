@@ -30,7 +30,7 @@ from audits.models import (
     FlagReview,
     RiskAcknowledgement,
 )
-from audits.review import selectors
+from audits.review import decisions, selectors
 from audits.transitions.services import transition_create
 from clients import display
 from clients.models import Client, Expense, StaffCost
@@ -351,7 +351,7 @@ def audit_complete(*, audit: Audit, user, version, outcome: str = "") -> Audit:
         blockers = selectors.step_blockers(locked, Audit.Step.STRATEGY)
         if blockers:
             raise AuditError(" ".join(blockers))
-        result = selectors.what_if(locked)
+        result = decisions.what_if(locked)
         summary = (outcome or "").strip() or _(
             "%(decisions)s decisions, %(leaving)s clients to transition out; net profit %(before)s, then %(after)s."
         ) % {

@@ -20,7 +20,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from audits.log import activity_for
 from audits.models import Audit, Decision, RiskAcknowledgement
-from audits.review import computation, figures, forms, selectors, services
+from audits.review import computation, decisions, figures, forms, selectors, services
 from audits.review.filters import AuditFilter
 from audits.review.pdf import audit_report_filename, audit_report_pdf
 from audits.review.report import audit_report_xlsx
@@ -329,7 +329,7 @@ class StrategyStepView(AuditPage):
             rows=rows,
             page=page,
             months=months,
-            what_if=selectors.what_if(audit) if audit.is_computed else None,
+            what_if=decisions.what_if(audit) if audit.is_computed else None,
             risks=risks,
             missing=audit.decisions_missing if audit.is_computed else 0,
             complete_form=forms.CompleteForm(initial={"version": audit.version}),

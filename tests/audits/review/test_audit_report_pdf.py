@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from audits.models import Audit
-from audits.review import pdf, selectors
+from audits.review import decisions, pdf
 from clients import display
 from tests.audits.review.test_audit_steps import complete, portfolio, start, to_step  # noqa: F401 (fixtures)
 
@@ -63,7 +63,7 @@ def test_a_completed_audits_pdf_holds_the_audit_its_flags_decisions_and_what_if(
     assert "Bravo" in text and "Delta" in text and "Charlie" not in text
     assert "Transition out: over 6 months" in text and "Reprice: +300.00 % on prices" in text
     assert "Flag confirmed" in text
-    result = selectors.what_if(audit)
+    result = decisions.what_if(audit)
     assert same_spaces(display.money(result.net_profit_after)) in text
     assert same_spaces(display.money(audit.portfolio.figures["revenue"], 0)) in text
     # The summary's figures, the risk notes and the history.

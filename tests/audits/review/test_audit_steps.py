@@ -10,7 +10,7 @@ from django.utils import timezone
 from audits.log import activity_for
 from audits.models import Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement, Transition
 from audits.profitability import runs
-from audits.review import computation, selectors, services
+from audits.review import computation, decisions, selectors, services
 from audits.review.services import AuditError, StaleAudit
 from audits.transitions.services import transition_create
 from clients.models import Client, Contact, StaffCost
@@ -312,12 +312,13 @@ def test_decisions_check_their_parameters(audit, finance, portfolio):
 def test_the_what_if_of_mixed_decisions(audit, finance, portfolio):
     """Bravo repriced by 10 %, Delta transitioned out, Alpha kept."""
     rows = {r.client.name: r for r in AuditClient.objects.filter(audit=audit).select_related("client")}
-    decisions = [
-        Decision(client_id=portfolio["Bravo"].pk, kind="reprice", uplift=D("10")),
-        Decision(client_id=portfolio["Delta"].pk, kind="transition", months=3),
-        Decision(client_id=portfolio["Alpha"].pk, kind="keep", reason="fine"),
-    ]
-    result = selectors.what_if(audit, decisions=decisions)
+    for name, kind, values in [
+        ("Bravo", "reprice", {"uplift": D("10")}),
+        ("Delta", "transition", {"months": 3}),
+        ("Alpha", "keep", {"reason": "fine"}),
+    ]:
+        Decision.objects.create(audit=audit, client=portfolio[name], kind=kind, user=finance, **values)
+    result = decisions.what_if(audit)
     before = sum(r.net_profit for r in rows.values())
     delta = rows["Delta"]
     assert result.net_profit_before == before
@@ -335,9 +336,11 @@ def test_the_what_if_of_mixed_decisions(audit, finance, portfolio):
     assert result.concentration_after.levels["top1"] == "red"
 
 
-def test_reduce_service_frees_the_hours_cut_at_the_clients_cost_per_hour(audit, portfolio):
-    decision = Decision(client_id=portfolio["Bravo"].pk, kind="reduce", hours_per_month=D("1"))
-    result = selectors.what_if(audit, decisions=[decision])
+def test_reduce_service_frees_the_hours_cut_at_the_clients_cost_per_hour(audit, finance, portfolio):
+    Decision.objects.create(
+        audit=audit, client=portfolio["Bravo"], kind="reduce", hours_per_month=D("1"), user=finance
+    )
+    result = decisions.what_if(audit)
     assert result.hours_freed == D("12.00")  # 1 h a month over 12 months
     assert result.costs_freed == D("720.00")  # at 60 an hour
     assert result.net_profit_after == result.net_profit_before + D("720.00")
@@ -633,15 +636,15 @@ def test_the_what_if_concentration_from_sums_matches_the_portfolio_rule(finance,
             user=finance,
         )
 
-    result = selectors.what_if(audit)
+    result = decisions.what_if(audit)
 
-    decisions = {d.client_id: d for d in Decision.objects.filter(audit=audit)}
+    decided = {d.client_id: d for d in Decision.objects.filter(audit=audit)}
     before, after = {}, {}
     for row in rows:
         if not row.in_portfolio:
             continue
         before[row.client_id] = row.revenue
-        decision = decisions.get(row.client_id)
+        decision = decided.get(row.client_id)
         if decision and decision.kind == "transition":
             continue
         gain = D(0)
