@@ -144,6 +144,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     portfolio_build.database_arguments(parser, clients=10_000, database="clientprofit_bench_audit")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each page")
+    parser.add_argument("--no-reports", action="store_true", help="leave out the XLSX and PDF reports")
     parser.add_argument(
         "--pages-only",
         action="store_true",
@@ -225,13 +226,16 @@ def main():
         decided = decide_every_flag(audit, finance)
         path = f"/audits/{audit.pk}/strategy/"
         print_page(f"step 5, {decided:,} decided", *time_page(http, path, args.repeat))
-        seconds, size = timed(
-            lambda: len(b"".join(http.get(f"/audits/{audit.pk}/report.xlsx").streaming_content))
-        )
-        print(f"{'XLSX audit report':<30} {seconds * 1000:>7.0f} ms   ({size / 1e6:.1f} MB)")
-        seconds, response = timed(lambda: http.get(f"/audits/{audit.pk}/report.pdf"))
-        assert response.status_code == 200
-        print(f"{'PDF audit report':<30} {seconds * 1000:>7.0f} ms   ({len(response.content) / 1e6:.1f} MB)")
+        if not args.no_reports:
+            seconds, size = timed(
+                lambda: len(b"".join(http.get(f"/audits/{audit.pk}/report.xlsx").streaming_content))
+            )
+            print(f"{'XLSX audit report':<30} {seconds * 1000:>7.0f} ms   ({size / 1e6:.1f} MB)")
+            seconds, response = timed(lambda: http.get(f"/audits/{audit.pk}/report.pdf"))
+            assert response.status_code == 200
+            print(
+                f"{'PDF audit report':<30} {seconds * 1000:>7.0f} ms   ({len(response.content) / 1e6:.1f} MB)"
+            )
     finally:
         connection.close()
         if not args.keep:

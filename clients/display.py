@@ -6,11 +6,12 @@ reads 77.9, -0.99 at none reads "-0"), so the rounding is done here first, and a
 zero never shows a minus sign.
 """
 
+import functools
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from django.conf import settings
-from django.utils.formats import number_format
-from django.utils.translation import pgettext
+from django.utils.formats import get_format, number_format
+from django.utils.translation import get_language, pgettext
 
 DASH = "—"
 NBSP = "\u00a0"
@@ -46,7 +47,23 @@ def number(value, places: int = 2, *, grouping: bool = True) -> str:
     result = rounded(value, places)
     if result is None:
         return DASH
-    return number_format(result, decimal_pos=int(places), use_l10n=True, force_grouping=grouping)
+    separators = _separators(get_language()) if grouping else None
+    if separators is None:
+        return number_format(result, decimal_pos=int(places), use_l10n=True, force_grouping=grouping)
+    # What number_format writes, for the locales that group by threes: a page of figures formats
+    # hundreds of them, and number_format looks its locale's formats up again for each.
+    return f"{result:,.{int(places)}f}".translate(separators)
+
+
+@functools.cache
+def _separators(language: str | None) -> dict[int, str] | None:
+    """The language's decimal and thousands separators, as a translation of Python's ',' and '.';
+    None where the locale does not group digits by threes (number_format does it then)."""
+    if get_format("NUMBER_GROUPING", language, use_l10n=True) != 3:
+        return None
+    decimal = get_format("DECIMAL_SEPARATOR", language, use_l10n=True)
+    thousands = get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
+    return str.maketrans({".": decimal, ",": thousands})
 
 
 def money(value, places: int = 2) -> str:

@@ -144,3 +144,23 @@ def test_the_recompute_command_prints_rounded_localised_figures():
     out = io.StringIO()
     call_command("recompute", "--as-of", "2025-12-31", stdout=out)
     assert re.fullmatch(r"2025-12-31: 2 clients in \d+\.\d\d s \(run \d+\)\.\n", out.getvalue())
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "nl", "ro"])
+def test_number_writes_what_number_format_writes_in_every_language(language):
+    """`number` formats the digits itself where the locale groups them by threes; it must write
+    exactly what Django's number_format writes for the same rounded figure."""
+    import random
+
+    from django.utils.formats import number_format
+
+    rng = random.Random(language)
+    values = [D("0"), D("-0.004"), D("999.995"), D("-1234567.891"), D("1000"), D("-1000")]
+    values += [D(rng.randint(-(10**14), 10**14)) / 100 for _ in range(300)]
+    with translation.override(language):
+        for value in values:
+            for places in (0, 1, 2):
+                expected = number_format(
+                    display.rounded(value, places), decimal_pos=places, use_l10n=True, force_grouping=True
+                )
+                assert display.number(value, places) == expected, (value, places)
