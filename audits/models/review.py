@@ -211,6 +211,9 @@ class AuditPortfolio(models.Model):
     # The what-if's sums over the portfolio's clients, taken when the figures are computed: net
     # profit, and the positive revenues' sum and sum of squares (``review.selectors.what_if``).
     sums = models.JSONField(_("portfolio sums"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # The what-if of the decisions as they stand, kept by every write that changes it (a decision, a
+    # computation) so that step 5 reads it (``review.decisions.what_if_kept``).
+    what_if = models.JSONField(_("what-if"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     class Meta:
         verbose_name = _("audit portfolio figures")

@@ -141,6 +141,7 @@ def audit_compute(*, audit_id: int) -> bool:
                 as_of=as_of,
                 **selectors.audit_counts(locked),
             )
+            decisions.what_if_keep(locked)
     except Exception:
         Audit.objects.filter(pk=audit_id).update(
             computation=Audit.Computation.FAILED, computation_error=traceback.format_exc(limit=3)[-2000:]

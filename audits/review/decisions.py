@@ -14,13 +14,13 @@ thousand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
 
 from django.db.models import BooleanField, Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Least, Round
 
-from audits.models import Audit, AuditClient, Decision
+from audits.models import Audit, AuditClient, AuditPortfolio, Decision
 from audits.review import figures
 from audits.review.selectors import period_month_count
 
@@ -130,6 +130,40 @@ def what_if(audit: Audit) -> WhatIf:
         concentration_before=concentration_before,
         concentration_after=concentration_after,
     )
+
+
+def what_if_keep(audit: Audit) -> None:
+    """Compute the what-if and keep it with the audit's figures: called in the transaction of each
+    write that changes it (a decision, a computation of the figures)."""
+    fresh = Audit.objects.select_related("portfolio").get(pk=audit.pk)
+    AuditPortfolio.objects.filter(audit=audit).update(what_if=asdict(what_if(fresh)))
+
+
+def what_if_kept(audit: Audit) -> WhatIf:
+    """The what-if as last kept, or computed now for an audit that keeps none."""
+    info = getattr(audit, "portfolio", None)
+    if info is None or not info.what_if:
+        return what_if(audit)
+    kept = info.what_if
+
+    def concentration(value):
+        if value is None:
+            return None
+        shares = {
+            k: None if value[k] is None else Decimal(value[k]) for k in ("top1", "top5", "top10", "hhi")
+        }
+        return figures.Concentration(**shares, levels=value["levels"])
+
+    values = {}
+    for item in fields(WhatIf):
+        value = kept[item.name]
+        if item.name.startswith("concentration"):
+            values[item.name] = concentration(value)
+        elif item.name in ("decisions", "leaving"):
+            values[item.name] = int(value)
+        else:
+            values[item.name] = Decimal(value)
+    return WhatIf(**values)
 
 
 def portfolio_sums(rows) -> dict[str, Decimal]:

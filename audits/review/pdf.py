@@ -90,7 +90,7 @@ def audit_report_context(audit: Audit) -> dict:
             flagged=rows,
             flagged_total=total,
             flagged_more=total - len(rows),
-            what_if=decisions.what_if(audit),
+            what_if=decisions.what_if_kept(audit),
             # "Invest" decisions on top-tier clients that no flag brought to step 5.
             invested=[
                 d

@@ -109,7 +109,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
     }
     info = getattr(audit, "portfolio", None)
     figures = info.figures if info else {}
-    result = decisions.what_if(audit) if info else None
+    result = decisions.what_if_kept(audit) if info else None
 
     sheet = book.sheet(_("Summary"), about, [_("Item"), _("Value")])
     summary = [

@@ -305,6 +305,7 @@ def decision_record(
             ).exists()
         ):
             Audit.objects.filter(pk=locked.pk).update(decisions_missing=F("decisions_missing") - 1)
+        decisions.what_if_keep(locked)
         log_action(
             locked,
             "audit.decided",

@@ -329,7 +329,7 @@ class StrategyStepView(AuditPage):
             rows=rows,
             page=page,
             months=months,
-            what_if=decisions.what_if(audit) if audit.is_computed else None,
+            what_if=decisions.what_if_kept(audit) if audit.is_computed else None,
             risks=risks,
             missing=audit.decisions_missing if audit.is_computed else 0,
             complete_form=forms.CompleteForm(initial={"version": audit.version}),

@@ -661,8 +661,9 @@ def test_the_what_if_concentration_from_sums_matches_the_portfolio_rule(finance,
 def test_the_kept_counts_follow_every_review_and_decision(
     audit, finance, portfolio, django_capture_on_commit_callbacks, seed
 ):
-    """Steps 4 and 5 read what holds them back from counts the audit keeps: after any sequence of
-    reviews (confirm, override, changed again), decisions and a refresh, they equal a full count."""
+    """Steps 4 and 5 read what holds them back, and the what-if, from what the audit keeps: after
+    any sequence of reviews (confirm, override, changed again), decisions and a refresh, they equal
+    a full count and a what-if computed afresh."""
     import random
 
     rng = random.Random(seed)
@@ -673,6 +674,8 @@ def test_the_kept_counts_follow_every_review_and_decision(
             "flags_undecided": audit.flags_undecided,
             "decisions_missing": audit.decisions_missing,
         } == selectors.audit_counts(audit)
+        fresh = Audit.objects.get(pk=audit.pk)
+        assert decisions.what_if_kept(fresh) == decisions.what_if(fresh)
 
     flagged = [portfolio["Bravo"].pk, portfolio["Delta"].pk]
     audit = to_step(audit, finance, 3)
@@ -708,8 +711,10 @@ def test_the_kept_counts_follow_every_review_and_decision(
                 user=finance,
                 version=v(audit),
                 client_id=client_id,
-                kind=rng.choice(["keep", "transition"]),
+                kind=rng.choice(["keep", "transition", "reprice", "reduce"]),
                 months=3,
+                uplift=D("12.5"),
+                hours_per_month=D("2"),
                 reason="because",
             )
         else:
