@@ -74,6 +74,7 @@ def decide_every_flag(audit, user):
     """One decision per flagged client, in turn transition out, reprice by the break-even price and
     keep (untimed): step 5 as it stands when finance has decided everything."""
     from audits.models import Audit, AuditClient, Decision
+    from audits.review import decisions as what_if
     from audits.review import selectors
 
     rows = AuditClient.objects.filter(audit=audit, is_flagged=True).values_list(
@@ -99,6 +100,7 @@ def decide_every_flag(audit, user):
         )
     Decision.objects.bulk_create(decisions, batch_size=5000)
     Audit.objects.filter(pk=audit.pk).update(**selectors.audit_counts(audit))  # written in bulk
+    what_if.what_if_keep(audit)
     return len(decisions)
 
 
@@ -114,6 +116,7 @@ def prepare_again(audit):
         AuditPortfolio.objects.filter(audit=audit).update(
             sums=decisions.portfolio_sums(audit.clients.filter(in_portfolio=True))
         )
+    decisions.what_if_keep(audit)
     if audit.step < Audit.Step.STRATEGY:
         raise SystemExit("The kept audit is not at step 5: run without --pages-only.")
 
