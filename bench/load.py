@@ -15,7 +15,8 @@ JSON log goes to bench/out/load-server.log. Then each of --users threads logs in
 all are logged in, each requests, in turn and for --seconds, the dashboard, the ranking, the
 profitability page of one of its clients and the payments page, as fast as answers come. It prints
 the requests, throughput, p50 / p95 / p99 latency and errors per page and overall (the log-ins on
-their own line), and stops gunicorn. Only loopback addresses are ever requested.
+their own line), the gunicorn workers' CPU time per page (on a shared machine the latency is mostly
+the wait for a core), and stops gunicorn. Only loopback addresses are ever requested.
 """
 
 import argparse
@@ -174,6 +175,22 @@ def server_start(url, port, workers, log_path):
         time.sleep(0.3)
     server_stop(process)
     sys.exit(f"gunicorn did not answer within 60 s; see {log_path}")
+
+
+def server_cpu_seconds(process):
+    """User and system CPU time of gunicorn's workers so far (Linux /proc), or None elsewhere.
+
+    On a shared machine latency mostly measures the wait for a core; the workers' CPU time per
+    request is what the application itself costs."""
+    try:
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        total = 0
+        for pid in children:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+        return total / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def server_stop(process):
@@ -377,11 +394,13 @@ def main():
         start["logged_in"].wait()
         print(f"  all logged in after {time.monotonic() - began:.1f} s", flush=True)
         began = time.monotonic()
+        cpu_before = server_cpu_seconds(process) if process is not None else None
         start["stop_at"] = began + args.seconds
         start["go"].set()
         for thread in threads:
             thread.join(timeout=args.seconds + 120)
         elapsed = time.monotonic() - began
+        cpu_after = server_cpu_seconds(process) if process is not None else None
         errors = report(results, elapsed)
         print(
             f"\n{elapsed:.1f} s measured after the log-ins (req/s over that time; the log-ins are timed on "
@@ -391,6 +410,12 @@ def main():
             lines = (ROOT / "bench" / "out" / "load-server.log").read_text().splitlines()
             requests = sum(1 for line in lines if '"logger": "clientprofit.request"' in line)
             print(f"server log: {len(lines)} lines, {requests} request lines")
+            served = sum(len(results[page]) for page in PAGES)
+            if cpu_before is not None and cpu_after is not None and served:
+                print(
+                    f"gunicorn workers' CPU: {cpu_after - cpu_before:.1f} s for {served} pages, "
+                    f"{(cpu_after - cpu_before) * 1000 / served:.0f} ms a page"
+                )
         return 1 if errors else 0
     finally:
         if process is not None:

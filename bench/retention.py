@@ -54,6 +54,48 @@ def mb(size):
     return f"{size / 1024 / 1024:8.1f}"
 
 
+def summarise(history, times, keep):
+    """The sizes once each table is at its steady state, and the nights' times.
+
+    The monthly rows are those of the latest day only: flat from the second night (the first
+    night has no earlier day to prune). The daily client and portfolio snapshots are kept for
+    ``keep`` days: they grow by one day a night up to night ``keep``, then stay flat; with fewer
+    nights than that, the summary gives the night's growth and the size it leads to.
+    """
+    nights = len(history)
+    print(f"\nSummary of {nights} nights (SNAPSHOT_DAILY_DAYS={keep}):")
+    ordered = sorted(times)
+    print(
+        f"  night's time: last {times[-1]:.1f} s, median {ordered[nights // 2]:.1f} s, "
+        f"fastest {ordered[0]:.1f} s, slowest {ordered[-1]:.1f} s"
+    )
+
+    def span(index, first):
+        rows = [figures[index][0] for figures in history[first - 1 :]]
+        sizes = [figures[index][1] for figures in history[first - 1 :]]
+        return f"rows {min(rows):>12,} .. {max(rows):>12,}   MB {mb(min(sizes)).strip()} .. {mb(max(sizes)).strip()}"
+
+    if nights >= 2:
+        print(f"  {TABLES[1][0]:<17} from night 2:  {span(1, 2)}  (the latest day only)")
+    for index in (0, 2):
+        label = TABLES[index][0]
+        if nights > keep:
+            print(f"  {label:<17} from night {keep + 1}: {span(index, keep + 1)}  ({keep} days kept)")
+        elif nights >= 2:
+            first = max(1, nights - 9)  # the growth of the last ten nights
+            grown_rows = (history[-1][index][0] - history[first - 1][index][0]) / (nights - first)
+            grown = (history[-1][index][1] - history[first - 1][index][1]) / (nights - first)
+            print(
+                f"  {label:<17} {nights} of {keep} days kept, still growing: {grown_rows:,.0f} rows and "
+                f"{mb(grown).strip()} MB a night; flat from night {keep + 1} at about "
+                f"{history[-1][index][0] + grown_rows * (keep - nights):,.0f} rows and "
+                f"{mb(history[-1][index][1] + grown * (keep - nights)).strip()} MB"
+            )
+    rows = sum(figures[0] for figures in history[-1])
+    size = sum(figures[1] for figures in history[-1])
+    print(f"  all four tables after night {nights}: {rows:,} rows, {mb(size).strip()} MB")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     portfolio_build.database_arguments(parser, clients=100_000, database="clientprofit_bench_retention")
@@ -119,11 +161,12 @@ def main():
         for label, _table in TABLES:
             header += f" | {label + ' rows':>21} {'MB':>8}"
         print(header)
-        history = []
+        history, times = [], []
         for night, day in enumerate(days, start=1):
             began = time.perf_counter()
             run = runs.profitability_recompute(as_of=day)
             seconds = time.perf_counter() - began
+            times.append(seconds)
             if run.status != run.Status.SUCCEEDED:
                 sys.exit(f"night {night}: the run {run.status}")
             figures = table_figures()
@@ -134,19 +177,7 @@ def main():
                 for rows, size in figures:
                     line += f" | {rows:>21,} {mb(size)}"
                 print(line, flush=True)
-        keep = settings.SNAPSHOT_DAILY_DAYS
-        if len(history) > keep + 1:
-            steady = history[keep:]
-            print(
-                f"\nAfter night {keep} (the first {keep} days kept in full), per table: smallest and largest"
-            )
-            for index, (label, _table) in enumerate(TABLES[:3]):
-                rows = [figures[index][0] for figures in steady]
-                sizes = [figures[index][1] for figures in steady]
-                print(
-                    f"  {label:<17} rows {min(rows):>12,} .. {max(rows):>12,}   "
-                    f"MB {mb(min(sizes)).strip()} .. {mb(max(sizes)).strip()}"
-                )
+        summarise(history, times, settings.SNAPSHOT_DAILY_DAYS)
         return 0
     finally:
         from django.db import connections

@@ -40,6 +40,18 @@ def _may(user, perm) -> bool:
 
 
 def navigation(request):
+    """The context processor, computed once per request.
+
+    Django runs the context processors for every template rendered with the request, and
+    django-tables2 renders each table that way: a page with a table built the menu and the
+    quick-log form (its query for the user's clients included) twice."""
+    cached = getattr(request, "_navigation_context", None)
+    if cached is None:
+        cached = request._navigation_context = _navigation(request)
+    return cached
+
+
+def _navigation(request):
     user = getattr(request, "user", None)
     context = {"currency": settings.CURRENCY}
     if user is None or not user.is_authenticated:

@@ -90,6 +90,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A kept connection (CONN_MAX_AGE > 0) is checked before a request reuses it: one killed meanwhile
+# (a database restart) is opened again instead of failing the request.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) serve PostgreSQL; SQLite, the embedded default, ignores their extra columns.
@@ -228,6 +231,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 # Files with more rows than this are imported by a Celery task with progress.
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2000)
+# A running import writes a heartbeat this often; one whose heartbeat is older than
+# IMPORT_STALE_SECONDS has lost its worker and is shown failed (clients/imports/heartbeat.py).
+IMPORT_HEARTBEAT_SECONDS = env.float("IMPORT_HEARTBEAT_SECONDS", default=5.0)
+IMPORT_STALE_SECONDS = env.float("IMPORT_STALE_SECONDS", default=60.0)
+if not 0 < IMPORT_HEARTBEAT_SECONDS * 3 <= IMPORT_STALE_SECONDS:
+    raise ImproperlyConfigured("IMPORT_STALE_SECONDS must be at least three IMPORT_HEARTBEAT_SECONDS.")
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 # SMTP in a deployment, one variable: EMAIL_URL=smtp+tls://user:password@smtp.example.com:587

@@ -216,3 +216,20 @@ def test_navigation_shows_what_the_role_may_use(as_manager, as_finance):
     assert "/admin/" not in manager_page
     assert "/admin/" in finance_page
     assert "New client" in finance_page and "New client" not in manager_page
+
+
+@pytest.mark.parametrize("url", ["/ranking/", "/payments/", "/clients/"])
+def test_a_page_with_a_table_builds_the_menu_and_the_quick_log_form_once(as_manager, url, monkeypatch):
+    from config import navigation
+
+    built = []
+    form = navigation.InteractionForm
+
+    def counting(*args, **kwargs):
+        built.append(url)
+        return form(*args, **kwargs)
+
+    monkeypatch.setattr(navigation, "InteractionForm", counting)
+    page = as_manager.get(url).content.decode()
+    assert built == [url]
+    assert page.count('id="ql_kind"') == 1

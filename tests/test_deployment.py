@@ -84,3 +84,29 @@ def test_the_procfile_runs_the_web_server_first_and_exactly_one_beat():
 def test_the_serve_files_stay_out_of_git():
     ignored = subprocess.run(["git", "check-ignore", "-q", ".env.serve"], cwd=ROOT)
     assert ignored.returncode == 0
+
+
+def test_a_web_worker_loads_every_view_at_start_and_keeps_its_database_connection():
+    """gunicorn's settings and the WSGI module, as a worker reads them: the views are imported before
+    the first request, and the database connection is kept between requests (checked before reuse)."""
+    show = (
+        "import runpy, sys; runpy.run_path('config/gunicorn.py'); import config.wsgi; "
+        "from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print('audits.reports.views' in sys.modules, 'matplotlib' in sys.modules, "
+        "d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "LOCAL_HTTP", "CONN_MAX_AGE")
+    }
+    env.update(DEBUG="false", SECRET_KEY="x7!kq2#p9Lm4Vn8Rt1Zw6Yb3Hc5Jd0Fg-Qs8Ue2Ai7Ox4Pl9Kr6")
+    env.update(ALLOWED_HOSTS="127.0.0.1", LOCAL_HTTP="true")
+    result = subprocess.run([sys.executable, "-c", show], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.stdout.split() == ["True", "True", "60", "True"], result.stderr
+    result = subprocess.run(
+        [sys.executable, "-c", show],
+        cwd=ROOT,
+        env={**env, "CONN_MAX_AGE": "5"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.split()[2] == "5", result.stderr

@@ -179,21 +179,42 @@ def test_an_import_whose_worker_dies_imports_nothing_fails_with_the_reason_and_c
         monkeypatch.setattr(task, "delay", lambda *args, task=task: task.apply_async(args=args, queue=queue))
     rows = [[f"INV-{n}", "ACME", "2025-01-10", "2025-02-09", "100.00", "", ""] for n in range(30)]
     content = csv_bytes(INVOICE_HEADER, rows)
-    killed = workers.start(queue, FAULT_PAUSE_SECONDS="60", IMPORT_BACKGROUND_ROWS="5")
+    killed = workers.start(
+        queue, FAULT_PAUSE_SECONDS="60", IMPORT_BACKGROUND_ROWS="5", IMPORT_HEARTBEAT_SECONDS="0.5"
+    )
 
     upload(as_finance, "invoices", "invoices.csv", content)
     job = wait_for(ImportJob.objects.get(), {ImportJob.Status.PREVIEWED}, logs=workers.logs())
     as_finance.post(f"/imports/{job.pk}/confirm/")
     workers.wait_for_pause()  # the rows are written, uncommitted
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.IMPORT_RUNNING and job.heartbeat_at is not None
     killed.send_signal(signal.SIGKILL)
     killed.wait()
+    killed_at = time.monotonic()
 
-    workers.start(queue, IMPORT_BACKGROUND_ROWS="5")
-    job = wait_for(job, {ImportJob.Status.FAILED, ImportJob.Status.IMPORTED}, logs=workers.logs())
+    # No worker now, and the task is not given back yet: the job's poller sees its heartbeat stop
+    # and fails it within IMPORT_STALE_SECONDS, without waiting for the broker.
+    settings.IMPORT_STALE_SECONDS = 3
+    while as_finance.get(f"/imports/{job.pk}/status/").json()["running"]:
+        assert time.monotonic() - killed_at < 20, f"still running 20 s after the kill\n{workers.logs()}"
+        time.sleep(0.2)
+    job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
     reason = "The worker stopped during the import; nothing was imported. Upload the file again."
     assert [e["message"] for e in job.errors] == [reason]
     assert reason in as_finance.get(job.get_absolute_url()).content.decode()
+    assert not Invoice.objects.exists()
+    failed = ImportJob.objects.values("status", "errors", "finished_at").get(pk=job.pk)
+
+    # The task comes back to the next worker, which finds the job failed and does nothing.
+    redelivered = workers.start(queue, IMPORT_BACKGROUND_ROWS="5")
+    log = workers.tmp_path / f"worker-{len(workers.processes) - 1}.log"
+    deadline = time.monotonic() + 45
+    while "import_job_import_task[" not in log.read_text() or "] succeeded" not in log.read_text():
+        assert time.monotonic() < deadline and redelivered.poll() is None, workers.logs()
+        time.sleep(0.2)
+    assert ImportJob.objects.values("status", "errors", "finished_at").get(pk=job.pk) == failed
     assert not Invoice.objects.exists()
 
     upload(as_finance, "invoices", "invoices.csv", content)

@@ -5,19 +5,29 @@ A small file is previewed and imported in the request; a large one (over
 ``config.celery.send_on_commit`` (``clients/tasks.py`` registers them and calls back here: this
 module never imports it). A job is claimed with a conditional UPDATE and run under an advisory
 lock, so a task delivered twice does nothing the second time and a dead worker's job is failed.
+A running job beats (``clients/imports/heartbeat.py``): its page, its poller and the list of imports
+fail it within ``IMPORT_STALE_SECONDS`` once its worker has stopped, without waiting for the task to
+come back from the broker.
 """
 
 import logging
 from pathlib import PurePath
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clients.imports.cells import cell_text
 from clients.imports.files import MAX_FILE_BYTES, ImportFileError, import_file_read, import_rows_estimate
+from clients.imports.heartbeat import (
+    Heartbeat,
+    heartbeat_first,
+    import_jobs_fail_stale,
+    job_failed_fields,
+    worker_stopped_message,
+)
 from clients.imports.rows import ImportOutcome, import_rows
 from clients.locks import advisory_lock
 from clients.models import ImportJob
@@ -47,13 +57,7 @@ def _job_unsent(*, job_id):
 
 
 def _job_fail(*, job_id, message):
-    ImportJob.objects.filter(pk=job_id).update(
-        status=ImportJob.Status.FAILED,
-        finished_at=timezone.now(),
-        error_count=1,
-        errors=[{"line": None, "column": "", "message": message}],
-        content=b"",
-    )
+    ImportJob.objects.filter(pk=job_id).update(**job_failed_fields(message=message))
 
 
 def import_job_create(*, user, kind, filename, content, language=""):
@@ -98,10 +102,9 @@ def _job_fail_if_interrupted(*, job_id):
     """Under the job's lock, a running job has no worker left (its task came again): it failed."""
     running = [ImportJob.Status.PREVIEW_RUNNING, ImportJob.Status.IMPORT_RUNNING]
     if ImportJob.objects.filter(pk=job_id, status__in=running).exists():
-        _job_fail(
-            job_id=job_id,
-            message=_("The worker stopped during the import; nothing was imported. Upload the file again."),
-        )
+        job = ImportJob.objects.only("language").get(pk=job_id)
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            _job_fail(job_id=job_id, message=worker_stopped_message())
 
 
 def import_job_preview(*, job_id, data=None):
@@ -111,7 +114,7 @@ def import_job_preview(*, job_id, data=None):
             return
         _job_fail_if_interrupted(job_id=job_id)
         claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PREVIEW_PENDING).update(
-            status=ImportJob.Status.PREVIEW_RUNNING, processed_rows=0
+            status=ImportJob.Status.PREVIEW_RUNNING, processed_rows=0, heartbeat_at=heartbeat_first()
         )
         if claimed:
             _job_run(job_id=job_id, dry_run=True, data=data)
@@ -145,7 +148,7 @@ def import_job_import(*, job_id):
             return
         _job_fail_if_interrupted(job_id=job_id)
         claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.IMPORT_PENDING).update(
-            status=ImportJob.Status.IMPORT_RUNNING
+            status=ImportJob.Status.IMPORT_RUNNING, heartbeat_at=heartbeat_first()
         )
         if claimed:
             _job_run(job_id=job_id, dry_run=False)
@@ -155,48 +158,74 @@ def _job_run(*, job_id, dry_run, data=None):
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     background = import_runs_in_background(total_rows=job.total_rows)
     progress = _ProgressWriter(job_id=job.pk) if background else None
-    with translation.override(job.language or settings.LANGUAGE_CODE):
+    with translation.override(job.language or settings.LANGUAGE_CODE), Heartbeat(job_id=job.pk):
         try:
             if data is None:
-                data = import_file_read(kind=job.kind, filename=job.filename, content=bytes(job.content))
-                if len(data) != job.total_rows or not job.preview:  # the upload only estimated them
-                    job.total_rows = len(data)
-                    ImportJob.objects.filter(pk=job.pk).update(
-                        total_rows=job.total_rows, preview=_preview(data)
+                try:
+                    data = _job_read(job)
+                except Exception as exc:
+                    _job_finish(job=job, dry_run=dry_run, outcome=_failure(job, exc))
+                    return
+            # The rows (a savepoint inside) and the outcome commit together, or neither does.
+            with transaction.atomic():
+                try:
+                    outcome = import_rows(
+                        kind=job.kind, data=data, user=job.created_by, dry_run=dry_run, progress=progress
                     )
-            outcome = import_rows(
-                kind=job.kind, data=data, user=job.created_by, dry_run=dry_run, progress=progress
-            )
-        except ImportFileError as exc:
-            outcome = ImportOutcome(errors=[{"line": None, "column": "", "message": exc.message}])
-        except Exception:
-            logger.exception("Import job %s failed", job.pk)
-            outcome = ImportOutcome(
-                errors=[
-                    {"line": None, "column": "", "message": _("The import stopped on an unexpected error.")}
-                ]
-            )
+                except Exception as exc:
+                    outcome = _failure(job, exc)
+                if not _job_finish(job=job, dry_run=dry_run, outcome=outcome):
+                    transaction.set_rollback(True)
         finally:
             if progress is not None:
                 progress.close()
-    if dry_run:
-        status = ImportJob.Status.PREVIEWED
+
+
+def _job_read(job):
+    data = import_file_read(kind=job.kind, filename=job.filename, content=bytes(job.content))
+    if len(data) != job.total_rows or not job.preview:  # the upload only estimated them
+        job.total_rows = len(data)
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows, preview=_preview(data))
+    return data
+
+
+def _failure(job, exc):
+    """The outcome of a job stopped by ``exc``: the file's error, or an unexpected one (logged)."""
+    if isinstance(exc, ImportFileError):
+        message = exc.message
     else:
-        status = ImportJob.Status.IMPORTED if outcome.ok else ImportJob.Status.FAILED
-    fields = {
-        "status": status,
-        "processed_rows": job.total_rows,
-        "rows_new": outcome.new,
-        "rows_updated": outcome.updated,
-        "rows_unchanged": outcome.unchanged,
-        "error_count": len(outcome.errors),
-        "errors": outcome.errors[:MAX_ERRORS_KEPT],
-    }
-    if not dry_run:
-        fields["finished_at"] = timezone.now()
-    if status == ImportJob.Status.IMPORTED:
-        fields["content"] = b""  # written to the ledger: the copy is no longer needed
-    ImportJob.objects.filter(pk=job.pk).update(**fields)
+        logger.error("Import job %s failed", job.pk, exc_info=exc)
+        message = _("The import stopped on an unexpected error.")
+    return ImportOutcome(errors=[{"line": None, "column": "", "message": message}])
+
+
+def _job_finish(*, job, dry_run, outcome):
+    """Store the outcome, under the job's row lock, if the job is still running; False if it is not
+    (failed meanwhile because its heartbeat was late: its rows must not be kept)."""
+    running = ImportJob.Status.PREVIEW_RUNNING if dry_run else ImportJob.Status.IMPORT_RUNNING
+    with transaction.atomic():
+        if not ImportJob.objects.select_for_update().filter(pk=job.pk, status=running).values_list("pk"):
+            logger.warning("Import job %s was failed while it ran: its outcome is not kept", job.pk)
+            return False
+        if dry_run:
+            status = ImportJob.Status.PREVIEWED
+        else:
+            status = ImportJob.Status.IMPORTED if outcome.ok else ImportJob.Status.FAILED
+        fields = {
+            "status": status,
+            "processed_rows": job.total_rows,
+            "rows_new": outcome.new,
+            "rows_updated": outcome.updated,
+            "rows_unchanged": outcome.unchanged,
+            "error_count": len(outcome.errors),
+            "errors": outcome.errors[:MAX_ERRORS_KEPT],
+        }
+        if not dry_run:
+            fields["finished_at"] = timezone.now()
+        if status == ImportJob.Status.IMPORTED:
+            fields["content"] = b""  # written to the ledger: the copy is no longer needed
+        ImportJob.objects.filter(pk=job.pk).update(**fields)
+    return True
 
 
 def _preview(data):
@@ -241,9 +270,12 @@ class _ProgressWriter:
 
 
 def import_job_get_for_user(*, user, pk):
-    """A job its uploader may see, or 404: nobody else's job exists for them."""
+    """A job its uploader may see, or 404: nobody else's job exists for them. A running job whose
+    worker stopped (its heartbeat late) is failed first."""
+    import_jobs_fail_stale(ImportJob.objects.filter(pk=pk, created_by=user))
     return get_object_or_404(ImportJob.objects.defer("content"), pk=pk, created_by=user)
 
 
 def import_jobs_recent(*, user, limit=10):
+    import_jobs_fail_stale(ImportJob.objects.filter(created_by=user))
     return ImportJob.objects.filter(created_by=user).defer("content", "errors", "preview")[:limit]

@@ -38,6 +38,8 @@ class ImportJob(models.Model):
     created_by = user_field(_("uploaded by"), on_delete=models.CASCADE, related_name="import_jobs")
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Written every few seconds while the job runs, by its worker (clients/imports/heartbeat.py).
+    heartbeat_at = models.DateTimeField(_("last sign of its worker"), null=True, blank=True, editable=False)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind)
     filename = models.CharField(_("file name"), max_length=255)
     content = models.BinaryField(_("file content"))
@@ -72,6 +74,16 @@ class ImportJob(models.Model):
             self.Status.IMPORT_PENDING,
             self.Status.IMPORT_RUNNING,
         }
+
+    @property
+    def failure_reason(self):
+        """The reason of a job that failed as a whole (its worker stopped, the queue was unreachable,
+        the file could not be read), not because of its rows; "" otherwise."""
+        if self.status == self.Status.FAILED and self.error_count == 1 and self.errors:
+            error = self.errors[0]
+            if error.get("line") is None and not error.get("column"):
+                return error.get("message", "")
+        return ""
 
     @property
     def can_confirm(self):

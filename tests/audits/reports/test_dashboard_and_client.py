@@ -132,3 +132,28 @@ def test_pages_run_a_fixed_number_of_queries(as_finance, figures, manager):
     runs.profitability_recompute(as_of=AS_OF)
     after = [_queries(as_finance, url) for url in urls]
     assert after == before
+
+
+def test_the_client_page_draws_its_charts_once_for_the_same_figures(as_manager, figures, monkeypatch):
+    from django.core.cache import cache
+
+    from audits.reports import charts
+
+    cache.clear()
+    drawn = []
+    for name in ("waterfall", "trend"):
+        original = getattr(charts, name)
+        monkeypatch.setattr(
+            charts,
+            name,
+            lambda *, _original=original, _name=name, **kw: drawn.append(_name) or _original(**kw),
+        )
+    url = f"/clients/{figures['b'].pk}/profitability/"
+    first = as_manager.get(url).content.decode()
+    assert sorted(drawn) == ["trend", "waterfall"]
+    second = as_manager.get(url).content.decode()
+    assert len(drawn) == 2, "the same figures: read from the cache"
+    assert first.count("<svg") == second.count("<svg") >= 2
+    as_manager.get(f"/clients/{figures['a'].pk}/profitability/")  # another client's figures
+    assert len(drawn) == 4
+    cache.clear()

@@ -437,3 +437,30 @@ def test_the_browser_refuses_what_the_server_refuses(as_finance):
     assert re.search(r'<input[^>]*name="working_days"[^>]*min="1"', page)
     assert re.search(r'<input[^>]*name="late_payment_rate"[^>]*max="100"', page)
     assert re.search(r'<input[^>]*name="overheads_per_month"[^>]*min="0"', page)
+
+
+def test_the_payments_charts_are_drawn_once_for_the_same_figures(ledger, as_finance, as_manager, monkeypatch):
+    from django.core.cache import cache
+
+    from audits.reports import charts
+
+    _recompute()
+    cache.clear()
+    drawn = []
+    for name in ("bars", "trend"):
+        original = getattr(charts, name)
+        monkeypatch.setattr(
+            charts,
+            name,
+            lambda *, _original=original, _name=name, **kw: drawn.append(_name) or _original(**kw),
+        )
+    first = as_finance.get(PAYMENTS).content.decode()
+    assert sorted(drawn) == ["bars", "trend"]
+    second = as_finance.get(PAYMENTS).content.decode()
+    assert sorted(drawn) == ["bars", "trend"], "the same figures: read from the cache"
+    assert first.count("<svg") == second.count("<svg") == 2
+    as_manager.get(PAYMENTS)  # a manager's own clients: other figures, other charts
+    assert len(drawn) == 4
+    as_finance.get(PAYMENTS, HTTP_ACCEPT_LANGUAGE="fr")
+    assert len(drawn) == 6  # labels in another language: drawn again
+    cache.clear()
