@@ -318,6 +318,10 @@ class Decision(ClientRuling):
     class Meta(ClientRuling.Meta):
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
+        indexes = [
+            # Step 5 lists the few "invest" decisions among every decision of the audit.
+            models.Index(fields=["audit"], condition=models.Q(kind="invest"), name="decision_invest"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.client_id}"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -319,7 +320,7 @@ class StrategyStepView(AuditPage):
             )
         invested = (
             Decision.objects.filter(audit=audit, kind=Decision.Kind.INVEST)
-            .exclude(client_id__in=flagged.values("client_id"))
+            .exclude(Exists(flagged.filter(client_id=OuterRef("client_id"))))
             .select_related("client", "user")
             .order_by("client__name")
         )
