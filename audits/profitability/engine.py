@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 
 from django.conf import settings as django_settings
 
@@ -29,6 +30,7 @@ from audits.profitability.figures import (
     ratio,
 )
 from audits.profitability.phases import phase
+from audits.profitability.results import VALUE_NAMES, ClientResults
 from audits.profitability.sql.fragments import Window
 from audits.profitability.sql.passes import Part, Pass
 from audits.profitability.sql.rows import EMPTY_ROW, LedgerRow, ledger_rows
@@ -39,23 +41,12 @@ from clients.periods import TREND_MONTHS, month_index, month_start, period_month
 
 
 @dataclass
-class ClientResult:
-    """Everything a client snapshot stores."""
-
-    client_id: int
-    status: str
-    in_portfolio: bool
-    figures: ClientFigures
-    values: dict = field(default_factory=dict)
-
-
-@dataclass
 class Result:
     as_of: dt.date
     start: dt.date
     end: dt.date
     settings: Settings
-    clients: dict[int, ClientResult]
+    clients: ClientResults  # client id -> ClientResult
     portfolio: dict
 
 
@@ -277,7 +268,7 @@ def _maths(*, members, clients, settings: Settings, day_cost, period: Period) ->
         tiers=tier_result,
         top_tier=[members[cid] for cid, tier in tier_result.tier.items() if tier == 1],
         pareto=pm.pareto(earning, net),
-        whale=pm.whale_curve(net),
+        whale=pm.whale_curve(net, count=100),
         concentration=pm.concentration(earning, settings.limits),
     )
 
@@ -376,10 +367,9 @@ def _prospect_effort(values: dict, client, row: LedgerRow, tier_result: pm.Tiers
         values["over_budget"] = spent > values["effort_budget"]
 
 
-def _portfolio_figures(*, maths: Maths, results, members, dormant) -> dict:
+def _portfolio_figures(*, maths: Maths, results: ClientResults, members, dormant) -> dict:
     """What the portfolio snapshot stores."""
-    member_results = [results[cid] for cid in members]
-    prospects = [r for r in results.values() if r.status == Client.Status.PROSPECT]
+    prospects = [cid for cid, status, *_ in results.rows() if status == Client.Status.PROSPECT]
     total_np = sum(maths.net.values(), ZERO)
     tier_result, pareto, whale, conc = maths.tiers, maths.pareto, maths.whale, maths.concentration
     return {
@@ -417,11 +407,11 @@ def _portfolio_figures(*, maths: Maths, results, members, dormant) -> dict:
         "top10_share": conc.top10,
         "hhi": conc.hhi,
         "concentration_levels": conc.levels,
-        "unprofitable": sum(1 for r in member_results if r.values["is_unprofitable"]),
-        "marginal": sum(1 for r in member_results if r.values["is_marginal"]),
-        "declining": sum(1 for r in member_results if r.values["is_declining"]),
+        "unprofitable": sum(1 for cid in members if results.value(cid, "is_unprofitable")),
+        "marginal": sum(1 for cid in members if results.value(cid, "is_marginal")),
+        "declining": sum(1 for cid in members if results.value(cid, "is_declining")),
         "prospects": len(prospects),
-        "prospects_over_budget": sum(1 for r in prospects if r.values["over_budget"]),
+        "prospects_over_budget": sum(1 for cid in prospects if results.value(cid, "over_budget")),
     }
 
 
@@ -449,15 +439,17 @@ def _portfolio(
     with phase("  ranks, shares, tiers, curves"):
         maths = _maths(members=members, clients=clients, settings=settings, day_cost=day_cost, period=period)
     previous = previous_np or {}
-    results = {}
+    results = ClientResults()
+    in_order = itemgetter(*VALUE_NAMES)
     with phase("  client values"):
         for cid, client in clients.items():
             member = cid in members
+            # Each client's ledger row goes once its values are made (``rows`` is not read after).
             values = _client_values(
                 cid,
                 client,
                 figures[cid],
-                rows.get(cid, EMPTY_ROW),
+                rows.pop(cid, EMPTY_ROW),
                 member=member,
                 maths=maths,
                 indirect=indirect,
@@ -465,13 +457,7 @@ def _portfolio(
                 period=period,
                 previous=previous,
             )
-            results[cid] = ClientResult(
-                client_id=cid,
-                status=client["status"],
-                in_portfolio=member,
-                figures=figures[cid],
-                values=values,
-            )
+            results.add(cid, client["status"], member, figures[cid], in_order(values))
     with phase("  portfolio figures"):
         portfolio = _portfolio_figures(maths=maths, results=results, members=members, dormant=dormant)
     return Result(as_of=as_of, start=start, end=end, settings=settings, clients=results, portfolio=portfolio)

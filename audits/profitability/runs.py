@@ -25,6 +25,7 @@ from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
 from audits.profitability import engine, phases, retention
 from audits.profitability.figures import FIGURE_FIELDS
 from audits.profitability.lock import ADVISORY_KEY, RecomputeBusy, busy, recompute_lock
+from audits.profitability.results import POSITION
 from audits.profitability.sql.copy import bulk_insert
 from audits.profitability.sql.session import computation
 from clients.models import CostSettings
@@ -213,17 +214,18 @@ def previous_net_profit(as_of) -> dict:
 
 
 def _write_clients(run: ProfitabilityRun, result: engine.Result) -> None:
+    """One COPY of the client snapshots, each row made from the computation's stored tuples as it
+    is written (``results.ClientResults.rows``)."""
     column_of = {f.attname: f.column for f in ClientSnapshot._meta.concrete_fields if not f.primary_key}
     head = ("run_id", "as_of", "client_id", "status", "in_portfolio")
     value_names = [name for name in column_of if name not in head and name not in SNAPSHOT_FIGURES]
     columns = [column_of[name] for name in (*head, *SNAPSHOT_FIGURES, *value_names)]
-    figures, values = attrgetter(*SNAPSHOT_FIGURES), itemgetter(*value_names)
-    rows = [
-        (run.pk, result.as_of, item.client_id, item.status, item.in_portfolio)
-        + figures(item.figures)
-        + values(item.values)
-        for item in result.clients.values()
-    ]
+    figures = attrgetter(*SNAPSHOT_FIGURES)
+    values = itemgetter(*(POSITION[name] for name in value_names))
+    rows = (
+        (run.pk, result.as_of, client_id, status, in_portfolio) + figures(item) + values(stored)
+        for client_id, status, in_portfolio, item, stored in result.clients.rows()
+    )
     bulk_insert(ClientSnapshot, columns, rows)
 
 
