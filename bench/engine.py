@@ -10,9 +10,13 @@ year per client with payments (some late, some partial, a few written off, a few
 60 interactions and 4 expenses per client, referrals, and staff costs that change mid-period.
 Then it times the recompute service (snapshots for every client, the 24-month trend, the
 portfolio) for a new day (the nightly case: the day's rows are cleared and the snapshot tables
-vacuumed first, untimed) and for the same day again (which replaces that day's rows), and a plain
-SQL statement computing R, GM, CTS, LPC and NP per client; prints them with the ratios, and checks
-that both give the same numbers for every client.
+vacuumed first, untimed) and for the same day again (which replaces that day's rows, writing only
+the monthly rows that changed), and a plain SQL statement computing R, GM, CTS, LPC and NP per
+client, under the server's settings and under two sets of session settings (the fastest is the
+reference); prints them with the ratios, the peak memory (RSS) of the process and the phases of the
+best runs (audits.profitability.phases: start, length and thread of each, the second connection's
+and the monthly-row writer's overlapping the main thread's), and checks that both give the same
+numbers for every client.
 """
 
 import argparse
@@ -258,9 +262,19 @@ def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_plain():
+# The plain statement is timed under the server's settings and under each of these (SET LOCAL),
+# and the fastest is the reference: without JIT compilation of its large aggregates and with room
+# to sort and hash in memory, and under the settings the engine's ledger pass runs with.
+PLAIN_SETTINGS = {
+    "server settings": (),
+    "jit off, work_mem 256MB": ("jit = off", "work_mem = '256MB'"),
+    "the ledger pass's settings": None,  # audits.profitability.sql.session.TUNING
+}
+
+
+def run_plain(settings_=()):
     from django.conf import settings
-    from django.db import connection
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from audits.profitability import engine
@@ -281,7 +295,9 @@ def run_plain():
         "last_month": last,
     }
     began = time.perf_counter()
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in settings_:
+            cursor.execute(f"SET LOCAL {setting}")
         cursor.execute(PLAIN, params)
         rows = cursor.fetchall()
     return time.perf_counter() - began, {row[0]: tuple(Decimal(v) for v in row[1:]) for row in rows}
@@ -319,7 +335,7 @@ def main():
     from django.core.management import call_command
 
     from audits.models import ClientMonthSnapshot, ClientSnapshot
-    from audits.profitability import runs
+    from audits.profitability import phases, runs
 
     try:
         if not args.reuse:
@@ -334,14 +350,22 @@ def main():
 
         # The plain statement first, on a quiet database (no autovacuum after the recompute's writes).
         clear_day(url)
-        plain_times = []
+        from audits.profitability.sql.session import TUNING
+
+        plain_times = {label: [] for label in PLAIN_SETTINGS}
+        plain = None
         for _ in range(args.repeat):
-            seconds, plain = run_plain()
-            plain_times.append(seconds)
-        plain_seconds = min(plain_times)
+            for label, setting in PLAIN_SETTINGS.items():
+                seconds, figures = run_plain(TUNING if setting is None else setting)
+                plain_times[label].append(seconds)
+                if plain is not None and figures != plain:
+                    sys.exit(f"The plain statement gave other figures with {label}.")
+                plain = figures
+        plain_seconds = min(min(times) for times in plain_times.values())
 
         memory_before = peak_mb()
         nightly_times, rerun_times = [], []
+        nightly_phases, rerun_phases = None, None
         for _ in range(args.repeat):
             # A night's run writes a new day: clear the day and vacuum (as autovacuum would have
             # done by then), untimed. Then the same day again, which replaces its rows.
@@ -349,9 +373,13 @@ def main():
             began = time.perf_counter()
             run = runs.profitability_recompute(as_of=AS_OF)
             nightly_times.append(time.perf_counter() - began)
+            if nightly_times[-1] == min(nightly_times):
+                nightly_phases = phases.recorded()
             began = time.perf_counter()
             run = runs.profitability_recompute(as_of=AS_OF)
             rerun_times.append(time.perf_counter() - began)
+            if rerun_times[-1] == min(rerun_times):
+                rerun_phases = phases.recorded()
         engine_seconds, rerun_seconds = min(nightly_times), min(rerun_times)
         memory_after = peak_mb()
         snapshot_rows = ClientSnapshot.objects.filter(as_of=AS_OF).count()
@@ -380,12 +408,12 @@ def main():
         print(
             f"recompute, same day again{rerun_seconds:>12.2f} s   runs: {', '.join(f'{t:.2f}' for t in rerun_times)}"
         )
-        print(
-            f"plain SQL (5 figures)    {plain_seconds:>12.2f} s   runs: {', '.join(f'{t:.2f}' for t in plain_times)}"
-        )
+        print(f"plain SQL (5 figures)    {plain_seconds:>12.2f} s   the fastest of:")
+        for label, times in plain_times.items():
+            print(f"  {label:<27}{min(times):>9.2f} s   runs: {', '.join(f'{t:.2f}' for t in times)}")
         print(
             f"ratio recompute / plain  {engine_seconds / plain_seconds:>12.2f}   "
-            f"(same day again: {rerun_seconds / plain_seconds:.2f})"
+            f"(same day again: {rerun_seconds / plain_seconds:.2f}; against the faster plain run)"
         )
         print(
             f"peak memory (RSS)        {memory_after:>12.0f} MB  (before the recompute: {memory_before:.0f} MB)"
@@ -393,6 +421,10 @@ def main():
         print(
             f"same R, GM, CTS, LPC, NP {'yes, for every client' if not mismatches and not missing else 'NO'}"
         )
+        for label, recorded in (("a new day", nightly_phases), ("same day again", rerun_phases)):
+            print(f"phases of the best run, {label} (start, length, thread):")
+            for item in recorded or []:
+                print(f"  {item.start:7.2f} s {item.seconds:7.2f} s  {item.name:<44} {item.thread}")
         for client_id, mine, theirs in mismatches[:10]:
             print(f"  client {client_id}: recompute {mine} plain {theirs}")
         if missing:

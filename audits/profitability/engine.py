@@ -13,14 +13,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 
 from django.conf import settings as django_settings
 
 from audits.profitability import portfolio as pm
 from audits.profitability.cost_settings import Settings, staff_day_cost
-from audits.profitability.figures import ZERO, ClientFigures, acquisition_share, money, ratio
+from audits.profitability.figures import (
+    ZERO,
+    ClientFigures,
+    acquisition_share,
+    amortised_months,
+    money,
+    ratio,
+)
+from audits.profitability.phases import phase
+from audits.profitability.results import VALUE_NAMES, ClientResults
 from audits.profitability.sql.fragments import Window
 from audits.profitability.sql.passes import Part, Pass
 from audits.profitability.sql.rows import EMPTY_ROW, LedgerRow, ledger_rows
@@ -31,23 +41,12 @@ from clients.periods import TREND_MONTHS, month_index, month_start, period_month
 
 
 @dataclass
-class ClientResult:
-    """Everything a client snapshot stores."""
-
-    client_id: int
-    status: str
-    in_portfolio: bool
-    figures: ClientFigures
-    values: dict = field(default_factory=dict)
-
-
-@dataclass
 class Result:
     as_of: dt.date
     start: dt.date
     end: dt.date
     settings: Settings
-    clients: dict[int, ClientResult]
+    clients: ClientResults  # client id -> ClientResult
     portfolio: dict
 
 
@@ -96,11 +95,13 @@ def compute(
     run_id: int | None = None,
     trend_months: int = TREND_MONTHS,
     split: bool = False,
+    replace_months: bool = False,
 ) -> Result:
     """Every figure of docs/figures.md for the clients in ``scope`` (a Client queryset, or all).
 
     ``previous_np`` (client -> NP of the previous snapshot) feeds the "declining" flag. With a
-    ``run_id``, the monthly figures of the last ``trend_months`` months are written for that run.
+    ``run_id``, the monthly figures of the last ``trend_months`` months are written for that run
+    (with ``replace_months``, over the day's monthly rows, writing only those that changed).
     With ``split`` (PostgreSQL, called at the start of a REPEATABLE READ transaction), a large
     portfolio's ledger pass is shared between this connection and a second one.
     """
@@ -130,6 +131,7 @@ def compute(
         months=[month_start(m) for m in recent],
         scope=scope,
         run_id=run_id,
+        replace_months=replace_months,
     )
     split_at = None
     if split and len(clients) >= django_settings.PROFITABILITY_SPLIT_MIN_CLIENTS:
@@ -146,20 +148,19 @@ def compute(
         )
     day_cost = staff_day_cost(settings.hours_per_day)
     with Pass(part, split_at=split_at) as ledger_pass:
-        rows = ledger_rows(ledger_pass.rows())
-        if run_id is not None:
-            ledger_pass.write_months(background=True)
-        return _portfolio(
-            as_of=as_of,
-            start=start,
-            end=end,
-            settings=settings,
-            clients=clients,
-            rows=rows,
-            referred_outside=referred_outside,
-            day_cost=day_cost,
-            previous_np=previous_np,
-        )
+        rows = ledger_rows(ledger_pass.rows(write_months=run_id is not None))
+        with phase("portfolio maths"):
+            return _portfolio(
+                as_of=as_of,
+                start=start,
+                end=end,
+                settings=settings,
+                clients=clients,
+                rows=rows,
+                referred_outside=referred_outside,
+                day_cost=day_cost,
+                previous_np=previous_np,
+            )
 
 
 # The portfolio maths, step by step ---------------------------------------------------------------
@@ -267,7 +268,7 @@ def _maths(*, members, clients, settings: Settings, day_cost, period: Period) ->
         tiers=tier_result,
         top_tier=[members[cid] for cid, tier in tier_result.tier.items() if tier == 1],
         pareto=pm.pareto(earning, net),
-        whale=pm.whale_curve(net),
+        whale=pm.whale_curve(net, count=100),
         concentration=pm.concentration(earning, settings.limits),
     )
 
@@ -285,37 +286,51 @@ def _client_values(
     period,
     previous,
 ) -> dict:
-    """The values a client snapshot stores beside its figures."""
-    ageing = [row.ageing_0, row.ageing_1, row.ageing_2, row.ageing_3, row.ageing_4]
-    open_receivables = sum(ageing, ZERO)
+    """The values a client snapshot stores beside its figures.
+
+    Run once per client (100,000 times a night): each value is computed once, from the rules of
+    ``ClientFigures`` and ``portfolio``."""
+    a0, a1, a2, a3, a4 = row.ageing_0, row.ageing_1, row.ageing_2, row.ageing_3, row.ageing_4
+    overdue = ZERO + a1 + a2 + a3 + a4
+    open_receivables = ZERO + a0 + a1 + a2 + a3 + a4
     paid = row.paid
+    np_, revenue = f.net_profit, f.revenue
     lifetime_np = _lifetime(row, client=client, settings=settings, as_of=period.as_of)
     acq_cost = client["acquisition_cost"]
-    contribution = (f.net_profit + f.acquisition_share) / period.month_count
     oh = maths.overhead.get(cid, ZERO)
     iv = indirect.get(cid, ZERO)
-    levers = pm.break_even(f)
     share_r, share_np = maths.cum_r.get(cid), maths.cum_np.get(cid)
+    net_margin = ratio(np_ / revenue) if revenue > 0 else None
+    per_hour = maths.per_hour[cid] if member else f.profit_per_hour
+    levers = pm.break_even(f)
+    payback = None
+    if acq_cost:
+        contribution = (np_ + f.acquisition_share) / period.month_count
+        if contribution > 0:
+            payback = ratio(acq_cost / contribution)
+    declining = member and pm.is_declining(
+        _last_months(row.recent_np, client, settings, period.as_of), previous.get(cid), np_
+    )
     values = {
-        "net_margin": f.net_margin,
+        "net_margin": net_margin,
         "overhead_share": oh,
-        "net_profit_after_overhead": f.net_profit - oh,
+        "net_profit_after_overhead": np_ - oh,
         "indirect_value": iv,
-        "net_profit_with_indirect": f.net_profit + iv,
-        "profit_per_hour": maths.per_hour[cid] if member else f.profit_per_hour,
+        "net_profit_with_indirect": np_ + iv,
+        "profit_per_hour": per_hour,
         "average_days_late": ratio(row.paid_late_x / paid) if paid else None,
         "average_days_to_pay": ratio(row.paid_days_x / paid) if paid else None,
         "open_receivables": open_receivables,
-        "open_overdue": sum(ageing[1:], ZERO),
-        "ageing_current": ageing[0],
-        "ageing_1": ageing[1],
-        "ageing_2": ageing[2],
-        "ageing_3": ageing[3],
-        "ageing_4": ageing[4],
-        "dso": ratio(open_receivables / f.revenue * period.days) if f.revenue > 0 else None,
+        "open_overdue": overdue,
+        "ageing_current": a0,
+        "ageing_1": a1,
+        "ageing_2": a2,
+        "ageing_3": a3,
+        "ageing_4": a4,
+        "dso": ratio(open_receivables / revenue * period.days) if revenue > 0 else None,
         "lifetime_net_profit": lifetime_np,
         "lifetime_roi": ratio(lifetime_np / acq_cost) if acq_cost else None,
-        "payback_months": ratio(acq_cost / contribution) if acq_cost and contribution > 0 else None,
+        "payback_months": payback,
         "rank_net_profit": maths.rank_np.get(cid),
         "rank_revenue": maths.rank_r.get(cid),
         "rank_gross_margin": maths.rank_gm.get(cid),
@@ -326,12 +341,7 @@ def _client_values(
         "tier": maths.tiers.tier.get(cid),
         "is_unprofitable": member and pm.is_unprofitable(f),
         "is_marginal": member and pm.is_marginal(f, settings.marginal_below),
-        "is_declining": member
-        and pm.is_declining(
-            _last_months(row.recent_np, client, settings, period.as_of),
-            previous.get(cid),
-            f.net_profit,
-        ),
+        "is_declining": declining,
         "breakeven_price_increase": levers.price_increase if levers else None,
         "breakeven_hours_to_cut": levers.hours_to_cut if levers else None,
         "breakeven_by_prompt_payment": bool(levers and levers.delay_removal_suffices),
@@ -341,8 +351,6 @@ def _client_values(
     }
     if client["status"] == Client.Status.PROSPECT:
         _prospect_effort(values, client, row, maths.tiers)
-    if not member:
-        values["is_declining"] = False
     return values
 
 
@@ -359,10 +367,9 @@ def _prospect_effort(values: dict, client, row: LedgerRow, tier_result: pm.Tiers
         values["over_budget"] = spent > values["effort_budget"]
 
 
-def _portfolio_figures(*, maths: Maths, results, members, dormant) -> dict:
+def _portfolio_figures(*, maths: Maths, results: ClientResults, members, dormant) -> dict:
     """What the portfolio snapshot stores."""
-    member_results = [results[cid] for cid in members]
-    prospects = [r for r in results.values() if r.status == Client.Status.PROSPECT]
+    prospects = [cid for cid, status, *_ in results.rows() if status == Client.Status.PROSPECT]
     total_np = sum(maths.net.values(), ZERO)
     tier_result, pareto, whale, conc = maths.tiers, maths.pareto, maths.whale, maths.concentration
     return {
@@ -400,11 +407,11 @@ def _portfolio_figures(*, maths: Maths, results, members, dormant) -> dict:
         "top10_share": conc.top10,
         "hhi": conc.hhi,
         "concentration_levels": conc.levels,
-        "unprofitable": sum(1 for r in member_results if r.values["is_unprofitable"]),
-        "marginal": sum(1 for r in member_results if r.values["is_marginal"]),
-        "declining": sum(1 for r in member_results if r.values["is_declining"]),
+        "unprofitable": sum(1 for cid in members if results.value(cid, "is_unprofitable")),
+        "marginal": sum(1 for cid in members if results.value(cid, "is_marginal")),
+        "declining": sum(1 for cid in members if results.value(cid, "is_declining")),
         "prospects": len(prospects),
-        "prospects_over_budget": sum(1 for r in prospects if r.values["over_budget"]),
+        "prospects_over_budget": sum(1 for cid in prospects if results.value(cid, "over_budget")),
     }
 
 
@@ -418,35 +425,41 @@ def _portfolio(
     period = Period(
         as_of=as_of, days=(end - start).days + 1, month_count=Decimal(max(1, months[1] - months[0] + 1))
     )
-    figures = {
-        cid: client_figures(cid, rows.get(cid, EMPTY_ROW), client=client, settings=settings, months=months)
-        for cid, client in clients.items()
-    }
-    indirect = _indirect(
-        clients=clients, rows=rows, figures=figures, referred_outside=referred_outside, settings=settings
-    )
-    members, dormant = _members(clients=clients, figures=figures, rows=rows)
-    maths = _maths(members=members, clients=clients, settings=settings, day_cost=day_cost, period=period)
+    with phase("  figures, indirect values, members"):
+        figures = {
+            cid: client_figures(
+                cid, rows.get(cid, EMPTY_ROW), client=client, settings=settings, months=months
+            )
+            for cid, client in clients.items()
+        }
+        indirect = _indirect(
+            clients=clients, rows=rows, figures=figures, referred_outside=referred_outside, settings=settings
+        )
+        members, dormant = _members(clients=clients, figures=figures, rows=rows)
+    with phase("  ranks, shares, tiers, curves"):
+        maths = _maths(members=members, clients=clients, settings=settings, day_cost=day_cost, period=period)
     previous = previous_np or {}
-    results = {}
-    for cid, client in clients.items():
-        member = cid in members
-        values = _client_values(
-            cid,
-            client,
-            figures[cid],
-            rows.get(cid, EMPTY_ROW),
-            member=member,
-            maths=maths,
-            indirect=indirect,
-            settings=settings,
-            period=period,
-            previous=previous,
-        )
-        results[cid] = ClientResult(
-            client_id=cid, status=client["status"], in_portfolio=member, figures=figures[cid], values=values
-        )
-    portfolio = _portfolio_figures(maths=maths, results=results, members=members, dormant=dormant)
+    results = ClientResults()
+    in_order = itemgetter(*VALUE_NAMES)
+    with phase("  client values"):
+        for cid, client in clients.items():
+            member = cid in members
+            # Each client's ledger row goes once its values are made (``rows`` is not read after).
+            values = _client_values(
+                cid,
+                client,
+                figures[cid],
+                rows.pop(cid, EMPTY_ROW),
+                member=member,
+                maths=maths,
+                indirect=indirect,
+                settings=settings,
+                period=period,
+                previous=previous,
+            )
+            results.add(cid, client["status"], member, figures[cid], in_order(values))
+    with phase("  portfolio figures"):
+        portfolio = _portfolio_figures(maths=maths, results=results, members=members, dormant=dormant)
     return Result(as_of=as_of, start=start, end=end, settings=settings, clients=results, portfolio=portfolio)
 
 
@@ -458,11 +471,14 @@ def declining_months(as_of: dt.date) -> list[int]:
 
 def _last_months(recent_np: tuple, client, settings: Settings, as_of: dt.date) -> list[Decimal]:
     """Net profit of the declining months, after their acquisition share."""
-    acquired = client["acquired_on"]
-    if not client["acquisition_cost"] or acquired is None:
+    acquired, cost = client["acquired_on"], client["acquisition_cost"]
+    if not cost or acquired is None:
         return list(recent_np)
+    amortisation = settings.amortisation_months
+    # Each month inside the amortisation window bears the same share: computed once.
+    first = month_index(acquired)
+    monthly = acquisition_share(cost, acquired, amortisation, first, first)
     return [
-        value
-        - acquisition_share(client["acquisition_cost"], acquired, settings.amortisation_months, index, index)
+        value - monthly if amortised_months(acquired, amortisation, index, index) else value
         for index, value in zip(declining_months(as_of), recent_np, strict=True)
     ]

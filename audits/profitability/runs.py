@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 
 from audits.log import log_action
 from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
-from audits.profitability import engine, retention
+from audits.profitability import engine, phases, retention
 from audits.profitability.figures import FIGURE_FIELDS
 from audits.profitability.lock import ADVISORY_KEY, RecomputeBusy, busy, recompute_lock
+from audits.profitability.results import POSITION
 from audits.profitability.sql.copy import bulk_insert
 from audits.profitability.sql.session import computation
 from clients.models import CostSettings
@@ -135,8 +136,9 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
             raise busy()
         run.refresh_from_db()
         began = time.monotonic()
+        phases.reset()
         try:
-            with computation() as split:
+            with phases.phase("transaction, commit included"), computation() as split:
                 count = _recompute(run, split=split)
         except Exception:
             ProfitabilityRun.objects.filter(pk=run.pk).update(
@@ -159,8 +161,10 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
         # would fail a good run). A prune that fails costs nothing but disk until the next
         # night's, which removes the same rows and more.
         try:
-            retention._prune(daily_days=settings.SNAPSHOT_DAILY_DAYS)
-            retention._vacuum_snapshots()
+            with phases.phase("prune"):
+                retention._prune(daily_days=settings.SNAPSHOT_DAILY_DAYS)
+            with phases.phase("vacuum"):
+                retention._vacuum_snapshots()
         except Exception:
             logger.exception("Pruning the snapshots after run %s failed", run.pk)
     run.refresh_from_db()
@@ -170,9 +174,14 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
 def _recompute(run: ProfitabilityRun, *, split: bool = False) -> int:
     as_of = run.as_of
     cost_settings = CostSettings.load()
-    for model in (ClientSnapshot, ClientMonthSnapshot, PortfolioSnapshot):
-        model.objects.filter(as_of=as_of).delete()
-    previous_np = previous_net_profit(as_of)
+    with phases.phase("day's earlier rows deleted"):
+        for model in (ClientSnapshot, PortfolioSnapshot):
+            model.objects.filter(as_of=as_of).delete()
+        # The day's monthly rows, if any, are replaced by the ledger pass, which writes only those
+        # that changed (``sql.months.month_rows_merge``).
+        replace_months = ClientMonthSnapshot.objects.filter(as_of=as_of).exists()
+    with phases.phase("previous NP read"):
+        previous_np = previous_net_profit(as_of)
     result = engine.compute(
         as_of=as_of,
         start=run.period_start,
@@ -182,8 +191,10 @@ def _recompute(run: ProfitabilityRun, *, split: bool = False) -> int:
         run_id=run.pk,
         trend_months=TREND_MONTHS,
         split=split,
+        replace_months=replace_months,
     )
-    _write_clients(run, result)
+    with phases.phase("client snapshots written"):
+        _write_clients(run, result)
     PortfolioSnapshot.objects.create(
         run=run, as_of=as_of, period_start=result.start, period_end=result.end, **result.portfolio
     )
@@ -203,17 +214,18 @@ def previous_net_profit(as_of) -> dict:
 
 
 def _write_clients(run: ProfitabilityRun, result: engine.Result) -> None:
+    """One COPY of the client snapshots, each row made from the computation's stored tuples as it
+    is written (``results.ClientResults.rows``)."""
     column_of = {f.attname: f.column for f in ClientSnapshot._meta.concrete_fields if not f.primary_key}
     head = ("run_id", "as_of", "client_id", "status", "in_portfolio")
     value_names = [name for name in column_of if name not in head and name not in SNAPSHOT_FIGURES]
     columns = [column_of[name] for name in (*head, *SNAPSHOT_FIGURES, *value_names)]
-    figures, values = attrgetter(*SNAPSHOT_FIGURES), itemgetter(*value_names)
-    rows = [
-        (run.pk, result.as_of, item.client_id, item.status, item.in_portfolio)
-        + figures(item.figures)
-        + values(item.values)
-        for item in result.clients.values()
-    ]
+    figures = attrgetter(*SNAPSHOT_FIGURES)
+    values = itemgetter(*(POSITION[name] for name in value_names))
+    rows = (
+        (run.pk, result.as_of, client_id, status, in_portfolio) + figures(item) + values(stored)
+        for client_id, status, in_portfolio, item, stored in result.clients.rows()
+    )
     bulk_insert(ClientSnapshot, columns, rows)
 
 

@@ -136,20 +136,28 @@ class Whale:
     peak_profit_share: Decimal | None
 
 
-def whale_curve(net_profit: Mapping[int, Decimal]) -> Whale:
-    """Clients by NP, best first; cumulative NP as a share of total NP. Undefined when total NP <= 0."""
+def whale_curve(net_profit: Mapping[int, Decimal], *, count: int | None = None) -> Whale:
+    """Clients by NP, best first; cumulative NP as a share of total NP. Undefined when total NP <= 0.
+
+    With ``count``, ``points`` holds only the points ``sample_points(points, count)`` would keep
+    (the same ones, without holding one point per client); the peak is that of every point."""
     order = ranked(net_profit)
     total = sum(net_profit.values(), ZERO)
     n = len(order)
     if n == 0 or total <= 0:
         return Whale(points=[], peak_client_share=None, peak_profit_share=None)
+    kept = None
+    if count is not None and n + 1 > count + 1:
+        step = n / count
+        kept = {round(i * step) for i in range(count + 1)}
     points = [(ZERO, ZERO)]
     running = ZERO
     best = (ZERO, ZERO)
     for position, cid in enumerate(order, start=1):
         running += net_profit[cid]
         point = (ratio(Decimal(position) / n), ratio(running / total))
-        points.append(point)
+        if kept is None or position in kept:
+            points.append(point)
         if point[1] > best[1]:
             best = point
     return Whale(points=points, peak_client_share=best[0], peak_profit_share=best[1])

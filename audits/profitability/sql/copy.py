@@ -3,10 +3,12 @@ in ``months``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import connection
 
 
-def bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
+def bulk_insert(model, columns: list[str], rows: Iterable[tuple]) -> None:
     """Insert many rows in one statement whatever their number.
 
     On PostgreSQL this is COPY (psycopg's copy protocol, not a query the ORM can build): at

@@ -9,14 +9,23 @@ import logging
 import threading
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import IO
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 
+from audits.models import ClientMonthSnapshot
+from audits.profitability.phases import phase
 from audits.profitability.sql.expenses import _expenses_sql
 from audits.profitability.sql.fragments import COMPONENTS, FIRST_ID, LAST_ID, Window, _pg, _table
 from audits.profitability.sql.invoices import _invoices_sql, _paid_sql, _payments_sql, _settled_sql
 from audits.profitability.sql.late_payment import _late_sql
-from audits.profitability.sql.months import month_rows_copy_in, month_rows_copy_out, month_rows_insert
+from audits.profitability.sql.months import (
+    STAGING,
+    month_rows_copy_in,
+    month_rows_copy_out,
+    month_rows_insert,
+    month_rows_merge,
+)
 from audits.profitability.sql.rows import client_rows
 from audits.profitability.sql.service import _service_sql
 from audits.profitability.sql.session import repeatable_read, snapshot_export, snapshot_import, tune
@@ -47,7 +56,7 @@ def build(*, window: Window, scope=None, client_range=None) -> None:
 
 
 def drop() -> None:
-    tables = [_table(name) for name in COMPONENTS]
+    tables = [_table(name) for name in COMPONENTS] + [STAGING]
     with connection.cursor() as cursor:
         if _pg():
             cursor.execute(f"DROP TABLE IF EXISTS {', '.join(tables)}")
@@ -70,6 +79,7 @@ class Part:
     scope: object = None
     run_id: int | None = None
     client_range: tuple[int, int] | None = None
+    replace_months: bool = False  # the day has monthly rows already: write only what changed
 
     def month_arguments(self) -> dict:
         return {
@@ -84,14 +94,16 @@ class Helper(threading.Thread):
     """Runs the pass over a range of clients on a second connection, inside the snapshot exported by
     the main transaction (so both halves read the same ledger), while the main connection does the
     other half: both cores of the database server work. Its monthly rows come back in binary COPY
-    format, for the main transaction to write."""
+    format, spooled to a temporary file (``month_rows_copy_out``), for the main transaction to
+    write."""
 
     def __init__(self, part: Part, snapshot: str):
         super().__init__(name="ledger-pass", daemon=True)
         self.part, self.snapshot = part, snapshot
         self.rows: list[tuple] = []
         self.rows_ready = threading.Event()
-        self.months: bytes | None = None
+        self.started = threading.Event()  # set once connected in the shared snapshot, or failed
+        self.months: IO[bytes] | None = None
         self.error: BaseException | None = None
         self.connected = False  # in the shared snapshot
 
@@ -101,24 +113,29 @@ class Helper(threading.Thread):
                 repeatable_read()
                 snapshot_import(self.snapshot)
                 self.connected = True
+                self.started.set()
                 tune()
                 part = self.part
-                build(window=part.window, scope=part.scope, client_range=part.client_range)
-                self.rows = client_rows(late_rate=part.late_rate, months=part.months)
+                with phase("components, upper half"):
+                    build(window=part.window, scope=part.scope, client_range=part.client_range)
+                with phase("client rows, upper half"):
+                    self.rows = client_rows(late_rate=part.late_rate, months=part.months)
                 self.rows_ready.set()
                 if part.run_id is not None:
-                    self.months = month_rows_copy_out(**part.month_arguments())
+                    with phase("monthly rows copied out, upper half"):
+                        self.months = month_rows_copy_out(**part.month_arguments())
         except BaseException as error:  # re-raised by the main thread
             self.error = error
         finally:
+            self.started.set()
             self.rows_ready.set()
             connection.close()
 
 
 class Pass:
-    """The ledger pass, as a context manager: ``rows()`` gives the per-client rows, then
-    ``write_months()`` writes the monthly snapshot rows of the run; leaving waits for any thread
-    and drops the temporary tables.
+    """The ledger pass, as a context manager: ``rows()`` gives the per-client rows and, asked to,
+    writes the monthly snapshot rows of the run (``write_months()``); leaving waits for any
+    thread and drops the temporary tables.
 
     With ``split_at`` (PostgreSQL, at the start of a REPEATABLE READ transaction that has written
     nothing the pass reads), clients from that id on are done by a ``Helper`` at the same time.
@@ -134,16 +151,27 @@ class Pass:
     def __enter__(self) -> Pass:
         return self
 
-    def rows(self) -> list[tuple]:
+    def rows(self, *, write_months: bool = False) -> list[tuple]:
+        """The per-client rows of both halves. With ``write_months``, the monthly rows are written
+        in the background (``write_months(background=True)``) as soon as this connection's
+        per-client rows are in, while the second connection may still be computing its own."""
         if self.split_at is not None:
             self.helper = Helper(replace(self.part, client_range=(self.split_at, LAST_ID)), snapshot_export())
             self.helper.start()
             self.own = replace(self.part, client_range=(FIRST_ID, self.split_at))
-        build(window=self.own.window, scope=self.own.scope, client_range=self.own.client_range)
-        rows = client_rows(late_rate=self.own.late_rate, months=self.own.months)
+        with phase("components"):
+            build(window=self.own.window, scope=self.own.scope, client_range=self.own.client_range)
+        with phase("client rows"):
+            rows = client_rows(late_rate=self.own.late_rate, months=self.own.months)
         if self.helper is None:
+            if write_months:
+                self.write_months(background=True)
             return rows
-        self.helper.rows_ready.wait()
+        self.helper.started.wait()
+        if write_months and self.helper.connected:
+            self.write_months(background=True)
+        with phase("waiting for the upper half's client rows"):
+            self.helper.rows_ready.wait()
         if self.helper.error is not None and not self.helper.connected:
             # No second connection (refused, or the snapshot could not be shared): the whole pass
             # here, slower but complete.
@@ -152,7 +180,10 @@ class Pass:
             self.helper, self.own = None, self.part
             drop()
             build(window=self.own.window, scope=self.own.scope, client_range=self.own.client_range)
-            return client_rows(late_rate=self.own.late_rate, months=self.own.months)
+            rows = client_rows(late_rate=self.own.late_rate, months=self.own.months)
+            if write_months:
+                self.write_months(background=True)
+            return rows
         if self.helper.error is not None:
             raise self.helper.error
         return rows + self.helper.rows
@@ -182,18 +213,38 @@ class Pass:
             self.writer_error = error
 
     def _write(self) -> None:
-        month_rows_insert(**self.own.month_arguments())
+        """A new day's rows are inserted. When the day has rows already (``Part.replace_months``:
+        an earlier run of the same day), only those that changed are written
+        (``month_rows_merge``), through ``STAGING`` when the pass is split (PostgreSQL; elsewhere
+        the day's rows are deleted and inserted again)."""
+        arguments = self.own.month_arguments()
+        replace = self.own.replace_months
+        if replace and not _pg():
+            ClientMonthSnapshot.objects.filter(as_of=arguments["as_of"]).delete()
+            replace = False
+        if replace and self.helper is None:
+            with phase("monthly rows merged (only those that changed)"):
+                month_rows_merge(**arguments)
+            return
+        with phase("monthly rows staged" if replace else "monthly rows inserted"):
+            month_rows_insert(**arguments, staged=replace)
         if self.helper is not None:
-            self.helper.join()
+            with phase("waiting for the upper half's monthly rows"):
+                self.helper.join()
             if self.helper.error is not None:
                 raise self.helper.error
-            if self.helper.months:
-                month_rows_copy_in(self.helper.months)
+            if self.helper.months is not None:
+                with phase("monthly rows copied in, upper half"), self.helper.months as spool:
+                    month_rows_copy_in(spool, staged=replace)
+        if replace:
+            with phase("monthly rows merged (only those that changed)"):
+                month_rows_merge(**arguments, staged=True)
 
     def __exit__(self, kind, error, trace) -> None:
         if self.writer is not None:
             try:
-                self.writer.join()
+                with phase("waiting for the monthly rows"):
+                    self.writer.join()
             except BaseException:
                 # Interrupted (a signal): the writer must still give the connection back before
                 # the transaction ends.
@@ -203,6 +254,8 @@ class Pass:
                 connections[DEFAULT_DB_ALIAS].dec_thread_sharing()
         if self.helper is not None:
             self.helper.join()
+            if self.helper.months is not None:
+                self.helper.months.close()  # written, or not to be: its file goes
         # After a failed statement PostgreSQL refuses any other in the transaction, and its
         # rollback drops the tables anyway: the original error is the one to see.
         with contextlib.suppress(DatabaseError):
