@@ -25,7 +25,7 @@ from audits.review import figures
 from audits.review.selectors import period_month_count
 
 ZERO = Decimal("0")
-AMOUNT = DecimalField(max_digits=30, decimal_places=6)
+AMOUNT: DecimalField = DecimalField(max_digits=30, decimal_places=6)
 
 
 @dataclass
@@ -117,7 +117,7 @@ def what_if(audit: Audit) -> WhatIf:
         )
     return WhatIf(
         decisions=Decision.objects.filter(audit=audit).count(),
-        leaving=got["leaving"],
+        leaving=int(got["leaving"]),
         revenue_lost=got["lost_revenue"],
         revenue_gained=got["gained"],
         gross_margin_lost=got["lost_margin"],
