@@ -16,7 +16,7 @@ from audits.models import Audit, AuditClient, AuditPortfolio
 from audits.review import decisions, figures, selectors
 from audits.review.services import AuditError, _lock
 from clients.models import Client
-from config.celery import send_on_commit
+from config.celery import QueueUnavailable, send_on_commit
 
 COMPUTE_TASK = "audits.tasks.audit_compute_task"
 
@@ -26,28 +26,33 @@ logger = logging.getLogger(__name__)
 def audit_start(
     *, user, title, period_start, period_end, scope, scope_manager=None, scope_segment=""
 ) -> Audit:
-    """A new audit at step 1; its figures are computed in the background."""
+    """A new audit at step 1; its figures are computed in the background. With the task queue out
+    of reach the audit is kept all the same, its computation marked failed (``audit_mark_unsent``)
+    until it is refreshed."""
     if period_end < period_start:
         raise AuditError(_("The period ends before it starts."))
-    with transaction.atomic():
-        audit = Audit(
-            title=title,
-            period_start=period_start,
-            period_end=period_end,
-            scope=scope,
-            scope_manager=scope_manager if scope == Audit.Scope.MANAGER else None,
-            scope_segment=scope_segment if scope == Audit.Scope.SEGMENT else "",
-            owner=user,
-        )
-        audit.full_clean()
-        audit.save()
-        log_action(
-            audit,
-            "audit.started",
-            user=user,
-            data={"period": [period_start, period_end], "scope": audit.scope_label()},
-        )
-        _send(audit)
+    audit = Audit(
+        title=title,
+        period_start=period_start,
+        period_end=period_end,
+        scope=scope,
+        scope_manager=scope_manager if scope == Audit.Scope.MANAGER else None,
+        scope_segment=scope_segment if scope == Audit.Scope.SEGMENT else "",
+        owner=user,
+    )
+    try:
+        with transaction.atomic():
+            audit.full_clean()
+            audit.save()
+            log_action(
+                audit,
+                "audit.started",
+                user=user,
+                data={"period": [period_start, period_end], "scope": audit.scope_label()},
+            )
+            _send(audit)
+    except QueueUnavailable:
+        audit.refresh_from_db()
     return audit
 
 

@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audits.log import activity_for
-from audits.models import Audit, AuditClient, AuditComment, Decision, FlagReview, RiskAcknowledgement
+from audits.models import Audit, AuditClient, AuditComment, Decision, FlagReview
 from audits.review import decisions, figures, selectors
 
 # Flagged clients listed, the largest losses first; the others are counted (and are in the XLSX).
@@ -77,7 +77,6 @@ def audit_report_context(audit: Audit) -> dict:
             cost_to_serve=Sum("cost_to_serve")
         )
         rows, total = _flagged(audit)
-        flagged_ids = {row.client_id for row in rows}
         context.update(
             cost_to_serve=totals["cost_to_serve"],
             concentration=_concentration(f),
@@ -92,21 +91,12 @@ def audit_report_context(audit: Audit) -> dict:
             flagged_more=total - len(rows),
             what_if=decisions.what_if_kept(audit),
             # "Invest" decisions on top-tier clients that no flag brought to step 5.
-            invested=[
-                d
-                for d in Decision.objects.filter(audit=audit, kind=Decision.Kind.INVEST)
-                .select_related("client", "user")
-                .order_by("client__name")
-                if d.client_id not in flagged_ids
-            ],
+            invested=list(selectors.invested_decisions(audit)),
             reviews=FlagReview.objects.filter(audit=audit).count(),
             decisions=Decision.objects.filter(audit=audit).count(),
             comments=AuditComment.objects.filter(audit=audit).count(),
         )
-    acks = {a.risk: a for a in RiskAcknowledgement.objects.filter(audit=audit).select_related("user")}
-    context["risks"] = [
-        {"label": label, "ack": acks.get(value)} for value, label in RiskAcknowledgement.Risk.choices
-    ]
+    context["risks"] = [{"label": label, "ack": ack} for _code, label, ack in selectors.risk_checklist(audit)]
     history = activity_for(audit)
     entries = list(history[:HISTORY_SHOWN])
     context["history"] = entries

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from audits.models import Audit, AuditClient, AuditComment, Decision, FlagReview, RiskAcknowledgement
-from audits.review import decisions
+from audits.models import Audit, AuditClient, AuditComment, Decision, FlagReview
+from audits.review import decisions, selectors
 from clients.exports import SHEET_FORBIDDEN, XLSX_FORMATS, spreadsheet_safe
 
 MONEY, PERCENT, INTEGER, NUMBER, TEXT = "money", "percent", "integer", "number", "text"
@@ -287,9 +287,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
             book.row(sheet, [label, value], [TEXT, kind])
 
     sheet = book.sheet(_("Risks"), about, [_("Risk"), _("Note"), _("Acknowledged by"), _("Acknowledged")])
-    acks = {a.risk: a for a in RiskAcknowledgement.objects.filter(audit=audit).select_related("user")}
-    for value, risk_label in RiskAcknowledgement.Risk.choices:
-        ack = acks.get(value)
+    for _code, risk_label, ack in selectors.risk_checklist(audit):
         book.row(
             sheet,
             [

@@ -1,5 +1,5 @@
-"""Reads of the client audit: its steps' rows, the data-quality checks, what holds a step back and
-the what-if of the decisions. Every function runs a fixed number of queries whatever the number of
+"""Reads of the client audit: its steps' rows, the data-quality checks, what holds a step back, the
+invest decisions and the risk checklist. Every function runs a fixed number of queries whatever the number of
 clients; lists are paginated by the views."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, F, Min, OuterRef, Q, Sum
 from django.urls import reverse
@@ -28,6 +29,9 @@ from audits.models import (
 from clients import display
 from clients.access import sees_all
 from clients.models import Client, Contact, Interaction, Invoice, Payment, StaffCost
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 HALF_CENT = Decimal("0.005")
 ZERO = Decimal("0")
@@ -360,6 +364,23 @@ def attach_reviews(audit: Audit, rows: list[AuditClient]) -> list[AuditClient]:
         row.decision = decisions.get(row.client_id)  # type: ignore[attr-defined]  # for the page: not a field
         row.comment_list = comments.get(row.client_id, [])  # type: ignore[attr-defined]  # for the page: not a field
     return rows
+
+
+def invested_decisions(audit: Audit):
+    """The "invest" decisions on top-tier clients that no flag brought to step 5."""
+    flagged = AuditClient.objects.filter(audit=audit, is_flagged=True, client_id=OuterRef("client_id"))
+    return (
+        Decision.objects.filter(audit=audit, kind=Decision.Kind.INVEST)
+        .exclude(Exists(flagged))
+        .select_related("client", "user")
+        .order_by("client__name")
+    )
+
+
+def risk_checklist(audit: Audit) -> list[tuple[str, StrOrPromise, RiskAcknowledgement | None]]:
+    """The risk checklist in its order: each risk's code, label and acknowledgement (or None)."""
+    acks = {a.risk: a for a in RiskAcknowledgement.objects.filter(audit=audit).select_related("user")}
+    return [(value, label, acks.get(value)) for value, label in RiskAcknowledgement.Risk.choices]
 
 
 # The period ------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -20,7 +19,7 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from audits.log import activity_for
-from audits.models import Audit, Decision, RiskAcknowledgement
+from audits.models import Audit
 from audits.review import computation, decisions, figures, forms, selectors, services
 from audits.review.filters import AuditFilter
 from audits.review.pdf import audit_report_filename, audit_report_pdf
@@ -29,7 +28,6 @@ from audits.review.tables import AuditTable, table_for_step
 from clients.access import sees_all
 from clients.exports import LocalisedExportMixin
 from clients.tables import Pages
-from config.celery import QueueUnavailable
 
 if TYPE_CHECKING:
     pass
@@ -109,14 +107,13 @@ class AuditStartView(AuditAccess, FormView):
         except services.AuditError as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
-        except QueueUnavailable:
+        if audit.computation == Audit.Computation.FAILED:
             messages.error(
                 self.request,
                 _(
                     "The task queue cannot be reached: the figures will not be computed until you refresh them."
                 ),
             )
-            audit = Audit.objects.order_by("-pk").filter(owner=self.request.user).first()
             return redirect("review:detail", pk=audit.pk)
         messages.success(self.request, _("Audit started; its figures are being computed."))
         return redirect("review:detail", pk=audit.pk)
@@ -303,30 +300,21 @@ class StrategyStepView(AuditPage):
         months = selectors.period_month_count(audit)
         for row in rows:
             row.decision_form = forms.DecisionForm.for_row(row, version=audit.version, months=months)
-        acks = {a.risk: a for a in RiskAcknowledgement.objects.filter(audit=audit).select_related("user")}
-        risks = []
-        for value, label in RiskAcknowledgement.Risk.choices:
-            ack = acks.get(value)
-            risks.append(
-                {
-                    "code": value,
-                    "label": label,
-                    "ack": ack,
-                    "form": forms.RiskForm(
-                        initial={"version": audit.version, "risk": value, "note": ack.note if ack else ""},
-                        auto_id=f"rk{value}_%s",
-                    ),
-                }
-            )
-        invested = (
-            Decision.objects.filter(audit=audit, kind=Decision.Kind.INVEST)
-            .exclude(Exists(flagged.filter(client_id=OuterRef("client_id"))))
-            .select_related("client", "user")
-            .order_by("client__name")
-        )
+        risks = [
+            {
+                "code": value,
+                "label": label,
+                "ack": ack,
+                "form": forms.RiskForm(
+                    initial={"version": audit.version, "risk": value, "note": ack.note if ack else ""},
+                    auto_id=f"rk{value}_%s",
+                ),
+            }
+            for value, label, ack in selectors.risk_checklist(audit)
+        ]
         context.update(
             invest_form=forms.InvestForm(initial={"version": audit.version}, auto_id="inv_%s"),
-            invested=invested,
+            invested=selectors.invested_decisions(audit),
             rows=rows,
             page=page,
             months=months,
