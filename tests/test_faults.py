@@ -351,3 +351,27 @@ def test_recompute_now_sends_again_a_run_whose_worker_died(as_finance, django_ca
     left.refresh_from_db()
     assert (left.status, left.attempts) == (Status.SUCCEEDED, 2)
     assert ProfitabilityRun.objects.count() == 1
+
+
+def test_starting_an_audit_with_the_queue_unreachable_keeps_that_audit_marked_failed(
+    as_finance, finance, broker
+):
+    from audits.models import Audit
+
+    earlier = Audit.objects.create(
+        title="Earlier", period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31), owner=finance
+    )
+    began = time.monotonic()
+    response = as_finance.post(
+        "/audits/new/",
+        {"title": "Q3 review", "period": "quarter", "year": "2026", "quarter": "3", "scope": "all"},
+    )
+    assert time.monotonic() - began < 5
+    audit = Audit.objects.get(title="Q3 review")
+    assert response.status_code == 302 and response.url == f"/audits/{audit.pk}/"
+    assert audit.computation == Audit.Computation.FAILED
+    assert audit.computation_error == "The task queue could not be reached; the computation did not start."
+    earlier.refresh_from_db()
+    assert earlier.computation == Audit.Computation.QUEUED  # untouched
+    body = as_finance.get(response.url).content.decode()
+    assert "The task queue cannot be reached" in body
