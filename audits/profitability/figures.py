@@ -40,8 +40,9 @@ def ratio(value) -> Decimal:
     return (value if isinstance(value, Decimal) else Decimal(value)).quantize(SHARE, rounding=ROUND_HALF_UP)
 
 
-# The figures a client snapshot stores for ClientFigures (net profit is derived from them).
-FIGURE_FIELDS = (
+# The money figures of ClientFigures, in the order of the cost breakdown (net profit is derived
+# from them), and what a client snapshot stores for ClientFigures.
+MONEY_FIGURES = (
     "revenue",
     "gross_margin",
     "cost_to_serve",
@@ -49,8 +50,8 @@ FIGURE_FIELDS = (
     "acquisition_share",
     "late_payment_cost",
     "bad_debt",
-    "service_minutes",
 )
+FIGURE_FIELDS = (*MONEY_FIGURES, "service_minutes")
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ from typing import cast
 
 from django.utils.translation import gettext as _
 
+from audits.models import AuditClient
 from audits.profitability import engine, portfolio, runs
-from audits.profitability.figures import FIGURE_FIELDS
+from audits.profitability.figures import FIGURE_FIELDS, MONEY_FIGURES
+from audits.profitability.results import VALUE_NAMES
 from audits.profitability.sql.copy import bulk_insert
 from audits.profitability.sql.session import computation
 from audits.reports import charts
@@ -24,29 +26,12 @@ from clients.periods import rolling_period
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
-# The per-client values of the engine's result that an audit keeps (the AuditClient columns).
+# The per-client figures of the engine's result that an audit keeps.
 FIGURES = (*FIGURE_FIELDS, "net_profit")
-VALUES = (
-    "net_margin",
-    "overhead_share",
-    "net_profit_after_overhead",
-    "indirect_value",
-    "net_profit_with_indirect",
-    "profit_per_hour",
-    "open_overdue",
-    "rank_net_profit",
-    "rank_revenue",
-    "cumulative_share_revenue",
-    "cumulative_share_net_profit",
-    "abc_class",
-    "tier",
-    "is_unprofitable",
-    "is_marginal",
-    "is_declining",
-    "breakeven_price_increase",
-    "breakeven_hours_to_cut",
-    "breakeven_by_prompt_payment",
-)
+# The cost breakdown, from revenue down to net profit (step 2's columns).
+BREAKDOWN = (*MONEY_FIGURES, "net_profit")
+# The engine's values that the AuditClient model has a column for, in the engine's order.
+VALUES = tuple(name for name in VALUE_NAMES if name in {f.attname for f in AuditClient._meta.concrete_fields})
 
 
 @dataclass
@@ -121,24 +106,21 @@ def money(value) -> Decimal:
 # Charts -----------------------------------------------------------------------------------------
 
 
-def pareto_chart(points):
-    if not points:
-        return None
-    return charts.cumulative_curve(
-        points=points,
-        x_label=_("share of clients (by revenue)"),
-        y_label=_("cumulative share of revenue"),
-        reference=0.8,
+def _curve(points, x_label, y_label, **kwargs):
+    return (
+        charts.cumulative_curve(points=points, x_label=x_label, y_label=y_label, **kwargs) if points else None
     )
 
 
+def pareto_chart(points):
+    return _curve(points, _("share of clients (by revenue)"), _("cumulative share of revenue"), reference=0.8)
+
+
 def whale_chart(points, peak):
-    if not points:
-        return None
-    return charts.cumulative_curve(
-        points=points,
-        x_label=_("share of clients (by net profit)"),
-        y_label=_("cumulative share of net profit"),
+    return _curve(
+        points,
+        _("share of clients (by net profit)"),
+        _("cumulative share of net profit"),
         reference=1,
         peak=peak if None not in peak else None,
     )

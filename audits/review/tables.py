@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.models import Audit, AuditClient
 from audits.reports.tables import FigureTable
+from audits.review.figures import BREAKDOWN
 from clients.exports import INTEGER
 from clients.tables import Column, MoneyColumn, SafeExportTable, ShareColumn
 from clients.templatetags.money import amount
@@ -112,14 +113,7 @@ STEP_COLUMNS = {
     1: ("client", "account_manager", "revenue", "hours", "flags"),
     2: (
         "client",
-        "revenue",
-        "gross_margin",
-        "cost_to_serve",
-        "direct_expenses",
-        "acquisition_share",
-        "late_payment_cost",
-        "bad_debt",
-        "net_profit",
+        *BREAKDOWN,
         "overhead_share",
         "net_profit_after_overhead",
         "indirect_value",

@@ -50,7 +50,7 @@ MONTH_NP_COLUMNS = {
 
 
 def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, list]:
-    """One row per client: the period, lifetime and ageing figures, rounded to cents as section 4
+    """One row per client: the period, lifetime and ageing figures, rounded to cents as docs/figures.md
     defines them, whether it had any invoice (credit notes included), expense or interaction in
     the period (``activity``, a count of component rows, 0 for none), and the net profit before
     acquisition share of each of ``months``, rounded figure by figure as the monthly rows are."""
@@ -187,11 +187,7 @@ class LedgerRow(NamedTuple):
     minutes: int = 0
     life_operating: Decimal = ZERO
     life_cost_to_serve: Decimal = ZERO
-    ageing_0: Decimal = ZERO
-    ageing_1: Decimal = ZERO
-    ageing_2: Decimal = ZERO
-    ageing_3: Decimal = ZERO
-    ageing_4: Decimal = ZERO
+    ageing: tuple[Decimal, ...] = (ZERO,) * 5  # current, then the four overdue buckets
     paid: Decimal = ZERO
     paid_late_x: Decimal = ZERO
     paid_days_x: Decimal = ZERO
@@ -208,13 +204,15 @@ def ledger_rows(rows: list[tuple]) -> dict[int, LedgerRow]:
     PostgreSQL returns decimals and integers already (every column is COALESCEd); SQLite may
     return floats or NULLs, which are converted."""
     if connection.vendor == "postgresql":
-        return {row[0]: LedgerRow._make((*row[1:19], row[19:])) for row in rows}
+        return {row[0]: LedgerRow._make((*row[1:10], row[10:15], *row[15:19], row[19:])) for row in rows}
     return {
         row[0]: LedgerRow._make(
             (
                 *(_dec(v) for v in row[1:7]),
                 int(row[7] or 0),
-                *(_dec(v) for v in row[8:18]),
+                *(_dec(v) for v in row[8:10]),
+                tuple(_dec(v) for v in row[10:15]),
+                *(_dec(v) for v in row[15:18]),
                 int(row[18] or 0),
                 tuple(_dec(v) for v in row[19:]),
             )
