@@ -11,7 +11,10 @@ from config import logs
 
 
 # acks_late: a worker killed mid-run leaves the task with the broker, which delivers it again after
-# its visibility timeout; the run's claim under the advisory lock makes the second delivery safe.
+# its visibility timeout; reject_on_worker_lost: a pool child killed mid-run (the worker itself still
+# running, as under `make serve`) puts the task back in the queue at once, where Celery would
+# otherwise count it done. The run's claim under the advisory lock makes a second delivery safe, and
+# a run whose worker dies at every attempt is given up after runs.ATTEMPTS_MAX.
 # busy_retry_delay: seconds before a run deferred by another one tries again.
 @shared_task(
     name=runs.RECOMPUTE_TASK,
@@ -19,6 +22,7 @@ from config import logs
     max_retries=3,
     default_retry_delay=120,
     acks_late=True,
+    reject_on_worker_lost=True,
     busy_retry_delay=60,
 )
 def profitability_recompute_task(self, run_id=None):

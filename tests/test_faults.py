@@ -115,6 +115,31 @@ def test_a_worker_killed_mid_run_leaves_the_old_snapshot_and_the_run_completes_o
 
 @pytest.mark.worker
 @pytest.mark.real_clock
+def test_the_child_running_a_recompute_killed_gives_the_run_to_the_next_child_at_once(
+    workers, queue, ledger_with_a_snapshot
+):
+    """`make serve`'s worker runs its tasks in a child process. Killed mid-run, the child is replaced and
+    the task goes back to the queue at once (not after the broker's visibility timeout, nor dropped as
+    failed): the next child completes the same run."""
+    client, first = ledger_with_a_snapshot
+    worker = workers.start(queue, pool="prefork", FAULT_PAUSE_SECONDS="60")
+    run = runs.run_create(as_of=AS_OF)
+    profitability_recompute_task.apply_async(kwargs={"run_id": run.pk}, queue=queue)
+    workers.wait_for_pause()
+    (child,) = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True).stdout.split()
+    os.kill(int(child), signal.SIGKILL)
+    assert snapshot_of(client) == (first.pk, D("1200.00")), "the old snapshot stays whole"
+
+    run = wait_for(run, {Status.SUCCEEDED, Status.FAILED}, logs=workers.logs())
+    assert run.status == Status.SUCCEEDED, run.error or workers.logs()
+    assert run.attempts == 2
+    assert worker.poll() is None, "the worker itself kept running"
+    assert snapshot_of(client) == (run.pk, D("1500.00"))
+    assert ProfitabilityRun.objects.count() == 2
+
+
+@pytest.mark.worker
+@pytest.mark.real_clock
 def test_the_runs_database_connection_killed_fails_the_attempt_and_the_retry_succeeds(
     workers, queue, ledger_with_a_snapshot
 ):
@@ -351,6 +376,21 @@ def test_recompute_now_sends_again_a_run_whose_worker_died(as_finance, django_ca
     left.refresh_from_db()
     assert (left.status, left.attempts) == (Status.SUCCEEDED, 2)
     assert ProfitabilityRun.objects.count() == 1
+
+
+def test_a_run_whose_worker_died_at_every_attempt_is_given_up():
+    """Delivered again after a fourth worker died mid-run (nobody holds the lock): marked failed, with
+    the reason, instead of a fifth attempt."""
+    ClientFactory(acquired_on=dt.date(2024, 1, 1))
+    left = runs.run_create(as_of=AS_OF)
+    ProfitabilityRun.objects.filter(pk=left.pk).update(status=Status.RUNNING, attempts=runs.ATTEMPTS_MAX)
+    run = runs.profitability_recompute(run=left)
+    assert (run.status, run.attempts) == (Status.FAILED, runs.ATTEMPTS_MAX)
+    assert run.error == "Interrupted: the worker stopped during each of 4 attempts."
+    assert not ClientSnapshot.objects.exists()
+
+    ProfitabilityRun.objects.filter(pk=left.pk).update(status=Status.RUNNING, attempts=runs.ATTEMPTS_MAX - 1)
+    assert runs.profitability_recompute(run=left).status == Status.SUCCEEDED
 
 
 def test_starting_an_audit_with_the_queue_unreachable_keeps_that_audit_marked_failed(

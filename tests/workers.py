@@ -34,10 +34,13 @@ class Workers:
         self.pause_file = tmp_path / "paused"
         self.processes = []
 
-    def start(self, queue, **env):
+    def start(self, queue, *, pool="solo", **env):
+        """A worker on ``queue``: in one process (``solo``), or ``prefork`` as `make serve` runs it (a
+        main process and one child that runs the tasks)."""
         log = (self.tmp_path / f"worker-{len(self.processes)}.log").open("w")
+        options = ["--pool=solo"] if pool == "solo" else [f"--pool={pool}", "--concurrency=1"]
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", self.app_module, "worker", "--pool=solo"]
+            [sys.executable, "-m", "celery", "-A", self.app_module, "worker", *options]
             + ["--loglevel=INFO", "-Q", queue, "-n", f"{queue}-{len(self.processes)}@%h"]
             + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=BASE,

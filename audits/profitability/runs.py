@@ -38,6 +38,8 @@ __all__ = ["ADVISORY_KEY", "RecomputeBusy"]
 RECOMPUTE_TASK = "audits.tasks.profitability_recompute_task"
 # Above the longest run: a 'running' row older than this was left by a worker that died (SQLite).
 STALE_AFTER = dt.timedelta(hours=6)
+# A run whose worker dies during this many attempts is not tried again.
+ATTEMPTS_MAX = 4
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,26 @@ def _claim(run: ProfitabilityRun) -> bool:
         .update(status=ProfitabilityRun.Status.RUNNING, started_at=now, attempts=F("attempts") + 1, error="")
     )
     return claimed == 1
+
+
+def _given_up(run: ProfitabilityRun) -> bool:
+    """Under the lock: a run left 'running' by workers that died during each of ``ATTEMPTS_MAX``
+    attempts (delivered again every time, see ``audits.tasks``) is marked failed instead of tried
+    once more; True then."""
+    run.refresh_from_db()
+    if run.status != ProfitabilityRun.Status.RUNNING or run.attempts < ATTEMPTS_MAX:
+        return False
+    if connection.vendor != "postgresql":
+        return False  # no lock that dies with its worker: 'running' may be a live run elsewhere
+    message = _("Interrupted: the worker stopped during each of %(count)s attempts.") % {
+        "count": run.attempts
+    }
+    ProfitabilityRun.objects.filter(pk=run.pk).update(
+        status=ProfitabilityRun.Status.FAILED, finished_at=timezone.now(), error=message
+    )
+    logger.error("Run %s given up: %s", run.pk, message)
+    run.refresh_from_db()
+    return True
 
 
 def _worker_died() -> bool:
@@ -132,7 +154,11 @@ def profitability_recompute(*, run: ProfitabilityRun | None = None, as_of=None, 
         if locked and run_skip_if_night_taken(run=run):
             run.refresh_from_db()
             return run
-        if not locked or not _claim(run):
+        if not locked:
+            raise busy()
+        if _given_up(run):
+            return run
+        if not _claim(run):
             raise busy()
         run.refresh_from_db()
         began = time.monotonic()
