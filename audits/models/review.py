@@ -11,7 +11,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from audits.models.fields import money, money_or_none, share, who
+from audits.models.fields import who
+from audits.models.figures import ClientFigures
 from clients.models import Client
 
 
@@ -116,7 +117,7 @@ class Audit(models.Model):
         return str(self.Scope.ALL.label)
 
 
-class AuditClient(models.Model):
+class AuditClient(ClientFigures):
     """One client in the audit's scope, with every figure the steps show, frozen with the audit."""
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="clients", db_index=False)
@@ -124,35 +125,7 @@ class AuditClient(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Client.Status)
     in_portfolio = models.BooleanField(_("in the portfolio"), default=True)
     is_strategic = models.BooleanField(_("strategic"), default=False)
-    revenue = money(_("revenue"))
-    gross_margin = money(_("gross margin"))
-    cost_to_serve = money(_("cost to serve"))
-    direct_expenses = money(_("direct expenses"))
-    acquisition_share = money(_("acquisition share"))
-    late_payment_cost = money(_("late-payment cost"))
-    bad_debt = money(_("bad debt"))
-    net_profit = money(_("net profit"))
-    net_margin = share(_("net margin"))
-    overhead_share = money(_("overhead share"))
-    net_profit_after_overhead = money(_("net profit after overhead"))
-    indirect_value = money(_("indirect value"))
-    net_profit_with_indirect = money(_("net profit incl. indirect value"))
-    service_minutes = models.PositiveIntegerField(_("service minutes"), default=0)
-    profit_per_hour = money_or_none(_("net profit per service hour"))
-    open_overdue = money(_("open overdue amount"))
-    rank_net_profit = models.PositiveIntegerField(_("rank by net profit"), null=True, blank=True)
-    rank_revenue = models.PositiveIntegerField(_("rank by revenue"), null=True, blank=True)
-    cumulative_share_revenue = share(_("cumulative share of revenue"))
-    cumulative_share_net_profit = share(_("cumulative share of net profit"))
-    abc_class = models.CharField(_("ABC class"), max_length=1, blank=True)
-    tier = models.PositiveSmallIntegerField(_("tier"), null=True, blank=True)
-    is_unprofitable = models.BooleanField(_("unprofitable"), default=False)
-    is_marginal = models.BooleanField(_("marginal"), default=False)
-    is_declining = models.BooleanField(_("declining"), default=False)
     is_flagged = models.BooleanField(_("flagged"), default=False)
-    breakeven_price_increase = share(_("price increase to break even"))
-    breakeven_hours_to_cut = money_or_none(_("service hours to cut to break even"))
-    breakeven_by_prompt_payment = models.BooleanField(_("prompt payment alone breaks even"), default=False)
     # The client's decision in this audit, if any: a join on (audit, client), no column of its own
     # (the what-if sums the decided clients in one statement: ``review.decisions``). Read-only: set
     # through it, it would set the row's audit and client.

@@ -4,11 +4,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from audits.models.fields import money, money_or_none, share
+from audits.models.figures import ClientFigures, NetProfitFigures
 from audits.models.runs import ProfitabilityRun
 from clients.models import Client
 
 
-class ClientSnapshot(models.Model):
+class ClientSnapshot(ClientFigures):
     """One client's figures over the 12 months ending on ``as_of`` (see docs/figures.md)."""
 
     # Foreign keys without their own index: the indexes below lead with these columns, and every
@@ -26,26 +27,10 @@ class ClientSnapshot(models.Model):
         default=True,
         help_text=_("Prospects and clients with no activity in the period are not ranked."),
     )
-    revenue = money(_("revenue"))
-    gross_margin = money(_("gross margin"))
-    cost_to_serve = money(_("cost to serve"))
-    direct_expenses = money(_("direct expenses"))
-    acquisition_share = money(_("acquisition share"))
-    late_payment_cost = money(_("late-payment cost"))
-    bad_debt = money(_("bad debt"))
-    net_profit = money(_("net profit"))
-    net_margin = share(_("net margin"))
-    overhead_share = money(_("overhead share"))
-    net_profit_after_overhead = money(_("net profit after overhead"))
-    indirect_value = money(_("indirect value"))
-    net_profit_with_indirect = money(_("net profit incl. indirect value"))
-    service_minutes = models.PositiveIntegerField(_("service minutes"), default=0)
-    profit_per_hour = money_or_none(_("net profit per service hour"))
     # Payment behaviour.
     average_days_late = share(_("average days late (amount-weighted)"))
     average_days_to_pay = share(_("average days to pay"))
     open_receivables = money(_("open receivables"))
-    open_overdue = money(_("open overdue amount"))
     ageing_current = money(_("not yet due"))
     ageing_1 = money(_("overdue, first bucket"))
     ageing_2 = money(_("overdue, second bucket"))
@@ -56,22 +41,9 @@ class ClientSnapshot(models.Model):
     lifetime_net_profit = money(_("lifetime net profit"))
     lifetime_roi = share(_("lifetime ROI"))
     payback_months = share(_("payback (months)"))
-    # Portfolio position.
-    rank_net_profit = models.PositiveIntegerField(_("rank by net profit"), null=True, blank=True)
-    rank_revenue = models.PositiveIntegerField(_("rank by revenue"), null=True, blank=True)
+    # Portfolio position, besides the ranks by net profit and revenue.
     rank_gross_margin = models.PositiveIntegerField(_("rank by gross margin"), null=True, blank=True)
     rank_profit_per_hour = models.PositiveIntegerField(_("rank by NP per hour"), null=True, blank=True)
-    cumulative_share_revenue = share(_("cumulative share of revenue"))
-    cumulative_share_net_profit = share(_("cumulative share of net profit"))
-    abc_class = models.CharField(_("ABC class"), max_length=1, blank=True)
-    tier = models.PositiveSmallIntegerField(_("tier"), null=True, blank=True)
-    is_unprofitable = models.BooleanField(_("unprofitable"), default=False)
-    is_marginal = models.BooleanField(_("marginal"), default=False)
-    is_declining = models.BooleanField(_("declining"), default=False)
-    # Break-even levers (loss-making clients).
-    breakeven_price_increase = share(_("price increase to break even"))
-    breakeven_hours_to_cut = money_or_none(_("service hours to cut to break even"))
-    breakeven_by_prompt_payment = models.BooleanField(_("prompt payment alone breaks even"), default=False)
     # Prospects.
     effort_budget = money_or_none(_("prospecting effort budget"))
     effort_spent = money_or_none(_("prospecting effort spent"))
@@ -93,7 +65,7 @@ class ClientSnapshot(models.Model):
         return f"{self.client_id} {self.as_of}"
 
 
-class ClientMonthSnapshot(models.Model):
+class ClientMonthSnapshot(NetProfitFigures):
     """One client's figures for one calendar month, for the 24-month trend."""
 
     # One unique index only (as of, client, month), and no database foreign-key constraints: up to
@@ -117,14 +89,6 @@ class ClientMonthSnapshot(models.Model):
         db_constraint=False,
     )
     month = models.DateField(_("month"))
-    revenue = money(_("revenue"))
-    gross_margin = money(_("gross margin"))
-    cost_to_serve = money(_("cost to serve"))
-    direct_expenses = money(_("direct expenses"))
-    acquisition_share = money(_("acquisition share"))
-    late_payment_cost = money(_("late-payment cost"))
-    bad_debt = money(_("bad debt"))
-    net_profit = money(_("net profit"))
     service_minutes = models.PositiveIntegerField(_("service minutes"), default=0)
     paid_amount = money(_("amount paid"))
     average_days_late = share(_("average days late (amount-weighted)"))
