@@ -17,8 +17,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class ComputedAdmin(ReadOnlyAdmin):
     """A computed record shown whole: every field of the model, those never edited included."""
 
+    leading: tuple[str, ...] = ()  # shown first (the fields a model inherits come before its own)
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        names = [f.name for f in self.model._meta.fields]
+        return [*self.leading, *(name for name in names if name not in self.leading)]
 
 
 @admin.register(ProfitabilityRun)
@@ -56,6 +59,7 @@ class PortfolioSnapshotAdmin(ComputedAdmin):
 
 @admin.register(ClientSnapshot)
 class ClientSnapshotAdmin(ComputedAdmin):
+    leading = ("id", "run", "as_of", "client", "status", "in_portfolio")
     list_display = [
         "as_of",
         "client",

@@ -23,7 +23,7 @@ class NetProfitFigures(models.Model):
         abstract = True
 
 
-class ClientFigures(NetProfitFigures):
+class RankedFigures(NetProfitFigures):
     """A client's figures over 12 months and its place in the portfolio: those the snapshot and an
     audit both show."""
 

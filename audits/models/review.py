@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from audits.models.fields import who
-from audits.models.figures import ClientFigures
+from audits.models.figures import RankedFigures
 from clients.models import Client
 
 
@@ -117,7 +117,7 @@ class Audit(models.Model):
         return str(self.Scope.ALL.label)
 
 
-class AuditClient(ClientFigures):
+class AuditClient(RankedFigures):
     """One client in the audit's scope, with every figure the steps show, frozen with the audit."""
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="clients", db_index=False)

@@ -4,12 +4,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from audits.models.fields import money, money_or_none, share
-from audits.models.figures import ClientFigures, NetProfitFigures
+from audits.models.figures import NetProfitFigures, RankedFigures
 from audits.models.runs import ProfitabilityRun
 from clients.models import Client
 
 
-class ClientSnapshot(ClientFigures):
+class ClientSnapshot(RankedFigures):
     """One client's figures over the 12 months ending on ``as_of`` (see docs/figures.md)."""
 
     # Foreign keys without their own index: the indexes below lead with these columns, and every
