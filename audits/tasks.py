@@ -1,6 +1,7 @@
 """Celery tasks: thin, they take ids, call a service and own the retries."""
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.utils.translation import gettext as _
 
 from audits.models import ProfitabilityRun
@@ -72,3 +73,9 @@ def audit_compute_task(self, audit_id):
             raise
         raise self.retry(exc=exc, kwargs={"audit_id": audit_id}) from exc
     return audit_id
+
+
+@worker_ready.connect
+def _resume_interrupted_runs(**kwargs):
+    """A worker starting (after one was killed, say) sends again a run its dead predecessor left."""
+    runs.runs_resume_interrupted()

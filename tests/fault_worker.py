@@ -10,7 +10,8 @@ with `-A config`, which never imports this module, so none of this can be switch
   the test knows the run is mid-way and which backend is the run's.
 
 A task whose worker died comes back after a few seconds (a short visibility timeout, checked every
-second), and a failed or deferred recompute retries after a second or two.
+second; FAULT_VISIBILITY_SECONDS sets another), and a failed or deferred recompute retries after a
+second or two. FAULT_QUEUE (set by tests.workers) is where the worker sends tasks of its own.
 """
 
 import os
@@ -23,10 +24,14 @@ from config.celery import app
 
 app.conf.broker_transport_options = {
     **app.conf.broker_transport_options,
-    "visibility_timeout": 5,
+    "visibility_timeout": float(os.environ.get("FAULT_VISIBILITY_SECONDS") or 5),
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
 }
+
+# What the worker sends itself (a run sent again as it starts) stays on the test's own queue.
+if os.environ.get("FAULT_QUEUE"):
+    app.conf.task_default_queue = os.environ["FAULT_QUEUE"]
 
 _patched = []
 

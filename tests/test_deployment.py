@@ -2,10 +2,14 @@
 
 import importlib.util
 import os
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOW = (
@@ -110,3 +114,44 @@ def test_a_web_worker_loads_every_view_at_start_and_keeps_its_database_connectio
         text=True,
     )
     assert result.stdout.split()[2] == "5", result.stderr
+
+
+def _children(pid):
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(child) for child in found]
+
+
+def _wait_for_child(pid, *, other_than=None, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        children = [child for child in _children(pid) if child != other_than]
+        if children:
+            return children[0]
+        time.sleep(0.05)
+    raise AssertionError(f"no child of {pid} within {timeout} s")
+
+
+def test_the_worker_killed_by_a_signal_is_started_again_and_stops_with_the_stack():
+    """The Procfile's worker runs under scripts/respawn.py: SIGKILL brings it back (honcho would
+    otherwise stop the web server and beat with it); SIGTERM, as honcho sends on Ctrl-C, ends both."""
+    assert "worker: python scripts/respawn.py celery " in (ROOT / "Procfile").read_text()
+    wrapper = subprocess.Popen(
+        [sys.executable, "scripts/respawn.py", sys.executable, "-c", "import time; time.sleep(60)"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = _wait_for_child(wrapper.pid)
+        os.kill(first, signal.SIGKILL)
+        second = _wait_for_child(wrapper.pid, other_than=first)
+        assert wrapper.poll() is None
+
+        wrapper.send_signal(signal.SIGTERM)
+        assert wrapper.wait(timeout=10) == 128 + signal.SIGTERM
+        assert "killed by SIGKILL; starting it again" in wrapper.stdout.read()
+        with pytest.raises(ProcessLookupError):
+            os.kill(second, 0)
+    finally:
+        if wrapper.poll() is None:
+            wrapper.kill()

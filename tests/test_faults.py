@@ -115,6 +115,30 @@ def test_a_worker_killed_mid_run_leaves_the_old_snapshot_and_the_run_completes_o
 
 @pytest.mark.worker
 @pytest.mark.real_clock
+def test_a_worker_started_after_one_was_killed_mid_run_completes_that_run_at_once(
+    workers, queue, ledger_with_a_snapshot
+):
+    """The broker would give the killed worker's task back only after its visibility timeout (an hour
+    here, 6 h in production): the next worker to start sends the interrupted run again itself."""
+    client, first = ledger_with_a_snapshot
+    hour = {"FAULT_VISIBILITY_SECONDS": "3600"}
+    killed = workers.start(queue, FAULT_PAUSE_SECONDS="60", **hour)
+    run = runs.run_create(as_of=AS_OF)
+    profitability_recompute_task.apply_async(kwargs={"run_id": run.pk}, queue=queue)
+    workers.wait_for_pause()
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+
+    workers.start(queue, **hour)
+    run = wait_for(run, {Status.SUCCEEDED, Status.FAILED}, logs=workers.logs())
+    assert run.status == Status.SUCCEEDED, run.error or workers.logs()
+    assert run.attempts == 2
+    assert snapshot_of(client) == (run.pk, D("1500.00"))
+    assert ProfitabilityRun.objects.count() == 2
+
+
+@pytest.mark.worker
+@pytest.mark.real_clock
 def test_the_child_running_a_recompute_killed_gives_the_run_to_the_next_child_at_once(
     workers, queue, ledger_with_a_snapshot
 ):

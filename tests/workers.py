@@ -44,7 +44,7 @@ class Workers:
             + ["--loglevel=INFO", "-Q", queue, "-n", f"{queue}-{len(self.processes)}@%h"]
             + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=BASE,
-            env={**self.env, **env},
+            env={**self.env, "FAULT_QUEUE": queue, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

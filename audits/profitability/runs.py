@@ -279,6 +279,23 @@ def profitability_run_request(*, user, as_of=None) -> tuple[ProfitabilityRun, bo
     return run, True
 
 
+def runs_resume_interrupted() -> list[int]:
+    """Send again the run left 'running' by a worker that died (nobody holds the lock), as a worker
+    starts: the broker would give its task back only after the visibility timeout. Its claim under
+    the lock keeps it one run, whoever gets it. The ids sent."""
+    if not _worker_died():
+        return []
+    interrupted = list(
+        ProfitabilityRun.objects.filter(
+            status=ProfitabilityRun.Status.RUNNING, started_at__gte=timezone.now() - STALE_AFTER
+        ).values_list("pk", flat=True)
+    )
+    for run_id in interrupted:
+        logger.warning("Run %s was interrupted by a worker that stopped: sent again", run_id)
+        send_on_commit(RECOMPUTE_TASK, run_id, on_unreachable=lambda: None)
+    return interrupted
+
+
 def run_mark_unsent(*, run_id: int) -> None:
     """The broker did not take the run's task: the run is over before it began, nothing waits."""
     ProfitabilityRun.objects.filter(pk=run_id, status=ProfitabilityRun.Status.QUEUED).update(
