@@ -65,14 +65,36 @@ def manage(database_url, *args):
     )
 
 
+def managers_share(url):
+    """The demo users, and the demo account managers sharing the synthetic clients so that they see
+    some."""
+    import psycopg
+
+    manage(url, "demo_users")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(
+            """UPDATE clients_client c SET account_manager_id = m.ids[1 + c.id %% array_length(m.ids, 1)]
+            FROM (SELECT array_agg(id ORDER BY id) AS ids FROM auth_user WHERE username = ANY(%s)) m""",
+            [MANAGERS],
+        )
+
+
 def database_prepare(args, url):
     """Migrate and load a portfolio when the database holds no client."""
     import psycopg
 
     manage(url, "migrate", "--noinput")
     with psycopg.connect(url) as connection:
-        if connection.execute("SELECT count(*) FROM clients_client").fetchone()[0]:
-            return
+        clients = connection.execute("SELECT count(*) FROM clients_client").fetchone()[0]
+        users = connection.execute(
+            "SELECT count(*) FROM auth_user WHERE username = ANY(%s)", [FINANCE_USERS]
+        ).fetchone()[0]
+    if clients and not users:
+        # A portfolio of bench/engine.py's (kept by another benchmark) without the demo users.
+        print(f"Adding the demo users to the {clients:,} clients of {args.database}.", flush=True)
+        managers_share(url)
+    if clients:
+        return
     began = time.perf_counter()
     if args.clients:
         print(f"Building {args.clients:,} clients (bench/engine.py) in {args.database}:", flush=True)
@@ -82,14 +104,7 @@ def database_prepare(args, url):
 
         django.setup()
         portfolio_build.build(args.clients)
-        manage(url, "demo_users")
-        with psycopg.connect(url, autocommit=True) as connection:
-            # The demo account managers share the synthetic clients, so that they see some.
-            connection.execute(
-                """UPDATE clients_client c SET account_manager_id = m.ids[1 + c.id %% array_length(m.ids, 1)]
-                FROM (SELECT array_agg(id ORDER BY id) AS ids FROM auth_user WHERE username = ANY(%s)) m""",
-                [MANAGERS],
-            )
+        managers_share(url)
         portfolio_build.vacuum(url)
         # The synthetic ledger covers 2025.
         manage(url, "recompute", "--as-of", portfolio_build.AS_OF.isoformat())
