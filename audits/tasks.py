@@ -2,6 +2,7 @@
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django import db
 from django.utils.translation import gettext as _
 
 from audits.models import ProfitabilityRun
@@ -78,4 +79,7 @@ def audit_compute_task(self, audit_id):
 @worker_ready.connect
 def _resume_interrupted_runs(**kwargs):
     """A worker starting (after one was killed, say) sends again a run its dead predecessor left."""
-    runs.runs_resume_interrupted()
+    try:
+        runs.runs_resume_interrupted()
+    finally:
+        db.connections.close_all()  # the worker's main process runs no task: it keeps no connection
