@@ -268,10 +268,9 @@ def profitability_run_request(*, user, as_of=None) -> tuple[ProfitabilityRun, bo
             .first()
         )
         if active is not None:
-            if active.status == ProfitabilityRun.Status.RUNNING and _worker_died():
-                # Its worker died mid-run and the broker has not given the task again yet: send it
-                # again now (its claim under the lock keeps it one run).
-                send_on_commit(RECOMPUTE_TASK, active.pk, on_unreachable=lambda: None)
+            if active.status == ProfitabilityRun.Status.RUNNING:
+                # Its worker may have died mid-run, the broker not giving the task again yet.
+                runs_resume_interrupted()
             return active, False
         run = run_create(as_of=as_of, trigger=ProfitabilityRun.Trigger.MANUAL, user=user)
         log_action(run, "profitability.recompute_requested", user=user, data={"as_of": run.as_of})
@@ -281,13 +280,13 @@ def profitability_run_request(*, user, as_of=None) -> tuple[ProfitabilityRun, bo
 
 def runs_resume_interrupted() -> list[int]:
     """Send again the run left 'running' by a worker that died (nobody holds the lock), as a worker
-    starts: the broker would give its task back only after the visibility timeout. Its claim under
-    the lock keeps it one run, whoever gets it. The ids sent."""
+    starts or when *Recompute now* finds it: the broker would give its task back only after the
+    visibility timeout. Its claim under the lock keeps it one run, whoever gets it. The ids sent."""
     if not _worker_died():
         return []
     interrupted = list(
         ProfitabilityRun.objects.filter(
-            status=ProfitabilityRun.Status.RUNNING, started_at__gte=timezone.now() - STALE_AFTER
+            status=ProfitabilityRun.Status.RUNNING, created_at__gte=timezone.now() - STALE_AFTER
         ).values_list("pk", flat=True)
     )
     for run_id in interrupted:
