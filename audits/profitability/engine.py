@@ -190,8 +190,7 @@ def is_active(row: LedgerRow) -> bool:
     """Any invoice (credit notes included), expense or interaction in the period, or an overdue
     amount (open at the as-of date, or overdue for some days of the period, which is what a
     late-payment cost counts): a client who only costs hours is active."""
-    overdue = sum(row.ageing[1:], ZERO)
-    return row.activity > 0 or overdue > 0 or row.late_payment_cost > 0
+    return row.activity > 0 or row.overdue > 0 or row.late_payment_cost > 0
 
 
 def _members(*, clients, figures, rows) -> tuple[dict[int, ClientFigures], int]:
@@ -291,8 +290,8 @@ def _client_values(
     Run once per client (100,000 times a night): each value is computed once, from the rules of
     ``ClientFigures`` and ``portfolio``."""
     a0, a1, a2, a3, a4 = row.ageing
-    overdue = ZERO + a1 + a2 + a3 + a4
-    open_receivables = ZERO + a0 + a1 + a2 + a3 + a4
+    overdue = row.overdue
+    open_receivables = a0 + overdue
     paid = row.paid
     np_, revenue = f.net_profit, f.revenue
     lifetime_np = _lifetime(row, client=client, settings=settings, as_of=period.as_of)

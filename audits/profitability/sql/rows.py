@@ -194,6 +194,11 @@ class LedgerRow(NamedTuple):
     activity: int = 0
     recent_np: tuple[Decimal, ...] = (ZERO, ZERO, ZERO, ZERO)
 
+    @property
+    def overdue(self) -> Decimal:
+        """What is open and past due at the as-of date: the four overdue buckets."""
+        return sum(self.ageing[1:], ZERO)
+
 
 EMPTY_ROW = LedgerRow()
 
