@@ -80,6 +80,15 @@ def ledger_with_a_snapshot():
     return client, first
 
 
+def run_paused(workers, queue):
+    """A recompute sent to the queue's worker, once it is paused mid-run (its rows written, not
+    committed)."""
+    run = runs.run_create(as_of=AS_OF)
+    profitability_recompute_task.apply_async(kwargs={"run_id": run.pk}, queue=queue)
+    workers.wait_for_pause()
+    return run
+
+
 def snapshot_of(client):
     return ClientSnapshot.objects.values_list("run_id", "revenue").get(client=client, as_of=AS_OF)
 
@@ -91,9 +100,7 @@ def test_a_worker_killed_mid_run_leaves_the_old_snapshot_and_the_run_completes_o
 ):
     client, first = ledger_with_a_snapshot
     killed = workers.start(queue, FAULT_PAUSE_SECONDS="60")
-    run = runs.run_create(as_of=AS_OF)
-    profitability_recompute_task.apply_async(kwargs={"run_id": run.pk}, queue=queue)
-    workers.wait_for_pause()
+    run = run_paused(workers, queue)
     # Mid-run, the day's rows are deleted and written again inside the run's transaction only.
     assert snapshot_of(client) == (first.pk, D("1200.00"))
 
@@ -123,9 +130,7 @@ def test_a_worker_started_after_one_was_killed_mid_run_completes_that_run_at_onc
     client, first = ledger_with_a_snapshot
     hour = {"FAULT_VISIBILITY_SECONDS": "3600"}
     killed = workers.start(queue, FAULT_PAUSE_SECONDS="60", **hour)
-    run = runs.run_create(as_of=AS_OF)
-    profitability_recompute_task.apply_async(kwargs={"run_id": run.pk}, queue=queue)
-    workers.wait_for_pause()
+    run = run_paused(workers, queue)
     killed.send_signal(signal.SIGKILL)
     killed.wait()
 
@@ -147,9 +152,7 @@ def test_the_child_running_a_recompute_killed_gives_the_run_to_the_next_child_at
     failed): the next child completes the same run."""
     client, first = ledger_with_a_snapshot
     worker = workers.start(queue, pool="prefork", FAULT_PAUSE_SECONDS="60")
-    run = runs.run_create(as_of=AS_OF)
-    profitability_recompute_task.apply_async(kwargs={"run_id": run.pk}, queue=queue)
-    workers.wait_for_pause()
+    run = run_paused(workers, queue)
     (child,) = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True).stdout.split()
     os.kill(int(child), signal.SIGKILL)
     assert snapshot_of(client) == (first.pk, D("1200.00")), "the old snapshot stays whole"
@@ -169,9 +172,8 @@ def test_the_runs_database_connection_killed_fails_the_attempt_and_the_retry_suc
 ):
     client, first = ledger_with_a_snapshot
     workers.start(queue, FAULT_PAUSE_SECONDS="60")
-    run = runs.run_create(as_of=AS_OF)
-    profitability_recompute_task.apply_async(kwargs={"run_id": run.pk}, queue=queue)
-    backend = workers.wait_for_pause()
+    run = run_paused(workers, queue)
+    backend = workers.wait_for_pause()  # paused already: the run's backend pid
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
         assert cursor.fetchone()[0]
