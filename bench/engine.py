@@ -11,7 +11,7 @@ year per client with payments (some late, some partial, a few written off, a few
 Then it times the recompute service (snapshots for every client, the 24-month trend, the
 portfolio) for a new day (the nightly case: the day's rows are cleared and the snapshot tables
 vacuumed first, untimed) and for the same day again (which replaces that day's rows, writing only
-the monthly rows that changed), and a plain SQL statement computing R, GM, CTS, LPC and NP per
+the month totals), and a plain SQL statement computing R, GM, CTS, LPC and NP per
 client, under the server's settings and under two sets of session settings (the fastest is the
 reference); prints them with the ratios, the peak memory (RSS) of the process and the phases of the
 best runs (audits.profitability.phases: start, length and thread of each, the second connection's
@@ -241,9 +241,9 @@ def clear_day(url):
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as connection:
-        for table in ("clientmonthsnapshot", "clientsnapshot", "portfoliosnapshot"):
+        for table in ("portfoliomonth", "clientsnapshot", "portfoliosnapshot"):
             connection.execute(f"DELETE FROM audits_{table} WHERE as_of = %s", [AS_OF])
-        for table in ("clientmonthsnapshot", "clientsnapshot", "portfoliosnapshot", "profitabilityrun"):
+        for table in ("portfoliomonth", "clientsnapshot", "portfoliosnapshot", "profitabilityrun"):
             connection.execute(f"VACUUM ANALYZE audits_{table}")
 
 
@@ -334,7 +334,7 @@ def main():
     django.setup()
     from django.core.management import call_command
 
-    from audits.models import ClientMonthSnapshot, ClientSnapshot
+    from audits.models import ClientSnapshot, PortfolioMonth
     from audits.profitability import phases, runs
 
     try:
@@ -383,7 +383,7 @@ def main():
         engine_seconds, rerun_seconds = min(nightly_times), min(rerun_times)
         memory_after = peak_mb()
         snapshot_rows = ClientSnapshot.objects.filter(as_of=AS_OF).count()
-        month_rows = ClientMonthSnapshot.objects.filter(as_of=AS_OF).count()
+        month_rows = PortfolioMonth.objects.filter(as_of=AS_OF).count()
 
         mismatches = []
         fields = ("revenue", "gross_margin", "cost_to_serve", "late_payment_cost", "net_profit")
@@ -400,7 +400,7 @@ def main():
         print(f"clients                  {run.client_count:>12,}")
         print(f"ledger rows              {sum(rows.values()) - rows['client']:>12,}")
         print(
-            f"snapshot rows written    {snapshot_rows:>12,} clients + {month_rows:,} client-months + 1 portfolio"
+            f"snapshot rows written    {snapshot_rows:>12,} clients + {month_rows:,} month totals + 1 portfolio"
         )
         print(
             f"recompute, a new day     {engine_seconds:>12.2f} s   runs: {', '.join(f'{t:.2f}' for t in nightly_times)}"

@@ -32,7 +32,7 @@ from bench import engine as portfolio_build  # noqa: E402
 LAST = portfolio_build.AS_OF
 TABLES = (
     ("client snapshots", "audits_clientsnapshot"),
-    ("monthly rows", "audits_clientmonthsnapshot"),
+    ("month totals", "audits_portfoliomonth"),
     ("portfolio", "audits_portfoliosnapshot"),
     ("runs", "audits_profitabilityrun"),
 )
@@ -57,9 +57,8 @@ def mb(size):
 def summarise(history, times, keep):
     """The sizes once each table is at its steady state, and the nights' times.
 
-    The monthly rows are those of the latest day only: flat from the second night (the first
-    night has no earlier day to prune). The daily client and portfolio snapshots are kept for
-    ``keep`` days: they grow by one day a night up to night ``keep``, then stay flat; with fewer
+    The daily client and portfolio snapshots (and each portfolio snapshot's month totals) are kept
+    for ``keep`` days: they grow by one day a night up to night ``keep``, then stay flat; with fewer
     nights than that, the summary gives the night's growth and the size it leads to.
     """
     nights = len(history)
@@ -75,9 +74,7 @@ def summarise(history, times, keep):
         sizes = [figures[index][1] for figures in history[first - 1 :]]
         return f"rows {min(rows):>12,} .. {max(rows):>12,}   MB {mb(min(sizes)).strip()} .. {mb(max(sizes)).strip()}"
 
-    if nights >= 2:
-        print(f"  {TABLES[1][0]:<17} from night 2:  {span(1, 2)}  (the latest day only)")
-    for index in (0, 2):
+    for index in (0, 1, 2):
         label = TABLES[index][0]
         if nights > keep:
             print(f"  {label:<17} from night {keep + 1}: {span(index, keep + 1)}  ({keep} days kept)")

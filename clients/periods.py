@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-# The trend charts and the stored monthly rows cover the 24 calendar months ending with the as-of
+# The trend charts and a run's month totals cover the 24 calendar months ending with the as-of
 # date's month (the last one month-to-date).
 TREND_MONTHS = 24
 

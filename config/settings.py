@@ -180,7 +180,7 @@ if len(CURRENCY) != 3 or not CURRENCY.isalpha():
 PROFITABILITY_SPLIT_MIN_CLIENTS = env.int("PROFITABILITY_SPLIT_MIN_CLIENTS", default=5000)
 
 # Daily snapshots (client and portfolio) are kept this many days back from the latest one, then only
-# each month's last day; the monthly trend rows of the latest day only (audits.profitability.retention.snapshots_prune).
+# each month's last day, each portfolio snapshot with its month totals (audits.profitability.retention.snapshots_prune).
 SNAPSHOT_DAILY_DAYS = env.int("SNAPSHOT_DAILY_DAYS", default=35)
 if SNAPSHOT_DAILY_DAYS < 1:
     raise ImproperlyConfigured(f"SNAPSHOT_DAILY_DAYS must be at least 1, not {SNAPSHOT_DAILY_DAYS}.")

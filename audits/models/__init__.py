@@ -13,7 +13,7 @@ from audits.models.review import (
     RiskAcknowledgement,
 )
 from audits.models.runs import ProfitabilityRun
-from audits.models.snapshots import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
+from audits.models.snapshots import ClientSnapshot, PortfolioMonth, PortfolioSnapshot
 from audits.models.transitions import (
     AlternativeProvider,
     Letter,
@@ -31,13 +31,13 @@ __all__ = [
     "AuditComment",
     "AuditPortfolio",
     "CheckAcknowledgement",
-    "ClientMonthSnapshot",
     "ClientSnapshot",
     "Decision",
     "FlagReview",
     "Letter",
     "LetterTemplate",
     "Letterhead",
+    "PortfolioMonth",
     "PortfolioSnapshot",
     "ProfitabilityRun",
     "RiskAcknowledgement",

@@ -1,5 +1,6 @@
 """What a run computes: each client's figures, their months, and the portfolio's figures."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -63,47 +64,6 @@ class ClientSnapshot(RankedFigures):
 
     def __str__(self):
         return f"{self.client_id} {self.as_of}"
-
-
-class ClientMonthSnapshot(NetProfitFigures):
-    """One client's figures for one calendar month, for the 24-month trend."""
-
-    # One unique index only (as of, client, month), and no database foreign-key constraints: up to
-    # 24 rows per client are written every night by one INSERT ... SELECT that joins the clients,
-    # and PostgreSQL would otherwise check both keys of every row at commit (0.65 s at 10,000
-    # clients). Deletes still cascade through the ORM.
-    run = models.ForeignKey(
-        ProfitabilityRun,
-        on_delete=models.CASCADE,
-        related_name="month_snapshots",
-        db_index=False,
-        db_constraint=False,
-    )
-    as_of = models.DateField(_("as of"))
-    client = models.ForeignKey(
-        Client,
-        verbose_name=_("client"),
-        on_delete=models.CASCADE,
-        related_name="month_snapshots",
-        db_index=False,
-        db_constraint=False,
-    )
-    month = models.DateField(_("month"))
-    service_minutes = models.PositiveIntegerField(_("service minutes"), default=0)
-    paid_amount = money(_("amount paid"))
-    average_days_late = share(_("average days late (amount-weighted)"))
-    average_days_to_pay = share(_("average days to pay (amount-weighted)"))
-
-    class Meta:
-        verbose_name = _("client month snapshot")
-        verbose_name_plural = _("client month snapshots")
-        ordering = ["client", "month"]
-        constraints = [
-            models.UniqueConstraint(fields=["as_of", "client", "month"], name="clientmonth_one_per_day")
-        ]
-
-    def __str__(self):
-        return f"{self.client_id} {self.month:%Y-%m}"
 
 
 class PortfolioSnapshot(models.Model):
@@ -174,3 +134,42 @@ class PortfolioSnapshot(models.Model):
 
     def __str__(self):
         return str(self.as_of)
+
+
+class PortfolioMonth(NetProfitFigures):
+    """One calendar month of the trend, summed over the clients of one account manager (or those
+    with none) as they stood at the run: what the dashboard and payments trends read. Each client's
+    month is rounded to cents first, as a client's own trend shows it
+    (``audits.profitability.client.client_months``), then summed. A few hundred rows a run, written
+    and removed with the portfolio snapshot of its day (by as-of date, as the client snapshots)."""
+
+    run = models.ForeignKey(ProfitabilityRun, on_delete=models.CASCADE, related_name="months")
+    as_of = models.DateField(_("as of"))
+    month = models.DateField(_("month"))
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    clients = models.PositiveIntegerField(_("clients with activity"), default=0)
+    service_minutes = models.PositiveBigIntegerField(_("service minutes"), default=0)
+    paid_amount = money(_("amount paid"))
+    # Sums of each client's amount paid x its amount-weighted days, over the clients that were
+    # paid in the month: divided by the amount paid they give the group's weighted averages.
+    paid_days_late = models.DecimalField(
+        _("amount paid x days late"), max_digits=30, decimal_places=8, default=0
+    )
+    paid_days_to_pay = models.DecimalField(
+        _("amount paid x days to pay"), max_digits=30, decimal_places=8, default=0
+    )
+
+    class Meta:
+        verbose_name = _("portfolio month")
+        verbose_name_plural = _("portfolio months")
+        ordering = ["as_of", "month"]
+
+    def __str__(self):
+        return f"{self.as_of} {self.month:%Y-%m}"

@@ -1,8 +1,8 @@
 """The profitability engine and its pages: from the ledger (clients app) to the snapshots.
 
 - ``sql/``: the ledger pass, the only raw SQL of audits (one module per component: invoices and
-  payments, late-payment cost, expenses, service cost; the per-client rows, the monthly rows,
-  COPY, the session statements).
+  payments, late-payment cost, expenses, service cost; the per-client rows, the months of
+  the trend, COPY, the session statements).
 - ``figures``: per-client rules in Python beside their SQL twins (acquisition share, referral
   credit, hourly cost in force); ``sql/late_payment``: the late-payment cost, SQL and Python.
 - ``portfolio/``: the portfolio maths, pure functions (ranks, Pareto, ABC, whale curve, tiers,
@@ -11,7 +11,7 @@
 - ``runs``: recompute runs and their status; ``retention``: snapshot pruning; ``lock``: the
   recompute's lock; ``cost_settings``: the settings as the engine reads them, the tier preview
   and the settings' history; ``client``: the client P&L page's reads and the client's
-  24-month trend.
+  24-month trend (computed for that client when its page asks).
 - ``views``, ``urls``, ``forms``: recompute, run status, seed calculator, cost settings
   (namespace ``profitability:``).
 

@@ -4,19 +4,32 @@ break-even levers (``client_profit``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import TruncDate
 
-from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
-from audits.profitability import portfolio
-from audits.profitability.figures import ZERO, acquisition_share, hourly_cost_in_force, money, referral_credit
+from audits.models import ClientSnapshot, PortfolioSnapshot
+from audits.profitability import engine, portfolio
+from audits.profitability.cost_settings import Settings
+from audits.profitability.figures import (
+    MONEY_FIGURES,
+    ZERO,
+    acquisition_share,
+    hourly_cost_in_force,
+    money,
+    ratio,
+    referral_credit,
+)
 from audits.profitability.runs import portfolio_latest
 from audits.profitability.sql.fragments import local_midnight
+from audits.profitability.sql.months import month_figures_sql
+from audits.profitability.sql.passes import build, drop
 from clients.models import Client, CostSettings, Interaction, Invoice, Payment
-from clients.periods import month_index, trend_months
+from clients.periods import month_index, rolling_period, trend_months
 from clients.receivables import days_late, days_overdue, open_amount
 
 
@@ -100,11 +113,71 @@ def client_profit(*, client: Client, user) -> ClientProfit:
     )
 
 
-def client_month_trend(client, *, as_of=None) -> list[ClientMonthSnapshot]:
-    """The monthly figures of a client's latest snapshot, oldest month first, over the trend's months.
+@dataclass
+class ClientMonth:
+    """One calendar month of a client's trend: its figures over the month (docs/figures.md), NP =
+    GM - CTS - DE - AQ - LPC - BD."""
 
-    Months without ledger activity have no stored row; they are filled in here (zero activity,
-    and the acquisition share when the month falls inside the amortisation window)."""
+    month: dt.date
+    revenue: Decimal = ZERO
+    gross_margin: Decimal = ZERO
+    cost_to_serve: Decimal = ZERO
+    direct_expenses: Decimal = ZERO
+    acquisition_share: Decimal = ZERO
+    late_payment_cost: Decimal = ZERO
+    bad_debt: Decimal = ZERO
+    net_profit: Decimal = ZERO
+    service_minutes: int = 0
+    paid_amount: Decimal = ZERO
+    average_days_late: Decimal | None = None
+    average_days_to_pay: Decimal | None = None
+
+
+# The money figures of a month, in ``month_figures_sql``'s order.
+MONEY_FIGURES_WITH_NP = (*MONEY_FIGURES, "net_profit")
+
+
+def _month_of(row) -> ClientMonth:
+    """A row of ``month_figures_sql`` after its client id (SQLite gives text dates and floats)."""
+    month, *amounts, minutes, paid, late, to_pay = row
+    return ClientMonth(
+        month if isinstance(month, dt.date) else dt.date.fromisoformat(month),
+        **{name: money(value) for name, value in zip(MONEY_FIGURES_WITH_NP, amounts, strict=True)},
+        service_minutes=int(minutes),
+        paid_amount=money(paid),
+        average_days_late=None if late is None else ratio(Decimal(str(late))),
+        average_days_to_pay=None if to_pay is None else ratio(Decimal(str(to_pay))),
+    )
+
+
+def client_months(client: Client, *, as_of: dt.date) -> list[ClientMonth]:
+    """A client's months of the trend to ``as_of`` that have ledger activity, oldest first: the
+    ledger pass over this client alone (its components, then ``month_figures_sql``), with the cost
+    settings in force. The same figures the night's month totals summed, for the ledger as it
+    stands now. A few indexed reads of one client's rows."""
+    settings = Settings.from_model(CostSettings.load())
+    start, end = rolling_period(as_of)
+    window = engine.window_for(as_of=as_of, start=start, end=end, settings=settings)
+    sql, params = month_figures_sql(
+        late_rate=settings.late_rate, amortisation_months=settings.amortisation_months
+    )
+    with transaction.atomic():
+        build(window=window, scope=Client.objects.filter(pk=client.pk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT * FROM ({sql}) m WHERE m.client_id = %s ORDER BY m.month", [*params, client.pk]
+            )
+            rows = cursor.fetchall()
+        drop()
+    return [_month_of(row[1:]) for row in rows]
+
+
+def client_month_trend(client: Client, *, as_of: dt.date | None = None) -> list[ClientMonth]:
+    """A client's months over the trend's months to ``as_of`` (by default its latest snapshot's
+    day), oldest first.
+
+    Months without ledger activity are filled in here (zero activity, and the acquisition share
+    when the month falls inside the amortisation window)."""
     if as_of is None:
         as_of = (
             ClientSnapshot.objects.filter(client=client)
@@ -114,16 +187,14 @@ def client_month_trend(client, *, as_of=None) -> list[ClientMonthSnapshot]:
         )
         if as_of is None:
             return []
-    stored = {row.month: row for row in ClientMonthSnapshot.objects.filter(client=client, as_of=as_of)}
+    computed = {row.month: row for row in client_months(client, as_of=as_of)}
     months = CostSettings.load().amortisation_months
     trend = []
     for month in trend_months(as_of):
-        row = stored.get(month)
+        row = computed.get(month)
         if row is None:
             index = month_index(month)
             aq = money(acquisition_share(client.acquisition_cost, client.acquired_on, months, index, index))
-            row = ClientMonthSnapshot(
-                client=client, as_of=as_of, month=month, acquisition_share=aq, net_profit=-aq
-            )
+            row = ClientMonth(month=month, acquisition_share=aq, net_profit=-aq)
         trend.append(row)
     return trend

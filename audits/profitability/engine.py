@@ -2,9 +2,9 @@
 
 A computation runs a constant number of queries whatever the number of clients: the ledger pass
 (``audits.profitability.sql``, the reviewed raw SQL) reads each ledger table once into small
-per-client, per-month tables, writes the monthly snapshot rows in the database and returns one
-row of figures per client; the portfolio maths then runs in Python on those figures
-(``audits.profitability.portfolio``), in the named steps of ``_portfolio``.
+per-client, per-month tables and returns one row of figures per client (and, asked to, the months
+of the trend summed by account manager); the portfolio maths then runs in Python on those
+figures (``audits.profitability.portfolio``), in the named steps of ``_portfolio``.
 
 The same code runs on SQLite and PostgreSQL.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
 
@@ -48,6 +48,8 @@ class Result:
     settings: Settings
     clients: ClientResults  # client id -> ClientResult
     portfolio: dict
+    # With ``months``: (account manager id, month, *sql.months.TOTAL_COLUMNS) rows.
+    months: list[tuple] = field(default_factory=list)
 
 
 def client_figures(
@@ -84,6 +86,21 @@ def _lifetime(row: LedgerRow, *, client, settings: Settings, as_of: dt.date) -> 
     return row.life_operating - share
 
 
+def window_for(
+    *, as_of: dt.date, start: dt.date, end: dt.date, settings: Settings, trend_months: int = TREND_MONTHS
+) -> Window:
+    """The dates and rates a ledger pass reads for the period start..end seen on ``as_of``, its trend
+    the ``trend_months`` calendar months to the as-of month."""
+    return Window(
+        start=start,
+        end=end,
+        as_of=as_of,
+        since=month_start(month_index(as_of) - trend_months + 1),
+        ageing=tuple(settings.ageing),
+        margin_rate=settings.margin_rate,
+    )
+
+
 def compute(
     *,
     as_of: dt.date,
@@ -92,16 +109,15 @@ def compute(
     scope=None,
     cost_settings: CostSettings | None = None,
     previous_np: dict[int, Decimal] | None = None,
-    run_id: int | None = None,
+    months: bool = False,
     trend_months: int = TREND_MONTHS,
     split: bool = False,
-    replace_months: bool = False,
 ) -> Result:
     """Every figure of docs/figures.md for the clients in ``scope`` (a Client queryset, or all).
 
-    ``previous_np`` (client -> NP of the previous snapshot) feeds the "declining" flag. With a
-    ``run_id``, the monthly figures of the last ``trend_months`` months are written for that run
-    (with ``replace_months``, over the day's monthly rows, writing only those that changed).
+    ``previous_np`` (client -> NP of the previous snapshot) feeds the "declining" flag. With
+    ``months``, the result holds the figures of the last ``trend_months`` months summed by
+    account manager (``sql.months.month_totals``).
     With ``split`` (PostgreSQL, called at the start of a REPEATABLE READ transaction), a large
     portfolio's ledger pass is shared between this connection and a second one.
     """
@@ -115,14 +131,7 @@ def compute(
             "id", "status", "acquired_on", "acquisition_cost", "referred_by_id", "estimated_annual_margin"
         )
     }
-    window = Window(
-        start=start,
-        end=end,
-        as_of=as_of,
-        since=month_start(month_index(as_of) - trend_months + 1),
-        ageing=tuple(settings.ageing),
-        margin_rate=settings.margin_rate,
-    )
+    window = window_for(as_of=as_of, start=start, end=end, settings=settings, trend_months=trend_months)
     recent = declining_months(as_of)
     part = Part(
         window=window,
@@ -130,8 +139,6 @@ def compute(
         amortisation_months=settings.amortisation_months,
         months=[month_start(m) for m in recent],
         scope=scope,
-        run_id=run_id,
-        replace_months=replace_months,
     )
     split_at = None
     if split and len(clients) >= django_settings.PROFITABILITY_SPLIT_MIN_CLIENTS:
@@ -148,9 +155,9 @@ def compute(
         )
     day_cost = staff_day_cost(settings.hours_per_day)
     with Pass(part, split_at=split_at) as ledger_pass:
-        rows = ledger_rows(ledger_pass.rows(write_months=run_id is not None))
+        rows = ledger_rows(ledger_pass.rows(months=months))
         with phase("portfolio maths"):
-            return _portfolio(
+            result = _portfolio(
                 as_of=as_of,
                 start=start,
                 end=end,
@@ -161,6 +168,9 @@ def compute(
                 day_cost=day_cost,
                 previous_np=previous_np,
             )
+        if months:
+            result.months = ledger_pass.months()
+        return result
 
 
 # The portfolio maths, step by step ---------------------------------------------------------------

@@ -130,10 +130,13 @@ def acquisition_share(
     return money(cost * months / amortisation_months)
 
 
-def acquisition_share_sql(month: str, amortisation: str = "c") -> tuple[str, str]:
+def acquisition_share_sql(
+    month: str, amortisation: str = "c", *, columns: tuple[str, ...] = ()
+) -> tuple[str, str]:
     """The SQL twin of ``acquisition_share`` for one month: (a subquery of each client's
     amortisation window and monthly share, to join as ``amortisation``, and the share of the month
-    ``month``). The subquery takes the amortisation months twice as parameters."""
+    ``month``). The subquery takes the amortisation months twice as parameters; it also selects the
+    client's ``columns`` (read in the same pass over the clients)."""
     if _pg():
         until = (
             "CAST(date_trunc('month', CAST(acquired_on AS timestamp)) + make_interval(months => %s) AS date)"
@@ -142,7 +145,7 @@ def acquisition_share_sql(month: str, amortisation: str = "c") -> tuple[str, str
         until = "date(acquired_on, 'start of month', '+' || %s || ' months')"
     # The amortisation window of each client, computed once per client rather than per row.
     window = f"""
-        SELECT id, {_month("acquired_on")} AS aq_from, {until} AS aq_until,
+        SELECT id, {"".join(f"{column}, " for column in columns)}{_month("acquired_on")} AS aq_from, {until} AS aq_until,
             ROUND(COALESCE(acquisition_cost, 0) * 1.0 / %s, 2) AS aq
         FROM {Client._meta.db_table}
     """

@@ -1,7 +1,7 @@
 """Where a computation's time goes: each phase's start and length, for ``bench/engine.py`` to print.
 
-Phases may overlap (the second connection's half of the ledger pass, the thread writing the
-monthly rows while Python computes the portfolio): each is recorded with its start, relative to
+Phases may overlap (the second connection's half of the ledger pass, the thread summing the
+months of the trend while Python computes the portfolio): each is recorded with its start, relative to
 the last ``reset()``, and the thread it ran in. Recording costs a clock read per phase; nothing
 reads it in production.
 """

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 
-from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
+from audits.models import ClientSnapshot, PortfolioMonth, PortfolioSnapshot
 from audits.profitability.lock import busy, recompute_lock
 from audits.profitability.sql.session import vacuum
 
@@ -17,19 +17,18 @@ from audits.profitability.sql.session import vacuum
 class Pruned:
     """What ``snapshots_prune`` removed, and what it kept."""
 
-    latest: dt.date | None = None  # the day whose monthly rows are kept
+    latest: dt.date | None = None  # the latest day
     daily_from: dt.date | None = None  # daily snapshots kept from this day on; month-ends before
     days: tuple[dt.date, ...] = ()  # the days whose client and portfolio snapshots were removed
     client_snapshots: int = 0
-    month_snapshots: int = 0
     portfolio_snapshots: int = 0
 
 
 def snapshots_prune(*, daily_days: int | None = None) -> Pruned:
     """Remove the snapshots past their retention (see docs/figures.md, Snapshot retention), under the recompute's lock.
 
-    Kept: the monthly trend rows of the latest day only; the client and portfolio snapshots of
-    the last ``daily_days`` days (``SNAPSHOT_DAILY_DAYS``) up to the latest, the day before the
+    Kept: the client and portfolio snapshots (the latter with their month totals) of the last
+    ``daily_days`` days (``SNAPSHOT_DAILY_DAYS``) up to the latest, the day before the
     latest whatever its age (the next run's "declining" flag compares with it), and the last
     day of every calendar month. Runs are never removed. Raises RecomputeBusy while a recompute
     holds the lock.
@@ -49,16 +48,14 @@ def _prune(*, daily_days: int) -> Pruned:
     day, written and removed in the same transaction as that day's client rows (a DISTINCT over
     the client snapshots would read millions of rows for a few dozen dates).
 
-    On PostgreSQL a night's prune deletes one day of monthly rows (24 per client, 1.2 million at
-    100,000 clients) and, past the first weeks, one day of client snapshots. Both DELETEs select
-    by as-of date through an index leading with it (clientmonth_one_per_day,
-    clientsnapshot_ranked), nothing references these rows (ClientMonthSnapshot has no
-    database foreign keys to check, nothing points at a ClientSnapshot), and the ORM sends them
-    as one statement each (no signals, no cascades to collect). The dead rows are reclaimed by the
-    VACUUM that follows (``_vacuum_snapshots``) and their space is reused by the next night's rows,
-    so the tables stay the size of about two nights. A partition per day (dropped instead of
-    deleted) would be cheaper still but costs a partitioned table the ORM and SQLite do not know;
-    deleting is a second or two against the run's tens.
+    On PostgreSQL, past the first weeks, a night's prune deletes one day of client snapshots (one
+    row per client). The DELETE selects by as-of date through an index leading with it
+    (clientsnapshot_ranked), nothing points at a ClientSnapshot, and the ORM sends it as one
+    statement (no signals, no cascades to collect); so are the day's portfolio snapshot and its few
+    hundred month totals. The dead rows are reclaimed by the VACUUM that follows
+    (``_vacuum_snapshots``) and their space is reused by the next night's rows. A partition per
+    day (dropped instead of deleted) would be cheaper still but costs a partitioned table the ORM
+    and SQLite do not know; deleting is a second or two against the run's tens.
     """
     with transaction.atomic():
         days = list(PortfolioSnapshot.objects.order_by("as_of").values_list("as_of", flat=True))
@@ -73,18 +70,16 @@ def _prune(*, daily_days: int) -> Pruned:
             month_ends[day.year, day.month] = day
         keep.update(month_ends.values())
         dropped = tuple(day for day in days if day not in keep)
-        # ``as_of < latest``, not ``!= latest``: rows of a newer day are never removed here.
-        month_snapshots = ClientMonthSnapshot.objects.filter(as_of__lt=latest).delete()[0]
         client_snapshots = portfolio_snapshots = 0
         if dropped:
             client_snapshots = ClientSnapshot.objects.filter(as_of__in=dropped).delete()[0]
             portfolio_snapshots = PortfolioSnapshot.objects.filter(as_of__in=dropped).delete()[0]
+            PortfolioMonth.objects.filter(as_of__in=dropped).delete()
     return Pruned(
         latest=latest,
         daily_from=daily_from,
         days=dropped,
         client_snapshots=client_snapshots,
-        month_snapshots=month_snapshots,
         portfolio_snapshots=portfolio_snapshots,
     )
 
@@ -93,12 +88,11 @@ def _vacuum_snapshots() -> None:
     """VACUUM (ANALYZE) the snapshot tables once the prune has committed (PostgreSQL).
 
     Without it the space of the deleted rows waits for autovacuum, and where autovacuum is off
-    or behind every night adds a night's worth of dead rows (bench/retention.py --no-vacuum:
-    the monthly table grows by its own size every night). Plain VACUUM takes no lock that
+    or behind every night adds a night's worth of dead rows (bench/retention.py --no-vacuum). Plain VACUUM takes no lock that
     readers or writers wait for, skips the pages that did not change, and SKIP_LOCKED passes a
     table another vacuum is working on. It cannot run inside a transaction: skipped there (the
     tests' transactions, a caller's atomic block).
     """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
-    vacuum((ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot))
+    vacuum((ClientSnapshot, PortfolioSnapshot, PortfolioMonth))

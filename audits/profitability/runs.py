@@ -21,12 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits.log import log_action
-from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
+from audits.models import ClientSnapshot, PortfolioMonth, PortfolioSnapshot, ProfitabilityRun
 from audits.profitability import engine, phases, retention
 from audits.profitability.figures import FIGURE_FIELDS
 from audits.profitability.lock import ADVISORY_KEY, RecomputeBusy, busy, recompute_lock
 from audits.profitability.results import POSITION
 from audits.profitability.sql.copy import bulk_insert
+from audits.profitability.sql.months import TOTAL_COLUMNS
 from audits.profitability.sql.session import computation
 from clients.models import CostSettings
 from clients.periods import TREND_MONTHS, rolling_period
@@ -201,11 +202,8 @@ def _recompute(run: ProfitabilityRun, *, split: bool = False) -> int:
     as_of = run.as_of
     cost_settings = CostSettings.load()
     with phases.phase("day's earlier rows deleted"):
-        for model in (ClientSnapshot, PortfolioSnapshot):
+        for model in (ClientSnapshot, PortfolioSnapshot, PortfolioMonth):
             model.objects.filter(as_of=as_of).delete()
-        # The day's monthly rows, if any, are replaced by the ledger pass, which writes only those
-        # that changed (``sql.months.month_rows_merge``).
-        replace_months = ClientMonthSnapshot.objects.filter(as_of=as_of).exists()
     with phases.phase("previous NP read"):
         previous_np = previous_net_profit(as_of)
     result = engine.compute(
@@ -214,15 +212,24 @@ def _recompute(run: ProfitabilityRun, *, split: bool = False) -> int:
         end=run.period_end,
         cost_settings=cost_settings,
         previous_np=previous_np,
-        run_id=run.pk,
+        months=True,
         trend_months=TREND_MONTHS,
         split=split,
-        replace_months=replace_months,
     )
     with phases.phase("client snapshots written"):
         _write_clients(run, result)
     PortfolioSnapshot.objects.create(
         run=run, as_of=as_of, period_start=result.start, period_end=result.end, **result.portfolio
+    )
+    PortfolioMonth.objects.bulk_create(
+        PortfolioMonth(
+            run=run,
+            as_of=as_of,
+            account_manager_id=manager,
+            month=month,
+            **dict(zip(TOTAL_COLUMNS, values, strict=True)),
+        )
+        for manager, month, *values in result.months
     )
     return len(result.clients)
 

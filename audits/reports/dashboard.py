@@ -11,7 +11,7 @@ from typing import cast
 from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 
-from audits.models import ClientMonthSnapshot, PortfolioSnapshot
+from audits.models import PortfolioMonth, PortfolioSnapshot
 from audits.profitability import portfolio
 from audits.profitability.cost_settings import Settings
 from audits.profitability.portfolio.ranking import pareto_points, sample_points
@@ -54,18 +54,19 @@ class Dashboard:
     top_tier_profit_per_hour: Decimal
 
 
-def _trend(*, user, as_of) -> list[tuple]:
-    """Revenue and net profit of the user's clients summed by month over the trend's months to
-    ``as_of``, empty months as zero."""
+def _trend(*, user, latest: PortfolioSnapshot) -> list[tuple]:
+    """Revenue and net profit of the user's clients summed by month over the trend's months to the
+    latest run's day, empty months as zero: the run's month totals of the account managers the
+    user sees (``PortfolioMonth``)."""
     months = (
-        visible(ClientMonthSnapshot.objects.filter(as_of=as_of), user, through="client")
+        visible(PortfolioMonth.objects.filter(run=latest.run_id), user)
         .values("month")
         .order_by("month")
         .annotate(revenue=Sum("revenue"), net_profit=Sum("net_profit"))
     )
     stored = {row["month"]: (row["revenue"], row["net_profit"]) for row in months}
     trend = []
-    for month in trend_months(as_of):
+    for month in trend_months(latest.as_of):
         revenue, net_profit = stored.get(month, (ZERO, ZERO))
         trend.append((month, revenue, net_profit))
     return trend
@@ -112,7 +113,7 @@ def dashboard_for(*, user) -> Dashboard | None:
             list[tuple],
             cache.get_or_set(
                 f"dashboard-trend:{latest.run_id}",
-                lambda: _trend(user=user, as_of=latest.as_of),
+                lambda: _trend(user=user, latest=latest),
                 timeout=24 * 3600,
             ),
         )
@@ -168,7 +169,7 @@ def dashboard_for(*, user) -> Dashboard | None:
                 tiers[tier - 1] += 1
         today = sum(net_profit.values(), ZERO)
         concentration = portfolio.concentration(revenue, settings.limits)
-        trend = _trend(user=user, as_of=latest.as_of)
+        trend = _trend(user=user, latest=latest)
         # The same rules as the run's (audits.profitability.portfolio): shares and the top 20 % over the clients
         # with revenue; the classes are the portfolio's, counted over the manager's clients.
         figures = {

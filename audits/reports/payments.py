@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import django_tables2 as tables
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot
+from audits.models import ClientSnapshot, PortfolioMonth, PortfolioSnapshot
 from audits.profitability import portfolio
 from audits.profitability.runs import portfolio_latest
 from audits.reports.scope import latest_snapshots
@@ -24,7 +24,6 @@ ZERO = Decimal("0")
 # The open amount by how late it is: not yet due, then one bucket per ageing limit and one past the last.
 AGEING_COLUMNS = ("ageing_current", "ageing_1", "ageing_2", "ageing_3", "ageing_4")
 WORST_PAYERS = 10
-_WIDE: DecimalField = DecimalField(max_digits=30, decimal_places=6)
 
 
 def overdue_labels(limits) -> list[str]:
@@ -90,27 +89,14 @@ def ageing_rows(*, user, latest: PortfolioSnapshot):
 
 def payments_trend(*, user, latest: PortfolioSnapshot, months: int = TREND_MONTHS) -> list[MonthPayments]:
     """Amount paid and amount-weighted days late and days to pay per calendar month, the last ``months`` months of
-    the latest run (one query; months without payments read as none paid)."""
+    the latest run, from its month totals of the account managers the user sees (one query; months
+    without payments read as none paid)."""
     trend_range = trend_months(latest.as_of, months)
     rows = (
-        visible(
-            ClientMonthSnapshot.objects.filter(as_of=latest.as_of, month__gte=trend_range[0]),
-            user,
-            through="client",
-        )
+        visible(PortfolioMonth.objects.filter(run=latest.run_id, month__gte=trend_range[0]), user)
         .order_by()
         .values("month")
-        .annotate(
-            paid=Sum("paid_amount"),
-            late_x=Sum(
-                ExpressionWrapper(F("paid_amount") * F("average_days_late"), output_field=_WIDE),
-                filter=Q(average_days_late__isnull=False),
-            ),
-            days_x=Sum(
-                ExpressionWrapper(F("paid_amount") * F("average_days_to_pay"), output_field=_WIDE),
-                filter=Q(average_days_to_pay__isnull=False),
-            ),
-        )
+        .annotate(paid=Sum("paid_amount"), late_x=Sum("paid_days_late"), days_x=Sum("paid_days_to_pay"))
     )
     by_month = {row["month"]: row for row in rows}
     trend = []

@@ -9,8 +9,8 @@ from clients import display
 
 class Command(BaseCommand):
     help = (
-        "Remove the snapshots past their retention: the monthly rows of all but the latest day, the daily "
-        "snapshots older than SNAPSHOT_DAILY_DAYS except each month's last day. Runs are kept."
+        "Remove the snapshots past their retention: the daily snapshots (and their month totals) older "
+        "than SNAPSHOT_DAILY_DAYS except each month's last day and the day before the latest. Runs are kept."
     )
 
     def add_arguments(self, parser):
@@ -34,14 +34,13 @@ class Command(BaseCommand):
             (_("Days removed: %(count)s"), len(pruned.days)),
             (_("Client snapshots removed: %(count)s"), pruned.client_snapshots),
             (_("Portfolio snapshots removed: %(count)s"), pruned.portfolio_snapshots),
-            (_("Monthly trend rows removed: %(count)s"), pruned.month_snapshots),
         )
         for line, count in removed:
             self.stdout.write(line % {"count": display.number(count, 0)})
         self.stdout.write(
             _(
-                "Kept: the monthly trend rows of %(latest)s; the daily snapshots from %(daily_from)s on, "
-                "of the day before the latest and of each month's last day; every run."
+                "Kept: the daily snapshots from %(daily_from)s to %(latest)s, of the day before the "
+                "latest and of each month's last day, each with its month totals; every run."
             )
             % {"latest": pruned.latest.isoformat(), "daily_from": pruned.daily_from.isoformat()}
         )

@@ -1,5 +1,4 @@
-"""Writing many rows in one statement: COPY on PostgreSQL (the monthly rows travel as binary COPY
-in ``months``)."""
+"""Writing many rows in one statement: COPY on PostgreSQL."""
 
 from __future__ import annotations
 

@@ -14,11 +14,6 @@ COMPONENTS = ("invoices", "payments", "settled", "paid", "late", "expenses", "se
 TABLE_PREFIX = "audits_ledger_"
 FAR_FUTURE = dt.date(3000, 1, 1)
 FIRST_ID, LAST_ID = -(2**63), 2**63 - 1
-MONTH_ROW_COLUMNS = (
-    "run_id, as_of, client_id, month, revenue, gross_margin, cost_to_serve, direct_expenses, "
-    "acquisition_share, late_payment_cost, bad_debt, net_profit, service_minutes, paid_amount, "
-    "average_days_late, average_days_to_pay"
-)
 
 
 def local_midnight(day: dt.date) -> dt.datetime:

@@ -9,23 +9,15 @@ import logging
 import threading
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import IO
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 
-from audits.models import ClientMonthSnapshot
 from audits.profitability.phases import phase
 from audits.profitability.sql.expenses import _expenses_sql
 from audits.profitability.sql.fragments import COMPONENTS, FIRST_ID, LAST_ID, Window, _pg, _table
 from audits.profitability.sql.invoices import _invoices_sql, _paid_sql, _payments_sql, _settled_sql
 from audits.profitability.sql.late_payment import _late_sql
-from audits.profitability.sql.months import (
-    STAGING,
-    month_rows_copy_in,
-    month_rows_copy_out,
-    month_rows_insert,
-    month_rows_merge,
-)
+from audits.profitability.sql.months import month_totals, totals_merged
 from audits.profitability.sql.rows import client_rows
 from audits.profitability.sql.service import _service_sql
 from audits.profitability.sql.session import repeatable_read, snapshot_export, snapshot_import, tune
@@ -56,7 +48,7 @@ def build(*, window: Window, scope=None, client_range=None) -> None:
 
 
 def drop() -> None:
-    tables = [_table(name) for name in COMPONENTS] + [STAGING]
+    tables = [_table(name) for name in COMPONENTS]
     with connection.cursor() as cursor:
         if _pg():
             cursor.execute(f"DROP TABLE IF EXISTS {', '.join(tables)}")
@@ -77,33 +69,26 @@ class Part:
     amortisation_months: int
     months: list[dt.date]
     scope: object = None
-    run_id: int | None = None
     client_range: tuple[int, int] | None = None
-    replace_months: bool = False  # the day has monthly rows already: write only what changed
 
-    def month_arguments(self) -> dict:
-        return {
-            "run_id": self.run_id,
-            "as_of": self.window.as_of,
-            "late_rate": self.late_rate,
-            "amortisation_months": self.amortisation_months,
-        }
+    def totals(self) -> list[tuple]:
+        """The month totals of this part's clients (``sql.months.month_totals``)."""
+        return month_totals(late_rate=self.late_rate, amortisation_months=self.amortisation_months)
 
 
 class Helper(threading.Thread):
     """Runs the pass over a range of clients on a second connection, inside the snapshot exported by
     the main transaction (so both halves read the same ledger), while the main connection does the
-    other half: both cores of the database server work. Its monthly rows come back in binary COPY
-    format, spooled to a temporary file (``month_rows_copy_out``), for the main transaction to
-    write."""
+    other half: both cores of the database server work. Asked to, it then sums its clients' months
+    (``Part.totals``), a few hundred rows."""
 
-    def __init__(self, part: Part, snapshot: str):
+    def __init__(self, part: Part, snapshot: str, *, months: bool = False):
         super().__init__(name="ledger-pass", daemon=True)
-        self.part, self.snapshot = part, snapshot
+        self.part, self.snapshot, self.want_months = part, snapshot, months
         self.rows: list[tuple] = []
         self.rows_ready = threading.Event()
         self.started = threading.Event()  # set once connected in the shared snapshot, or failed
-        self.months: IO[bytes] | None = None
+        self.months: list[tuple] = []
         self.error: BaseException | None = None
         self.connected = False  # in the shared snapshot
 
@@ -121,9 +106,9 @@ class Helper(threading.Thread):
                 with phase("client rows, upper half"):
                     self.rows = client_rows(late_rate=part.late_rate, months=part.months)
                 self.rows_ready.set()
-                if part.run_id is not None:
-                    with phase("monthly rows copied out, upper half"):
-                        self.months = month_rows_copy_out(**part.month_arguments())
+                if self.want_months:
+                    with phase("month totals, upper half"):
+                        self.months = part.totals()
         except BaseException as error:  # re-raised by the main thread
             self.error = error
         finally:
@@ -134,8 +119,8 @@ class Helper(threading.Thread):
 
 class Pass:
     """The ledger pass, as a context manager: ``rows()`` gives the per-client rows and, asked to,
-    writes the monthly snapshot rows of the run (``write_months()``); leaving waits for any
-    thread and drops the temporary tables.
+    sums the clients' months by account manager in the background (``months()`` gives them);
+    leaving waits for any thread and drops the temporary tables.
 
     With ``split_at`` (PostgreSQL, at the start of a REPEATABLE READ transaction that has written
     nothing the pass reads), clients from that id on are done by a ``Helper`` at the same time.
@@ -145,18 +130,21 @@ class Pass:
         self.part, self.split_at = part, split_at
         self.own = part
         self.helper: Helper | None = None
-        self.writer: threading.Thread | None = None
-        self.writer_error: BaseException | None = None
+        self.summing: threading.Thread | None = None
+        self.own_months: list[tuple] = []
+        self.summing_error: BaseException | None = None
 
     def __enter__(self) -> Pass:
         return self
 
-    def rows(self, *, write_months: bool = False) -> list[tuple]:
-        """The per-client rows of both halves. With ``write_months``, the monthly rows are written
-        in the background (``write_months(background=True)``) as soon as this connection's
-        per-client rows are in, while the second connection may still be computing its own."""
+    def rows(self, *, months: bool = False) -> list[tuple]:
+        """The per-client rows of both halves. With ``months``, this connection's month totals are
+        summed in the background (``sum_months(background=True)``) as soon as its per-client rows
+        are in, while the second connection may still be computing its own."""
         if self.split_at is not None:
-            self.helper = Helper(replace(self.part, client_range=(self.split_at, LAST_ID)), snapshot_export())
+            self.helper = Helper(
+                replace(self.part, client_range=(self.split_at, LAST_ID)), snapshot_export(), months=months
+            )
             self.helper.start()
             self.own = replace(self.part, client_range=(FIRST_ID, self.split_at))
         with phase("components"):
@@ -164,12 +152,12 @@ class Pass:
         with phase("client rows"):
             rows = client_rows(late_rate=self.own.late_rate, months=self.own.months)
         if self.helper is None:
-            if write_months:
-                self.write_months(background=True)
+            if months:
+                self.sum_months(background=True)
             return rows
         self.helper.started.wait()
-        if write_months and self.helper.connected:
-            self.write_months(background=True)
+        if months and self.helper.connected:
+            self.sum_months(background=True)
         with phase("waiting for the upper half's client rows"):
             self.helper.rows_ready.wait()
         if self.helper.error is not None and not self.helper.connected:
@@ -181,86 +169,79 @@ class Pass:
             drop()
             build(window=self.own.window, scope=self.own.scope, client_range=self.own.client_range)
             rows = client_rows(late_rate=self.own.late_rate, months=self.own.months)
-            if write_months:
-                self.write_months(background=True)
+            if months:
+                self.sum_months(background=True)
             return rows
         if self.helper.error is not None:
             raise self.helper.error
         return rows + self.helper.rows
 
-    def write_months(self, *, background: bool = False) -> None:
-        """Write the monthly rows: this connection's, then the helper's.
+    def sum_months(self, *, background: bool = False) -> None:
+        """Sum this connection's clients' months (``Part.totals``).
 
-        With ``background`` on PostgreSQL, this thread's connection is lent to a writer thread, so
-        that the portfolio maths runs in Python meanwhile: until the pass ends, the caller must not
+        With ``background`` on PostgreSQL, this thread's connection is lent to another thread, so
+        that the portfolio maths runs in Python meanwhile: until ``months()``, the caller must not
         use the database.
         """
         if not (background and _pg()):
-            self._write()
+            self._sum()
             return
         main = connections[DEFAULT_DB_ALIAS]
         main.inc_thread_sharing()
-        self.writer = threading.Thread(
-            target=self._write_with, args=(main,), name="ledger-months", daemon=True
+        self.summing = threading.Thread(
+            target=self._sum_with, args=(main,), name="ledger-months", daemon=True
         )
-        self.writer.start()
+        self.summing.start()
 
-    def _write_with(self, main) -> None:
+    def _sum_with(self, main) -> None:
         connections[DEFAULT_DB_ALIAS] = main
         try:
-            self._write()
+            self._sum()
         except BaseException as error:  # re-raised by the main thread
-            self.writer_error = error
+            self.summing_error = error
 
-    def _write(self) -> None:
-        """A new day's rows are inserted. When the day has rows already (``Part.replace_months``:
-        an earlier run of the same day), only those that changed are written
-        (``month_rows_merge``), through ``STAGING`` when the pass is split (PostgreSQL; elsewhere
-        the day's rows are deleted and inserted again)."""
-        arguments = self.own.month_arguments()
-        replace = self.own.replace_months
-        if replace and not _pg():
-            ClientMonthSnapshot.objects.filter(as_of=arguments["as_of"]).delete()
-            replace = False
-        if replace and self.helper is None:
-            with phase("monthly rows merged (only those that changed)"):
-                month_rows_merge(**arguments)
+    def _sum(self) -> None:
+        with phase("month totals"):
+            self.own_months = self.own.totals()
+
+    def months(self) -> list[tuple]:
+        """The month totals of both halves, once summed (``sql.months.totals_merged``); the
+        connection is this thread's again."""
+        self._join_summing()
+        if self.summing_error is not None:
+            raise self.summing_error
+        if self.helper is None:
+            return totals_merged(self.own_months)
+        with phase("waiting for the upper half's month totals"):
+            self.helper.join()
+        if self.helper.error is not None:
+            raise self.helper.error
+        return totals_merged(self.own_months, self.helper.months)
+
+    def _join_summing(self) -> None:
+        if self.summing is None:
             return
-        with phase("monthly rows staged" if replace else "monthly rows inserted"):
-            month_rows_insert(**arguments, staged=replace)
-        if self.helper is not None:
-            with phase("waiting for the upper half's monthly rows"):
-                self.helper.join()
-            if self.helper.error is not None:
-                raise self.helper.error
-            if self.helper.months is not None:
-                with phase("monthly rows copied in, upper half"), self.helper.months as spool:
-                    month_rows_copy_in(spool, staged=replace)
-        if replace:
-            with phase("monthly rows merged (only those that changed)"):
-                month_rows_merge(**arguments, staged=True)
+        try:
+            with phase("waiting for the month totals"):
+                self.summing.join()
+        except BaseException:
+            # Interrupted (a signal): the thread must still give the connection back before the
+            # transaction ends.
+            self.summing.join()
+            raise
+        finally:
+            self.summing = None
+            connections[DEFAULT_DB_ALIAS].dec_thread_sharing()
 
     def __exit__(self, kind, error, trace) -> None:
-        if self.writer is not None:
-            try:
-                with phase("waiting for the monthly rows"):
-                    self.writer.join()
-            except BaseException:
-                # Interrupted (a signal): the writer must still give the connection back before
-                # the transaction ends.
-                self.writer.join()
-                raise
-            finally:
-                connections[DEFAULT_DB_ALIAS].dec_thread_sharing()
+        self._join_summing()
         if self.helper is not None:
             self.helper.join()
-            if self.helper.months is not None:
-                self.helper.months.close()  # written, or not to be: its file goes
         # After a failed statement PostgreSQL refuses any other in the transaction, and its
         # rollback drops the tables anyway: the original error is the one to see.
         with contextlib.suppress(DatabaseError):
             drop()
         if kind is None:
-            for failure in (self.writer_error, self.helper.error if self.helper is not None else None):
+            for failure in (self.summing_error, self.helper.error if self.helper is not None else None):
                 if failure is not None:
                     raise failure

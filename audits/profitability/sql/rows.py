@@ -31,7 +31,7 @@ MONTH_FIGURES = {
 def month_figure_sql(name: str, column=lambda name: f"g.{name}") -> str:
     """A month's rounded figure as SQL (the late-payment cost has one %s, the late rate).
     ``column`` gives the SQL of each monthly sum (by default the monthly sums, alias g). The
-    monthly rows and the declining months' net profit both use this, so that they round alike."""
+    months of the trend and the declining months' net profit both use this, so that they round alike."""
     template = MONTH_FIGURES[name]
     sums = re.findall(r"{(\w+)}", template)
     return template.format(**{sum_name: f"COALESCE({column(sum_name)}, 0)" for sum_name in sums})
@@ -53,7 +53,7 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
     """One row per client: the period, lifetime and ageing figures, rounded to cents as docs/figures.md
     defines them, whether it had any invoice (credit notes included), expense or interaction in
     the period (``activity``, a count of component rows, 0 for none), and the net profit before
-    acquisition share of each of ``months``, rounded figure by figure as the monthly rows are."""
+    acquisition share of each of ``months``, rounded figure by figure as the months of the trend are."""
 
     def monthly(alias):
         return "".join(

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import PeriodicTask
 
 from audits import tasks
-from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
+from audits.models import ClientSnapshot, PortfolioMonth, PortfolioSnapshot, ProfitabilityRun
 from audits.profitability import runs
 from audits.profitability.sql import passes
 from clients.models import Client, CostSettings, Expense, Interaction, Invoice, Payment, StaffCost
@@ -91,7 +92,8 @@ def test_the_number_of_queries_does_not_grow_with_the_clients(db):
     assert ClientSnapshot.objects.filter(as_of=AS_OF).count() == 200
     # March to December: invoices in March and April, a payment in May, interactions in June, an
     # expense in July, and the April invoice, still unpaid, costs late payment every month from May.
-    assert ClientMonthSnapshot.objects.filter(as_of=AS_OF).count() == 200 * 10
+    months = PortfolioMonth.objects.filter(as_of=AS_OF)
+    assert sum(months.values_list("clients", flat=True)) == 200 * 10
     assert at_ten == at_two_hundred
     # The ledger pass is eleven statements (audits.profitability.sql), the prune after the run four.
     assert at_two_hundred <= 40
@@ -101,7 +103,7 @@ def test_a_run_failing_midway_leaves_the_previous_snapshot_whole(db, monkeypatch
     _portfolio(3)
     first = runs.profitability_recompute(as_of=AS_OF)
     before = sorted(ClientSnapshot.objects.values_list("client_id", "net_profit", "run_id"))
-    months_before = ClientMonthSnapshot.objects.count()
+    months_before = sorted(PortfolioMonth.objects.values_list("run_id", "month", "net_profit"))
 
     def broken(run, result):
         raise RuntimeError("disk full")
@@ -115,7 +117,7 @@ def test_a_run_failing_midway_leaves_the_previous_snapshot_whole(db, monkeypatch
     assert "disk full" in failed.error
     assert failed.finished_at is not None
     assert sorted(ClientSnapshot.objects.values_list("client_id", "net_profit", "run_id")) == before
-    assert ClientMonthSnapshot.objects.count() == months_before
+    assert sorted(PortfolioMonth.objects.values_list("run_id", "month", "net_profit")) == months_before
     assert PortfolioSnapshot.objects.get().run_id == first.pk
 
 
@@ -317,7 +319,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 from clients.models import Client, Interaction, Invoice, Payment, StaffCost
-from audits.models import ClientSnapshot, ClientMonthSnapshot, PortfolioSnapshot
+from audits.models import ClientSnapshot, PortfolioMonth, PortfolioSnapshot
+from audits.profitability.client import client_months
 staff = get_user_model().objects.create(username="s")
 StaffCost.objects.create(user=staff, effective_from=dt.date(2020, 1, 1), hourly_cost=D("60"))
 client = Client.objects.create(name="S", external_ref="S1", acquired_on=dt.date(2020, 1, 1))
@@ -328,8 +331,10 @@ Interaction.objects.create(client=client, staff=staff, kind="call", started_at=t
 call_command("recompute", as_of=dt.date(2025, 12, 31))
 s = ClientSnapshot.objects.get()
 print("NP", s.revenue, s.gross_margin, s.cost_to_serve, s.late_payment_cost, s.net_profit)
-print("MONTHS", ClientMonthSnapshot.objects.count(), PortfolioSnapshot.objects.get().clients)
-print("LPC", *(f"{m.month:%m}:{m.late_payment_cost}" for m in ClientMonthSnapshot.objects.order_by("month")))
+months = client_months(client, as_of=dt.date(2025, 12, 31))
+print("MONTHS", len(months), PortfolioSnapshot.objects.get().clients)
+print("LPC", *(f"{m.month:%m}:{m.late_payment_cost}" for m in months))
+print("TOTALS", *(f"{m.month:%m}:{m.late_payment_cost}" for m in PortfolioMonth.objects.order_by("month")))
 """
     migrate = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
@@ -354,19 +359,30 @@ print("LPC", *(f"{m.month:%m}:{m.late_payment_cost}" for m in ClientMonthSnapsho
     # October invoice is overdue.
     assert "MONTHS 6 1" in run.stdout
     assert "LPC 03:0.00 04:2.19 05:0.00 10:0.00 11:2.40 12:2.48" in run.stdout
+    assert "TOTALS 03:0.00 04:2.19 05:0.00 10:0.00 11:2.40 12:2.48" in run.stdout
 
 
 SNAPSHOT_FIELDS = ("client_id", "revenue", "gross_margin", "cost_to_serve", "late_payment_cost", "net_profit")
-MONTH_FIELDS = ("client_id", "month", "net_profit", "cost_to_serve", "paid_amount", "average_days_late")
+MONTH_FIELDS = (
+    "account_manager_id",
+    "month",
+    "clients",
+    "net_profit",
+    "cost_to_serve",
+    "paid_amount",
+    "paid_days_late",
+)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_large_portfolio_shares_its_ledger_pass_between_two_connections(settings, monkeypatch):
     """Past PROFITABILITY_SPLIT_MIN_CLIENTS, a second connection computes half of the clients
     inside the main transaction's snapshot; the snapshot is the same as computed in one piece."""
-    _portfolio(12)
+    clients = _portfolio(12)
     staff = get_user_model().objects.get(username="bench-staff")
     StaffCost.objects.create(user=staff, effective_from=dt.date(2025, 6, 3), hourly_cost=D("90"))
+    manager = get_user_model().objects.create(username="split-manager")
+    Client.objects.filter(pk__in=[c.pk for c in clients[::2]]).update(account_manager=manager)
     helpers = []
     original_start = passes.Helper.start
 
@@ -382,8 +398,8 @@ def test_a_large_portfolio_shares_its_ledger_pass_between_two_connections(settin
                 ClientSnapshot.objects.filter(as_of=AS_OF).order_by("client_id").values_list(*SNAPSHOT_FIELDS)
             ),
             list(
-                ClientMonthSnapshot.objects.filter(as_of=AS_OF)
-                .order_by("client_id", "month")
+                PortfolioMonth.objects.filter(as_of=AS_OF)
+                .order_by("account_manager_id", "month")
                 .values_list(*MONTH_FIELDS)
             ),
         )
@@ -397,7 +413,9 @@ def test_a_large_portfolio_shares_its_ledger_pass_between_two_connections(settin
     runs.profitability_recompute(as_of=AS_OF)
     assert len(helpers) == 1 and helpers[0].error is None and helpers[0].rows
     assert snapshot() == whole
-    assert len(whole[0]) == 12 and len(whole[1]) == 12 * 10
+    # Two account managers' clients (and those of none) on both sides of the split.
+    assert len(whole[0]) == 12 and len(whole[1]) == 2 * 10
+    assert sum(row[2] for row in whole[1]) == 12 * 10
     # 30 minutes at 60 on 2 June, 30 minutes at 90 on 3 June (the new hourly cost).
     assert {row[3] for row in whole[0]} == {D("75.00")}
 
@@ -410,15 +428,15 @@ def test_when_the_second_connection_fails_the_run_fails_and_the_previous_snapsho
     settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 2
     first = runs.profitability_recompute(as_of=AS_OF)
     before = sorted(ClientSnapshot.objects.values_list("client_id", "net_profit", "run_id"))
-    months_before = sorted(
-        ClientMonthSnapshot.objects.values_list("client_id", "month", "net_profit", "run_id")
-    )
-    original = passes.month_rows_copy_out
+    months_before = sorted(PortfolioMonth.objects.values_list("run_id", "month", "net_profit"))
+    original = passes.month_totals
 
     def broken(**arguments):
-        raise RuntimeError("connection lost")
+        if threading.current_thread().name == "ledger-pass":
+            raise RuntimeError("connection lost")
+        return original(**arguments)
 
-    monkeypatch.setattr(passes, "month_rows_copy_out", broken)
+    monkeypatch.setattr(passes, "month_totals", broken)
     InvoiceFactory(client=Client.objects.first(), issued_on=dt.date(2025, 12, 1), amount=D("5000"))
     with pytest.raises(RuntimeError, match="connection lost"):
         runs.profitability_recompute(as_of=AS_OF)
@@ -426,12 +444,9 @@ def test_when_the_second_connection_fails_the_run_fails_and_the_previous_snapsho
     assert failed.status == ProfitabilityRun.Status.FAILED
     assert "connection lost" in failed.error
     assert sorted(ClientSnapshot.objects.values_list("client_id", "net_profit", "run_id")) == before
-    assert (
-        sorted(ClientMonthSnapshot.objects.values_list("client_id", "month", "net_profit", "run_id"))
-        == months_before
-    )
+    assert sorted(PortfolioMonth.objects.values_list("run_id", "month", "net_profit")) == months_before
     # Once the second connection works again, the next run succeeds.
-    monkeypatch.setattr(passes, "month_rows_copy_out", original)
+    monkeypatch.setattr(passes, "month_totals", original)
     assert runs.profitability_recompute(as_of=AS_OF).status == ProfitabilityRun.Status.SUCCEEDED
 
 
@@ -469,14 +484,17 @@ def test_without_a_second_connection_the_pass_runs_in_one_piece(settings, monkey
     settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 10**9
     runs.profitability_recompute(as_of=AS_OF)
     whole = sorted(ClientSnapshot.objects.values_list(*SNAPSHOT_FIELDS))
-    months = ClientMonthSnapshot.objects.count()
+    months = sorted(PortfolioMonth.objects.values_list("month", "clients", "net_profit", "paid_days_late"))
     settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 2
     # A snapshot that cannot be imported, as when the second connection cannot share it.
     monkeypatch.setattr(passes, "snapshot_export", lambda: "00000003-0000001B-1")
     run = runs.profitability_recompute(as_of=AS_OF)
     assert run.status == ProfitabilityRun.Status.SUCCEEDED
     assert sorted(ClientSnapshot.objects.values_list(*SNAPSHOT_FIELDS)) == whole
-    assert ClientMonthSnapshot.objects.count() == months
+    assert (
+        sorted(PortfolioMonth.objects.values_list("month", "clients", "net_profit", "paid_days_late"))
+        == months
+    )
 
 
 def seed_calculator(http, **figures):

@@ -1,5 +1,5 @@
-"""What the nightly recompute keeps: the monthly rows of the latest day, daily snapshots for
-SNAPSHOT_DAILY_DAYS days and the month-ends before, every run."""
+"""What the nightly recompute keeps: daily snapshots (each portfolio snapshot with its month
+totals) for SNAPSHOT_DAILY_DAYS days and the month-ends before, every run."""
 
 import datetime as dt
 import io
@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audits.models import ClientMonthSnapshot, ClientSnapshot, PortfolioSnapshot, ProfitabilityRun
+from audits.models import ClientSnapshot, PortfolioMonth, PortfolioSnapshot, ProfitabilityRun
 from audits.profitability import retention, runs
 from clients.models import StaffCost
 from tests.factories import ClientFactory, InteractionFactory, InvoiceFactory, PaymentFactory
@@ -27,6 +27,11 @@ FIFTY_DAYS = [LAST - dt.timedelta(days=n) for n in range(49, -1, -1)]
 
 def _days(model):
     return sorted(set(model.objects.values_list("as_of", flat=True)))
+
+
+def _month_days():
+    """The days whose portfolio snapshots have month totals."""
+    return sorted(set(PortfolioMonth.objects.values_list("as_of", flat=True)))
 
 
 @pytest.fixture
@@ -69,10 +74,10 @@ def test_after_fifty_nights_it_keeps_35_days_the_month_ends_and_one_trend(ledger
     assert _days(ClientSnapshot) == kept
     assert _days(PortfolioSnapshot) == kept
     assert ClientSnapshot.objects.count() == len(kept) * 2
-    # The monthly rows of the latest run only, 11 months with activity per client.
-    assert _days(ClientMonthSnapshot) == [LAST]
-    assert set(ClientMonthSnapshot.objects.values_list("run_id", flat=True)) == {runs[-1].pk}
-    assert ClientMonthSnapshot.objects.count() == 2 * 11
+    # The month totals go with their snapshot: one manager's, 11 months with activity per client.
+    assert _month_days() == kept
+    latest = PortfolioMonth.objects.filter(run=runs[-1])
+    assert latest.count() == 11 and sum(latest.values_list("clients", flat=True)) == 2 * 11
     # Every run is still recorded.
     assert ProfitabilityRun.objects.count() == 50
 
@@ -94,7 +99,7 @@ def test_it_keeps_the_day_before_the_latest_and_each_months_last_day(ledger, set
         dt.date(2026, 11, 18),
     ]
     assert _days(PortfolioSnapshot) == _days(ClientSnapshot)
-    assert _days(ClientMonthSnapshot) == [dt.date(2026, 11, 18)]
+    assert _month_days() == _days(PortfolioSnapshot)
 
 
 def test_the_declining_flag_reads_the_previous_day_after_pruning(ledger, settings):
@@ -121,7 +126,7 @@ def test_a_failed_run_prunes_nothing_and_the_latest_stays_whole(ledger, settings
     def state():
         return (
             sorted(ClientSnapshot.objects.values_list("as_of", "client_id", "net_profit", "run_id")),
-            sorted(ClientMonthSnapshot.objects.values_list("as_of", "client_id", "month", "net_profit")),
+            sorted(PortfolioMonth.objects.values_list("as_of", "month", "net_profit")),
             sorted(PortfolioSnapshot.objects.values_list("as_of", "run_id", "net_profit")),
         )
 
@@ -139,15 +144,19 @@ def test_a_failed_run_prunes_nothing_and_the_latest_stays_whole(ledger, settings
     assert ProfitabilityRun.objects.filter(status=ProfitabilityRun.Status.FAILED).count() == 2
 
 
-def test_a_failing_prune_leaves_the_run_succeeded(ledger, monkeypatch):
+def test_a_failing_prune_leaves_the_run_succeeded(ledger, settings, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("lock timeout")
 
-    _run_days([dt.date(2026, 11, 17)])
+    settings.SNAPSHOT_DAILY_DAYS = 1
     monkeypatch.setattr(retention, "_prune", broken)
-    run = runs.profitability_recompute(as_of=LAST)
-    assert run.status == ProfitabilityRun.Status.SUCCEEDED
-    assert _days(ClientMonthSnapshot) == [dt.date(2026, 11, 17), LAST]  # left to the next night's prune
+    done = _run_days([dt.date(2026, 10, 5), dt.date(2026, 10, 6), LAST])
+    assert [run.status for run in done] == [ProfitabilityRun.Status.SUCCEEDED] * 3
+    # October 5th is past its retention, left to the next night's prune, its month totals with it.
+    assert _days(PortfolioSnapshot) == _month_days() == [dt.date(2026, 10, 5), dt.date(2026, 10, 6), LAST]
+    monkeypatch.undo()
+    runs.profitability_recompute(as_of=LAST)
+    assert _days(PortfolioSnapshot) == _month_days() == [dt.date(2026, 10, 6), LAST]
 
 
 def test_the_prune_is_a_fixed_number_of_statements(ledger, settings):
@@ -168,7 +177,6 @@ def test_the_prune_is_a_fixed_number_of_statements(ledger, settings):
 
 def test_the_pages_work_after_pruning(ledger, manager, as_manager, as_finance):
     _run_days(FIFTY_DAYS)
-    assert _days(ClientMonthSnapshot) == [LAST]
     for http in (as_manager, as_finance):
         for url in ("/dashboard/", "/ranking/", "/payments/", "/prospects/"):
             response = http.get(url)
@@ -181,7 +189,7 @@ def test_the_pages_work_after_pruning(ledger, manager, as_manager, as_finance):
         page = as_manager.get(f"/clients/{client.pk}/profitability/")
         assert page.status_code == 200
         assert client.name in page.content.decode()
-    # The client page's trend reads the monthly rows of the latest day: they are all there.
+    # The client page's trend, computed for the latest day from the client's ledger.
     from audits.profitability import client as selectors
 
     trend = selectors.client_month_trend(ledger[1])
@@ -193,8 +201,6 @@ def test_the_command_says_what_it_removed(ledger, monkeypatch):
     with monkeypatch.context() as patched:
         patched.setattr(retention, "_prune", lambda **kwargs: retention.Pruned())  # as before retention
         _run_days([dt.date(2026, 10, 5), dt.date(2026, 10, 6), dt.date(2026, 11, 17), LAST])
-    older_months = ClientMonthSnapshot.objects.filter(as_of__lt=LAST).count()
-    assert older_months > 0
     out = io.StringIO()
     call_command("prune_snapshots", "--days", "1", stdout=out)
     text = out.getvalue()
@@ -202,8 +208,8 @@ def test_the_command_says_what_it_removed(ledger, monkeypatch):
     assert "Days removed: 1\n" in text
     assert "Client snapshots removed: 2\n" in text
     assert "Portfolio snapshots removed: 1\n" in text
-    assert f"Monthly trend rows removed: {older_months}\n" in text
-    assert "Kept: the monthly trend rows of 2026-11-18" in text
+    assert "Kept: the daily snapshots from 2026-11-18 to 2026-11-18, of the day before the latest" in text
+    assert _month_days() == _days(PortfolioSnapshot)
     assert _days(PortfolioSnapshot) == [dt.date(2026, 10, 6), dt.date(2026, 11, 17), LAST]
     again = io.StringIO()
     call_command("prune_snapshots", stdout=again)
@@ -240,7 +246,4 @@ def test_once_the_run_has_committed_the_snapshot_tables_are_vacuumed():
         runs.profitability_recompute(as_of=LAST)
     vacuums = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("VACUUM")]
     assert len(vacuums) == 1
-    assert all(
-        f'"{table}"' in vacuums[0] for table in ("audits_clientsnapshot", "audits_clientmonthsnapshot")
-    )
-    assert _days(ClientMonthSnapshot) == [LAST]
+    assert all(f'"{table}"' in vacuums[0] for table in ("audits_clientsnapshot", "audits_portfoliomonth"))

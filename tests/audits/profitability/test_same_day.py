@@ -1,100 +1,114 @@
-"""A second run of the same day: the monthly rows are those a first run of the day would write, but
-only the rows that changed are written (``sql.months.month_rows_merge``); and the ledger pass's
-phases, which bench/engine.py prints."""
+"""The months of the trend: a run's month totals by account manager are the sums of its clients'
+months as each client's page computes them (``client.client_months``); a second run of the same
+day replaces them; and the ledger pass's phases, which bench/engine.py prints."""
 
 import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from audits.models import ClientMonthSnapshot, ClientSnapshot
+from audits.models import ClientSnapshot, PortfolioMonth, PortfolioSnapshot
 from audits.profitability import phases, runs
-from audits.profitability.sql import months
+from audits.profitability.client import client_months
+from audits.profitability.sql.months import TOTAL_COLUMNS
 from clients.models import Invoice
-from tests.factories import ClientFactory, InvoiceFactory, PaymentFactory
+from tests.factories import ClientFactory, InteractionFactory, InvoiceFactory, PaymentFactory
 
 AS_OF = dt.date(2025, 12, 31)
-FIELDS = [f.attname for f in ClientMonthSnapshot._meta.concrete_fields if f.attname not in {"id", "run_id"}]
+SUMMED = [name for name in TOTAL_COLUMNS if name not in {"clients", "paid_days_late", "paid_days_to_pay"}]
 
 
-def _months():
-    return sorted(ClientMonthSnapshot.objects.filter(as_of=AS_OF).values_list(*FIELDS))
+def _totals():
+    return sorted(
+        PortfolioMonth.objects.filter(as_of=AS_OF).values_list("account_manager_id", "month", *TOTAL_COLUMNS),
+        key=lambda row: (row[0] or 0, row[1]),
+    )
 
 
 def _ledger():
-    clients = [ClientFactory(acquired_on=dt.date(2025, 1, 1), acquisition_cost=D("1200")) for _ in range(4)]
+    managers = [get_user_model().objects.create(username=f"manager-{n}") for n in range(2)]
+    clients = [
+        ClientFactory(
+            acquired_on=dt.date(2025, 1, 1),
+            acquisition_cost=D("1200"),
+            account_manager=managers[n % 2] if n < 4 else None,
+        )
+        for n in range(5)
+    ]
     for client in clients:
         invoice = InvoiceFactory(client=client, issued_on=dt.date(2025, 3, 1), amount=D("1000"))
         PaymentFactory(invoice=invoice, paid_on=dt.date(2025, 4, 15), amount=D("1000"))
     InvoiceFactory(client=clients[3], issued_on=dt.date(2025, 5, 1), amount=D("500"))  # never paid
-    return clients
+    late = InvoiceFactory(client=clients[4], issued_on=dt.date(2025, 6, 1), amount=D("777.77"))
+    PaymentFactory(invoice=late, paid_on=dt.date(2025, 8, 20), amount=D("333.33"))
+    InteractionFactory(
+        client=clients[2], started_at=timezone.make_aware(dt.datetime(2025, 7, 7, 10)), duration_minutes=95
+    )
+    return managers, clients
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("split", [False, True], ids=["one connection", "two connections"])
-def test_a_second_run_of_the_day_writes_only_the_monthly_rows_that_changed(settings, split):
+def test_the_month_totals_are_the_sums_of_the_clients_months(settings, split):
     settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 2 if split else 10**9
-    clients = _ledger()
+    managers, clients = _ledger()
+    runs.profitability_recompute(as_of=AS_OF)
+    expected: dict = {}
+    for client in clients:
+        for month in client_months(client, as_of=AS_OF):
+            row = expected.setdefault(
+                (client.account_manager_id, month.month), dict.fromkeys(TOTAL_COLUMNS, 0)
+            )
+            row["clients"] += 1
+            for name in SUMMED:
+                row[name] += getattr(month, name)
+            if month.average_days_late is not None:
+                row["paid_days_late"] += month.paid_amount * month.average_days_late
+                row["paid_days_to_pay"] += month.paid_amount * month.average_days_to_pay
+    stored = {(row[0], row[1]): dict(zip(TOTAL_COLUMNS, row[2:], strict=True)) for row in _totals()}
+    assert stored == expected
+    # Both managers, the clients of none, and the months from March (invoices) to December.
+    assert {manager for manager, _month in stored} == {managers[0].pk, managers[1].pk, None}
+    assert stored[managers[1].pk, dt.date(2025, 3, 1)]["revenue"] == D("2000.00")
+    assert stored[None, dt.date(2025, 8, 1)]["paid_amount"] == D("333.33")
+    assert stored[None, dt.date(2025, 8, 1)]["paid_days_late"] == D("333.33") * D(
+        "50"
+    )  # due 1 July, paid 20 August
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("split", [False, True], ids=["one connection", "two connections"])
+def test_a_second_run_of_the_day_replaces_the_month_totals(settings, split):
+    settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 2 if split else 10**9
+    managers, clients = _ledger()
     first = runs.profitability_recompute(as_of=AS_OF)
     # A new month for the first client, a changed month for the second, and the fourth's unpaid
-    # May invoice gone: its late-payment cost leaves the months from June (rows changed or gone).
+    # May invoice gone: its late-payment cost leaves the months from June.
     InvoiceFactory(client=clients[0], issued_on=dt.date(2025, 9, 1), amount=D("300"))
     Invoice.objects.filter(client=clients[1]).update(amount=D("1100"))
     Invoice.objects.filter(client=clients[3], issued_on=dt.date(2025, 5, 1)).delete()
-    may_before = ClientMonthSnapshot.objects.get(client=clients[3], month=dt.date(2025, 5, 1), as_of=AS_OF)
-
-    with CaptureQueriesContext(connection) as queries:
-        second = runs.profitability_recompute(as_of=AS_OF)
-    assert second.status == second.Status.SUCCEEDED
-    again = _months()
-    run_of = {
-        (client, month): run
-        for client, month, run in ClientMonthSnapshot.objects.filter(as_of=AS_OF).values_list(
-            "client_id", "month", "run_id"
-        )
-    }
-    # The vanished month was deleted; no statement deleted the day's rows wholesale.
-    assert not ClientMonthSnapshot.objects.filter(pk=may_before.pk).exists()
-    statements = [q["sql"] for q in queries.captured_queries]
-    table = ClientMonthSnapshot._meta.db_table
-    assert any(f"UPDATE {table} t SET" in sql for sql in statements)  # the merge
-    staging = [sql for sql in statements if sql.startswith(f"CREATE TEMPORARY TABLE {months.STAGING}")]
-    assert len(staging) == (1 if split else 0)  # both halves' rows, for the merge
-    assert not any(
-        sql.startswith(f'DELETE FROM "{table}"') and f'"{table}"."as_of" = ' in sql for sql in statements
-    )
-
-    # Unchanged rows were left as they were, with the run that wrote them; the others written.
-    march = dt.date(2025, 3, 1)
-    assert run_of[clients[2].pk, march] == first.pk
-    assert run_of[clients[1].pk, march] == second.pk
-    assert run_of[clients[0].pk, dt.date(2025, 9, 1)] == second.pk
-
-    # The same rows as the day computed afresh.
-    ClientMonthSnapshot.objects.all().delete()
-    runs.profitability_recompute(as_of=AS_OF)
-    assert again == _months()
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("split", [False, True], ids=["one connection", "two connections"])
-def test_the_rows_kept_and_rewritten_by_a_second_run_of_the_day(settings, split):
-    settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 2 if split else 10**9
-    clients = _ledger()
-    first = runs.profitability_recompute(as_of=AS_OF)
-    InvoiceFactory(client=clients[1], issued_on=dt.date(2025, 3, 20), amount=D("100"))
     second = runs.profitability_recompute(as_of=AS_OF)
+    assert second.status == second.Status.SUCCEEDED
+    assert set(PortfolioMonth.objects.values_list("run_id", flat=True)) == {second.pk}
+    again = _totals()
+    by_key = {(row[0], row[1]): dict(zip(TOTAL_COLUMNS, row[2:], strict=True)) for row in again}
+    assert by_key[managers[0].pk, dt.date(2025, 9, 1)]["revenue"] == D("300.00")
+    assert by_key[managers[1].pk, dt.date(2025, 3, 1)]["revenue"] == D("2100.00")
+    # The second client's March invoice now leaves 100 open: late from April, in each month to December.
+    assert by_key[managers[1].pk, dt.date(2025, 12, 1)]["clients"] == 1
+    assert [m.month for m in client_months(clients[3], as_of=AS_OF)] == [
+        dt.date(2025, 3, 1),
+        dt.date(2025, 4, 1),
+    ]
+    assert first.pk != second.pk
 
-    def run_of(client, month):
-        return ClientMonthSnapshot.objects.get(client=client, month=month, as_of=AS_OF).run_id
-
-    assert run_of(clients[2], dt.date(2025, 3, 1)) == first.pk  # unchanged: not written again
-    assert run_of(clients[1], dt.date(2025, 3, 1)) == second.pk  # its March changed
-    march = ClientMonthSnapshot.objects.get(client=clients[1], month=dt.date(2025, 3, 1), as_of=AS_OF)
-    assert march.revenue == D("1100.00")
-    assert ClientSnapshot.objects.get(client=clients[1], as_of=AS_OF).run_id == second.pk
+    # The same totals as the day computed afresh.
+    PortfolioSnapshot.objects.all().delete()
+    ClientSnapshot.objects.all().delete()
+    runs.profitability_recompute(as_of=AS_OF)
+    assert again == _totals()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -103,8 +117,15 @@ def test_a_run_records_its_phases(settings):
     _ledger()
     runs.profitability_recompute(as_of=AS_OF)
     recorded = {phase.name: phase for phase in phases.recorded()}
-    for name in ("components", "components, upper half", "client rows", "monthly rows inserted"):
+    for name in (
+        "components",
+        "components, upper half",
+        "client rows",
+        "month totals",
+        "month totals, upper half",
+    ):
         assert name in recorded
     assert recorded["components, upper half"].thread == "ledger-pass"
-    assert recorded["monthly rows inserted"].thread == "ledger-months"
+    assert recorded["month totals"].thread == "ledger-months"
+    assert recorded["month totals, upper half"].thread == "ledger-pass"
     assert all(phase.seconds >= 0 for phase in recorded.values())
