@@ -158,15 +158,14 @@ def client_months(client: Client, *, as_of: dt.date) -> list[ClientMonth]:
     settings = Settings.from_model(CostSettings.load())
     start, end = rolling_period(as_of)
     window = engine.window_for(as_of=as_of, start=start, end=end, settings=settings)
+    one = (client.pk, client.pk + 1)
     sql, params = month_figures_sql(
-        late_rate=settings.late_rate, amortisation_months=settings.amortisation_months
+        late_rate=settings.late_rate, amortisation_months=settings.amortisation_months, client_range=one
     )
     with transaction.atomic():
-        build(window=window, scope=Client.objects.filter(pk=client.pk))
+        build(window=window, client_range=one)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT * FROM ({sql}) m WHERE m.client_id = %s ORDER BY m.month", [*params, client.pk]
-            )
+            cursor.execute(f"SELECT * FROM ({sql}) m ORDER BY m.month", params)
             rows = cursor.fetchall()
         drop()
     return [_month_of(row[1:]) for row in rows]

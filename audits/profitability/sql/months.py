@@ -78,11 +78,15 @@ def month_sums_sql() -> str:
 
 
 def month_figures_sql(
-    *, late_rate: Decimal, amortisation_months: int, by_manager: bool = False
+    *,
+    late_rate: Decimal,
+    amortisation_months: int,
+    by_manager: bool = False,
+    client_range: tuple[int, int] | None = None,
 ) -> tuple[str, list]:
     """Each client's figures by calendar month of the trend window, from the monthly sums (a
     SELECT of ``MONTH_FIGURE_COLUMNS``, and with ``by_manager`` the client's account manager last):
-    the months with ledger activity only.
+    the months with ledger activity only; with ``client_range``, those of its clients only.
 
     Each figure is rounded to cents so that NP = GM - CTS - DE - AQ - LPC - BD holds on every row;
     the acquisition share runs by calendar month from the month of acquisition.
@@ -90,6 +94,10 @@ def month_figures_sql(
     figures = {name: month_figure_sql(name) for name in MONTH_FIGURES}
     manager = ("account_manager_id",) if by_manager else ()
     amortisation, aq = acquisition_share_sql("g.month", columns=manager)
+    clients: list = []
+    if client_range is not None:
+        amortisation += " WHERE id >= %s AND id < %s"
+        clients = list(client_range)
     # Each figure is computed once, in a subquery kept apart from the outer SELECT that subtracts
     # them (on PostgreSQL, OFFSET 0 stops the planner from inlining it and so computing every
     # figure twice).
@@ -112,7 +120,7 @@ def month_figures_sql(
             JOIN ({amortisation}) c ON c.id = g.client_id{fence}
         ) f
     """
-    return sql, [late_rate, amortisation_months, amortisation_months]
+    return sql, [late_rate, amortisation_months, amortisation_months, *clients]
 
 
 def month_totals(*, late_rate: Decimal, amortisation_months: int) -> list[tuple]:
