@@ -18,6 +18,7 @@ from audits.profitability.cost_settings import Settings
 from audits.profitability.figures import (
     MONEY_FIGURES,
     ZERO,
+    ClientFigures,
     acquisition_share,
     hourly_cost_in_force,
     money,
@@ -113,36 +114,25 @@ def client_profit(*, client: Client, user) -> ClientProfit:
     )
 
 
-@dataclass
-class ClientMonth:
-    """One calendar month of a client's trend: its figures over the month (docs/figures.md), NP =
-    GM - CTS - DE - AQ - LPC - BD."""
+@dataclass(frozen=True)
+class ClientMonth(ClientFigures):
+    """One calendar month of a client's trend: its figures over the month (docs/figures.md), with
+    what it was paid in the month and how late, amount-weighted."""
 
-    month: dt.date
-    revenue: Decimal = ZERO
-    gross_margin: Decimal = ZERO
-    cost_to_serve: Decimal = ZERO
-    direct_expenses: Decimal = ZERO
-    acquisition_share: Decimal = ZERO
-    late_payment_cost: Decimal = ZERO
-    bad_debt: Decimal = ZERO
-    net_profit: Decimal = ZERO
-    service_minutes: int = 0
+    month: dt.date = dt.date.min
     paid_amount: Decimal = ZERO
     average_days_late: Decimal | None = None
     average_days_to_pay: Decimal | None = None
 
 
-# The money figures of a month, in ``month_figures_sql``'s order.
-MONEY_FIGURES_WITH_NP = (*MONEY_FIGURES, "net_profit")
-
-
-def _month_of(row) -> ClientMonth:
-    """A row of ``month_figures_sql`` after its client id (SQLite gives text dates and floats)."""
-    month, *amounts, minutes, paid, late, to_pay = row
+def _month_of(client_id: int, row) -> ClientMonth:
+    """A row of ``month_figures_sql`` after its client id (SQLite gives text dates and floats); its
+    net profit is the same difference of the rounded figures, made again by ``ClientFigures``."""
+    month, *amounts, _net_profit, minutes, paid, late, to_pay = row
     return ClientMonth(
-        month if isinstance(month, dt.date) else dt.date.fromisoformat(month),
-        **{name: money(value) for name, value in zip(MONEY_FIGURES_WITH_NP, amounts, strict=True)},
+        client_id=client_id,
+        month=month if isinstance(month, dt.date) else dt.date.fromisoformat(month),
+        **{name: money(value) for name, value in zip(MONEY_FIGURES, amounts, strict=True)},
         service_minutes=int(minutes),
         paid_amount=money(paid),
         average_days_late=None if late is None else ratio(Decimal(str(late))),
@@ -168,7 +158,7 @@ def client_months(client: Client, *, as_of: dt.date) -> list[ClientMonth]:
             cursor.execute(f"SELECT * FROM ({sql}) m ORDER BY m.month", params)
             rows = cursor.fetchall()
         drop()
-    return [_month_of(row[1:]) for row in rows]
+    return [_month_of(client.pk, row[1:]) for row in rows]
 
 
 def client_month_trend(client: Client, *, as_of: dt.date | None = None) -> list[ClientMonth]:
@@ -194,6 +184,6 @@ def client_month_trend(client: Client, *, as_of: dt.date | None = None) -> list[
         if row is None:
             index = month_index(month)
             aq = money(acquisition_share(client.acquisition_cost, client.acquired_on, months, index, index))
-            row = ClientMonth(month=month, acquisition_share=aq, net_profit=-aq)
+            row = ClientMonth(client_id=client.pk, month=month, acquisition_share=aq)
         trend.append(row)
     return trend

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from audits.profitability.figures import acquisition_share_sql
+from audits.profitability.figures import MONEY_FIGURES, acquisition_share_sql
 from audits.profitability.sql.fragments import _pg, _table
 from audits.profitability.sql.late_payment import late_months_sql
 from audits.profitability.sql.rows import MONTH_FIGURES, month_figure_sql
@@ -24,40 +24,19 @@ MONTH_COLUMNS = {
     "service": ("minutes", "cost_x6000"),
 }
 
+# What a month of a client and a run's month totals both hold, in this order.
+MONTH_FIGURES_SUMMED = (*MONEY_FIGURES, "net_profit", "service_minutes", "paid_amount")
 # What ``month_figures_sql`` selects, in order: a client's month as its trend shows it.
 MONTH_FIGURE_COLUMNS = (
     "client_id",
     "month",
-    "revenue",
-    "gross_margin",
-    "cost_to_serve",
-    "direct_expenses",
-    "acquisition_share",
-    "late_payment_cost",
-    "bad_debt",
-    "net_profit",
-    "service_minutes",
-    "paid_amount",
+    *MONTH_FIGURES_SUMMED,
     "average_days_late",
     "average_days_to_pay",
 )
-
-# What ``month_totals`` sums of each client's month, in order after (account manager, month).
-TOTAL_COLUMNS = (
-    "clients",
-    "revenue",
-    "gross_margin",
-    "cost_to_serve",
-    "direct_expenses",
-    "acquisition_share",
-    "late_payment_cost",
-    "bad_debt",
-    "net_profit",
-    "service_minutes",
-    "paid_amount",
-    "paid_days_late",
-    "paid_days_to_pay",
-)
+# What ``month_totals`` gives of a group's month after (account manager, month): how many clients
+# had activity, the sums, and amount paid x days late or to pay summed over them.
+TOTAL_COLUMNS = ("clients", *MONTH_FIGURES_SUMMED, "paid_days_late", "paid_days_to_pay")
 
 
 def month_sums_sql() -> str:
@@ -131,11 +110,11 @@ def month_totals(*, late_rate: Decimal, amortisation_months: int) -> list[tuple]
     sql, params = month_figures_sql(
         late_rate=late_rate, amortisation_months=amortisation_months, by_manager=True
     )
-    sums = ", ".join(f"SUM(m.{column})" for column in TOTAL_COLUMNS[1:10])
+    sums = ", ".join(f"SUM(m.{column})" for column in MONTH_FIGURES_SUMMED)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT m.account_manager_id, m.month, COUNT(*), {sums}, SUM(m.paid_amount),
+            SELECT m.account_manager_id, m.month, COUNT(*), {sums},
                 COALESCE(SUM(m.paid_amount * m.average_days_late), 0),
                 COALESCE(SUM(m.paid_amount * m.average_days_to_pay), 0)
             FROM ({sql}) m
