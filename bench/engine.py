@@ -8,14 +8,13 @@ end unless --keep; the name must contain "bench"), migrates it, and builds a syn
 with set-based SQL (generate_series, INSERT ... SELECT): Pareto-shaped revenue, 24 invoices a
 year per client with payments (some late, some partial, a few written off, a few credit notes),
 60 interactions and 4 expenses per client, referrals, and staff costs that change mid-period.
-Then it times the recompute service (snapshots for every client, the 24-month trend, the
-portfolio) for a new day (the nightly case: the day's rows are cleared and the snapshot tables
-vacuumed first, untimed) and for the same day again (which replaces that day's rows, writing only
-the month totals), and a plain SQL statement computing R, GM, CTS, LPC and NP per
-client, under the server's settings and under two sets of session settings (the fastest is the
+Then it times the recompute service (snapshots for every client, the portfolio and its month
+totals for the 24-month trend) for a new day (the nightly case: the day's rows are cleared and the
+snapshot tables vacuumed first, untimed) and for the same day again (which replaces that day's
+rows), and a plain SQL statement computing R, GM, CTS, LPC and NP per client, under the server's settings and under two sets of session settings (the fastest is the
 reference); prints them with the ratios, the peak memory (RSS) of the process and the phases of the
 best runs (audits.profitability.phases: start, length and thread of each, the second connection's
-and the monthly-row writer's overlapping the main thread's), and checks that both give the same
+and the month-totals thread's overlapping the main thread's), and checks that both give the same
 numbers for every client.
 """
 
