@@ -168,6 +168,7 @@ class Migration(migrations.Migration):
                 "ordering": ["as_of", "month"],
             },
         ),
+        # Backwards, the monthly rows' table comes back empty: the trends are empty until a run.
         migrations.RunPython(months_summed, migrations.RunPython.noop),
         migrations.DeleteModel(
             name="ClientMonthSnapshot",

@@ -1,4 +1,4 @@
-"""What a run computes: each client's figures, their months, and the portfolio's figures."""
+"""What a run computes: each client's figures, the portfolio's figures and its month totals."""
 
 from django.conf import settings
 from django.db import models

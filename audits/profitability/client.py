@@ -29,6 +29,7 @@ from audits.profitability.runs import portfolio_latest
 from audits.profitability.sql.fragments import local_midnight
 from audits.profitability.sql.months import month_figures_sql
 from audits.profitability.sql.passes import build, drop
+from audits.profitability.sql.session import repeatable_read
 from clients.models import Client, CostSettings, Interaction, Invoice, Payment
 from clients.periods import month_index, rolling_period, trend_months
 from clients.receivables import days_late, days_overdue, open_amount
@@ -142,9 +143,10 @@ def _month_of(client_id: int, row) -> ClientMonth:
 
 def client_months(client: Client, *, as_of: dt.date) -> list[ClientMonth]:
     """A client's months of the trend to ``as_of`` that have ledger activity, oldest first: the
-    ledger pass over this client alone (its components, then ``month_figures_sql``), with the cost
-    settings in force. The same figures the night's month totals summed, for the ledger as it
-    stands now. A few indexed reads of one client's rows."""
+    ledger pass over this client alone (its components, then ``month_figures_sql``), for the ledger
+    and the cost settings as they stand now: the figures the night's month totals summed, until the
+    ledger or the settings change (then the next run's). A few indexed reads of one client's rows,
+    into temporary tables dropped before it returns."""
     settings = Settings.from_model(CostSettings.load())
     start, end = rolling_period(as_of)
     window = engine.window_for(as_of=as_of, start=start, end=end, settings=settings)
@@ -152,7 +154,11 @@ def client_months(client: Client, *, as_of: dt.date) -> list[ClientMonth]:
     sql, params = month_figures_sql(
         late_rate=settings.late_rate, amortisation_months=settings.amortisation_months, client_range=one
     )
+    outermost = connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic():
+        if outermost:
+            # The seven statements read one state of the ledger, as the night's pass does.
+            repeatable_read()
         build(window=window, client_range=one)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT * FROM ({sql}) m ORDER BY m.month", params)

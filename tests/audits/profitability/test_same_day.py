@@ -129,3 +129,54 @@ def test_a_run_records_its_phases(settings):
     assert recorded["month totals"].thread == "ledger-months"
     assert recorded["month totals, upper half"].thread == "ledger-pass"
     assert all(phase.seconds >= 0 for phase in recorded.values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_totals_hold_the_figures_of_each_managers_clients(settings):
+    """By hand: each client has a 1,000 invoice issued on 1 March, due on 31 March (a gross margin of
+    500 at the default 50 %), paid on 15 April, and an acquisition cost of 1,200 over 24 months."""
+    settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 10**9
+    managers, clients = _ledger()
+    runs.profitability_recompute(as_of=AS_OF)
+    rows = {(row[0], row[1]): dict(zip(TOTAL_COLUMNS, row[2:], strict=True)) for row in _totals()}
+    march, april = rows[managers[1].pk, dt.date(2025, 3, 1)], rows[managers[1].pk, dt.date(2025, 4, 1)]
+    assert march["clients"] == april["clients"] == 2
+    assert (march["gross_margin"], march["acquisition_share"], march["net_profit"]) == (
+        D("1000.00"),
+        D("100.00"),
+        D("900.00"),
+    )
+    # April: open 1,000 from 1 to 15 April at 8 % a year, 3.29 a client, and 50 of acquisition each.
+    assert april["late_payment_cost"] == D("6.58")
+    assert april["net_profit"] == D("-106.58")
+    assert april["paid_amount"] == D("2000.00") and april["paid_days_late"] == D("2000.00") * 15
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_managers_trends_count_their_clients_as_they_stood_at_the_run(settings):
+    from audits.profitability.runs import portfolio_latest
+    from audits.reports.dashboard import _trend
+    from audits.reports.payments import payments_trend
+
+    settings.PROFITABILITY_SPLIT_MIN_CLIENTS = 10**9
+    managers, clients = _ledger()
+    runs.profitability_recompute(as_of=AS_OF)
+
+    def march_revenue(manager):
+        return {month: revenue for month, revenue, _np in _trend(user=manager, latest=portfolio_latest())}[
+            dt.date(2025, 3, 1)
+        ]
+
+    def april_paid(manager):
+        by_month = {m.month: m for m in payments_trend(user=manager, latest=portfolio_latest())}
+        return by_month[dt.date(2025, 4, 1)].paid, by_month[dt.date(2025, 4, 1)].average_days_late
+
+    assert march_revenue(managers[0]) == march_revenue(managers[1]) == D("2000.00")
+    assert april_paid(managers[1]) == (D("2000.00"), D("15.000000"))
+    # A client moved to the other manager moves in the trends at the next run.
+    clients[2].account_manager = managers[1]
+    clients[2].save()
+    assert march_revenue(managers[1]) == D("2000.00")
+    runs.profitability_recompute(as_of=AS_OF)
+    assert (march_revenue(managers[0]), march_revenue(managers[1])) == (D("1000.00"), D("3000.00"))
+    assert april_paid(managers[1])[0] == D("3000.00")
