@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import TruncDate
 
@@ -27,9 +27,8 @@ from audits.profitability.figures import (
 )
 from audits.profitability.runs import portfolio_latest
 from audits.profitability.sql.fragments import local_midnight
-from audits.profitability.sql.months import month_figures_sql
-from audits.profitability.sql.passes import build, drop
-from audits.profitability.sql.session import repeatable_read
+from audits.profitability.sql.months import MONTH_FIGURE_COLUMNS, month_figures_sql
+from audits.profitability.sql.passes import components_with
 from clients.models import Client, CostSettings, Interaction, Invoice, Payment
 from clients.periods import month_index, rolling_period, trend_months
 from clients.receivables import days_late, days_overdue, open_amount
@@ -96,7 +95,7 @@ def client_profit(*, client: Client, user) -> ClientProfit:
             row.credit = referral_credit(  # type: ignore[attr-defined]  # for the page: not a field of the annotated row
                 row.gross_margin, settings.referral_share / 100
             )
-        trend = client_month_trend(client, as_of=snapshot.as_of)
+        trend = client_month_trend(client, as_of=snapshot.as_of, cost_settings=settings)
         levers = portfolio.break_even(portfolio.ClientFigures.of(snapshot))
     effort_days = None
     if snapshot is not None and snapshot.effort_budget is not None and latest and latest.day_cost:
@@ -126,50 +125,47 @@ class ClientMonth(ClientFigures):
     average_days_to_pay: Decimal | None = None
 
 
-def _month_of(client_id: int, row) -> ClientMonth:
-    """A row of ``month_figures_sql`` after its client id (SQLite gives text dates and floats); its
-    net profit is the same difference of the rounded figures, made again by ``ClientFigures``."""
-    month, *amounts, _net_profit, minutes, paid, late, to_pay = row
+def _month_of(row) -> ClientMonth:
+    """A row of ``month_figures_sql`` (SQLite gives text dates and floats). Its net profit is not
+    read: ``ClientFigures`` makes it again, the same difference of the same rounded figures."""
+    values = dict(zip(MONTH_FIGURE_COLUMNS, row, strict=True))
+    month, late, to_pay = values["month"], values["average_days_late"], values["average_days_to_pay"]
     return ClientMonth(
-        client_id=client_id,
+        client_id=values["client_id"],
         month=month if isinstance(month, dt.date) else dt.date.fromisoformat(month),
-        **{name: money(value) for name, value in zip(MONEY_FIGURES, amounts, strict=True)},
-        service_minutes=int(minutes),
-        paid_amount=money(paid),
+        **{name: money(values[name]) for name in (*MONEY_FIGURES, "paid_amount")},
+        service_minutes=int(values["service_minutes"]),
         average_days_late=None if late is None else ratio(Decimal(str(late))),
         average_days_to_pay=None if to_pay is None else ratio(Decimal(str(to_pay))),
     )
 
 
-def client_months(client: Client, *, as_of: dt.date) -> list[ClientMonth]:
+def client_months(
+    client: Client, *, as_of: dt.date, cost_settings: CostSettings | None = None
+) -> list[ClientMonth]:
     """A client's months of the trend to ``as_of`` that have ledger activity, oldest first: the
-    ledger pass over this client alone (its components, then ``month_figures_sql``), for the ledger
-    and the cost settings as they stand now: the figures the night's month totals summed, until the
-    ledger or the settings change (then the next run's). A few indexed reads of one client's rows,
-    into temporary tables dropped before it returns."""
-    settings = Settings.from_model(CostSettings.load())
+    ledger pass's SQL over this client alone (its components as a WITH clause, then
+    ``month_figures_sql``), one read-only statement, for the ledger and the cost settings as they
+    stand now: the figures the night's month totals summed, until the ledger or the settings
+    change (then the next run's)."""
+    settings = Settings.from_model(cost_settings or CostSettings.load())
     start, end = rolling_period(as_of)
     window = engine.window_for(as_of=as_of, start=start, end=end, settings=settings)
     one = (client.pk, client.pk + 1)
+    components, component_params = components_with(window=window, client_range=one)
     sql, params = month_figures_sql(
         late_rate=settings.late_rate, amortisation_months=settings.amortisation_months, client_range=one
     )
-    outermost = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with transaction.atomic():
-        if outermost:
-            # The seven statements read one state of the ledger, as the night's pass does.
-            repeatable_read()
-        build(window=window, client_range=one)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT * FROM ({sql}) m ORDER BY m.month", params)
-            rows = cursor.fetchall()
-        drop()
-    return [_month_of(client.pk, row[1:]) for row in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{components} SELECT * FROM ({sql}) m ORDER BY m.month", [*component_params, *params])
+        return [_month_of(row) for row in cursor.fetchall()]
 
 
-def client_month_trend(client: Client, *, as_of: dt.date | None = None) -> list[ClientMonth]:
+def client_month_trend(
+    client: Client, *, as_of: dt.date | None = None, cost_settings: CostSettings | None = None
+) -> list[ClientMonth]:
     """A client's months over the trend's months to ``as_of`` (by default its latest snapshot's
-    day), oldest first.
+    day), oldest first, with the cost settings given (by default those in force).
 
     Months without ledger activity are filled in here (zero activity, and the acquisition share
     when the month falls inside the amortisation window)."""
@@ -182,8 +178,9 @@ def client_month_trend(client: Client, *, as_of: dt.date | None = None) -> list[
         )
         if as_of is None:
             return []
-    computed = {row.month: row for row in client_months(client, as_of=as_of)}
-    months = CostSettings.load().amortisation_months
+    cost_settings = cost_settings or CostSettings.load()
+    computed = {row.month: row for row in client_months(client, as_of=as_of, cost_settings=cost_settings)}
+    months = cost_settings.amortisation_months
     trend = []
     for month in trend_months(as_of):
         row = computed.get(month)

@@ -41,6 +41,18 @@ def component_build(name: str, *, window: Window, scope=None, client_range=None)
         cursor.execute(f"CREATE TEMPORARY TABLE {_table(name)} AS {sql}", params)
 
 
+def components_with(*, window: Window, client_range: tuple[int, int]) -> tuple[str, list]:
+    """The components of a few clients as one WITH clause, each named as its temporary table, so that
+    a statement reading the tables reads these instead: one read-only statement, nothing built or
+    dropped (a client's page). In ``COMPONENTS`` order, which is the order they read each other."""
+    parts, params = [], []
+    for name in COMPONENTS:
+        sql, component_params = BUILDERS[name](window, None, client_range)
+        parts.append(f"{_table(name)} AS ({sql})")
+        params.extend(component_params)
+    return "WITH " + ", ".join(parts), params
+
+
 def build(*, window: Window, scope=None, client_range=None) -> None:
     drop()
     for name in COMPONENTS:
