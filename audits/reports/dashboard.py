@@ -11,13 +11,13 @@ from typing import cast
 from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 
-from audits.models import PortfolioMonth, PortfolioSnapshot
+from audits.models import PortfolioSnapshot
 from audits.profitability import portfolio
 from audits.profitability.cost_settings import Settings
 from audits.profitability.portfolio.ranking import pareto_points, sample_points
 from audits.profitability.runs import portfolio_latest
-from audits.reports.scope import DORMANT, latest_snapshots
-from clients.access import sees_all, visible
+from audits.reports.scope import DORMANT, latest_month_totals, latest_snapshots
+from clients.access import sees_all
 from clients.models import CostSettings
 from clients.periods import trend_months
 
@@ -59,7 +59,7 @@ def _trend(*, user, latest: PortfolioSnapshot) -> list[tuple]:
     latest run's day, empty months as zero: the run's month totals of the account managers the
     user sees (``PortfolioMonth``)."""
     months = (
-        visible(PortfolioMonth.objects.filter(run=latest.run_id), user)
+        latest_month_totals(user=user, latest=latest)
         .values("month")
         .order_by("month")
         .annotate(revenue=Sum("revenue"), net_profit=Sum("net_profit"))

@@ -12,12 +12,11 @@ from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audits.models import ClientSnapshot, PortfolioMonth, PortfolioSnapshot
+from audits.models import ClientSnapshot, PortfolioSnapshot
 from audits.profitability import portfolio
 from audits.profitability.runs import portfolio_latest
-from audits.reports.scope import latest_snapshots
+from audits.reports.scope import latest_month_totals, latest_snapshots
 from audits.reports.tables import ClientCellsMixin, DaysColumn, SnapshotTable, TotalColumn
-from clients.access import visible
 from clients.periods import TREND_MONTHS, trend_months
 
 ZERO = Decimal("0")
@@ -93,7 +92,8 @@ def payments_trend(*, user, latest: PortfolioSnapshot, months: int = TREND_MONTH
     without payments read as none paid)."""
     trend_range = trend_months(latest.as_of, months)
     rows = (
-        visible(PortfolioMonth.objects.filter(run=latest.run_id, month__gte=trend_range[0]), user)
+        latest_month_totals(user=user, latest=latest)
+        .filter(month__gte=trend_range[0])
         .order_by()
         .values("month")
         .annotate(paid=Sum("paid_amount"), late_x=Sum("paid_days_late"), days_x=Sum("paid_days_to_pay"))

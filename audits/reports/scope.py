@@ -1,8 +1,9 @@
-"""The rows every report reads: the client snapshots of the latest run that the user may see."""
+"""The rows every report reads: the client snapshots and month totals of the latest run that the
+user may see."""
 
 from django.db.models import Q
 
-from audits.models import ClientSnapshot, PortfolioSnapshot
+from audits.models import ClientSnapshot, PortfolioMonth, PortfolioSnapshot
 from clients.access import visible
 from clients.models import Client
 
@@ -14,3 +15,9 @@ DORMANT = Q(in_portfolio=False) & ~Q(status__in=[Client.Status.PROSPECT, Client.
 def latest_snapshots(*, user, latest: PortfolioSnapshot):
     """The client snapshots of the latest run for the clients the user may see (chainable)."""
     return visible(ClientSnapshot.objects.filter(as_of=latest.as_of), user, through="client")
+
+
+def latest_month_totals(*, user, latest: PortfolioSnapshot):
+    """The month totals of the latest run for the account managers whose clients the user may see
+    (chainable)."""
+    return visible(PortfolioMonth.objects.filter(run=latest.run_id), user)
