@@ -127,7 +127,7 @@ def month_totals(*, late_rate: Decimal, amortisation_months: int) -> list[tuple]
 
 def totals_merged(*parts: list[tuple]) -> list[tuple]:
     """The month totals of several passes (the two halves of a split pass) as one: rows of the same
-    (account manager, month) added up, in (account manager, month) order."""
+    (account manager, month) added up."""
     merged: dict[tuple, list] = {}
     for rows in parts:
         for manager, month, *values in rows:
@@ -137,5 +137,4 @@ def totals_merged(*parts: list[tuple]) -> list[tuple]:
             else:
                 for position, value in enumerate(values):
                     stored[position] += value
-    key = sorted(merged, key=lambda item: (item[0] is None, item[0] or 0, item[1]))
-    return [(manager, month, *merged[manager, month]) for manager, month in key]
+    return [(manager, month, *values) for (manager, month), values in merged.items()]
