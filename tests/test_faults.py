@@ -93,6 +93,17 @@ def snapshot_of(client):
     return ClientSnapshot.objects.values_list("run_id", "revenue").get(client=client, as_of=AS_OF)
 
 
+def completed_at_the_second_attempt(run, workers, client):
+    """The interrupted run, completed by its second delivery: the new snapshot, and no other run
+    besides the first."""
+    run = wait_for(run, {Status.SUCCEEDED, Status.FAILED}, logs=workers.logs())
+    assert run.status == Status.SUCCEEDED, run.error or workers.logs()
+    assert run.attempts == 2
+    assert snapshot_of(client) == (run.pk, D("1500.00"))
+    assert ProfitabilityRun.objects.count() == 2, "one run for the request, besides the first"
+    return run
+
+
 @pytest.mark.worker
 @pytest.mark.real_clock
 def test_a_worker_killed_mid_run_leaves_the_old_snapshot_and_the_run_completes_once(
@@ -112,11 +123,7 @@ def test_a_worker_killed_mid_run_leaves_the_old_snapshot_and_the_run_completes_o
 
     # The task was never acknowledged: the broker gives it to the next worker, which completes the run.
     workers.start(queue)
-    run = wait_for(run, {Status.SUCCEEDED, Status.FAILED}, logs=workers.logs())
-    assert run.status == Status.SUCCEEDED, run.error or workers.logs()
-    assert run.attempts == 2
-    assert snapshot_of(client) == (run.pk, D("1500.00"))
-    assert ProfitabilityRun.objects.count() == 2, "one run for the request, besides the first"
+    completed_at_the_second_attempt(run, workers, client)
     assert ClientSnapshot.objects.filter(as_of=AS_OF).count() == 1
 
 
@@ -135,11 +142,7 @@ def test_a_worker_started_after_one_was_killed_mid_run_completes_that_run_at_onc
     killed.wait()
 
     workers.start(queue, **hour)
-    run = wait_for(run, {Status.SUCCEEDED, Status.FAILED}, logs=workers.logs())
-    assert run.status == Status.SUCCEEDED, run.error or workers.logs()
-    assert run.attempts == 2
-    assert snapshot_of(client) == (run.pk, D("1500.00"))
-    assert ProfitabilityRun.objects.count() == 2
+    completed_at_the_second_attempt(run, workers, client)
 
 
 @pytest.mark.worker
@@ -157,12 +160,8 @@ def test_the_child_running_a_recompute_killed_gives_the_run_to_the_next_child_at
     os.kill(int(child), signal.SIGKILL)
     assert snapshot_of(client) == (first.pk, D("1200.00")), "the old snapshot stays whole"
 
-    run = wait_for(run, {Status.SUCCEEDED, Status.FAILED}, logs=workers.logs())
-    assert run.status == Status.SUCCEEDED, run.error or workers.logs()
-    assert run.attempts == 2
+    completed_at_the_second_attempt(run, workers, client)
     assert worker.poll() is None, "the worker itself kept running"
-    assert snapshot_of(client) == (run.pk, D("1500.00"))
-    assert ProfitabilityRun.objects.count() == 2
 
 
 @pytest.mark.worker
