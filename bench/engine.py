@@ -11,11 +11,12 @@ year per client with payments (some late, some partial, a few written off, a few
 Then it times the recompute service (snapshots for every client, the portfolio and its month
 totals for the 24-month trend) for a new day (the nightly case: the day's rows are cleared and the
 snapshot tables vacuumed first, untimed) and for the same day again (which replaces that day's
-rows), and a plain SQL statement computing R, GM, CTS, LPC and NP per client, under the server's settings and under two sets of session settings (the fastest is the
-reference); prints them with the ratios, the peak memory (RSS) of the process and the phases of the
-best runs (audits.profitability.phases: start, length and thread of each, the second connection's
-and the month-totals thread's overlapping the main thread's), and checks that both give the same
-numbers for every client.
+rows), each in a process of its own as the worker runs it, and a plain SQL statement computing R,
+GM, CTS, LPC and NP per client, under the server's settings and under two sets of session settings
+(the fastest is the reference); prints them with the ratios, the peak memory (RSS) of the
+recompute's process and the phases of the best runs (audits.profitability.phases: start, length
+and thread of each, the second connection's and the month-totals thread's overlapping the main
+thread's), and checks that both give the same numbers for every client.
 """
 
 import argparse
@@ -261,6 +262,47 @@ def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def recompute_in_a_new_process(url):
+    """One recompute in a process of its own, as a worker runs it (this process holds the plain
+    statement's figures, which are not the recompute's memory): its time, its peak RSS from the
+    start of the recompute (the kernel's high-water mark, reset just before it; the process's
+    Django and its imports included) and its phases."""
+    import json
+    import subprocess
+
+    from audits.profitability.phases import Phase
+
+    env = {**os.environ, "DATABASE_URL": url}
+    env.pop("REDIS_URL", None)
+    done = subprocess.run(
+        [sys.executable, __file__, "--recompute-once"], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        sys.exit(f"The recompute failed:\n{done.stderr}")
+    measured = json.loads(done.stdout.splitlines()[-1])
+    return measured["seconds"], measured["peak_mb"], [Phase(*item) for item in measured["phases"]]
+
+
+def recompute_once():
+    """--recompute-once: the child of ``recompute_in_a_new_process``."""
+    import json
+
+    import django
+
+    django.setup()
+    from audits.profitability import phases, runs
+
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")  # the peak RSS (VmHWM) starts again from here
+    began = time.perf_counter()
+    runs.profitability_recompute(as_of=AS_OF)
+    seconds = time.perf_counter() - began
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    recorded = [(item.name, item.start, item.seconds, item.thread) for item in phases.recorded()]
+    print(json.dumps({"seconds": seconds, "peak_mb": peak, "phases": recorded}))
+
+
 # The plain statement is timed under the server's settings and under each of these (SET LOCAL),
 # and the fastest is the reference: without JIT compilation of its large aggregates and with room
 # to sort and hash in memory, and under the settings the engine's ledger pass runs with.
@@ -332,9 +374,9 @@ def main():
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connections
 
-    from audits.models import ClientSnapshot, PortfolioMonth
-    from audits.profitability import phases, runs
+    from audits.models import ClientSnapshot, PortfolioMonth, ProfitabilityRun
 
     try:
         if not args.reuse:
@@ -363,24 +405,28 @@ def main():
         plain_seconds = min(min(times) for times in plain_times.values())
 
         memory_before = peak_mb()
-        nightly_times, rerun_times = [], []
+        connections.close_all()
+        nightly_times, rerun_times, peaks = [], [], []
         nightly_phases, rerun_phases = None, None
         for _ in range(args.repeat):
             # A night's run writes a new day: clear the day and vacuum (as autovacuum would have
-            # done by then), untimed. Then the same day again, which replaces its rows.
+            # done by then), untimed. Then the same day again, which replaces its rows. Each in a
+            # process of its own, as the worker runs it.
             clear_day(url)
-            began = time.perf_counter()
-            run = runs.profitability_recompute(as_of=AS_OF)
-            nightly_times.append(time.perf_counter() - began)
+            seconds, peak, recorded = recompute_in_a_new_process(url)
+            nightly_times.append(seconds)
+            peaks.append(peak)
             if nightly_times[-1] == min(nightly_times):
-                nightly_phases = phases.recorded()
-            began = time.perf_counter()
-            run = runs.profitability_recompute(as_of=AS_OF)
-            rerun_times.append(time.perf_counter() - began)
+                nightly_phases = recorded
+            seconds, peak, recorded = recompute_in_a_new_process(url)
+            rerun_times.append(seconds)
+            peaks.append(peak)
             if rerun_times[-1] == min(rerun_times):
-                rerun_phases = phases.recorded()
+                rerun_phases = recorded
         engine_seconds, rerun_seconds = min(nightly_times), min(rerun_times)
-        memory_after = peak_mb()
+        run = ProfitabilityRun.objects.filter(as_of=AS_OF, status=ProfitabilityRun.Status.SUCCEEDED).latest(
+            "pk"
+        )
         snapshot_rows = ClientSnapshot.objects.filter(as_of=AS_OF).count()
         month_rows = PortfolioMonth.objects.filter(as_of=AS_OF).count()
 
@@ -415,7 +461,8 @@ def main():
             f"(same day again: {rerun_seconds / plain_seconds:.2f}; against the faster plain run)"
         )
         print(
-            f"peak memory (RSS)        {memory_after:>12.0f} MB  (before the recompute: {memory_before:.0f} MB)"
+            f"peak memory (RSS)        {max(peaks):>12.0f} MB  of the recompute's process, the most of its runs "
+            f"({', '.join(f'{peak:.0f}' for peak in peaks)}); this one's, with the plain figures: {memory_before:.0f} MB"
         )
         print(
             f"same R, GM, CTS, LPC, NP {'yes, for every client' if not mismatches and not missing else 'NO'}"
@@ -438,4 +485,7 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:] == ["--recompute-once"]:
+        recompute_once()
+    else:
+        sys.exit(main())
