@@ -12,6 +12,7 @@ The same code runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,7 +26,7 @@ from audits.profitability.figures import (
     ZERO,
     ClientFigures,
     acquisition_share,
-    amortised_months,
+    amortisation_window,
     money,
     ratio,
 )
@@ -33,7 +34,7 @@ from audits.profitability.phases import phase
 from audits.profitability.results import VALUE_NAMES, ClientResults
 from audits.profitability.sql.fragments import Window
 from audits.profitability.sql.passes import Part, Pass
-from audits.profitability.sql.rows import EMPTY_ROW, LedgerRow, ledger_rows
+from audits.profitability.sql.rows import LedgerRow, LedgerRows
 from clients.models import Client, CostSettings
 from clients.periods import TREND_MONTHS, month_index, month_start, period_months, rolling_period
 
@@ -155,7 +156,7 @@ def compute(
         )
     day_cost = staff_day_cost(settings.hours_per_day)
     with Pass(part, split_at=split_at) as ledger_pass:
-        rows = ledger_rows(ledger_pass.rows(months=months))
+        rows = ledger_pass.rows(months=months)
         with phase("portfolio maths"):
             result = _portfolio(
                 as_of=as_of,
@@ -185,13 +186,15 @@ class Period:
     month_count: Decimal
 
 
-def _indirect(*, clients, rows, figures, referred_outside, settings: Settings) -> dict[int, Decimal]:
+def _indirect(
+    *, clients, rows: LedgerRows, figures, referred_outside, settings: Settings
+) -> dict[int, Decimal]:
     """Each referrer's indirect value: the referral credit on the gross margin of the clients it
     referred (in scope or not)."""
     referred_gm = {cid: f.gross_margin for cid, f in figures.items()}
-    for cid, row in rows.items():
+    for cid in rows:
         if cid not in clients:
-            referred_gm[cid] = row.gross_margin
+            referred_gm[cid] = rows.get(cid).gross_margin
     referrers = {cid: c["referred_by_id"] for cid, c in clients.items()} | referred_outside
     return pm.indirect_values(referrers, referred_gm, settings.referral_share)
 
@@ -203,14 +206,15 @@ def is_active(row: LedgerRow) -> bool:
     return row.activity > 0 or row.overdue > 0 or row.late_payment_cost > 0
 
 
-def _members(*, clients, figures, rows) -> tuple[dict[int, ClientFigures], int]:
-    """Ranked, flagged and on the whale curve: the clients (not prospects) active in the period.
-    Dormant: clients neither prospects nor former with no activity at all, counted apart."""
+def _members(*, clients, figures, active: set[int]) -> tuple[dict[int, ClientFigures], int]:
+    """Ranked, flagged and on the whale curve: the clients (not prospects) active in the period
+    (``active``, by ``is_active``). Dormant: clients neither prospects nor former with no activity
+    at all, counted apart."""
     members, dormant = {}, 0
     for cid, client in clients.items():
         if client["status"] == Client.Status.PROSPECT:
             continue
-        if is_active(rows.get(cid, EMPTY_ROW)):
+        if cid in active:
             members[cid] = figures[cid]
         elif client["status"] != Client.Status.FORMER:
             dormant += 1
@@ -376,9 +380,20 @@ def _prospect_effort(values: dict, client, row: LedgerRow, tier_result: pm.Tiers
         values["over_budget"] = spent > values["effort_budget"]
 
 
-def _portfolio_figures(*, maths: Maths, results: ClientResults, members, dormant) -> dict:
-    """What the portfolio snapshot stores."""
-    prospects = [cid for cid, status, *_ in results.rows() if status == Client.Status.PROSPECT]
+def _count(counts: Counter, values: dict, *, member: bool, status: str) -> None:
+    """Count a client in the portfolio's flags: a member by its flags, a prospect (never a member)
+    as one, and whether it is over its effort budget."""
+    if member:
+        for flag in ("is_unprofitable", "is_marginal", "is_declining"):
+            counts[flag] += values[flag]
+    elif status == Client.Status.PROSPECT:
+        counts["prospects"] += 1
+        counts["over_budget"] += values["over_budget"]
+
+
+def _portfolio_figures(*, maths: Maths, counts: Counter, members, dormant) -> dict:
+    """What the portfolio snapshot stores (``counts``: the members flagged, and the prospects, as
+    ``_count`` counts them)."""
     total_np = sum(maths.net.values(), ZERO)
     tier_result, pareto, whale, conc = maths.tiers, maths.pareto, maths.whale, maths.concentration
     return {
@@ -416,11 +431,11 @@ def _portfolio_figures(*, maths: Maths, results: ClientResults, members, dormant
         "top10_share": conc.top10,
         "hhi": conc.hhi,
         "concentration_levels": conc.levels,
-        "unprofitable": sum(1 for cid in members if results.value(cid, "is_unprofitable")),
-        "marginal": sum(1 for cid in members if results.value(cid, "is_marginal")),
-        "declining": sum(1 for cid in members if results.value(cid, "is_declining")),
-        "prospects": len(prospects),
-        "prospects_over_budget": sum(1 for cid in prospects if results.value(cid, "over_budget")),
+        "unprofitable": counts["is_unprofitable"],
+        "marginal": counts["is_marginal"],
+        "declining": counts["is_declining"],
+        "prospects": counts["prospects"],
+        "prospects_over_budget": counts["over_budget"],
     }
 
 
@@ -435,30 +450,31 @@ def _portfolio(
         as_of=as_of, days=(end - start).days + 1, month_count=Decimal(max(1, months[1] - months[0] + 1))
     )
     with phase("  figures, indirect values, members"):
-        figures = {
-            cid: client_figures(
-                cid, rows.get(cid, EMPTY_ROW), client=client, settings=settings, months=months
-            )
-            for cid, client in clients.items()
-        }
+        figures, active = {}, set()
+        for cid, client in clients.items():
+            row = rows.get(cid)
+            figures[cid] = client_figures(cid, row, client=client, settings=settings, months=months)
+            if is_active(row):
+                active.add(cid)
         indirect = _indirect(
             clients=clients, rows=rows, figures=figures, referred_outside=referred_outside, settings=settings
         )
-        members, dormant = _members(clients=clients, figures=figures, rows=rows)
+        members, dormant = _members(clients=clients, figures=figures, active=active)
     with phase("  ranks, shares, tiers, curves"):
         maths = _maths(members=members, clients=clients, settings=settings, day_cost=day_cost, period=period)
     previous = previous_np or {}
     results = ClientResults()
+    counts: Counter = Counter()
     in_order = itemgetter(*VALUE_NAMES)
     with phase("  client values"):
         for cid, client in clients.items():
             member = cid in members
-            # Each client's ledger row goes once its values are made (``rows`` is not read after).
+            # The client's row is made again from the compact rows, and goes once its values are.
             values = _client_values(
                 cid,
                 client,
                 figures[cid],
-                rows.pop(cid, EMPTY_ROW),
+                rows.get(cid),
                 member=member,
                 maths=maths,
                 indirect=indirect,
@@ -467,8 +483,9 @@ def _portfolio(
                 previous=previous,
             )
             results.add(cid, client["status"], member, figures[cid], in_order(values))
+            _count(counts, values, member=member, status=client["status"])
     with phase("  portfolio figures"):
-        portfolio = _portfolio_figures(maths=maths, results=results, members=members, dormant=dormant)
+        portfolio = _portfolio_figures(maths=maths, counts=counts, members=members, dormant=dormant)
     return Result(as_of=as_of, start=start, end=end, settings=settings, clients=results, portfolio=portfolio)
 
 
@@ -483,11 +500,10 @@ def _last_months(recent_np: tuple, client, settings: Settings, as_of: dt.date) -
     acquired, cost = client["acquired_on"], client["acquisition_cost"]
     if not cost or acquired is None:
         return list(recent_np)
-    amortisation = settings.amortisation_months
+    first, last = amortisation_window(acquired, settings.amortisation_months)
     # Each month inside the amortisation window bears the same share: computed once.
-    first = month_index(acquired)
-    monthly = acquisition_share(cost, acquired, amortisation, first, first)
+    monthly = acquisition_share(cost, acquired, settings.amortisation_months, first, first)
     return [
-        value - monthly if amortised_months(acquired, amortisation, index, index) else value
+        value - monthly if first <= index <= last else value
         for index, value in zip(declining_months(as_of), recent_np, strict=True)
     ]

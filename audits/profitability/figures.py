@@ -33,11 +33,11 @@ HUNDRED = Decimal("100")
 
 
 def money(value) -> Decimal:
-    return (value if isinstance(value, Decimal) else Decimal(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return (value if type(value) is Decimal else Decimal(value)).quantize(CENT, ROUND_HALF_UP)
 
 
 def ratio(value) -> Decimal:
-    return (value if isinstance(value, Decimal) else Decimal(value)).quantize(SHARE, rounding=ROUND_HALF_UP)
+    return (value if type(value) is Decimal else Decimal(value)).quantize(SHARE, ROUND_HALF_UP)
 
 
 # The money figures of ClientFigures, in the order of the cost breakdown (net profit is derived
@@ -108,13 +108,18 @@ class ClientFigures:
 # Acquisition share -------------------------------------------------------------------------------
 
 
+def amortisation_window(acquired_on: dt.date, amortisation: int) -> tuple[int, int]:
+    """The first and last months (month indexes) an acquisition cost is spread over: by calendar
+    month from the month of acquisition, ``amortisation`` months."""
+    begin = month_index(acquired_on)
+    return begin, begin + amortisation - 1
+
+
 def amortised_months(acquired_on: dt.date | None, amortisation: int, first: int, last: int) -> int:
-    """How many of the months first..last (month indexes) fall inside the amortisation window, which
-    runs by calendar month from the month of acquisition."""
+    """How many of the months first..last (month indexes) fall inside the amortisation window."""
     if acquired_on is None:
         return 0
-    begin = month_index(acquired_on)
-    end = begin + amortisation - 1
+    begin, end = amortisation_window(acquired_on, amortisation)
     return max(0, min(last, end) - max(first, begin) + 1)
 
 

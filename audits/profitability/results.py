@@ -2,16 +2,21 @@
 
 A computation over 100,000 clients holds every client's figures and some 40 values until the
 snapshots are written: as a dict and an object per client that is hundreds of megabytes. Here each
-client's values are one tuple in ``VALUE_NAMES`` order; ``ClientResults`` is the mapping the
-engine returns (client id -> ``ClientResult``), which builds a client's ``ClientResult`` when it is
-read, and ``rows()`` gives the stored tuples to the snapshot writer as they are.
+client's values are one line of text, as COPY writes them into the client snapshot's columns
+(``VALUE_NAMES`` order, tab-separated, ``\\N`` for none): ``ClientResults`` is the mapping the
+engine returns (client id -> ``ClientResult``), which reads a client's values back when it is
+asked for them, and ``lines()`` gives the lines to the snapshot writer as they are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.db import models
+
+from audits.models import ClientSnapshot
 from audits.profitability.figures import ClientFigures
 
 # The values a client snapshot stores beside its figures, in the order ``engine._client_values``
@@ -86,31 +91,88 @@ class ClientResult:
     values: Mapping[str, object]
 
 
+# Text as COPY reads it (PostgreSQL's text format), and back.
+NULL = "\\N"
+ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+UNESCAPES = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
+
+
+def line_of(values) -> str:
+    """Values as a line of COPY text, without its newline: none as ``\\N``, text escaped, anything
+    else as ``str`` gives it (a decimal keeps its places, str(Decimal("1.50")) == "1.50"; a boolean
+    is True or False, which PostgreSQL reads; a date is ISO 8601)."""
+    return "\t".join(
+        [NULL if v is None else v.translate(ESCAPES) if type(v) is str else str(v) for v in values]
+    )
+
+
+def _from_text(text: str) -> str:
+    if "\\" not in text:
+        return text
+    out, position = [], 0
+    while position < len(text):
+        pair = text[position : position + 2]
+        if pair in UNESCAPES:
+            out.append(UNESCAPES[pair])
+            position += 2
+        else:
+            out.append(text[position])
+            position += 1
+    return "".join(out)
+
+
+def _reader(field) -> Callable[[str], object]:
+    if isinstance(field, models.BooleanField):
+        return {"True": True, "False": False}.__getitem__
+    if isinstance(field, models.DecimalField):
+        return Decimal
+    if isinstance(field, models.IntegerField):
+        return int
+    return _from_text
+
+
+# How each value is read back from its text, by the type of its snapshot column.
+READERS = tuple(_reader(ClientSnapshot._meta.get_field(name)) for name in VALUE_NAMES)
+
+
+def values_of(line: str) -> tuple:
+    """A client's values from their line, in ``VALUE_NAMES`` order."""
+    return tuple(
+        None if text == NULL else read(text) for read, text in zip(READERS, line.split("\t"), strict=True)
+    )
+
+
 class ClientResults(Mapping[int, ClientResult]):
     """Client id -> ``ClientResult``, in the order the clients were added."""
 
     def __init__(self) -> None:
-        self._rows: dict[int, tuple[str, bool, ClientFigures, tuple]] = {}
+        self._rows: dict[int, tuple[str, bool, ClientFigures, str]] = {}
 
     def add(self, client_id: int, status: str, in_portfolio: bool, figures: ClientFigures, values: tuple):
-        self._rows[client_id] = (status, in_portfolio, figures, values)
+        """Keep a client's values (in ``VALUE_NAMES`` order) as their line of text."""
+        self._rows[client_id] = (status, in_portfolio, figures, line_of(values))
 
     def value(self, client_id: int, name: str) -> object:
-        return self._rows[client_id][3][POSITION[name]]
+        return values_of(self._rows[client_id][3])[POSITION[name]]
 
     def rows(self) -> Iterator[tuple[int, str, bool, ClientFigures, tuple]]:
         """(client id, status, in the portfolio, figures, values in ``VALUE_NAMES`` order)."""
-        for client_id, (status, in_portfolio, figures, values) in self._rows.items():
-            yield client_id, status, in_portfolio, figures, values
+        for client_id, (status, in_portfolio, figures, line) in self._rows.items():
+            yield client_id, status, in_portfolio, figures, values_of(line)
+
+    def lines(self) -> Iterator[tuple[int, str, bool, ClientFigures, str]]:
+        """(client id, status, in the portfolio, figures, the values' line of text)."""
+        for client_id, (status, in_portfolio, figures, line) in self._rows.items():
+            yield client_id, status, in_portfolio, figures, line
 
     def __getitem__(self, client_id: int) -> ClientResult:
-        status, in_portfolio, figures, values = self._rows[client_id]
+        status, in_portfolio, figures, line = self._rows[client_id]
         return ClientResult(
             client_id=client_id,
             status=status,
             in_portfolio=in_portfolio,
             figures=figures,
-            values=Values(values),
+            values=Values(values_of(line)),
         )
 
     def __iter__(self) -> Iterator[int]:

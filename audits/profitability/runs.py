@@ -12,7 +12,7 @@ import logging
 import time
 import traceback
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -25,8 +25,8 @@ from audits.models import ClientSnapshot, PortfolioMonth, PortfolioSnapshot, Pro
 from audits.profitability import engine, phases, retention
 from audits.profitability.figures import FIGURE_FIELDS
 from audits.profitability.lock import ADVISORY_KEY, RecomputeBusy, busy, recompute_lock
-from audits.profitability.results import POSITION
-from audits.profitability.sql.copy import bulk_insert
+from audits.profitability.results import VALUE_NAMES, line_of
+from audits.profitability.sql.copy import bulk_insert, copy_lines
 from audits.profitability.sql.months import TOTAL_COLUMNS
 from audits.profitability.sql.session import computation
 from clients.models import CostSettings
@@ -247,19 +247,31 @@ def previous_net_profit(as_of) -> dict:
 
 
 def _write_clients(run: ProfitabilityRun, result: engine.Result) -> None:
-    """One COPY of the client snapshots, each row made from the computation's stored tuples as it
-    is written (``results.ClientResults.rows``)."""
+    """One COPY of the client snapshots. On PostgreSQL each row's text is its head and figures
+    followed by the line of values the computation holds (``results.ClientResults.lines``), as it is;
+    elsewhere (SQLite) the rows are tuples."""
     column_of = {f.attname: f.column for f in ClientSnapshot._meta.concrete_fields if not f.primary_key}
     head = ("run_id", "as_of", "client_id", "status", "in_portfolio")
-    value_names = [name for name in column_of if name not in head and name not in SNAPSHOT_FIGURES]
-    columns = [column_of[name] for name in (*head, *SNAPSHOT_FIGURES, *value_names)]
+    columns = [column_of[name] for name in (*head, *SNAPSHOT_FIGURES, *VALUE_NAMES)]
     figures = attrgetter(*SNAPSHOT_FIGURES)
-    values = itemgetter(*(POSITION[name] for name in value_names))
-    rows = (
-        (run.pk, result.as_of, client_id, status, in_portfolio) + figures(item) + values(stored)
-        for client_id, status, in_portfolio, item, stored in result.clients.rows()
+    if connection.vendor != "postgresql":
+        bulk_insert(
+            ClientSnapshot,
+            columns,
+            (
+                (run.pk, result.as_of, client_id, status, in_portfolio) + figures(item) + stored
+                for client_id, status, in_portfolio, item, stored in result.clients.rows()
+            ),
+        )
+        return
+    copy_lines(
+        ClientSnapshot,
+        columns,
+        (
+            f"{line_of((run.pk, result.as_of, client_id, status, in_portfolio, *figures(item)))}\t{line}\n"
+            for client_id, status, in_portfolio, item, line in result.clients.lines()
+        ),
     )
-    bulk_insert(ClientSnapshot, columns, rows)
 
 
 def profitability_run_request(*, user, as_of=None) -> tuple[ProfitabilityRun, bool]:

@@ -25,3 +25,19 @@ def bulk_insert(model, columns: list[str], rows: Iterable[tuple]) -> None:
     model.objects.bulk_create(
         [model(**{fields[c]: v for c, v in zip(columns, row, strict=True)}) for row in rows]
     )
+
+
+def copy_lines(model, columns: list[str], lines: Iterable[str], *, batch: int = 2000) -> None:
+    """COPY of rows already in COPY's text format (tab-separated fields, each line ending with a
+    newline), sent a batch of lines at a time: PostgreSQL only."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        pending: list[str] = []
+        for line in lines:
+            pending.append(line)
+            if len(pending) == batch:
+                copy.write("".join(pending))
+                pending.clear()
+        if pending:
+            copy.write("".join(pending))

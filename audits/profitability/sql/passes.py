@@ -18,7 +18,7 @@ from audits.profitability.sql.fragments import COMPONENTS, FIRST_ID, LAST_ID, Wi
 from audits.profitability.sql.invoices import _invoices_sql, _paid_sql, _payments_sql, _settled_sql
 from audits.profitability.sql.late_payment import _late_sql
 from audits.profitability.sql.months import month_totals, totals_merged
-from audits.profitability.sql.rows import client_rows
+from audits.profitability.sql.rows import LedgerRows, client_rows
 from audits.profitability.sql.service import _service_sql
 from audits.profitability.sql.session import repeatable_read, snapshot_export, snapshot_import, tune
 
@@ -97,7 +97,7 @@ class Helper(threading.Thread):
     def __init__(self, part: Part, snapshot: str, *, months: bool = False):
         super().__init__(name="ledger-pass", daemon=True)
         self.part, self.snapshot, self.want_months = part, snapshot, months
-        self.rows: list[tuple] = []
+        self.rows: LedgerRows | None = None
         self.rows_ready = threading.Event()
         self.started = threading.Event()  # set once connected in the shared snapshot, or failed
         self.months: list[tuple] = []
@@ -149,7 +149,7 @@ class Pass:
     def __enter__(self) -> Pass:
         return self
 
-    def rows(self, *, months: bool = False) -> list[tuple]:
+    def rows(self, *, months: bool = False) -> LedgerRows:
         """The per-client rows of both halves. With ``months``, this connection's month totals are
         summed in the background (``sum_months(background=True)``) as soon as its per-client rows
         are in, while the second connection may still be computing its own."""
@@ -186,7 +186,8 @@ class Pass:
             return rows
         if self.helper.error is not None:
             raise self.helper.error
-        return rows + self.helper.rows
+        assert self.helper.rows is not None
+        return rows.joined(self.helper.rows)
 
     def sum_months(self, *, background: bool = False) -> None:
         """Sum this connection's clients' months (``Part.totals``).

@@ -6,12 +6,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from array import array
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import NamedTuple
 
 from django.db import connection
 
-from audits.profitability.figures import ZERO
+from audits.profitability.figures import CENT
 from audits.profitability.sql.fragments import _date_literal, _table
 from audits.profitability.sql.late_payment import accrued_sql, late_payment_cost_sql
 
@@ -153,74 +154,158 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
     return sql, [late_rate, late_rate, *(late_rate for _ in months)]
 
 
-def client_rows(*, late_rate: Decimal, months: list[dt.date]) -> list[tuple]:
+# Every column of a per-client row after its client id but the minutes and ``activity`` is money
+# (or amount x days), to the cent: ``client_rows`` reads it as a whole number of cents.
+INTEGER_COLUMNS = {6, 17}  # minutes and activity, by position after the client id
+
+
+def row_columns(months: int) -> tuple[str, ...]:
+    """The names ``client_rows_sql`` gives the columns of a row after its client id, in order."""
+    return (
+        *("revenue", "gross_margin", "cost_to_serve", "direct_expenses", "late_payment_cost", "bad_debt"),
+        *("minutes", "life_operating", "life_cost_to_serve", *(f"ageing_{i}" for i in range(5))),
+        *("paid", "paid_late_x", "paid_days_x", "activity", *(f"np_{i}" for i in range(months))),
+    )
+
+
+FETCHED_AT_ONCE = 10_000
+
+
+def client_rows(*, late_rate: Decimal, months: list[dt.date]) -> LedgerRows:
+    """The per-client rows of ``client_rows_sql``, held as columns of integers (``LedgerRows``):
+    the money in cents, read a few thousand rows at a time, so that no row is ever a tuple of
+    decimals."""
     sql, params = client_rows_sql(late_rate=late_rate, months=months)
+    names = row_columns(len(months))
+    columns = ", ".join(
+        f"r.{name}" if position in INTEGER_COLUMNS else f"CAST(ROUND(r.{name} * 100) AS bigint)"
+        for position, name in enumerate(names)
+    )
+    rows = LedgerRows(len(names))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+        cursor.execute(f"SELECT r.client_id, {columns} FROM ({sql}) r", params)
+        while chunk := cursor.fetchmany(FETCHED_AT_ONCE):
+            rows.extend(chunk)
+    return rows
 
 
 # The rows in Python ------------------------------------------------------------------------------
 
-
-def _dec(value) -> Decimal:
-    if value is None:
-        return ZERO
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+# Cents as the decimal of two places PostgreSQL gives for a sum rounded to cents: Decimal(c) * CENT
+# (exact, and of two places whatever the cents: 12340 -> 123.40), zero as NO_CENTS.
+NO_CENTS = Decimal("0.00")
 
 
-class LedgerRow(NamedTuple):
-    """A client's figures from the ledger pass, rounded in SQL (``client_rows_sql``).
+def _money(position: int) -> property:
+    def read(row: LedgerRow) -> Decimal:
+        cents = row.cents[position]
+        return NO_CENTS if not cents else Decimal(cents) * CENT
 
-    The columns of a per-client row after its client id, in ``client_rows_sql``'s order, with their
-    value when the client has no ledger row: money, but for the minutes and ``activity`` (invoices,
-    expenses and interactions in the period, as component rows) and ``recent_np`` (the net profit
-    before acquisition share of each of ``engine.declining_months()``). ``life_operating`` is the
+    return property(read)
+
+
+def _moneys(first: int, last: int | None) -> property:
+    def read(row: LedgerRow) -> tuple[Decimal, ...]:
+        return tuple(NO_CENTS if not c else Decimal(c) * CENT for c in row.cents[first:last])
+
+    return property(read)
+
+
+def _integer(position: int) -> property:
+    return property(lambda row: row.cents[position])
+
+
+class LedgerRow:
+    """A client's figures from the ledger pass, rounded in SQL (``client_rows_sql``), held as the
+    whole numbers of its columns (money in cents, ``client_rows``) and read as decimals of two
+    places when asked for: a row costs a tuple of integers, and only the figures read are made.
+
+    The columns of a per-client row after its client id, in ``client_rows_sql``'s order (``cents``;
+    all zero when the client has no ledger row): money, but for the minutes and ``activity``
+    (invoices, expenses and interactions in the period, as component rows); ``ageing`` is the open
+    amount by bucket (current, then the four overdue buckets) and ``recent_np`` the net profit
+    before acquisition share of each of ``engine.declining_months()``. ``life_operating`` is the
     lifetime GM - CTS - DE - LPC - BD (no acquisition share)."""
 
-    revenue: Decimal = ZERO
-    gross_margin: Decimal = ZERO
-    cost_to_serve: Decimal = ZERO
-    direct_expenses: Decimal = ZERO
-    late_payment_cost: Decimal = ZERO
-    bad_debt: Decimal = ZERO
-    minutes: int = 0
-    life_operating: Decimal = ZERO
-    life_cost_to_serve: Decimal = ZERO
-    ageing: tuple[Decimal, ...] = (ZERO,) * 5  # current, then the four overdue buckets
-    paid: Decimal = ZERO
-    paid_late_x: Decimal = ZERO
-    paid_days_x: Decimal = ZERO
-    activity: int = 0
-    recent_np: tuple[Decimal, ...] = (ZERO, ZERO, ZERO, ZERO)
+    __slots__ = ("cents",)
+
+    def __init__(self, cents: tuple[int, ...] = (0,) * 22):
+        self.cents = cents
+
+    revenue = _money(0)
+    gross_margin = _money(1)
+    cost_to_serve = _money(2)
+    direct_expenses = _money(3)
+    late_payment_cost = _money(4)
+    bad_debt = _money(5)
+    minutes = _integer(6)
+    life_operating = _money(7)
+    life_cost_to_serve = _money(8)
+    ageing = _moneys(9, 14)
+    paid = _money(14)
+    paid_late_x = _money(15)
+    paid_days_x = _money(16)
+    activity = _integer(17)
+    recent_np = _moneys(18, None)
 
     @property
     def overdue(self) -> Decimal:
         """What is open and past due at the as-of date: the four overdue buckets."""
-        return sum(self.ageing[1:], ZERO)
+        cents = sum(self.cents[10:14])
+        return NO_CENTS if not cents else Decimal(cents) * CENT
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, LedgerRow) and self.cents == other.cents
+
+    def __hash__(self) -> int:
+        return hash(self.cents)
+
+    def __repr__(self) -> str:
+        return f"LedgerRow({self.cents})"
 
 
 EMPTY_ROW = LedgerRow()
 
 
-def ledger_rows(rows: list[tuple]) -> dict[int, LedgerRow]:
-    """The ledger pass's rows by client (``client_rows_sql`` gives their columns).
+class LedgerRows:
+    """The ledger pass's rows by client, compact: one array of integers per column (money in
+    cents), and a client's ``LedgerRow`` made when it is read (``get``).
 
-    PostgreSQL returns decimals and integers already (every column is COALESCEd); SQLite may
-    return floats or NULLs, which are converted."""
-    if connection.vendor == "postgresql":
-        return {row[0]: LedgerRow._make((*row[1:10], row[10:15], *row[15:19], row[19:])) for row in rows}
-    return {
-        row[0]: LedgerRow._make(
-            (
-                *(_dec(v) for v in row[1:7]),
-                int(row[7] or 0),
-                *(_dec(v) for v in row[8:10]),
-                tuple(_dec(v) for v in row[10:15]),
-                *(_dec(v) for v in row[15:18]),
-                int(row[18] or 0),
-                tuple(_dec(v) for v in row[19:]),
-            )
-        )
-        for row in rows
-    }
+    At 100,000 clients the rows as tuples of decimals held some 280 MB; as arrays they hold about
+    20."""
+
+    def __init__(self, width: int):
+        self.position: dict[int, int] = {}
+        self.columns = [array("q") for _ in range(width)]
+
+    def extend(self, rows) -> None:
+        """Add rows of (client id, *columns), money as cents."""
+        position = self.position
+        for row in rows:
+            position[row[0]] = len(position)
+        for column, values in zip(self.columns, list(zip(*rows, strict=True))[1:], strict=True):
+            column.extend(values)
+
+    def joined(self, other: LedgerRows) -> LedgerRows:
+        """These rows followed by ``other``'s (of other clients)."""
+        offset = len(self.position)
+        for client_id, position in other.position.items():
+            self.position[client_id] = offset + position
+        for column, more in zip(self.columns, other.columns, strict=True):
+            column.extend(more)
+        return self
+
+    def __contains__(self, client_id) -> bool:
+        return client_id in self.position
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.position)
+
+    def __len__(self) -> int:
+        return len(self.position)
+
+    def get(self, client_id, default: LedgerRow = EMPTY_ROW) -> LedgerRow:
+        position = self.position.get(client_id)
+        if position is None:
+            return default
+        return LedgerRow(tuple([column[position] for column in self.columns]))
