@@ -27,7 +27,7 @@ from audits.models import (
     RiskAcknowledgement,
 )
 from clients import display
-from clients.access import sees_all
+from clients.access import sees_all, visible
 from clients.models import Client, Contact, Interaction, Invoice, Payment, StaffCost
 
 if TYPE_CHECKING:
@@ -390,6 +390,18 @@ def period_month_count(audit: Audit) -> Decimal:
     """The period's length in months (a quarter: 3; 12 months: 12), at least one."""
     days = (audit.period_end - audit.period_start).days + 1
     return max(Decimal(1), (Decimal(days) / (Decimal("365.25") / 12)).quantize(Decimal(1)))
+
+
+def audit_history(audit: Audit, *, user):
+    """The audit's history as ``user`` may read it, newest first: every entry for those who see every
+    client; for an account manager, the entries about the audit itself and those about their own
+    clients. An entry about one client names it in ``data["client"]`` (its id; an expense's entry,
+    its name): an account manager sees such an entry only when the id is one of their clients'."""
+    entries = activity_for(audit)
+    if sees_all(user):
+        return entries
+    own = list(visible(Client.objects.all(), user).values_list("pk", flat=True))
+    return entries.filter(~Q(data__has_key="client") | Q(data__client__in=own))
 
 
 def last_change(audit: Audit):

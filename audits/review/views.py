@@ -18,7 +18,6 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from audits.log import activity_for
 from audits.models import Audit
 from audits.review import computation, decisions, figures, forms, selectors, services
 from audits.review.filters import AuditFilter
@@ -189,7 +188,7 @@ class AuditDetailView(AuditPage):
         # The portfolio's totals are finance's: an account manager sees their own clients only.
         info = getattr(audit, "portfolio", None) if audit.is_computed and may_run(self.request.user) else None
         context.update(
-            activity=activity_for(audit)[:100],
+            activity=selectors.audit_history(audit, user=self.request.user)[:100],
             figures=info.figures if info else None,
             complete_form=forms.CompleteForm(initial={"version": audit.version}),
         )

@@ -347,3 +347,38 @@ def test_account_managers_see_no_outcome_in_the_list(as_manager, as_finance, fin
     assert "123,456.00" in page(as_finance, "/audits/")
     assert "123,456.00" not in page(as_manager, "/audits/")
     assert "123,456.00" not in as_manager.get("/audits/?_export=csv").content.decode("utf-8-sig")
+
+
+def test_an_account_manager_reads_the_history_of_their_own_clients_only(
+    as_manager,
+    as_finance,
+    audit,
+    finance,
+    portfolio,  # noqa: F811
+):
+    """The audit's history names the clients it is about: an account manager reads the entries about
+    the audit and about their own clients, not those about another manager's."""
+    from audits.review import services
+
+    audit = to_step(audit, finance, 2)
+    services.expense_add(
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client=portfolio["Delta"],
+        category="travel",
+        amount=D("12.00"),
+        spent_on=audit.period_end,
+    )
+    audit = to_step(audit, finance, 4)
+    for name, note in (("Bravo", "own client note"), ("Delta", "other manager note")):
+        client = portfolio[name]
+        services.flag_comment(audit=audit, user=client.account_manager, client_id=client.pk, text=note)
+    finance_view = page(as_finance, f"/audits/{audit.pk}/")
+    manager_view = page(as_manager, f"/audits/{audit.pk}/")
+    assert "own client note" in finance_view and "other manager note" in finance_view
+    assert "added a missing cost" in finance_view
+    assert "own client note" in manager_view
+    assert "other manager note" not in manager_view and "Delta" not in manager_view
+    assert "added a missing cost" not in manager_view
+    assert "moved the audit to another step" in manager_view  # the audit's own entries
