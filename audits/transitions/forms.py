@@ -143,8 +143,24 @@ class LetterForm(forms.ModelForm):
         fields = ["subject", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 22, "class": "editor"})}
 
+    def _filled(self, name):
+        value = self.cleaned_data[name]
+        left = placeholders.unfilled(value)
+        if left:
+            raise forms.ValidationError(
+                _(
+                    "%(fields)s would be sent as written: a letter's placeholders are filled in when it is "
+                    "drafted from its template. Write the words themselves here."
+                )
+                % {"fields": ", ".join(left)}
+            )
+        return value
+
     def clean_subject(self):
-        return " ".join(self.cleaned_data["subject"].split())
+        return " ".join(self._filled("subject").split())
+
+    def clean_body(self):
+        return self._filled("body")
 
 
 class SendForm(forms.Form):

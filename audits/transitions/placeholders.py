@@ -77,6 +77,16 @@ def problems(text: str) -> list[str]:
     return found
 
 
+# What reads as a placeholder left in a letter's final text ({contact_nam}, {company_name}).
+_UNFILLED = re.compile(r"\{[a-z][a-z0-9_]*\}")
+
+
+def unfilled(text: str) -> list[str]:
+    """The placeholders a letter's final text still holds, which would be sent as they are: a letter
+    is filled in from its template when it is drafted, so that its braces are plain text."""
+    return list(dict.fromkeys(_UNFILLED.findall(text)))
+
+
 def _markdown_escaped(value: str) -> str:
     """A value as literal text inside Markdown: its markup characters (< > and what reads as an
     entity) HTML-escaped, Markdown's formatting characters backslashed."""

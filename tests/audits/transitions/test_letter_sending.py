@@ -129,6 +129,24 @@ def test_a_draft_is_edited_before_sending(as_finance, letter):
     assert "<strong>body</strong>" in as_finance.get(f"/letters/{letter.pk}/").content.decode()
 
 
+def test_a_placeholder_left_in_a_letter_is_refused_with_a_clear_message(as_finance, letter):
+    """A letter's text is final (its placeholders were filled in when it was drafted): a
+    {placeholder} written into it would be sent as it is, so the edit is refused and nothing changes."""
+    before = (letter.subject, letter.body)
+    response = as_finance.post(
+        f"/letters/{letter.pk}/", {"subject": "Hello {company_name}", "body": "Dear {contact_nam}, thanks."}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "{company_name} would be sent as written" in body and "{contact_nam} would be sent as written" in body
+    letter.refresh_from_db()
+    assert (letter.subject, letter.body) == before
+    # Braces that are no placeholder stay plain text.
+    as_finance.post(f"/letters/{letter.pk}/", {"subject": "Offer {A}", "body": "See {2027} and {Acme Ltd}."})
+    letter.refresh_from_db()
+    assert (letter.subject, letter.body) == ("Offer {A}", "See {2027} and {Acme Ltd}.")
+
+
 def test_without_an_email_address_nothing_is_queued(as_finance, own_client, finance):
     client = ClientFactory(account_manager=own_client.account_manager)
     transition = services.transition_create(
