@@ -245,8 +245,11 @@ if env.str("EMAIL_URL", default=""):
     globals().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="back-office@localhost")
 # The letterhead of the letters to clients, until an admin edits it (Letters > Letterhead).
+# The company name letters carry until the letterhead is filled in (COMPANY_NAME, or an admin's edit):
+# a letter's page warns while it still reads so.
+LETTERHEAD_UNSET_NAME = "Our company"
 LETTERHEAD = {
-    "name": env.str("COMPANY_NAME", default="Our company"),
+    "name": env.str("COMPANY_NAME", default=LETTERHEAD_UNSET_NAME),
     "address": env.str("COMPANY_ADDRESS", default=""),
     "email": env.str("COMPANY_EMAIL", default=""),
     "phone": env.str("COMPANY_PHONE", default=""),

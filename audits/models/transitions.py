@@ -269,6 +269,11 @@ class Letterhead(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def is_unset(self) -> bool:
+        """Still the name letters carry before anyone filled the letterhead in."""
+        return self.name.strip() in ("", settings.LETTERHEAD_UNSET_NAME)
+
     @classmethod
     def load(cls):
         """The one letterhead, made from the settings the first time."""

@@ -314,6 +314,7 @@ class LetterView(Permitted, View):
             "can_manage": can_manage,
             "send_form": forms.SendForm(initial={"key": Letter.new_key()}) if can_manage else None,
             "activity": activity_for(letter)[:20],
+            "letterhead": Letterhead.load(),
         }
         return render(request, self.template_name, context, status=status)
 

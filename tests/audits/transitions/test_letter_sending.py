@@ -138,13 +138,24 @@ def test_a_placeholder_left_in_a_letter_is_refused_with_a_clear_message(as_finan
     )
     assert response.status_code == 400
     body = response.content.decode()
-    assert "{company_name} would be sent as written" in body and "{contact_nam} would be sent as written" in body
+    assert (
+        "{company_name} would be sent as written" in body and "{contact_nam} would be sent as written" in body
+    )
     letter.refresh_from_db()
     assert (letter.subject, letter.body) == before
     # Braces that are no placeholder stay plain text.
     as_finance.post(f"/letters/{letter.pk}/", {"subject": "Offer {A}", "body": "See {2027} and {Acme Ltd}."})
     letter.refresh_from_db()
     assert (letter.subject, letter.body) == ("Offer {A}", "See {2027} and {Acme Ltd}.")
+
+
+def test_a_draft_warns_while_the_letterhead_is_not_filled_in(as_finance, letter):
+    from audits.models import Letterhead
+
+    warning = "The letterhead still reads “Our company”"
+    assert warning in as_finance.get(f"/letters/{letter.pk}/").content.decode()
+    Letterhead.objects.filter(pk=Letterhead.load().pk).update(name="Nordlicht Consulting GmbH")
+    assert "The letterhead still reads" not in as_finance.get(f"/letters/{letter.pk}/").content.decode()
 
 
 def test_without_an_email_address_nothing_is_queued(as_finance, own_client, finance):
