@@ -54,6 +54,7 @@ class RankingTable(SnapshotTable, FigureTable):
             "gross_margin",
             "cost_to_serve",
             "direct_expenses",
+            "acquisition_share",
             "late_payment_cost",
             "bad_debt",
             "net_profit",

@@ -108,6 +108,7 @@ class FigureTable(SafeExportTable):
     gross_margin = MoneyColumn(verbose_name=_("GM"), export_header=_("Gross margin"))
     cost_to_serve = MoneyColumn(verbose_name=_("CTS"), export_header=_("Cost to serve"))
     direct_expenses = MoneyColumn(verbose_name=_("DE"), export_header=_("Direct expenses"))
+    acquisition_share = MoneyColumn(verbose_name=_("AQ"), export_header=_("Acquisition share"))
     late_payment_cost = MoneyColumn(verbose_name=_("LPC"), export_header=_("Late-payment cost"))
     bad_debt = MoneyColumn(verbose_name=_("BD"), export_header=_("Bad debt"))
     net_profit = MoneyColumn(verbose_name=_("NP"), export_header=_("Net profit"))

@@ -73,7 +73,6 @@ class AuditClientTable(FigureTable):
         accessor="client__account_manager",
         order_by=("client__account_manager__first_name",),
     )
-    acquisition_share = MoneyColumn(verbose_name=_("AQ"), export_header=_("Acquisition share"))
     overhead_share = MoneyColumn(verbose_name=_("OH"), export_header=_("Overhead share"))
     hours = Column(verbose_name=_("Hours"), accessor="service_minutes", attrs={"td": {"class": "num"}})
     cumulative_share_revenue = ShareColumn(

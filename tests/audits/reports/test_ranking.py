@@ -119,3 +119,32 @@ def test_it_searches_names_and_references_within_the_users_clients(
     assert by_reference == {"Quiet Client"}
     punctuated = {row[1] for row in _export(as_manager, "q=" + quote("=hyperlink(1)"))[1:]}
     assert punctuated == {"'=HYPERLINK(1)"}  # taken literally, never as a pattern
+
+
+def test_each_row_adds_up_to_its_net_profit_acquisition_share_included(as_finance, manager):
+    """The ranking shows every part of NP = GM - CTS - DE - AQ - LPC - BD, on the page and in the
+    export: a client acquired in the period bears its acquisition share."""
+    client = ClientFactory(
+        name="New Client",
+        account_manager=manager,
+        acquired_on=dt.date(2025, 3, 1),
+        acquisition_cost=D("2400"),
+    )
+    InvoiceFactory(client=client, issued_on=dt.date(2025, 6, 1), amount=D("5000"), cost_of_sales=D("1000"))
+    runs.profitability_recompute(as_of=AS_OF)
+    rows = _export(as_finance, "sort=-net_profit")
+    header = rows[0]
+    parts = [
+        "Gross margin",
+        "Cost to serve",
+        "Direct expenses",
+        "Acquisition share",
+        "Late-payment cost",
+        "Bad debt",
+    ]
+    for row in rows[1:]:
+        gm, *costs = (D(row[header.index(name)]) for name in parts)
+        assert gm - sum(costs) == D(row[header.index("Net profit")])
+    new = next(row for row in rows if row[header.index("Client")] == "New Client")
+    assert D(new[header.index("Acquisition share")]) == D("1000.00")  # 10 of 24 months of 2,400
+    assert ">AQ</" in as_finance.get("/ranking/").content.decode()
