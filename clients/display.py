@@ -88,19 +88,43 @@ def hours(minutes, places: int = 1) -> str:
     return number(value / 60, places)
 
 
-def compact(value) -> str:
+def compact(value, places: int | None = None) -> str:
     """A chart tick: 1,500,000 -> '1.5M', 400,000 -> '400k' ('400 k' in French), 950 -> '950'.
 
-    The figure is rounded half-up first; the suffix and its spacing are the translator's. A figure
-    that rounds to a thousand thousands reads in millions (999,999.5 -> '1.0M', not '1,000k')."""
+    The figure is rounded half-up first, thousands to whole ones and millions to one place, or to
+    ``places`` (ticks every 2,500 read 2.5k, 5.0k, 7.5k with one place); the suffix and its spacing
+    are the translator's. A figure that rounds to a thousand thousands reads in millions (999,999.5
+    -> '1.0M', not '1,000k')."""
     amount = as_decimal(value)
     if amount is None:
         return ""
+    in_thousands = 0 if places is None else places
     # ``amount`` is a finite Decimal, so the thousands are never None; rounded only under a million.
     if abs(amount) >= 1_000_000 or (
-        (thousands := rounded(amount / 1_000, 0)) is not None and abs(thousands) >= 1_000
+        (thousands := rounded(amount / 1_000, in_thousands)) is not None and abs(thousands) >= 1_000
     ):
-        return pgettext("chart tick, millions", "%(number)sM") % {"number": number(amount / 1_000_000, 1)}
+        return pgettext("chart tick, millions", "%(number)sM") % {
+            "number": number(amount / 1_000_000, 1 if places is None else places)
+        }
     if abs(amount) >= 1_000:
-        return pgettext("chart tick, thousands", "%(number)sk") % {"number": number(amount / 1_000, 0)}
+        return pgettext("chart tick, thousands", "%(number)sk") % {
+            "number": number(amount / 1_000, in_thousands)
+        }
     return number(amount, 0)
+
+
+def compact_places(ticks) -> int | None:
+    """The places ``compact`` needs for every tick of an axis to read as its exact value: none when
+    its default does (whole thousands, millions to a tenth), else one or two."""
+
+    def exact(tick, places) -> bool:
+        amount = as_decimal(tick)
+        if amount is None or abs(amount) < 1_000:
+            return True
+        unit, default = (1_000_000, 1) if abs(amount) >= 1_000_000 else (1_000, 0)
+        return amount / unit == rounded(amount / unit, default if places is None else places)
+
+    for places in (None, 1):
+        if all(exact(tick, places) for tick in ticks):
+            return places
+    return 2

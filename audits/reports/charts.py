@@ -19,7 +19,7 @@ from django.utils.formats import date_format  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator  # noqa: E402
 
 from clients import display  # noqa: E402
 
@@ -86,10 +86,22 @@ def _svg(fig):
     return _without_inline_styles(svg[svg.index("<svg") :])
 
 
+class CompactTicks(Formatter):
+    """Money ticks as compact figures (12k, 1.5M), with the places the axis needs for each tick to
+    read as its value: ticks every 2,500 read 2.5k, 5.0k, 7.5k (not 3k, 5k, 8k)."""
+
+    places: int | None = None
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        self.places = display.compact_places(list(locs))
+
+    def __call__(self, value, pos=None):
+        return display.compact(value, self.places)
+
+
 def _money_axis(ax, axis="y"):
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(
-        FuncFormatter(lambda value, _pos: display.compact(value))
-    )
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(CompactTicks())
 
 
 def _percent_axis(axis):

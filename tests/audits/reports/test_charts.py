@@ -6,6 +6,7 @@ from decimal import Decimal as D
 from django.utils import translation
 
 from audits.reports import charts
+from clients import display
 
 LABELS = [f"2026-{m:02d}" for m in range(1, 13)]
 VALUES = [D("1000")] * 11 + [D("30")]
@@ -88,3 +89,26 @@ def test_every_style_matplotlib_writes_has_a_presentation_attribute(monkeypatch)
     }
     assert written
     assert written <= PRESENTATION_ATTRIBUTES, written - PRESENTATION_ATTRIBUTES
+
+
+def test_money_ticks_read_as_their_values():
+    """Compact figures are rounded (2,500 alone reads 3k): on an axis, each tick has the places it
+    needs to read as its value, so the ticks read evenly spaced."""
+    import re
+
+    scale = {"k": 1_000, "M": 1_000_000, "": 1}
+    for top in (2_400, 13_000, 12_500, 1_260_000, 640):
+        with translation.override("en"):
+            svg = charts.bars(labels=["A", "B"], values=[D(top), D(top) / 3], y_label="EUR", money=True)
+        ticks = re.findall(r">(-?[\d.,]+)(k|M)?</text>", svg)
+        values = [D(number.replace(",", "")) * scale[suffix] for number, suffix in ticks]
+        assert len(values) >= 3 and len({b - a for a, b in zip(values, values[1:], strict=False)}) == 1, (
+            top,
+            ticks,
+        )
+    with translation.override("en"):
+        assert [display.compact(v, display.compact_places([0, 2500, 5000])) for v in (2500, 5000)] == [
+            "2.5k",
+            "5.0k",
+        ]
+        assert display.compact_places([0, 2000, 4000]) is None and display.compact(2500) == "3k"
