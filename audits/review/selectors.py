@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from audits.log import activity_for
 from audits.models import (
@@ -292,8 +292,10 @@ def step_blockers(audit: Audit, step: int, *, checks: list[Check] | None = None)
         for check in checks if checks is not None else audit_checks(audit, rows=False):
             if not check.is_clear:
                 blockers.append(
-                    _(
-                        "Check “%(check)s” has %(count)s affected rows: fix them or acknowledge it with a reason."
+                    ngettext(
+                        "Check “%(check)s” has %(count)s affected row: fix it or acknowledge the check with a reason.",
+                        "Check “%(check)s” has %(count)s affected rows: fix them or acknowledge it with a reason.",
+                        check.count,
                     )
                     % {"check": check.title, "count": check.count}
                 )
@@ -301,7 +303,11 @@ def step_blockers(audit: Audit, step: int, *, checks: list[Check] | None = None)
         undecided = audit.flags_undecided
         if undecided:
             blockers.append(
-                _("%(count)s flagged clients have no review yet: confirm or override each flag.")
+                ngettext(
+                    "%(count)s flagged client has no review yet: confirm or override its flag.",
+                    "%(count)s flagged clients have no review yet: confirm or override each flag.",
+                    undecided,
+                )
                 % {"count": undecided}
             )
     elif step == Audit.Step.STRATEGY:
@@ -309,7 +315,14 @@ def step_blockers(audit: Audit, step: int, *, checks: list[Check] | None = None)
             blockers.append(_("Some flags are not reviewed yet (step 4)."))
         missing = audit.decisions_missing
         if missing:
-            blockers.append(_("%(count)s flagged clients have no decision yet.") % {"count": missing})
+            blockers.append(
+                ngettext(
+                    "%(count)s flagged client has no decision yet.",
+                    "%(count)s flagged clients have no decision yet.",
+                    missing,
+                )
+                % {"count": missing}
+            )
         acknowledged = set(RiskAcknowledgement.objects.filter(audit=audit).values_list("risk", flat=True))
         for risk in RiskAcknowledgement.Risk:
             if risk.value not in acknowledged:

@@ -720,3 +720,18 @@ def test_the_kept_counts_follow_every_review_and_decision(
         else:
             audit = refresh(audit, finance, django_capture_on_commit_callbacks)
         assert_kept()
+
+
+def test_what_holds_step_five_back_counts_in_words_that_agree(audit, finance, portfolio):
+    """One client left undecided reads "1 flagged client has ...", two read "2 flagged clients have ..."."""
+    audit = to_step(audit, finance, 5)
+    flagged = list(
+        AuditClient.objects.filter(audit=audit, is_flagged=True).values_list("client_id", flat=True)
+    )
+    assert len(flagged) == 2
+    assert "2 flagged clients have no decision yet." in selectors.step_blockers(audit, 5)
+    services.decision_record(
+        audit=audit, user=finance, version=v(audit), client_id=flagged[0], kind="keep", reason="strategic"
+    )
+    audit.refresh_from_db()
+    assert "1 flagged client has no decision yet." in selectors.step_blockers(audit, 5)
