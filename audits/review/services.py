@@ -147,9 +147,20 @@ def _cost_add(*, audit: Audit, user, version, cost, describe):
 
 
 def expense_add(*, audit: Audit, user, version, client: Client, spent_on, category, amount) -> Expense:
-    """A missing expense on one of the audit's clients (step 2)."""
+    """A missing expense on one of the audit's clients (step 2), inside the audit's period: an expense
+    outside it would never count in the audit's figures."""
     if not AuditClient.objects.filter(audit=audit, client=client).exists():
         raise AuditError(_("This client is not in the audit."))
+    if not audit.period_start <= spent_on <= audit.period_end:
+        raise AuditError(
+            _("The expense is dated outside the audit's period (%(start)s to %(end)s): it would never count.")
+            % {
+                "start": date_format(audit.period_start, "SHORT_DATE_FORMAT"),
+                "end": date_format(audit.period_end, "SHORT_DATE_FORMAT"),
+            }
+        )
+    if amount <= 0:
+        raise AuditError(_("An expense has an amount above zero."))
     return _cost_add(
         audit=audit,
         user=user,

@@ -147,6 +147,13 @@ class CostSettings(models.Model):
         for name in ("top1", "top5", "top10", "hhi"):
             if getattr(self, f"{name}_amber") >= getattr(self, f"{name}_red"):
                 errors[f"{name}_red"] = _("The red threshold must be above the amber one.")
+        if self.working_days is not None and self.working_days > 366:
+            errors["working_days"] = _("A year has at most 366 days.")
+        # Trimmed at each end: half or more at each end would leave no client for the mean.
+        if self.trimmed_share is not None and self.trimmed_share >= 50:
+            errors["trimmed_share"] = _(
+                "Must be under 50: trimmed at both ends, the mean must keep some clients."
+            )
         # Said here, on the field, before the database constraint would say it by its name.
         if self.overheads_per_month is not None and self.overheads_per_month < 0:
             errors["overheads_per_month"] = _("Overheads cannot be negative.")

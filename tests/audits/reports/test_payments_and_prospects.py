@@ -464,3 +464,18 @@ def test_the_payments_charts_are_drawn_once_for_the_same_figures(ledger, as_fina
     as_finance.get(PAYMENTS, HTTP_ACCEPT_LANGUAGE="fr")
     assert len(drawn) == 6  # labels in another language: drawn again
     cache.clear()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("working_days", "400", "A year has at most 366 days."),
+        ("trimmed_share", "60", "Must be under 50: trimmed at both ends"),
+    ],
+)
+def test_impossible_settings_are_refused_on_their_field(as_finance, field, value, message):
+    before = CostSettings.load()
+    response = as_finance.post(SETTINGS, _form_data(**{field: value}))
+    assert response.status_code == 200 and message in response.content.decode()
+    after = CostSettings.load()
+    assert getattr(after, field) == getattr(before, field)

@@ -382,3 +382,31 @@ def test_an_account_manager_reads_the_history_of_their_own_clients_only(
     assert "other manager note" not in manager_view and "Delta" not in manager_view
     assert "added a missing cost" not in manager_view
     assert "moved the audit to another step" in manager_view  # the audit's own entries
+
+
+def test_an_expense_outside_the_period_or_of_nothing_is_refused_with_a_clear_message(
+    as_finance,
+    audit,
+    finance,
+    portfolio,  # noqa: F811
+):
+    audit = to_step(audit, finance, 2)
+    url = f"/audits/{audit.pk}/costs/expense/"
+    for spent_on, amount, message in [
+        ("2030-01-01", "75.50", "dated outside the audit&#x27;s period"),
+        ("2020-01-01", "75.50", "it would never count"),
+        ("2026-11-01", "0.00", "An expense has an amount above zero."),
+    ]:
+        response = as_finance.post(
+            url,
+            {
+                "version": v(audit),
+                "client": portfolio["Bravo"].external_ref,
+                "spent_on": spent_on,
+                "category": "travel",
+                "amount": amount,
+            },
+            follow=True,
+        )
+        assert message in response.content.decode(), spent_on
+    assert not portfolio["Bravo"].expenses.exists()
