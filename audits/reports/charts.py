@@ -187,6 +187,12 @@ def trend(*, labels, series, y_label, width=6.4, to_date=None):
     return _svg(fig)
 
 
+def _wrapped(label) -> str:
+    """A bar's label on lines of about nine characters, whole words kept: eight bars side by side
+    leave each about that much room."""
+    return textwrap.fill(str(label), 9, break_long_words=False)
+
+
 def waterfall(*, steps, total_label):
     """From revenue down to net profit: steps is a list of (label, signed amount)."""
     fig, ax = _figure(height=3.2)
@@ -194,7 +200,7 @@ def waterfall(*, steps, total_label):
     labels, bottoms, heights, colors = [], [], [], []
     for index, (label, value) in enumerate(steps):
         value = Decimal(value or 0)
-        labels.append(textwrap.fill(str(label), 14))
+        labels.append(_wrapped(label))
         if index == 0:
             bottoms.append(0.0)
             heights.append(float(value))
@@ -204,7 +210,7 @@ def waterfall(*, steps, total_label):
             heights.append(float(value))
             colors.append(GOOD if value >= 0 else BAD)
         running += value
-    labels.append(textwrap.fill(str(total_label), 14))
+    labels.append(_wrapped(total_label))
     bottoms.append(0.0)
     heights.append(float(running))
     colors.append(GOOD if running >= 0 else BAD)
