@@ -60,3 +60,17 @@ document.addEventListener("keydown", (event) => {
     timer = window.setTimeout(() => fill(input), 150);
   });
 })();
+// A form with data-confirm="question" asks before it is sent (an action that cannot be undone); with
+// data-confirm-field and data-confirm-value, only when that field holds that value. Declined, the
+// form is not sent and no other submit handler runs (a data-once button stays usable).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const question = form.dataset.confirm;
+  if (!question) return;
+  const field = form.dataset.confirmField;
+  if (field && form.elements[field]?.value !== form.dataset.confirmValue) return;
+  if (!window.confirm(question)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+});

@@ -2,7 +2,7 @@
 // (The server sends a letter once whatever happens; this only spares a useless second request.)
 document.addEventListener("submit", (event) => {
   const button = event.target.querySelector("button[data-once]");
-  if (!button) return;
+  if (!button || event.defaultPrevented) return;
   if (button.dataset.sent) {
     event.preventDefault();
     return;

@@ -47,6 +47,30 @@ def _cookies_without_dates(settings):
     settings.CSRF_COOKIE_AGE = None
 
 
+class Questions(list):
+    """The questions a page asked (window.confirm), in order; each is answered yes but for the
+    first ``declined`` ones."""
+
+    declined = 0
+
+
+@pytest.fixture(autouse=True)
+def confirms(page):
+    """The questions the pages asked before an action that cannot be undone (``Questions``)."""
+    asked = Questions()
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        if asked.declined:
+            asked.declined -= 1
+            dialog.dismiss()
+        else:
+            dialog.accept()
+
+    page.on("dialog", answer)
+    return asked
+
+
 @pytest.fixture
 def shot(page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ def click_and_wait(page, locator):
         locator.click()
 
 
-def test_a_whole_audit_on_the_demo_data(browser, page, log_in, live_server, demo, shot):
+def test_a_whole_audit_on_the_demo_data(browser, page, log_in, live_server, demo, shot, confirms):
     fiona, alice = demo
     finance = log_in(fiona, password=DEMO_PASSWORD)
 
@@ -119,6 +119,9 @@ def test_a_whole_audit_on_the_demo_data(browser, page, log_in, live_server, demo
     shot("audit-step-5")
     click_and_wait(finance, finance.get_by_role("button", name="Complete and freeze"))
     expect(finance.get_by_text("figures frozen")).to_be_visible()
+    assert confirms == [
+        "Complete the audit now? Its figures and decisions are frozen; nobody can change it afterwards."
+    ]
     shot("audit-completed")
     audit.refresh_from_db()
     assert audit.is_completed

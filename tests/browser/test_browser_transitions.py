@@ -41,7 +41,7 @@ def _pdf_pages(page, url, name):
 
 
 def test_finance_takes_a_transition_from_planned_to_completed_with_its_letters(
-    log_in, live_server, finance, setup, shot
+    log_in, live_server, finance, setup, shot, confirms
 ):
     page = log_in(finance)
     nav = page.get_by_role("navigation", name="Main")
@@ -91,6 +91,13 @@ def test_finance_takes_a_transition_from_planned_to_completed_with_its_letters(
         page.get_by_role("link", name="Back to the transition").click()
 
     assert len(mail.outbox) == 3
+    # Each letter and the completion were confirmed first; moving to the other stages asks nothing.
+    assert confirms == [
+        "Send this letter to ana@client.example now? A letter is sent once; it cannot be changed afterwards.",
+        "Send this letter to ana@client.example now? A letter is sent once; it cannot be changed afterwards.",
+        "Complete the transition now? The client becomes a former client; a completed transition cannot be moved again.",
+        "Send this letter to ana@client.example now? A letter is sent once; it cannot be changed afterwards.",
+    ]
     assert {m.to[0] for m in mail.outbox} == {"ana@client.example"}
     assert "Nordic Books" in mail.outbox[1].body
     assert all(m.attachments[0][1][:5] == b"%PDF-" for m in mail.outbox)
@@ -139,3 +146,26 @@ def test_an_admin_edits_a_template_beside_its_placeholders_and_previews_it(
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status").first).to_contain_text("Letterhead saved")
     shot("letterhead")
+
+
+def test_a_letter_declined_at_the_question_is_not_sent_and_can_be_sent_after(
+    page, log_in, live_server, finance, setup, confirms
+):
+    from audits.transitions import services
+
+    transition = services.transition_create(
+        client=setup, user=finance, reason="Loss maker", end_date=dt.date(2027, 3, 31)
+    )
+    letter = services.letter_draft(transition=transition, kind="announcement", user=finance)
+    log_in(finance)
+    confirms.declined = 1
+    page.goto(f"{live_server.url}/letters/{letter.pk}/")
+    page.get_by_role("button", name="Send by e-mail").click()
+    page.wait_for_timeout(300)
+    letter.refresh_from_db()
+    assert letter.state == Letter.State.DRAFT and len(mail.outbox) == 0
+    page.get_by_role("button", name="Send by e-mail").click()  # the button is still usable
+    expect(page.get_by_role("status").first).to_contain_text("Letter sent to ana@client.example")
+    letter.refresh_from_db()
+    assert letter.state == Letter.State.SENT and len(mail.outbox) == 1
+    assert len(confirms) == 2
