@@ -215,6 +215,12 @@ def letter_draft(*, transition: Transition, kind: str, user) -> Letter:
     if template is None:
         raise ValidationError(_("There is no letter template of this kind yet: an admin writes one first."))
     values = selectors.letter_values(transition=transition, language=template.language)
+    if "{alternatives}" in template.body and not values["alternatives"]:
+        raise ValidationError(
+            _(
+                "This letter lists the alternative providers proposed: choose them first (Choose alternatives)."
+            )
+        )
     try:
         with transaction.atomic():
             letter = Letter.objects.create(

@@ -330,3 +330,14 @@ def test_two_requests_at_once_claim_the_letter_once(own_client, finance):
         thread.join()
     assert sorted(results) == [False, True]
     assert Letter.objects.get(pk=letter.pk).state == Letter.State.SENT
+
+
+def test_the_alternatives_letter_waits_for_the_alternatives_to_be_chosen(as_finance, transition):
+    response = as_finance.post(f"/transitions/{transition.pk}/letters/alternatives/", follow=True)
+    assert "choose them first" in response.content.decode()
+    assert not Letter.objects.filter(transition=transition, kind="alternatives").exists()
+    from audits.models import AlternativeProvider
+
+    transition.providers.add(AlternativeProvider.objects.create(name="Nordic Books", services="Bookkeeping"))
+    as_finance.post(f"/transitions/{transition.pk}/letters/alternatives/")
+    assert "Nordic Books" in Letter.objects.get(transition=transition, kind="alternatives").body

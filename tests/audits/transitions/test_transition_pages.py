@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from audits.models import AlternativeProvider
 from audits.transitions import services
 from tests.factories import ClientFactory, InvoiceFactory
 
@@ -44,6 +45,9 @@ def test_the_transition_page_does_not_query_per_month_or_letter(as_finance, fina
     short = services.transition_create(client=client, user=finance, reason="x", end_date=dt.date(2027, 1, 31))
     other = ClientFactory()
     long = services.transition_create(client=other, user=finance, reason="x", end_date=dt.date(2029, 12, 31))
+    provider = AlternativeProvider.objects.create(name="Nordic Books")
+    for transition in (short, long):  # the alternatives letter lists them
+        transition.providers.add(provider)
     for kind in ("announcement", "alternatives", "thank_you"):
         services.letter_draft(transition=long, kind=kind, user=finance)
     assert _queries(as_finance, f"/transitions/{short.pk}/") == _queries(
