@@ -104,6 +104,7 @@ def transition_create(
 
 def transition_advance(*, transition: Transition, stage: str, user) -> Transition:
     """Move a transition forward (or cancel it); the client's status follows in the same transaction.
+    Completed, its schedule expects nothing after the current month (the client is former).
     Raises ValidationError when the move is not allowed (backwards, or from a closed transition)."""
     with transaction.atomic():
         locked = Transition.objects.select_for_update().select_related("client").get(pk=transition.pk)
@@ -123,6 +124,9 @@ def transition_advance(*, transition: Transition, stage: str, user) -> Transitio
         Client.objects.filter(pk=locked.client_id).update(
             status=CLIENT_STATUS.get(stage, Client.Status.TRANSITIONING)
         )
+        if stage == Transition.Stage.COMPLETED:
+            # A former client is expected to bring nothing: the months after this one expect nothing.
+            locked.months.filter(month__gt=timezone.localdate().replace(day=1)).update(expected_revenue=0)
         log_action(locked, "transition.stage_changed", user=user, data={"from": previous, "to": stage})
     return locked
 
