@@ -4,7 +4,8 @@ A computation runs a constant number of queries whatever the number of clients: 
 (``audits.profitability.sql``, the reviewed raw SQL) reads each ledger table once into small
 per-client, per-month tables and returns one row of figures per client (and, asked to, the months
 of the trend summed by account manager); the portfolio maths then runs in Python on those
-figures (``audits.profitability.portfolio``), in the named steps of ``_portfolio``.
+figures (``audits.profitability.portfolio``, gathered in ``audits.profitability.maths``), in the named
+steps of ``_portfolio``.
 
 The same code runs on SQLite and PostgreSQL.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
@@ -27,9 +27,9 @@ from audits.profitability.figures import (
     ClientFigures,
     acquisition_share,
     amortisation_window,
-    money,
     ratio,
 )
+from audits.profitability.maths import Maths, Period, count_flags, portfolio_figures, portfolio_maths
 from audits.profitability.phases import phase
 from audits.profitability.results import VALUE_NAMES, ClientResults
 from audits.profitability.sql.fragments import Window
@@ -177,15 +177,6 @@ def compute(
 # The portfolio maths, step by step ---------------------------------------------------------------
 
 
-@dataclass
-class Period:
-    """The period as the maths reads it."""
-
-    as_of: dt.date
-    days: int
-    month_count: Decimal
-
-
 def _indirect(
     *, clients, rows: LedgerRows, figures, referred_outside, settings: Settings
 ) -> dict[int, Decimal]:
@@ -219,71 +210,6 @@ def _members(*, clients, figures, active: set[int]) -> tuple[dict[int, ClientFig
         elif client["status"] != Client.Status.FORMER:
             dormant += 1
     return members, dormant
-
-
-@dataclass
-class Maths:
-    """The portfolio figures of the members, before any per-client value is assembled."""
-
-    revenue: pm.Figures
-    gross: pm.Figures
-    net: pm.Figures
-    earning: Mapping[int, Decimal]  # the members with revenue > 0 (shares of revenue, tiers)
-    per_hour: dict
-    overheads: Decimal
-    overhead: dict
-    rank_np: dict
-    rank_r: dict
-    rank_gm: dict
-    rank_hour: dict
-    cum_r: dict
-    cum_np: dict
-    classes: dict
-    tiers: pm.Tiers
-    top_tier: list
-    pareto: pm.Pareto
-    whale: pm.Whale
-    concentration: pm.Concentration
-
-
-def _maths(*, members, clients, settings: Settings, day_cost, period: Period) -> Maths:
-    """Ranks, shares, Pareto, ABC, tiers, whale curve and concentration over the members."""
-    revenue = pm.Figures((cid, f.revenue) for cid, f in members.items())
-    gross = pm.Figures((cid, f.gross_margin) for cid, f in members.items())
-    net = pm.Figures((cid, f.net_profit) for cid, f in members.items())
-    # Shares of revenue (Pareto, ABC, concentration) and tiers: the clients with revenue > 0.
-    earning = pm.with_revenue(revenue)
-    per_hour = {cid: f.profit_per_hour for cid, f in members.items()}
-    overheads = money(settings.overheads_per_month * period.month_count)
-    rank_np, rank_r, rank_gm, rank_hour = (pm.ranks(v) for v in (net, revenue, gross, per_hour))
-    tier_result = pm.tiers(
-        {cid: gross[cid] for cid in earning},
-        boundaries=settings.boundaries,
-        trimmed_share=settings.trimmed_share,
-        acquisition_costs=[clients[cid]["acquisition_cost"] for cid in members],
-        cost_per_day=day_cost,
-    )
-    return Maths(
-        revenue=revenue,
-        gross=gross,
-        net=net,
-        earning=earning,
-        per_hour=per_hour,
-        overheads=overheads,
-        overhead=pm.overhead_shares(members, overheads, settings.overhead_allocation),
-        rank_np=rank_np,
-        rank_r=rank_r,
-        rank_gm=rank_gm,
-        rank_hour=rank_hour,
-        cum_r=pm.cumulative_shares(earning, pm.ranked(earning)),
-        cum_np=pm.cumulative_shares(net, pm.ranked(net)),
-        classes=pm.abc_classes(earning, settings.class_a, settings.class_b),
-        tiers=tier_result,
-        top_tier=[members[cid] for cid, tier in tier_result.tier.items() if tier == 1],
-        pareto=pm.pareto(earning, net),
-        whale=pm.whale_curve(net, count=100),
-        concentration=pm.concentration(earning, settings.limits),
-    )
 
 
 def _client_values(
@@ -380,65 +306,6 @@ def _prospect_effort(values: dict, client, row: LedgerRow, tier_result: pm.Tiers
         values["over_budget"] = spent > values["effort_budget"]
 
 
-def _count(counts: Counter, values: dict, *, member: bool, status: str) -> None:
-    """Count a client in the portfolio's flags: a member by its flags, a prospect (never a member)
-    as one, and whether it is over its effort budget."""
-    if member:
-        for flag in ("is_unprofitable", "is_marginal", "is_declining"):
-            counts[flag] += values[flag]
-    elif status == Client.Status.PROSPECT:
-        counts["prospects"] += 1
-        counts["over_budget"] += values["over_budget"]
-
-
-def _portfolio_figures(*, maths: Maths, counts: Counter, members, dormant) -> dict:
-    """What the portfolio snapshot stores (``counts``: the members flagged, and the prospects, as
-    ``_count`` counts them)."""
-    total_np = sum(maths.net.values(), ZERO)
-    tier_result, pareto, whale, conc = maths.tiers, maths.pareto, maths.whale, maths.concentration
-    return {
-        "clients": len(members),
-        "clients_with_revenue": len(maths.earning),
-        "dormant": dormant,
-        "revenue": sum(maths.revenue.values(), ZERO),
-        "gross_margin": sum(maths.gross.values(), ZERO),
-        "net_profit": total_np,
-        "overheads": maths.overheads,
-        "net_profit_after_overhead": total_np - sum(maths.overhead.values(), ZERO),
-        "service_minutes": sum(f.service_minutes for f in members.values()),
-        "top20_share_revenue": pareto.top_share_revenue,
-        "top20_share_net_profit": pareto.top_share_net_profit,
-        "top_clients": pareto.top_clients,
-        "clients_for_80_percent": pareto.clients_for_80,
-        "class_counts": {k: sum(1 for c in maths.classes.values() if c == k) for k in "ABC"},
-        "whale_peak_client_share": whale.peak_client_share,
-        "whale_peak_profit_share": whale.peak_profit_share,
-        "whale_curve": pm.sample_points(whale.points),
-        "pareto_curve": pm.sample_points(pm.pareto_points(maths.earning, shares=maths.cum_r, count=100)),
-        "mean_gross_margin": tier_result.mean_gross_margin,
-        "tier_thresholds": [str(t) for t in tier_result.thresholds],
-        "tier_counts": tier_result.counts,
-        "tier_multipliers": [str(m) for m in tier_result.multipliers],
-        "mean_acquisition_cost": tier_result.mean_acquisition_cost,
-        "acquisition_costs_known": tier_result.acquisition_costs_known,
-        "acquisition_costs_unknown": tier_result.acquisition_costs_unknown,
-        "day_cost": tier_result.day_cost,
-        "effort_budget": [str(b) for b in tier_result.effort_budget],
-        "effort_days": [None if d is None else str(d) for d in tier_result.effort_days],
-        "top_tier_profit_per_hour": pm.np_per_hour(maths.top_tier),
-        "top1_share": conc.top1,
-        "top5_share": conc.top5,
-        "top10_share": conc.top10,
-        "hhi": conc.hhi,
-        "concentration_levels": conc.levels,
-        "unprofitable": counts["is_unprofitable"],
-        "marginal": counts["is_marginal"],
-        "declining": counts["is_declining"],
-        "prospects": counts["prospects"],
-        "prospects_over_budget": counts["over_budget"],
-    }
-
-
 def _portfolio(
     *, as_of, start, end, settings, clients, rows, referred_outside, day_cost, previous_np
 ) -> Result:
@@ -461,7 +328,9 @@ def _portfolio(
         )
         members, dormant = _members(clients=clients, figures=figures, active=active)
     with phase("  ranks, shares, tiers, curves"):
-        maths = _maths(members=members, clients=clients, settings=settings, day_cost=day_cost, period=period)
+        maths = portfolio_maths(
+            members=members, clients=clients, settings=settings, day_cost=day_cost, period=period
+        )
     previous = previous_np or {}
     results = ClientResults()
     counts: Counter = Counter()
@@ -483,9 +352,9 @@ def _portfolio(
                 previous=previous,
             )
             results.add(cid, client["status"], member, figures[cid], in_order(values))
-            _count(counts, values, member=member, status=client["status"])
+            count_flags(counts, values, member=member, status=client["status"])
     with phase("  portfolio figures"):
-        portfolio = _portfolio_figures(maths=maths, counts=counts, members=members, dormant=dormant)
+        portfolio = portfolio_figures(maths=maths, counts=counts, members=members, dormant=dormant)
     return Result(as_of=as_of, start=start, end=end, settings=settings, clients=results, portfolio=portfolio)
 
 
