@@ -154,11 +154,6 @@ def client_rows_sql(*, late_rate: Decimal, months: list[dt.date]) -> tuple[str, 
     return sql, [late_rate, late_rate, *(late_rate for _ in months)]
 
 
-# Every column of a per-client row after its client id but the minutes and ``activity`` is money
-# (or amount x days), to the cent: ``client_rows`` reads it as a whole number of cents.
-INTEGER_COLUMNS = {6, 17}  # minutes and activity, by position after the client id
-
-
 def row_columns(months: int) -> tuple[str, ...]:
     """The names ``client_rows_sql`` gives the columns of a row after its client id, in order."""
     return (
@@ -166,6 +161,14 @@ def row_columns(months: int) -> tuple[str, ...]:
         *("minutes", "life_operating", "life_cost_to_serve", *(f"ageing_{i}" for i in range(5))),
         *("paid", "paid_late_x", "paid_days_x", "activity", *(f"np_{i}" for i in range(months))),
     )
+
+
+# Every column but the minutes and ``activity`` is money (or amount x days), to the cent:
+# ``client_rows`` reads it as a whole number of cents.
+INTEGER_COLUMNS = ("minutes", "activity")
+# A row as the engine reads it: the net profit of the four declining months last.
+COLUMNS = row_columns(4)
+POSITION = {name: position for position, name in enumerate(COLUMNS)}
 
 
 FETCHED_AT_ONCE = 10_000
@@ -178,8 +181,7 @@ def client_rows(*, late_rate: Decimal, months: list[dt.date]) -> LedgerRows:
     sql, params = client_rows_sql(late_rate=late_rate, months=months)
     names = row_columns(len(months))
     columns = ", ".join(
-        f"r.{name}" if position in INTEGER_COLUMNS else f"CAST(ROUND(r.{name} * 100) AS bigint)"
-        for position, name in enumerate(names)
+        f"r.{name}" if name in INTEGER_COLUMNS else f"CAST(ROUND(r.{name} * 100) AS bigint)" for name in names
     )
     rows = LedgerRows(len(names))
     with connection.cursor() as cursor:
@@ -196,22 +198,23 @@ def client_rows(*, late_rate: Decimal, months: list[dt.date]) -> LedgerRows:
 NO_CENTS = Decimal("0.00")
 
 
-def _money(position: int) -> property:
-    def read(row: LedgerRow) -> Decimal:
-        cents = row.cents[position]
-        return NO_CENTS if not cents else Decimal(cents) * CENT
-
-    return property(read)
+def money_of(cents: int) -> Decimal:
+    return NO_CENTS if not cents else Decimal(cents) * CENT
 
 
-def _moneys(first: int, last: int | None) -> property:
-    def read(row: LedgerRow) -> tuple[Decimal, ...]:
-        return tuple(NO_CENTS if not c else Decimal(c) * CENT for c in row.cents[first:last])
-
-    return property(read)
+def _money(name: str) -> property:
+    position = POSITION[name]
+    return property(lambda row: money_of(row.cents[position]))
 
 
-def _integer(position: int) -> property:
+def _moneys(first: str, count: int | None = None) -> property:
+    start = POSITION[first]
+    end = None if count is None else start + count
+    return property(lambda row: tuple(map(money_of, row.cents[start:end])))
+
+
+def _integer(name: str) -> property:
+    position = POSITION[name]
     return property(lambda row: row.cents[position])
 
 
@@ -229,30 +232,29 @@ class LedgerRow:
 
     __slots__ = ("cents",)
 
-    def __init__(self, cents: tuple[int, ...] = (0,) * 22):
+    def __init__(self, cents: tuple[int, ...] = (0,) * len(COLUMNS)):
         self.cents = cents
 
-    revenue = _money(0)
-    gross_margin = _money(1)
-    cost_to_serve = _money(2)
-    direct_expenses = _money(3)
-    late_payment_cost = _money(4)
-    bad_debt = _money(5)
-    minutes = _integer(6)
-    life_operating = _money(7)
-    life_cost_to_serve = _money(8)
-    ageing = _moneys(9, 14)
-    paid = _money(14)
-    paid_late_x = _money(15)
-    paid_days_x = _money(16)
-    activity = _integer(17)
-    recent_np = _moneys(18, None)
+    revenue = _money("revenue")
+    gross_margin = _money("gross_margin")
+    cost_to_serve = _money("cost_to_serve")
+    direct_expenses = _money("direct_expenses")
+    late_payment_cost = _money("late_payment_cost")
+    bad_debt = _money("bad_debt")
+    minutes = _integer("minutes")
+    life_operating = _money("life_operating")
+    life_cost_to_serve = _money("life_cost_to_serve")
+    ageing = _moneys("ageing_0", 5)
+    paid = _money("paid")
+    paid_late_x = _money("paid_late_x")
+    paid_days_x = _money("paid_days_x")
+    activity = _integer("activity")
+    recent_np = _moneys("np_0")
 
     @property
     def overdue(self) -> Decimal:
         """What is open and past due at the as-of date: the four overdue buckets."""
-        cents = sum(self.cents[10:14])
-        return NO_CENTS if not cents else Decimal(cents) * CENT
+        return money_of(sum(self.cents[POSITION["ageing_1"] : POSITION["ageing_4"] + 1]))
 
     def __eq__(self, other) -> bool:
         return isinstance(other, LedgerRow) and self.cents == other.cents
