@@ -18,6 +18,7 @@ from django.db import models
 
 from audits.models import ClientSnapshot
 from audits.profitability.figures import ClientFigures
+from audits.profitability.sql.copy import NULL, line_of, unescaped
 
 # The values a client snapshot stores beside its figures, in the order ``engine._client_values``
 # makes them.
@@ -91,36 +92,6 @@ class ClientResult:
     values: Mapping[str, object]
 
 
-# Text as COPY reads it (PostgreSQL's text format), and back.
-NULL = "\\N"
-ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-UNESCAPES = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
-
-
-def line_of(values) -> str:
-    """Values as a line of COPY text, without its newline: none as ``\\N``, text escaped, anything
-    else as ``str`` gives it (a decimal keeps its places, str(Decimal("1.50")) == "1.50"; a boolean
-    is True or False, which PostgreSQL reads; a date is ISO 8601)."""
-    return "\t".join(
-        [NULL if v is None else v.translate(ESCAPES) if type(v) is str else str(v) for v in values]
-    )
-
-
-def _from_text(text: str) -> str:
-    if "\\" not in text:
-        return text
-    out, position = [], 0
-    while position < len(text):
-        pair = text[position : position + 2]
-        if pair in UNESCAPES:
-            out.append(UNESCAPES[pair])
-            position += 2
-        else:
-            out.append(text[position])
-            position += 1
-    return "".join(out)
-
-
 def _reader(field) -> Callable[[str], object]:
     if isinstance(field, models.BooleanField):
         return {"True": True, "False": False}.__getitem__
@@ -128,7 +99,7 @@ def _reader(field) -> Callable[[str], object]:
         return Decimal
     if isinstance(field, models.IntegerField):
         return int
-    return _from_text
+    return unescaped
 
 
 # How each value is read back from its text, by the type of its snapshot column.

@@ -25,8 +25,8 @@ from audits.models import ClientSnapshot, PortfolioMonth, PortfolioSnapshot, Pro
 from audits.profitability import engine, phases, retention
 from audits.profitability.figures import FIGURE_FIELDS
 from audits.profitability.lock import ADVISORY_KEY, RecomputeBusy, busy, recompute_lock
-from audits.profitability.results import VALUE_NAMES, line_of
-from audits.profitability.sql.copy import bulk_insert, copy_lines
+from audits.profitability.results import VALUE_NAMES
+from audits.profitability.sql.copy import bulk_insert, copy_lines, line_of
 from audits.profitability.sql.months import TOTAL_COLUMNS
 from audits.profitability.sql.session import computation
 from clients.models import CostSettings

@@ -1,10 +1,41 @@
-"""Writing many rows in one statement: COPY on PostgreSQL."""
+"""Writing many rows in one statement: COPY on PostgreSQL, and COPY's text format (``line_of``,
+``unescaped``) for rows kept as text until they are written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import re
+from collections.abc import Iterable, Iterator
 
 from django.db import connection
+
+# COPY's text format (PostgreSQL): tab-separated fields, \N for none, backslash escapes.
+NULL = "\\N"
+ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_ESCAPED = re.compile(r"\\([\\tnr])")
+_UNESCAPED = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def line_of(values) -> str:
+    """Values as a line of COPY text, without its newline: none as ``\\N``, text escaped, anything
+    else as ``str`` gives it (a decimal keeps its places, str(Decimal("1.50")) == "1.50"; a boolean
+    is True or False, which PostgreSQL reads; a date is ISO 8601)."""
+    return "\t".join(
+        [NULL if v is None else v.translate(ESCAPES) if type(v) is str else str(v) for v in values]
+    )
+
+
+def unescaped(text: str) -> str:
+    """A text field of a COPY line as it was before ``line_of`` escaped it."""
+    return _ESCAPED.sub(lambda match: _UNESCAPED[match.group(1)], text) if "\\" in text else text
+
+
+@contextlib.contextmanager
+def _copy(model, columns: list[str]) -> Iterator:
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        yield copy
 
 
 def bulk_insert(model, columns: list[str], rows: Iterable[tuple]) -> None:
@@ -15,9 +46,7 @@ def bulk_insert(model, columns: list[str], rows: Iterable[tuple]) -> None:
     Elsewhere (SQLite) it is ``bulk_create``.
     """
     if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(model._meta.db_table)
-        names = ", ".join(connection.ops.quote_name(c) for c in columns)
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        with _copy(model, columns) as copy:
             for row in rows:
                 copy.write_row(row)
         return
@@ -28,11 +57,9 @@ def bulk_insert(model, columns: list[str], rows: Iterable[tuple]) -> None:
 
 
 def copy_lines(model, columns: list[str], lines: Iterable[str], *, batch: int = 2000) -> None:
-    """COPY of rows already in COPY's text format (tab-separated fields, each line ending with a
-    newline), sent a batch of lines at a time: PostgreSQL only."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+    """COPY of rows already in COPY's text format (``line_of``, each line ending with a newline),
+    sent a batch of lines at a time: PostgreSQL only."""
+    with _copy(model, columns) as copy:
         pending: list[str] = []
         for line in lines:
             pending.append(line)

@@ -14,8 +14,9 @@ from audits.models import ClientSnapshot
 from audits.profitability import engine, runs
 from audits.profitability import portfolio as pm
 from audits.profitability.cost_settings import Settings
-from audits.profitability.results import POSITION, VALUE_NAMES, ClientResults, Values, line_of, values_of
+from audits.profitability.results import POSITION, VALUE_NAMES, ClientResults, Values, values_of
 from audits.profitability.sql import passes
+from audits.profitability.sql.copy import line_of
 from audits.profitability.sql.rows import EMPTY_ROW, client_rows, client_rows_sql
 from clients.models import CostSettings
 from tests.factories import (
