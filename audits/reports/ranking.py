@@ -10,6 +10,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import ClientSnapshot, PortfolioSnapshot
+from audits.profitability.figures import MONEY_FIGURES
 from audits.reports.scope import DORMANT, latest_snapshots
 from audits.reports.tables import FigureTable, SnapshotTable
 from clients.access import sees_all
@@ -50,13 +51,7 @@ class RankingTable(SnapshotTable, FigureTable):
         sequence = (
             "rank_net_profit",
             "client",
-            "revenue",
-            "gross_margin",
-            "cost_to_serve",
-            "direct_expenses",
-            "acquisition_share",
-            "late_payment_cost",
-            "bad_debt",
+            *MONEY_FIGURES,  # the cost breakdown, in its order: NP is what they leave
             "net_profit",
             "net_profit_after_overhead",
             "net_margin",
