@@ -6,7 +6,6 @@ they are written into the audit's rows (``AuditClient``, ``AuditPortfolio``), ne
 nightly snapshots, which are replaced every night. A completed audit is read-only for everyone.
 """
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from audits.models.fields import who
 from audits.models.figures import RankedFigures
 from clients.models import Client
+from clients.models.fields import user_field
 
 
 class Audit(models.Model):
@@ -43,18 +43,11 @@ class Audit(models.Model):
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     scope = models.CharField(_("scope"), max_length=16, choices=Scope, default=Scope.ALL)
-    scope_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("account manager"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
+    scope_manager = user_field(
+        _("account manager"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     scope_segment = models.CharField(_("segment"), max_length=100, blank=True)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
-    )
+    owner = user_field(_("owner"), on_delete=models.PROTECT, related_name="+")
     step = models.PositiveSmallIntegerField(_("step"), choices=Step, default=Step.IDENTIFY)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.IN_PROGRESS)
     outcome = models.TextField(_("outcome"), blank=True)

@@ -8,6 +8,7 @@ from audits.models.fields import money, money_or_none, share
 from audits.models.figures import NetProfitFigures, RankedFigures
 from audits.models.runs import ProfitabilityRun
 from clients.models import Client
+from clients.models.fields import optional_link
 
 
 class ClientSnapshot(RankedFigures):
@@ -146,14 +147,7 @@ class PortfolioMonth(NetProfitFigures):
     run = models.ForeignKey(ProfitabilityRun, on_delete=models.CASCADE, related_name="months")
     as_of = models.DateField(_("as of"))
     month = models.DateField(_("month"))
-    account_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("account manager"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    account_manager = optional_link(settings.AUTH_USER_MODEL, _("account manager"))
     clients = models.PositiveIntegerField(_("clients with activity"), default=0)
     service_minutes = models.PositiveBigIntegerField(_("service minutes"), default=0)
     paid_amount = money(_("amount paid"))

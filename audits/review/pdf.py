@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audits.log import activity_for
-from audits.models import Audit, AuditClient, AuditComment, Decision, FlagReview
+from audits.models import Audit, AuditClient, AuditComment
 from audits.review import decisions, figures, selectors
 
 # Flagged clients listed, the largest losses first; the others are counted (and are in the XLSX).
@@ -77,6 +77,7 @@ def audit_report_context(audit: Audit) -> dict:
             cost_to_serve=Sum("cost_to_serve")
         )
         rows, total = _flagged(audit)
+        reviews, decided = selectors.flags_handled(audit)
         context.update(
             cost_to_serve=totals["cost_to_serve"],
             concentration=_concentration(f),
@@ -92,8 +93,8 @@ def audit_report_context(audit: Audit) -> dict:
             what_if=decisions.what_if_kept(audit),
             # "Invest" decisions on top-tier clients that no flag brought to step 5.
             invested=list(selectors.invested_decisions(audit)),
-            reviews=FlagReview.objects.filter(audit=audit).count(),
-            decisions=Decision.objects.filter(audit=audit).count(),
+            reviews=reviews,
+            decisions=decided,
             comments=AuditComment.objects.filter(audit=audit).count(),
         )
     context["risks"] = [{"label": label, "ack": ack} for _code, label, ack in selectors.risk_checklist(audit)]

@@ -7,10 +7,10 @@ import subprocess
 
 import pytest
 
-from audits.models import Audit
-from audits.review import decisions, pdf
+from audits.models import Audit, Decision
+from audits.review import decisions, pdf, selectors, services
 from clients import display
-from tests.audits.review.test_audit_steps import complete, portfolio, start, to_step  # noqa: F401 (fixtures)
+from tests.audits.review.test_audit_steps import complete, portfolio, start, to_step, v  # noqa: F401 (fixtures)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -145,3 +145,35 @@ def test_a_large_audit_lists_its_largest_losses_and_counts_the_others(
     flagged = text.split("Flagged clients", 1)[1].split("What the decisions do", 1)[0]
     assert "The 1 largest losses are listed; 1 other flagged client is in the XLSX report." in flagged
     assert "Bravo" in flagged and "Delta" not in flagged
+
+
+def test_the_pdf_counts_the_decisions_on_flagged_clients_only(
+    as_finance,
+    audit,
+    finance,
+    portfolio,  # noqa: F811
+    tmp_path,
+):
+    """An "invest" decision on a top-tier client that no flag brought to step 5 is listed apart, not
+    counted among the flags' decisions."""
+    audit = to_step(audit, finance, 5)
+    services.decision_record(
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client_id=portfolio["Bravo"].pk,
+        kind="transition",
+        months=6,
+    )
+    services.decision_record(
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client_id=portfolio["Alpha"].pk,
+        kind="invest",
+        reason="grow",
+    )
+    assert Decision.objects.filter(audit=audit).count() == 2
+    assert selectors.flags_handled(audit) == (2, 1)
+    text = pdf_text(download(as_finance, audit).content, tmp_path)
+    assert "2 flagged clients; 2 reviewed, 1 decided." in text
