@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -37,6 +37,9 @@ from clients.models import Client, Expense, StaffCost
 from clients.periods import add_months
 
 logger = logging.getLogger(__name__)
+
+# The largest price increase a "reprice" decision may assume (a tenfold price is a new contract).
+MAX_UPLIFT = Decimal("1000")
 
 
 class AuditError(Exception):
@@ -292,10 +295,26 @@ def decision_record(
         if kind == Decision.Kind.REPRICE:
             if uplift is None or Decimal(uplift) <= 0:
                 raise AuditError(_("Give the price increase, in percent, above zero."))
+            if Decimal(uplift) > MAX_UPLIFT:
+                raise AuditError(
+                    _(
+                        "A price increase of more than %(most)s %% is not a repricing: choose another decision."
+                    )
+                    % {"most": display.number(MAX_UPLIFT, 0)}
+                )
             values["uplift"] = Decimal(uplift)
         if kind == Decision.Kind.REDUCE:
             if hours_per_month is None or Decimal(hours_per_month) <= 0:
                 raise AuditError(_("Give the service hours to cut per month, above zero."))
+            # As step 5 shows it (two places, half-up): a cut of all of it is allowed.
+            used = (Decimal(row.service_minutes) / 60 / selectors.period_month_count(locked)).quantize(
+                Decimal("0.01"), ROUND_HALF_UP
+            )
+            if Decimal(hours_per_month) > used:
+                raise AuditError(
+                    _("The client used %(hours)s service hours a month in the period: no more can be cut.")
+                    % {"hours": display.number(used, 2)}
+                )
             values["hours_per_month"] = Decimal(hours_per_month)
         if kind == Decision.Kind.TRANSITION:
             if not months or int(months) < 1 or int(months) > 60:

@@ -309,6 +309,34 @@ def test_decisions_check_their_parameters(audit, finance, portfolio):
     )
 
 
+def test_a_decision_assumes_no_more_than_the_client_gives(audit, finance, portfolio):
+    """A price at most eleven times today's; no more hours cut than the client used (Bravo: 30 hours
+    over the 12 months, 2.50 a month). A refused decision stores nothing."""
+    audit = to_step(audit, finance, 5)
+    bravo = portfolio["Bravo"].pk
+    with pytest.raises(AuditError, match="2.50 service hours a month"):
+        services.decision_record(
+            audit=audit,
+            user=finance,
+            version=v(audit),
+            client_id=bravo,
+            kind="reduce",
+            hours_per_month=D("2.51"),
+        )
+    with pytest.raises(AuditError, match="more than 1,000 %"):
+        services.decision_record(
+            audit=audit, user=finance, version=v(audit), client_id=bravo, kind="reprice", uplift=D("1000.01")
+        )
+    assert not Decision.objects.filter(audit=audit).exists()
+    services.decision_record(
+        audit=audit, user=finance, version=v(audit), client_id=bravo, kind="reduce", hours_per_month=D("2.50")
+    )
+    services.decision_record(
+        audit=audit, user=finance, version=v(audit), client_id=bravo, kind="reprice", uplift=D("1000")
+    )
+    assert Decision.objects.get(audit=audit, client=bravo).uplift == D("1000")
+
+
 def test_the_what_if_of_mixed_decisions(audit, finance, portfolio):
     """Bravo repriced by 10 %, Delta transitioned out, Alpha kept."""
     rows = {r.client.name: r for r in AuditClient.objects.filter(audit=audit).select_related("client")}
@@ -714,7 +742,7 @@ def test_the_kept_counts_follow_every_review_and_decision(
                 kind=rng.choice(["keep", "transition", "reprice", "reduce"]),
                 months=3,
                 uplift=D("12.5"),
-                hours_per_month=D("2"),
+                hours_per_month=D("1"),
                 reason="because",
             )
         else:
