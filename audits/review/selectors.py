@@ -197,7 +197,7 @@ def _check_querysets(audit: Audit) -> dict:
     }
 
 
-def _row(code, item) -> Row:
+def check_row(code, item) -> Row:
     if code in ("no_invoices", "no_primary_contact"):
         target = "clients:detail" if code == "no_invoices" else "admin:clients_client_change"
         return Row(
@@ -269,9 +269,17 @@ def audit_checks(audit: Audit, *, rows: bool = True) -> list[Check]:
         if rows and check.count:
             shown = [int(k) for k in found["keys"][:ROWS_SHOWN]]
             field = "client_id__in" if code in KEYED_BY_CLIENT else "pk__in"
-            check.rows = [_row(code, item) for item in querysets[code].filter(**{field: shown})]
+            check.rows = [check_row(code, item) for item in querysets[code].filter(**{field: shown})]
         checks.append(check)
     return checks
+
+
+def check_rows(audit: Audit, code: str):
+    """Every row a check finds in the ledger as it is now, in the check's order (None: no such
+    check); ``check_row`` shows one."""
+    if code not in CHECKS:
+        return None
+    return _check_querysets(audit)[code]
 
 
 def check_affected_keys(audit: Audit, code: str) -> list[str]:

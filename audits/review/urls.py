@@ -22,6 +22,7 @@ audit_patterns: list[URLPattern | URLResolver] = [
     path("move/", actions.MoveView.as_view(), name="move"),
     path("refresh/", actions.RefreshView.as_view(), name="refresh"),
     path("checks/", actions.CheckView.as_view(), name="check"),
+    path("checks/<slug:code>/", views.CheckRowsView.as_view(), name="check_rows"),
     path("costs/expense/", actions.ExpenseView.as_view(), name="expense"),
     path("costs/staff-cost/", actions.StaffCostView.as_view(), name="staff_cost"),
     path("flags/<int:client_id>/", include(flag_patterns)),

@@ -249,6 +249,31 @@ class ClientStepView(AuditPage):
         context["charts"] = figures.step_charts(f, key=f"{audit.pk}:{audit.computed_at.timestamp()}")
 
 
+class CheckRowsView(AuditPage):
+    """Every row one of step 1's checks finds, as the ledger is now, paginated (step 1 lists the
+    first ones), each with its link to fix it."""
+
+    step = 1
+    run_only = True
+    template_name = "audits/review/check_rows.html"
+
+    def get_context_data(self, **kwargs):
+        context = self.base_context()
+        code = self.kwargs["code"]
+        rows = selectors.check_rows(context["audit"], code)
+        if rows is None:
+            raise Http404(_("There is no such check."))
+        page = _page(self.request, rows, PER_PAGE)
+        title, explanation = selectors.CHECKS[code]
+        context.update(
+            title=title,
+            explanation=explanation,
+            page=page,
+            rows=[selectors.check_row(code, item) for item in page.object_list],
+        )
+        return super().get_context_data(**context, **kwargs)
+
+
 class FlagStepView(AuditPage):
     """Step 4: the flagged clients, with their reviews; an account manager sees their own only."""
 

@@ -9,7 +9,9 @@ import pytest
 from django.utils import timezone
 
 from audits.models import Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement
+from clients.models import Client, Contact
 from tests.audits.review.test_audit_steps import move, portfolio, start, to_step, v  # noqa: F401 (fixtures)
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +91,40 @@ def test_step_one_lists_the_checks_and_acknowledges_one(
     response = as_finance.post(f"/audits/{audit.pk}/move/", {"version": v(audit), "step": 2})
     audit.refresh_from_db()
     assert audit.step == 2
+
+
+def test_every_row_of_a_check_is_a_click_away_from_step_one(
+    as_finance,
+    as_manager,
+    finance,
+    manager,
+    portfolio,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """Step 1 lists a check's first 20 rows and links "and N more" to all of them, paginated."""
+    for n in range(72):
+        ClientFactory(name=f"Nocontact {n:02d}", account_manager=manager)
+    audit = start(finance, django_capture_on_commit_callbacks)
+    body = page(as_finance, f"/audits/{audit.pk}/identify/")
+    rows_url = f"/audits/{audit.pk}/checks/no_primary_contact/"
+    assert "Clients without a primary contact" in body and "(72)" in body
+    assert f'href="{rows_url}">and 52 more' in body
+    first = page(as_finance, rows_url)
+    assert "Nocontact 00" in first and "Nocontact 49" in first and "Nocontact 50" not in first
+    assert "?page=2" in first
+    second = page(as_finance, rows_url + "?page=2")
+    assert "Nocontact 50" in second and "Nocontact 71" in second and "Nocontact 49" not in second
+    client = Client.objects.get(name="Nocontact 71")
+    assert f"/admin/clients/client/{client.pk}/change/" in second
+    # Fixed in the ledger: the list says so at once, the count waits for a refresh.
+    Contact.objects.bulk_create(
+        Contact(client=c, name="Someone", is_primary=True)
+        for c in Client.objects.filter(name__startswith="N")
+    )
+    assert "No row left" in page(as_finance, rows_url)
+    assert as_finance.get(f"/audits/{audit.pk}/checks/no_such_check/").status_code == 404
+    assert as_finance.get(rows_url + "?page=x").status_code == 404
+    assert as_manager.get(rows_url).status_code == 403
 
 
 def test_a_stale_page_is_refused_with_who_and_when(as_finance, audit, finance):
