@@ -75,11 +75,14 @@ class AuditClientTable(FigureTable):
     )
     overhead_share = MoneyColumn(verbose_name=_("OH"), export_header=_("Overhead share"))
     hours = Column(verbose_name=_("Hours"), accessor="service_minutes", attrs={"td": {"class": "num"}})
+    # Each cumulative share runs in its own figure's order: sorted by it, the column climbs to 100 %.
     cumulative_share_revenue = ShareColumn(
-        verbose_name=_("Cum. R"), export_header=_("Cumulative share of revenue")
+        verbose_name=_("Cum. R"), export_header=_("Cumulative share of revenue"), order_by=("rank_revenue",)
     )
     cumulative_share_net_profit = ShareColumn(
-        verbose_name=_("Cum. NP"), export_header=_("Cumulative share of net profit")
+        verbose_name=_("Cum. NP"),
+        export_header=_("Cumulative share of net profit"),
+        order_by=("rank_net_profit",),
     )
 
     class Meta:

@@ -169,6 +169,23 @@ def test_step_three_shows_the_ranking_and_the_charts(as_finance, audit, finance)
     assert body.index("Alpha") < body.index("Delta")
 
 
+def test_step_three_reads_each_cumulative_share_in_its_own_order(as_finance, audit, finance):
+    """Ranked by NP: Alpha, Charlie, Delta, Bravo. Sorted by Cum. R, the revenue order: Bravo (800)
+    before Delta (500), and the shares climb."""
+    audit = to_step(audit, finance, 3)
+    url = f"/audits/{audit.pk}/rank/"
+    table = page(as_finance, url).split("<table", 1)[1]
+    assert "in revenue order, which the ABC classes follow" in page(as_finance, url)
+    assert table.index("Alpha") < table.index("Charlie") < table.index("Delta") < table.index("Bravo")
+    table = page(as_finance, url + "?sort=cumulative_share_revenue").split("<table", 1)[1]
+    assert table.index("Alpha") < table.index("Charlie") < table.index("Bravo") < table.index("Delta")
+    # Each row: net margin, Cum. R, Cum. NP.
+    shares = [float(x) for x in re.findall(r"(-?\d+\.\d)\s%", table)]
+    cum_r = shares[1::3]
+    assert len(cum_r) == 4
+    assert cum_r == sorted(cum_r) and cum_r[-1] == 100.0
+
+
 def test_step_four_as_finance_and_as_the_account_manager(as_finance, as_manager, audit, finance, portfolio):  # noqa: F811
     audit = to_step(audit, finance, 4)
     body = page(as_manager, f"/audits/{audit.pk}/flags/")
