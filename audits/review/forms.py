@@ -139,8 +139,19 @@ class DecisionForm(VersionForm):
         label=_("Reason"), required=False, max_length=2000, widget=forms.TextInput(attrs={"size": 36})
     )
 
+    # The field each kind of decision takes (the others are hidden while that kind is chosen, by
+    # static/js/app.js: ``data-switch``, ``data-when``).
+    FIELD_OF_KIND = {
+        Decision.Kind.REPRICE: "uplift",
+        Decision.Kind.REDUCE: "hours_per_month",
+        Decision.Kind.TRANSITION: "months",
+    }
+
     def __init__(self, *args, top_tier=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["kind"].widget.attrs["data-switch"] = ""
+        for kind, name in self.FIELD_OF_KIND.items():
+            self.fields[name].widget.attrs["data-when"] = kind
         if not top_tier:
             self.fields["kind"].choices = [c for c in Decision.Kind.choices if c[0] != Decision.Kind.INVEST]
 

@@ -74,3 +74,20 @@ document.addEventListener("submit", (event) => {
     event.stopImmediatePropagation();
   }
 });
+// A <select data-switch> shows, in its form, only the fields whose data-when names its value: the
+// others (their labels) are hidden and disabled, so that they are not sent. Without JavaScript, every
+// field shows and the server reads only the one the choice takes.
+(() => {
+  const apply = (select) => {
+    for (const field of select.form.querySelectorAll("[data-when]")) {
+      const shown = field.dataset.when === select.value;
+      (field.closest("label") || field).hidden = !shown;
+      field.disabled = !shown;
+    }
+  };
+  document.querySelectorAll("select[data-switch]").forEach(apply);
+  document.addEventListener("change", (event) => {
+    const select = event.target.closest("select[data-switch]");
+    if (select) apply(select);
+  });
+})();

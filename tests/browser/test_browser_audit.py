@@ -97,6 +97,13 @@ def test_a_whole_audit_on_the_demo_data(browser, page, log_in, live_server, demo
         form = pending.first.locator("form.decision-form")
         kind = kinds[n % len(kinds)]
         form.locator("select[name=kind]").select_option(kind)
+        # Only the field the chosen kind takes shows.
+        taken = {"transition": "months", "reprice": "uplift", "reduce": "hours_per_month"}.get(kind)
+        for name in ("months", "uplift", "hours_per_month"):
+            if name == taken:
+                expect(form.locator(f"input[name={name}]")).to_be_visible()
+            else:
+                expect(form.locator(f"input[name={name}]")).to_be_hidden()
         form.locator("input[name=reason]").fill("Decided in the audit meeting.")
         if kind == "reduce" and not form.locator("input[name=hours_per_month]").input_value():
             form.locator("select[name=kind]").select_option("keep")
