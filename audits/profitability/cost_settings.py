@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.db import models
 from django.db.models import Count, OuterRef, Subquery, Sum
 
 from audits.models import ClientSnapshot, PortfolioSnapshot
 from audits.profitability import portfolio
 from audits.profitability.figures import ZERO, money
+from clients import display
 from clients.models import CostSettings, StaffCost
 
 if TYPE_CHECKING:
@@ -169,7 +171,12 @@ def cost_settings_history(*, limit: int = 25) -> list[SettingsVersion]:
 
 
 def _display(field, value):
-    """A choice shown by its label; anything else as stored."""
+    """A choice shown by its label, a number as every figure is (``clients.display``: 40,000.00 at its
+    field's places, in the user's locale); anything else as stored."""
     if field is not None and getattr(field, "choices", None):
         return dict(field.flatchoices).get(value, value)
+    if value is not None and isinstance(field, models.DecimalField):
+        return display.number(value, field.decimal_places)
+    if value is not None and isinstance(field, models.IntegerField):
+        return display.number(value, 0)
     return value

@@ -302,7 +302,10 @@ def test_the_preview_explains_an_invalid_boundary(ledger, as_finance):
 
 def test_saving_writes_history_with_who_and_what_changed(finance, as_finance):
     CostSettings.load()
-    response = as_finance.post(SETTINGS, _form_data(late_payment_rate="9.50", overhead_allocation="revenue"))
+    response = as_finance.post(
+        SETTINGS,
+        _form_data(late_payment_rate="9.50", overhead_allocation="revenue", overheads_per_month="40000.00"),
+    )
     assert response.status_code == 302
     settings = CostSettings.load()
     assert settings.late_payment_rate == D("9.50")
@@ -313,6 +316,8 @@ def test_saving_writes_history_with_who_and_what_changed(finance, as_finance):
     assert "Fiona" in history
     assert "8.00 → 9.50" in history
     assert "By service hours → By revenue" in history
+    # Amounts read as every figure does, with their thousands separator.
+    assert "0.00 → 40,000.00" in history
 
 
 def test_in_french_a_label_and_its_colon_are_kept_apart_by_a_non_breaking_space(ledger, as_finance):
