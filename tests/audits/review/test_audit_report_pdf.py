@@ -8,9 +8,9 @@ import subprocess
 import pytest
 
 from audits.models import Audit, Decision
-from audits.review import decisions, pdf, selectors, services
+from audits.review import decisions, pdf, selectors
 from clients import display
-from tests.audits.review.test_audit_steps import complete, portfolio, start, to_step, v  # noqa: F401 (fixtures)
+from tests.audits.review.test_audit_steps import complete, decide, portfolio, start, to_step  # noqa: F401 (fixtures)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -157,22 +157,8 @@ def test_the_pdf_counts_the_decisions_on_flagged_clients_only(
     """An "invest" decision on a top-tier client that no flag brought to step 5 is listed apart, not
     counted among the flags' decisions."""
     audit = to_step(audit, finance, 5)
-    services.decision_record(
-        audit=audit,
-        user=finance,
-        version=v(audit),
-        client_id=portfolio["Bravo"].pk,
-        kind="transition",
-        months=6,
-    )
-    services.decision_record(
-        audit=audit,
-        user=finance,
-        version=v(audit),
-        client_id=portfolio["Alpha"].pk,
-        kind="invest",
-        reason="grow",
-    )
+    decide(audit, finance, portfolio["Bravo"], "transition", months=6)
+    decide(audit, finance, portfolio["Alpha"], "invest", reason="grow")
     assert Decision.objects.filter(audit=audit).count() == 2
     assert selectors.flags_handled(audit) == (2, 1)
     text = pdf_text(download(as_finance, audit).content, tmp_path)

@@ -87,6 +87,14 @@ def v(audit):
     return audit.version
 
 
+def decide(audit, user, client, kind, **values):
+    """A decision on ``client`` (a Client or its id), drawn from the audit as it is now."""
+    client_id = getattr(client, "pk", client)
+    return services.decision_record(
+        audit=audit, user=user, version=v(audit), client_id=client_id, kind=kind, **values
+    )
+
+
 def review_all(audit, user, verdict="confirm"):
     for row in AuditClient.objects.filter(audit=audit, is_flagged=True):
         services.flag_review(
@@ -313,27 +321,14 @@ def test_a_decision_assumes_no_more_than_the_client_gives(audit, finance, portfo
     """A price at most eleven times today's; no more hours cut than the client used (Bravo: 30 hours
     over the 12 months, 2.50 a month). A refused decision stores nothing."""
     audit = to_step(audit, finance, 5)
-    bravo = portfolio["Bravo"].pk
+    bravo = portfolio["Bravo"]
     with pytest.raises(AuditError, match="2.50 service hours a month"):
-        services.decision_record(
-            audit=audit,
-            user=finance,
-            version=v(audit),
-            client_id=bravo,
-            kind="reduce",
-            hours_per_month=D("2.51"),
-        )
+        decide(audit, finance, bravo, "reduce", hours_per_month=D("2.51"))
     with pytest.raises(AuditError, match="more than 1,000 %"):
-        services.decision_record(
-            audit=audit, user=finance, version=v(audit), client_id=bravo, kind="reprice", uplift=D("1000.01")
-        )
+        decide(audit, finance, bravo, "reprice", uplift=D("1000.01"))
     assert not Decision.objects.filter(audit=audit).exists()
-    services.decision_record(
-        audit=audit, user=finance, version=v(audit), client_id=bravo, kind="reduce", hours_per_month=D("2.50")
-    )
-    services.decision_record(
-        audit=audit, user=finance, version=v(audit), client_id=bravo, kind="reprice", uplift=D("1000")
-    )
+    decide(audit, finance, bravo, "reduce", hours_per_month=D("2.50"))
+    decide(audit, finance, bravo, "reprice", uplift=D("1000"))
     assert Decision.objects.get(audit=audit, client=bravo).uplift == D("1000")
 
 
