@@ -72,6 +72,7 @@ EXPECTED = {
     "review:move": (403, 405, 405),  # POST only
     "review:refresh": (403, 405, 405),
     "review:check": (403, 405, 405),
+    "review:check_rows": (403, 200, 200),  # every row of one of step 1's checks
     "review:expense": (403, 405, 405),
     "review:staff_cost": (403, 405, 405),
     "review:review": (403, 405, 405),
@@ -134,6 +135,7 @@ def urls(own_client, manager, finance):
     args = {
         **{name: [audit.pk] for name in AUDIT_ROUTES},
         **{name: [audit.pk, own_client.pk] for name in AUDIT_CLIENT_ROUTES},
+        "review:check_rows": [audit.pk, "no_invoices"],
         "transitions:detail": [transition.pk],
         "transitions:stage": [transition.pk],
         "transitions:schedule": [transition.pk],
