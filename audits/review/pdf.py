@@ -77,7 +77,6 @@ def audit_report_context(audit: Audit) -> dict:
             cost_to_serve=Sum("cost_to_serve")
         )
         rows, total = _flagged(audit)
-        reviews, decided = selectors.flags_handled(audit)
         context.update(
             cost_to_serve=totals["cost_to_serve"],
             concentration=_concentration(f),
@@ -93,8 +92,9 @@ def audit_report_context(audit: Audit) -> dict:
             what_if=decisions.what_if_kept(audit),
             # "Invest" decisions on top-tier clients that no flag brought to step 5.
             invested=list(selectors.invested_decisions(audit)),
-            reviews=reviews,
-            decisions=decided,
+            # Reviewed: the flagged clients less those the audit keeps as undecided.
+            reviews=total - audit.flags_undecided,
+            decisions=selectors.flags_decided(audit),
             comments=AuditComment.objects.filter(audit=audit).count(),
         )
     context["risks"] = [{"label": label, "ack": ack} for _code, label, ack in selectors.risk_checklist(audit)]

@@ -344,14 +344,11 @@ def audit_counts(audit: Audit) -> dict[str, int]:
     return {"flags_undecided": undecided_flags(audit), "decisions_missing": decisions_missing(audit)}
 
 
-def flags_handled(audit: Audit) -> tuple[int, int]:
-    """How many flagged clients finance has reviewed and how many it has decided on (an "invest"
-    decision on a client no flag brought to step 5 is not one of them)."""
+def flags_decided(audit: Audit) -> int:
+    """The flagged clients with a decision (an "invest" decision on a client no flag brought to step
+    5 is not one of them; ``invested_decisions`` lists those)."""
     flagged = AuditClient.objects.filter(audit=audit, is_flagged=True, client_id=OuterRef("client_id"))
-    return (
-        FlagReview.objects.filter(audit=audit).filter(Exists(flagged)).count(),
-        Decision.objects.filter(audit=audit).filter(Exists(flagged)).count(),
-    )
+    return Decision.objects.filter(audit=audit).filter(Exists(flagged)).count()
 
 
 def undecided_flags(audit: Audit) -> int:
