@@ -306,7 +306,8 @@ def decision_record(
         if kind == Decision.Kind.REDUCE:
             if hours_per_month is None or Decimal(hours_per_month) <= 0:
                 raise AuditError(_("Give the service hours to cut per month, above zero."))
-            # As step 5 shows it (two places, half-up): a cut of all of it is allowed.
+            # The hours used a month as step 5 shows them (two places, half-up), so that a cut of all of
+            # it is allowed; the what-if cuts no more minutes than the client used (decisions._rules).
             used = (Decimal(row.service_minutes) / 60 / selectors.period_month_count(locked)).quantize(
                 Decimal("0.01"), ROUND_HALF_UP
             )
