@@ -86,6 +86,16 @@ def test_a_whole_audit_on_the_demo_data(browser, page, log_in, live_server, demo
         click_and_wait(finance, form.get_by_role("button", name="Save the review"))
     click_and_wait(finance, finance.get_by_role("button", name="Go on to step 5"))
 
+    # Step 5 on a phone: every form fits the screen, nothing scrolls sideways.
+    desk = finance.viewport_size
+    finance.set_viewport_size({"width": 390, "height": 844})
+    finance.goto(f"{base}/strategy/")
+    assert (
+        finance.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        == 0
+    )
+    finance.set_viewport_size(desk)
+
     # Step 5: a decision for each flagged client, the risks, then completion.
     kinds = ["transition", "reprice", "reduce", "keep"]
     n = 0
