@@ -1,4 +1,5 @@
-"""How every figure is shown: rounded half-up to the places shown, then written in the user's locale.
+"""How every figure is shown: rounded half-up to the places shown, then written in the user's locale;
+and how a person is named (`person`).
 
 Pages, exports' text, command output and chart labels all go through `number` (or `money`, `percent`,
 `hours`, built on it). Django's `number_format` cuts the decimals it does not show (77.996 at one place
@@ -128,3 +129,11 @@ def compact_places(ticks) -> int | None:
         if all(exact(tick, places) for tick in ticks):
             return places
     return 2
+
+
+def person(user) -> str:
+    """How a user is named on every page, select, export and letter: the full name, else the
+    username; nobody (None) is blank."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username

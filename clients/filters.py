@@ -5,15 +5,24 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clients.access import sees_all
+from clients.forms import PersonChoiceField
 from clients.models import Client
 from clients.roles import ACCOUNT_MANAGERS
+
+
+class PersonFilter(django_filters.ModelChoiceFilter):
+    """The choice of a user in a list's filters, each named as in the list (``display.person``)."""
+
+    field_class = PersonChoiceField
 
 
 def account_manager_filter(**kwargs):
     """The choice of an account manager in a list's filters (``field_name`` where the list is not of
     clients)."""
-    return django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(groups__name=ACCOUNT_MANAGERS).order_by("first_name"),
+    return PersonFilter(
+        queryset=get_user_model()
+        .objects.filter(groups__name=ACCOUNT_MANAGERS)
+        .order_by("first_name", "last_name", "username"),
         label=_("Account manager"),
         empty_label=_("Any"),
         **kwargs,

@@ -7,10 +7,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients import display
 from clients.access import sees_all
 from clients.keys import key_matches
 from clients.models import Client, Interaction
 from clients.roles import ACCOUNT_MANAGERS
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """The choice of a user, each named as everywhere else (``display.person``)."""
+
+    def label_from_instance(self, obj):
+        return display.person(obj)
 
 
 class ClientReferenceField(forms.ModelChoiceField):
@@ -132,6 +140,7 @@ class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = list(Client.RECORDED_FIELDS)
+        field_classes = {"account_manager": PersonChoiceField}
         widgets = {
             "acquired_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 3}),

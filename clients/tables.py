@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tables2 import SingleTableMixin
 from django_tables2.paginators import LazyPaginator
 
+from clients import display
 from clients.exports import MONEY, PERCENT, TEXT, LocalisedExportMixin, spreadsheet_safe
 from clients.models import Client, Interaction
 from clients.services import interaction_editable
@@ -112,7 +113,7 @@ class ClientTable(SafeExportTable):
         empty_text = _("No client matches these filters.")
 
     def render_account_manager(self, value):
-        return value.get_full_name() or value.username
+        return display.person(value)
 
     value_account_manager = render_account_manager
 

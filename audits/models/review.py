@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.models.fields import who
 from audits.models.figures import RankedFigures
+from clients import display
 from clients.models import Client
 from clients.models.fields import user_field
 
@@ -104,7 +105,7 @@ class Audit(models.Model):
         if self.scope == self.Scope.MANAGER and self.scope_manager_id:
             manager = self.scope_manager
             assert manager is not None  # scope_manager_id is set: the user (or DoesNotExist)
-            return str(_("Clients of %(name)s")) % {"name": manager.get_full_name() or manager.username}
+            return str(_("Clients of %(name)s")) % {"name": display.person(manager)}
         if self.scope == self.Scope.SEGMENT:
             return str(_("Segment: %(segment)s")) % {"segment": self.scope_segment}
         return str(self.Scope.ALL.label)

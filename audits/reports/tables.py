@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import ClientSnapshot
+from clients import display
 from clients.exports import INTEGER, NUMBER
 from clients.tables import Column, MoneyColumn, SafeExportTable, ShareColumn
 from clients.templatetags.money import amount
@@ -78,7 +79,7 @@ def _manager_name(record):
     manager = record.client.account_manager
     if manager is None:
         return "—"
-    return manager.get_full_name() or manager.username
+    return display.person(manager)
 
 
 class ClientCellsMixin:

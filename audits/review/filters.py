@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import Audit
+from clients.filters import PersonFilter
 from clients.roles import ADMINS, FINANCE
 
 
@@ -12,11 +13,11 @@ class AuditFilter(django_filters.FilterSet):
         choices=Audit.Status.choices, label=_("Status"), empty_label=_("Any")
     )
     step = django_filters.ChoiceFilter(choices=Audit.Step.choices, label=_("Step"), empty_label=_("Any"))
-    owner = django_filters.ModelChoiceFilter(
+    owner = PersonFilter(
         queryset=get_user_model()
         .objects.filter(groups__name__in=[FINANCE, ADMINS])
         .distinct()
-        .order_by("first_name"),
+        .order_by("first_name", "last_name", "username"),
         label=_("Owner"),
         empty_label=_("Any"),
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import Audit, Decision, FlagReview
-from clients.forms import ClientReferenceField
+from clients.forms import ClientReferenceField, PersonChoiceField
 from clients.models import Client, Expense
 from clients.periods import add_months
 from clients.roles import ACCOUNT_MANAGERS
@@ -43,7 +43,7 @@ class AuditStartForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=DATE)
     end = forms.DateField(label=_("To"), required=False, widget=DATE)
     scope = forms.ChoiceField(label=_("Clients"), choices=Audit.Scope.choices, initial=Audit.Scope.ALL)
-    manager = forms.ModelChoiceField(
+    manager = PersonChoiceField(
         label=_("Account manager"),
         required=False,
         queryset=get_user_model()
@@ -111,9 +111,11 @@ class ExpenseForm(VersionForm):
 
 
 class StaffCostForm(VersionForm):
-    staff = forms.ModelChoiceField(
+    staff = PersonChoiceField(
         label=_("Staff member"),
-        queryset=get_user_model().objects.filter(is_active=True).order_by("first_name"),
+        queryset=get_user_model()
+        .objects.filter(is_active=True)
+        .order_by("first_name", "last_name", "username"),
     )
     effective_from = forms.DateField(label=_("In force from"), widget=DATE)
     hourly_cost = forms.DecimalField(label=_("Hourly cost"), max_digits=10, decimal_places=2, min_value=0)

@@ -19,14 +19,11 @@ from django.utils.translation import gettext as _
 
 from audits.models import Audit, AuditClient, AuditComment, Decision, FlagReview
 from audits.review import decisions, selectors
+from clients import display
 from clients.exports import SHEET_FORBIDDEN, XLSX_FORMATS, spreadsheet_safe
 
 MONEY, PERCENT, INTEGER, NUMBER, TEXT = "money", "percent", "integer", "number", "text"
 SPOOL_BYTES = 8 * 1024 * 1024  # a larger workbook goes to a temporary file while it is sent
-
-
-def _name(user) -> str:
-    return (user.get_full_name() or user.username) if user else ""
 
 
 class _Book:
@@ -114,7 +111,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
     sheet = book.sheet(_("Summary"), about, [_("Item"), _("Value")])
     summary = [
         (_("Audit"), audit.title, TEXT),
-        (_("Owner"), _name(audit.owner), TEXT),
+        (_("Owner"), display.person(audit.owner), TEXT),
         (_("Period start"), audit.period_start, TEXT),
         (_("Period end"), audit.period_end, TEXT),
         (_("Scope"), audit.scope_label(), TEXT),
@@ -177,7 +174,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
     reviews = {r.client_id: r for r in FlagReview.objects.filter(audit=audit).select_related("user")}
     comments: dict[int, list[str]] = {}
     for comment in AuditComment.objects.filter(audit=audit).select_related("user"):
-        comments.setdefault(comment.client_id, []).append(f"{_name(comment.user)}: {comment.text}")
+        comments.setdefault(comment.client_id, []).append(f"{display.person(comment.user)}: {comment.text}")
     sheet = book.sheet(
         _("Flags and reviews"),
         about,
@@ -224,7 +221,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
                 row.breakeven_hours_to_cut,
                 review.get_verdict_display() if review else "",
                 review.reason if review else "",
-                _name(review.user) if review else "",
+                display.person(review.user) if review else "",
                 review.created_at if review else None,
                 " | ".join(comments.get(row.client_id, [])),
             ],
@@ -255,7 +252,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
                 d.hours_per_month,
                 d.months,
                 d.reason,
-                _name(d.user),
+                display.person(d.user),
                 d.created_at,
             ],
             [TEXT, TEXT, NUMBER, NUMBER, INTEGER, TEXT, TEXT, TEXT],
@@ -293,7 +290,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
             [
                 risk_label,
                 ack.note if ack else "",
-                _name(ack.user) if ack else "",
+                display.person(ack.user) if ack else "",
                 ack.created_at if ack else None,
             ],
             [TEXT, TEXT, TEXT, TEXT],

@@ -204,7 +204,7 @@ def check_row(code, item) -> Row:
             label=item.client.name, url=reverse(target, args=[item.client_id]), key=str(item.client_id)
         )
     if code == "staff_without_cost":
-        staff = item.staff.get_full_name() or item.staff.username
+        staff = display.person(item.staff)
         label = _("%(staff)s, %(minutes)s min with %(client)s on %(day)s") % {
             "staff": staff,
             "minutes": item.duration_minutes,

@@ -54,7 +54,7 @@ def _stale_message(audit: Audit) -> str:
     entry = selectors.last_change(audit)
     if entry is None:
         return _("This audit was changed since the page was opened: reload it and try again.")
-    who = (entry.user.get_full_name() or entry.user.username) if entry.user else _("someone")
+    who = display.person(entry.user) or _("someone")
     return _(
         "%(who)s changed this audit (%(what)s) at %(when)s, after this page was opened: "
         "nothing was saved. Reload the page and try again."

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from audits.models import Audit, AuditClient
 from audits.reports.tables import FigureTable
 from audits.review.figures import BREAKDOWN
+from clients import display
 from clients.exports import INTEGER
 from clients.tables import Column, MoneyColumn, SafeExportTable, ShareColumn
 from clients.templatetags.money import amount
@@ -40,10 +41,10 @@ class AuditTable(SafeExportTable):
         return f"{record.step}. {record.get_step_display()}"
 
     def render_owner(self, value):
-        return value.get_full_name() or value.username
+        return display.person(value)
 
     def value_owner(self, value):
-        return value.get_full_name() or value.username
+        return display.person(value)
 
     def render_period(self, record):
         return f"{date_format(record.period_start, 'SHORT_DATE_FORMAT')} – {date_format(record.period_end, 'SHORT_DATE_FORMAT')}"
@@ -99,10 +100,10 @@ class AuditClientTable(FigureTable):
         return record.is_strategic
 
     def render_account_manager(self, value):
-        return value.get_full_name() or value.username
+        return display.person(value)
 
     def value_account_manager(self, value):
-        return value.get_full_name() or value.username
+        return display.person(value)
 
     def render_hours(self, value):
         return amount(value / 60, 1)

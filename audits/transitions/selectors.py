@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 
 from audits.models import AlternativeProvider, Letter, Letterhead, Transition
 from audits.transitions import placeholders
+from clients import display
 from clients.access import sees_all, visible
 from clients.models import Invoice
 from clients.models.parties import firm_language
@@ -234,7 +235,7 @@ def placeholder_values(*, client, end_date, providers, language: str, today=None
         "client_name": client.name,
         "contact_name": contact.name if contact else "",
         "contact_salutation": named.format(name=contact.name) if contact else anonymous,
-        "account_manager_name": (manager.get_full_name() or manager.username) if manager else "",
+        "account_manager_name": display.person(manager),
         "account_manager_email": manager.email if manager else "",
         "end_date": end_date,
         "alternatives": placeholders.alternatives_markdown(providers),
