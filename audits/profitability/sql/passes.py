@@ -53,10 +53,13 @@ def components_with(*, window: Window, client_range: tuple[int, int]) -> tuple[s
     return "WITH " + ", ".join(parts), params
 
 
-def build(*, window: Window, scope=None, client_range=None) -> None:
+def build(*, window: Window, scope=None, client_range=None, half: str = "") -> None:
+    """The component tables, each timed as a phase of its own (``half`` names the part of a split
+    pass, as the phases of the ``Helper`` are)."""
     drop()
     for name in COMPONENTS:
-        component_build(name, window=window, scope=scope, client_range=client_range)
+        with phase(f"  {name}{half}"):
+            component_build(name, window=window, scope=scope, client_range=client_range)
 
 
 def drop() -> None:
@@ -114,7 +117,12 @@ class Helper(threading.Thread):
                 tune()
                 part = self.part
                 with phase("components, upper half"):
-                    build(window=part.window, scope=part.scope, client_range=part.client_range)
+                    build(
+                        window=part.window,
+                        scope=part.scope,
+                        client_range=part.client_range,
+                        half=", upper half",
+                    )
                 with phase("client rows, upper half"):
                     self.rows = client_rows(late_rate=part.late_rate, months=part.months)
                 self.rows_ready.set()

@@ -120,12 +120,15 @@ def test_a_run_records_its_phases(settings):
     for name in (
         "components",
         "components, upper half",
+        "  late",
+        "  late, upper half",
         "client rows",
         "month totals",
         "month totals, upper half",
     ):
         assert name in recorded
     assert recorded["components, upper half"].thread == "ledger-pass"
+    assert recorded["  late, upper half"].thread == "ledger-pass"
     assert recorded["month totals"].thread == "ledger-months"
     assert recorded["month totals, upper half"].thread == "ledger-pass"
     assert all(phase.seconds >= 0 for phase in recorded.values())
