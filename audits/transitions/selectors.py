@@ -84,25 +84,45 @@ def letter_language(*, client) -> str:
 
 @dataclass
 class CashMonth:
+    """A month of a phase-out: what the schedule expected, what was invoiced (None for a month not
+    begun; for the month in progress, what was invoiced so far), and the average before."""
+
     month: dt.date
     expected: Decimal
-    actual: Decimal | None  # None for a month not begun
+    actual: Decimal | None
     baseline: Decimal
+    complete: bool = True  # ended before today; False for the month in progress and those to come
+
+    @property
+    def in_progress(self):
+        return self.actual is not None and not self.complete
 
     @property
     def gap(self):
-        """Actual minus expected (negative: less than planned)."""
-        return None if self.actual is None else self.actual - self.expected
+        """Actual minus expected (negative: less than planned), for a complete month."""
+        return self.actual - self.expected if self.complete and self.actual is not None else None
 
     @property
     def loss(self):
-        """The revenue lost that month against the average before the transition."""
-        return None if self.actual is None else self.baseline - self.actual
+        """The revenue lost that month against the average before the transition, for a complete
+        month (the month in progress may still be invoiced)."""
+        return self.baseline - self.actual if self.complete and self.actual is not None else None
 
 
 @dataclass
 class CashFlow:
+    """A phase-out's months; its figures to date are those of the complete months."""
+
     months: list[CashMonth] = field(default_factory=list)
+
+    def _complete(self):
+        return [m for m in self.months if m.complete and m.actual is not None]
+
+    @property
+    def last_complete(self) -> dt.date | None:
+        """The first day of the last complete month the figures to date count, if any."""
+        complete = self._complete()
+        return complete[-1].month if complete else None
 
     @property
     def expected_total(self):
@@ -110,16 +130,17 @@ class CashFlow:
 
     @property
     def actual_to_date(self):
-        return sum((m.actual for m in self.months if m.actual is not None), ZERO)
+        return sum((m.actual for m in self._complete()), ZERO)
 
     @property
     def expected_to_date(self):
-        return sum((m.expected for m in self.months if m.actual is not None), ZERO)
+        return sum((m.expected for m in self._complete()), ZERO)
 
     @property
     def loss_to_date(self):
-        """The total temporary loss to date: the average revenue before, less what was invoiced."""
-        return sum((m.loss for m in self.months if m.loss is not None), ZERO)
+        """The total temporary loss of the complete months: the average revenue before, less what
+        was invoiced."""
+        return sum((m.loss for m in self._complete()), ZERO)
 
     @property
     def gap_to_date(self):
@@ -148,6 +169,7 @@ def _cash_months(transition, months, actuals, today):
                 else None
             ),
             baseline=transition.monthly_baseline,
+            complete=month_index(row.month) < current,
         )
         for row in months
     ]
@@ -179,7 +201,9 @@ def cashflow_all(*, user, open_only=False, today=None) -> tuple[CashFlow, list[t
         flow = CashFlow(months=_cash_months(transition, list(transition.months.all()), actuals, today))
         each.append((transition, flow))
         for month in flow.months:
-            total = by_month.setdefault(month.month, CashMonth(month.month, ZERO, None, ZERO))
+            total = by_month.setdefault(
+                month.month, CashMonth(month.month, ZERO, None, ZERO, complete=month.complete)
+            )
             total.expected += month.expected
             total.baseline += month.baseline
             if month.actual is not None:

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audits.models import AlternativeProvider
 from audits.transitions import services
+from tests.conftest import morning_of
 from tests.factories import ClientFactory, InvoiceFactory
 
 
@@ -53,3 +54,18 @@ def test_the_transition_page_does_not_query_per_month_or_letter(as_finance, fina
     assert _queries(as_finance, f"/transitions/{short.pk}/") == _queries(
         as_finance, f"/transitions/{long.pk}/"
     )
+
+
+def test_the_cash_flow_page_marks_the_month_in_progress(as_finance, finance, clock):
+    client = ClientFactory()
+    InvoiceFactory(client=client, issued_on=dt.date(2026, 10, 5))
+    transition = services.transition_create(
+        client=client, user=finance, reason="x", end_date=dt.date(2027, 3, 31)
+    )
+    InvoiceFactory(client=client, issued_on=dt.date(2026, 11, 4))
+    page = as_finance.get(f"/transitions/{transition.pk}/").content.decode()
+    assert 'muted in-progress">in progress<' in page and "no month of the phase-out is complete yet" in page
+    clock.move_to(morning_of(dt.date(2026, 12, 2)))
+    as_finance.force_login(finance)  # two weeks idle: the session has expired
+    page = as_finance.get("/transitions/cash-flow/").content.decode()
+    assert "to the end of Nov 2026" in page and page.count('muted in-progress">in progress<') == 2

@@ -51,11 +51,15 @@ def test_creating_a_transition_prefills_a_linear_schedule_and_marks_the_client(p
 
 
 def test_the_cash_flow_matches_a_hand_computed_schedule(phased, own_client, clock):
+    # On the pinned day November is in progress: what was invoiced so far is shown, and nothing is
+    # lost or missed yet (the month may still be invoiced).
     InvoiceFactory(client=own_client, issued_on=dt.date(2026, 11, 3), amount=D("600"))
     flow = selectors.cashflow(transition=phased)
-    assert [(m.actual, m.loss, m.gap) for m in flow.months] == [(D("600"), D("150.00"), D("-150.00"))] + [
-        (None, None, None)
-    ] * 4
+    assert [(m.actual, m.in_progress, m.loss, m.gap) for m in flow.months] == [
+        (D("600"), True, None, None)
+    ] + [(None, False, None, None)] * 4
+    assert flow.last_complete is None
+    assert (flow.loss_to_date, flow.expected_to_date, flow.actual_to_date) == (0, 0, 0)
     InvoiceFactory(client=own_client, issued_on=dt.date(2026, 12, 20), amount=D("400"))
     InvoiceFactory(client=own_client, issued_on=dt.date(2026, 12, 21), amount=D("100"))
     InvoiceFactory(
@@ -64,12 +68,22 @@ def test_the_cash_flow_matches_a_hand_computed_schedule(phased, own_client, cloc
     clock.move_to(morning_of(dt.date(2027, 1, 20)))
     flow = selectors.cashflow(transition=phased)
     assert [m.actual for m in flow.months] == [D("600"), D("500"), D("0.00"), None, None]
-    assert flow.loss_to_date == D("150") + D("250") + D("750")  # 1,150 below the 750 a month before
-    assert flow.expected_to_date == D("1687.50")
-    assert flow.gap_to_date == D("1100") - D("1687.50")
+    assert [(m.loss, m.gap) for m in flow.months[:3]] == [
+        (D("150.00"), D("-150.00")),
+        (D("250.00"), D("-62.50")),
+        (None, None),  # January is in progress: not yet a loss
+    ]
+    assert flow.last_complete == dt.date(2026, 12, 1)
+    assert flow.loss_to_date == D("150") + D("250")  # below the 750 a month before, November and December
+    assert flow.expected_to_date == D("750.00") + D("562.50")
+    assert flow.gap_to_date == D("1100") - D("1312.50")
     assert flow.expected_total == D("1875.00")
     total, each = selectors.cashflow_all(user=phased.created_by)
-    assert total.loss_to_date == D("1150.00") and [t for t, _f in each] == [phased]
+    assert total.loss_to_date == D("400.00") and [t for t, _f in each] == [phased]
+    assert [m.in_progress for m in total.months] == [False, False, True, False, False]
+    # Once January has ended, it counts in full.
+    clock.move_to(morning_of(dt.date(2027, 2, 1)))
+    assert selectors.cashflow(transition=phased).loss_to_date == D("150") + D("250") + D("750")
 
 
 def test_stages_move_forward_only_and_the_client_follows(phased, own_client, finance):
