@@ -38,13 +38,15 @@ class Levers:
 
 
 def break_even(figures: ClientFigures) -> Levers | None:
-    """What alone would bring a loss-making client's NP to zero; None for a profitable client."""
+    """What alone would bring a loss-making client's NP to zero; None for a profitable client. The
+    hours to cut are None where cutting every hour the client used would not be enough (a loss
+    larger than its cost to serve)."""
     np_ = figures.net_profit
     if np_ >= 0:
         return None
     price = ratio(-np_ / figures.revenue) if figures.revenue > 0 else None
     hours = None
-    if figures.service_minutes and figures.cost_to_serve > 0:
+    if figures.service_minutes and 0 < -np_ <= figures.cost_to_serve:
         per_hour = figures.cost_to_serve / figures.service_hours
         hours = money(-np_ / per_hour)
     return Levers(

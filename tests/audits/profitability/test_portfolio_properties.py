@@ -201,6 +201,25 @@ def test_break_even_levers():
     assert pm.break_even(pm.ClientFigures(client_id=2, revenue=D("1"), gross_margin=D("1"))) is None
 
 
+def test_hours_to_cut_are_never_more_than_the_hours_used():
+    # A loss of 892 with 81 of cost to serve over 1.5 hours: even cutting all of them leaves a loss.
+    f = pm.ClientFigures(
+        client_id=1,
+        revenue=D("500"),
+        gross_margin=D("100"),
+        cost_to_serve=D("81"),
+        bad_debt=D("911"),
+        service_minutes=90,
+    )
+    assert f.net_profit == D("-892")
+    levers = pm.break_even(f)
+    assert levers.hours_to_cut is None and levers.price_increase == D("1.784000")
+    # Exactly all of them: the cut is every hour used.
+    all_hours = pm.ClientFigures(client_id=2, gross_margin=D("0"), cost_to_serve=D("40"), service_minutes=90)
+    assert all_hours.net_profit == D("-40")
+    assert pm.break_even(all_hours).hours_to_cut == D("1.50")
+
+
 def test_overheads_are_shared_by_hours_or_revenue():
     portfolio = {
         1: pm.ClientFigures(client_id=1, revenue=D("300"), service_minutes=60),

@@ -107,6 +107,21 @@ def test_the_client_page_shows_the_pnl_and_the_levers(as_manager, figures):
     assert "600.00" in page  # the 10 h support at 60/h, in the interaction list
 
 
+def test_the_client_page_never_asks_to_cut_more_hours_than_were_used(as_manager, manager, figures):
+    """D sells at a loss of 500 and used 1 h (60 of cost to serve): no cut of hours alone breaks even."""
+    d = ClientFactory(name="Delta Below Cost", account_manager=manager, acquired_on=dt.date(2020, 1, 1))
+    InvoiceFactory(client=d, issued_on=dt.date(2025, 6, 1), amount=D("1000"), cost_of_sales=D("1500"))
+    InteractionFactory(client=d, staff=manager, started_at=_at(dt.date(2025, 6, 4)), duration_minutes=60)
+    runs.profitability_recompute(as_of=AS_OF)
+    page = as_manager.get(f"/clients/{d.pk}/profitability/").content.decode()
+    assert "fewer service hours" not in page
+    assert "Not by cutting service hours alone" in page
+    assert (
+        "8.33 fewer service hours"
+        in as_manager.get(f"/clients/{figures['b'].pk}/profitability/").content.decode()
+    )
+
+
 def test_the_client_page_says_an_unknown_acquisition_cost_gives_no_roi(as_manager, figures):
     """B's acquisition cost is unknown: nothing amortised, no lifetime ROI, no payback."""
     page = as_manager.get(f"/clients/{figures['b'].pk}/profitability/").content.decode()
