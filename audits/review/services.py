@@ -31,7 +31,7 @@ from audits.models import (
     RiskAcknowledgement,
 )
 from audits.review import decisions, selectors
-from audits.transitions.services import transition_create
+from audits.transitions.services import phase_out_refusal, transition_create
 from clients import display
 from clients.models import Client, Expense, StaffCost
 from clients.periods import add_months
@@ -320,6 +320,9 @@ def decision_record(
         if kind == Decision.Kind.TRANSITION:
             if not months or int(months) < 1 or int(months) > 60:
                 raise AuditError(_("Give the transition's length: 1 to 60 months."))
+            refusal = phase_out_refusal(row.client)
+            if refusal:
+                raise AuditError(refusal)
             values["months"] = int(months)
         if kind == Decision.Kind.INVEST and row.tier != 1:
             raise AuditError(_("Invest is for top-tier clients."))

@@ -359,6 +359,26 @@ def test_the_what_if_of_mixed_decisions(audit, finance, portfolio):
     assert result.concentration_after.levels["top1"] == "red"
 
 
+def test_a_transition_is_decided_only_for_a_client_that_can_be_phased_out(audit, finance, portfolio):
+    """Refused when decided, with the reason the completion would give, not only at completion."""
+    audit = to_step(audit, finance, 5)
+    bravo = portfolio["Bravo"]
+    transition_create(client=bravo, user=finance, reason="Already leaving", end_date=dt.date(2027, 6, 30))
+    with pytest.raises(AuditError, match="already has an open transition"):
+        services.decision_record(
+            audit=audit, user=finance, version=v(audit), client_id=bravo.pk, kind="transition", months=3
+        )
+    Client.objects.filter(pk=bravo.pk).update(status=Client.Status.FORMER)
+    with pytest.raises(AuditError, match="former client: only a current client can be phased out"):
+        services.decision_record(
+            audit=audit, user=finance, version=v(audit), client_id=bravo.pk, kind="transition", months=3
+        )
+    assert not Decision.objects.filter(audit=audit, client=bravo).exists()
+    services.decision_record(
+        audit=audit, user=finance, version=v(audit), client_id=bravo.pk, kind="keep", reason="Left already"
+    )
+
+
 def test_reduce_service_frees_the_hours_cut_at_the_clients_cost_per_hour(audit, finance, portfolio):
     Decision.objects.create(
         audit=audit, client=portfolio["Bravo"], kind="reduce", hours_per_month=D("1"), user=finance
