@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
 
 from clients import display
@@ -125,7 +126,26 @@ class InteractionForm(forms.ModelForm):
                 self.add_error("date", problem)
             else:
                 data["started_at"] = timezone.make_aware(dt.datetime.combine(day, when))
+                self._check_not_logged(data, day, when)
         return data
+
+    def _check_not_logged(self, data, day, when):
+        """One interaction per client, person and minute (the natural key imports match on): a
+        second one at the same moment (two calls of a day logged without a time, both at nine) is
+        asked for its own time."""
+        client = data.get("client")
+        staff = self.instance.staff_id if self.instance.pk else self.user.pk
+        if client is None:
+            return
+        taken = Interaction.objects.filter(client=client, staff_id=staff, started_at=data["started_at"])
+        if taken.exclude(pk=self.instance.pk).exists():
+            self.add_error(
+                "time",
+                _(
+                    "You already logged an interaction with this client at %(time)s on %(day)s: give this one its own time."
+                )
+                % {"time": time_format(when, "TIME_FORMAT"), "day": date_format(day, "DATE_FORMAT")},
+            )
 
     def interaction_fields(self) -> dict:
         """The interaction the valid form describes, as the services take it (the date and time

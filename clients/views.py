@@ -157,7 +157,7 @@ class InteractionCreateView(PermissionRequiredMixin, View):
             else:
                 messages.success(
                     request,
-                    _("Logged %(minutes)s min %(kind)s with %(client)s.")
+                    _("%(client)s: logged %(minutes)s min %(kind)s.")
                     % {
                         "minutes": interaction.duration_minutes,
                         "kind": interaction.get_kind_display().lower(),

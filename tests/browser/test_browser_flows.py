@@ -22,7 +22,7 @@ def test_a_manager_logs_an_interaction_from_a_client_page(log_in, live_server, m
     dialog.get_by_label("Note").fill("Printer set-up, again")
     shot("manager-quick-log")
     dialog.get_by_role("button", name="Log it").click()
-    expect(page.get_by_role("status")).to_contain_text("Logged 45 min support with Own Client")
+    expect(page.get_by_role("status")).to_contain_text("Own Client: logged 45 min support.")
     interaction = Interaction.objects.get()
     assert (interaction.client, interaction.duration_minutes, interaction.kind) == (own_client, 45, "support")
     expect(page.get_by_role("heading", name="Own Client")).to_be_visible()
@@ -60,5 +60,5 @@ def test_finance_finds_a_client_by_typing_part_of_its_name(log_in, live_server, 
     client_field.fill(own_client.external_ref)
     dialog.get_by_label("Duration (minutes)").fill("15")
     dialog.get_by_role("button", name="Log it").click()
-    expect(page.get_by_role("status")).to_contain_text("Logged 15 min")
+    expect(page.get_by_role("status")).to_contain_text("logged 15 min")
     assert Interaction.objects.get().client == own_client

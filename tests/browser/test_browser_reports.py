@@ -77,7 +77,7 @@ def test_filter_sort_open_log_and_recompute(log_in, live_server, finance, portfo
     dialog.get_by_label("Kind").select_option("support")
     dialog.get_by_label("Duration (minutes)").fill("120")
     dialog.get_by_role("button", name="Log it").click()
-    expect(page.get_by_role("status")).to_contain_text("Logged 120 min support")
+    expect(page.get_by_role("status")).to_contain_text("logged 120 min support")
     page.get_by_role("button", name="Recompute now").first.click()
     page.goto(f"{live_server.url}/clients/{portfolio[1].pk}/profitability/")
     expect(cost_to_serve).to_have_text("1,020.00")  # 17 h at 60

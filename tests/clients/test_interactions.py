@@ -243,3 +243,16 @@ def test_the_admin_refuses_an_interaction_more_than_ten_years_back(as_admin, own
     assert response.status_code == 200
     assert "more than ten years back" in response.content.decode()
     assert not Interaction.objects.exists()
+
+
+def test_a_second_interaction_at_the_same_moment_is_asked_for_its_own_time(as_manager, manager, own_client):
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    assert _post(as_manager, own_client, date=yesterday).status_code == 302  # no time: nine o'clock
+    response = _post(as_manager, own_client, date=yesterday)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "You already logged an interaction with this client at 09:00 on 17 Nov 2026" in page
+    assert "give this one its own time" in page and "already exists" not in page
+    assert Interaction.objects.count() == 1
+    assert _post(as_manager, own_client, date=yesterday, time="14:30").status_code == 302
+    assert _post(as_manager, ClientFactory(account_manager=manager), date=yesterday).status_code == 302
