@@ -82,3 +82,21 @@ def test_filter_sort_open_log_and_recompute(log_in, live_server, finance, portfo
     page.goto(f"{live_server.url}/clients/{portfolio[1].pk}/profitability/")
     expect(cost_to_serve).to_have_text("1,020.00")  # 17 h at 60
     shot("client-after-recompute")
+
+
+def test_a_clients_pages_fit_a_phone_in_every_language(log_in, live_server, finance, portfolio):
+    """At 390 px nothing scrolls sideways: the tabs wrap, the P&L's labels wrap, a chart scrolls in
+    its card."""
+    page = log_in(finance)
+    page.set_viewport_size({"width": 390, "height": 844})
+    client = portfolio[1]
+    for language in ("en", "fr", "nl", "ro"):
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        for path in (f"/clients/{client.pk}/", f"/clients/{client.pk}/profitability/"):
+            page.goto(f"{live_server.url}{path}")
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow == 0, (language, path, overflow)
+        table = page.locator(".pnl table").first.bounding_box()
+        assert table["x"] + table["width"] <= 390, language
