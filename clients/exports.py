@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.formats import get_format
 from django_tables2.export import ExportMixin
@@ -52,6 +53,14 @@ class Sheet:
     rows: Iterable[Iterable[Any]] = field(default_factory=list)
 
 
+def local_moment(value: dt.datetime) -> dt.datetime:
+    """A moment as the pages show it: in the firm's time zone, without an offset (a spreadsheet has no
+    time zones), to the minute."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value).replace(tzinfo=None)
+    return value.replace(second=0, microsecond=0)
+
+
 def _csv_cell(value, kind, decimal_separator):
     if value is None or value == "":
         return ""
@@ -64,6 +73,8 @@ def _csv_cell(value, kind, decimal_separator):
             number = number * 100
         places = {MONEY: 2, PERCENT: 2, NUMBER: 2, INTEGER: 0}[kind]
         return str(display.rounded(number, places)).replace(".", decimal_separator)
+    if isinstance(value, dt.datetime):
+        return local_moment(value).isoformat(sep=" ", timespec="minutes")
     if isinstance(value, dt.date):
         return value.isoformat()
     return spreadsheet_safe(force_str(value))
@@ -96,6 +107,8 @@ def _xlsx_value(value, kind):
         number = display.as_decimal(value)
         if number is not None:
             return int(number) if kind == INTEGER else float(number)
+    if isinstance(value, dt.datetime):
+        return local_moment(value)
     if isinstance(value, dt.date | Decimal | int | float):
         return value
     return spreadsheet_safe(force_str(value))
@@ -128,6 +141,8 @@ def xlsx_response(sheet: Sheet, filename: str) -> HttpResponse:
             cell = WriteOnlyCell(worksheet, value=_xlsx_value(value, kind))
             if kind in XLSX_FORMATS:
                 cell.number_format = XLSX_FORMATS[kind]
+            elif isinstance(cell.value, dt.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
             elif isinstance(cell.value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
             cells.append(cell)

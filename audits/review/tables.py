@@ -59,10 +59,10 @@ class AuditTable(SafeExportTable):
         return record.scope_label()
 
     def value_created_at(self, value):
-        return value.isoformat(timespec="minutes")
+        return value  # a moment, written in local time by clients.exports
 
     def value_completed_at(self, value):
-        return value.isoformat(timespec="minutes") if value else ""
+        return value
 
 
 class AuditClientTable(FigureTable):

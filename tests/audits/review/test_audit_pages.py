@@ -11,6 +11,7 @@ from django.utils import timezone
 from audits.models import Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement
 from clients.models import Client, Contact
 from tests.audits.review.test_audit_steps import move, portfolio, start, to_step, v  # noqa: F401 (fixtures)
+from tests.exports import csv_rows, xlsx_rows
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -260,7 +261,13 @@ def test_the_list_filters_and_exports(as_finance, audit):
     assert "Audit 2026" not in page(as_finance, "/audits/?status=completed")
     export = as_finance.get("/audits/?_export=csv")
     assert export.status_code == 200 and "Audit 2026" in export.content.decode("utf-8-sig")
-    assert as_finance.get("/audits/?_export=xlsx").status_code == 200
+    # Started as the page shows it, in Brussels time (the pinned clock's 10:00), not in UTC.
+    started = timezone.localtime(audit.created_at).replace(tzinfo=None, second=0, microsecond=0)
+    header, row = csv_rows(export)[:2]
+    assert row[header.index("Started")] == started.isoformat(sep=" ", timespec="minutes")
+    header, row = xlsx_rows(as_finance.get("/audits/?_export=xlsx"))[:2]
+    assert row[header.index("Started")] == started  # a date-time cell, not text
+    assert row[header.index("Completed")] is None
 
 
 def test_step_pages_run_a_fixed_number_of_queries(as_finance, audit, finance, django_assert_max_num_queries):
