@@ -124,7 +124,11 @@ class PlaceholderTextMixin:
         return " ".join(self._placeholder_clean("subject").split())
 
     def clean_body(self):
-        return self._placeholder_clean("body")
+        body = self._placeholder_clean("body")
+        found = placeholders.html_problems(body)
+        if found:
+            raise forms.ValidationError(found)
+        return body
 
 
 class LetterTemplateForm(PlaceholderTextMixin, forms.ModelForm):
@@ -160,7 +164,11 @@ class LetterForm(forms.ModelForm):
         return " ".join(self._filled("subject").split())
 
     def clean_body(self):
-        return self._filled("body")
+        body = self._filled("body")
+        found = placeholders.html_problems(body)
+        if found:
+            raise forms.ValidationError(found)
+        return body
 
 
 class SendForm(forms.Form):

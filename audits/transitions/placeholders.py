@@ -77,6 +77,41 @@ def problems(text: str) -> list[str]:
     return found
 
 
+# An HTML tag written in a text (not an autolink such as <ana@example.com> or <https://…>), and the
+# scheme of a link target, in Markdown or in an href.
+_TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9]*)(?=[\s/>])([^>]*)>")
+_ATTRIBUTE = re.compile(r"([A-Za-z_:][-\w:.]*)\s*=")
+_LINK_SCHEME = re.compile(r"(?:\]\(\s*<?|href\s*=\s*[\"']?)\s*([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def html_problems(body: str) -> list[str]:
+    """The HTML in a body that the sanitiser would drop (``sanitise``), in words: tags and attributes
+    outside the allowed lists, links other than http, https and mailto. Checked when a template or a
+    letter is saved, so that nothing written disappears unseen; empty when there is none."""
+    found = []
+    for match in _TAG.finditer(body):
+        tag = match.group(1).lower()
+        if tag not in ALLOWED_TAGS:
+            found.append(_("“<%(tag)s>” is HTML that letters do not keep.") % {"tag": tag})
+            continue
+        for attribute in _ATTRIBUTE.findall(match.group(2)):
+            if attribute.lower() not in ALLOWED_ATTRIBUTES.get(tag, set()):
+                found.append(
+                    _("“%(attribute)s” on “<%(tag)s>” is HTML that letters do not keep.")
+                    % {"attribute": attribute, "tag": tag}
+                )
+    for scheme in _LINK_SCHEME.findall(body):
+        if scheme.lower() not in URL_SCHEMES:
+            found.append(
+                _("A link may only start with http:, https: or mailto:, not “%(scheme)s:”.")
+                % {"scheme": scheme}
+            )
+    if found:
+        found = list(dict.fromkeys(str(problem) for problem in found))
+        found.append(str(_("Write the letter in Markdown: **bold**, *italics*, lists, [a link](https://…).")))
+    return found
+
+
 # What reads as a placeholder left in a letter's final text ({contact_nam}, {company_name}).
 _UNFILLED = re.compile(r"\{[a-z][a-z0-9_]*\}")
 

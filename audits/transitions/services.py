@@ -194,12 +194,15 @@ def provider_save(*, provider: AlternativeProvider, user) -> AlternativeProvider
 
 
 def template_save(*, template: LetterTemplate, user) -> LetterTemplate:
-    """Save a letter template; refuses (ValidationError) any placeholder outside the declared list."""
+    """Save a letter template; refuses (ValidationError) any placeholder outside the declared list, and
+    HTML the sanitiser would drop (``placeholders.html_problems``)."""
     errors = {}
     for name in ("subject", "body"):
         found = placeholders.problems(getattr(template, name))
         if found:
             errors[name] = found
+    if "body" not in errors and placeholders.html_problems(template.body):
+        errors["body"] = placeholders.html_problems(template.body)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -129,6 +129,17 @@ def test_a_draft_is_edited_before_sending(as_finance, letter):
     assert "<strong>body</strong>" in as_finance.get(f"/letters/{letter.pk}/").content.decode()
 
 
+def test_html_a_letter_would_drop_is_refused_with_a_clear_message(as_finance, letter):
+    before = (letter.subject, letter.body)
+    response = as_finance.post(
+        f"/letters/{letter.pk}/", {"subject": "New", "body": "Hi <iframe src=x></iframe>"}
+    )
+    assert response.status_code == 400
+    assert "is HTML that letters do not keep" in response.content.decode()
+    letter.refresh_from_db()
+    assert (letter.subject, letter.body) == before
+
+
 def test_a_placeholder_left_in_a_letter_is_refused_with_a_clear_message(as_finance, letter):
     """A letter's text is final (its placeholders were filled in when it was drafted): a
     {placeholder} written into it would be sent as it is, so the edit is refused and nothing changes."""

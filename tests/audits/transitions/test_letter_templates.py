@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.html import escape as html_escape
 
 from audits.models import AlternativeProvider, LetterTemplate
 from audits.transitions import placeholders, services
@@ -58,6 +59,41 @@ def test_the_editor_refuses_them_with_the_list_of_what_is_allowed(as_admin, text
     assert "Use only these placeholders" in page and "{account_manager_email}" in page
     template.refresh_from_db()
     assert text not in template.body and template.subject != "Merci"
+
+
+@pytest.mark.parametrize(
+    "html, said",
+    [
+        ("<script>alert(1)</script>", "“<script>” is HTML that letters do not keep."),
+        ('<img src=x onerror="alert(2)">', "“<img>” is HTML that letters do not keep."),
+        ('<p onclick="x()">Hi</p>', "“onclick” on “<p>” is HTML that letters do not keep."),
+        ("[our terms](javascript:alert(1))", "not “javascript:”"),
+    ],
+)
+def test_html_the_letters_would_drop_is_refused_at_save_not_dropped_unseen(as_admin, admin_user, html, said):
+    template = LetterTemplate.objects.get(kind="thank_you", language="en")
+    before = template.body
+    response = as_admin.post(
+        f"/letters/templates/{template.pk}/", {"subject": "Thanks", "body": f"Dear {{contact_name}}, {html}"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert html_escape(said) in page
+    assert "Write the letter in Markdown" in page
+    template.body = f"Dear {{contact_name}}, {html}"
+    with pytest.raises(ValidationError):
+        services.template_save(template=template, user=admin_user)
+    template.refresh_from_db()
+    assert template.body == before
+
+
+def test_markdown_autolinks_and_the_allowed_html_are_kept(admin_user):
+    template = LetterTemplate.objects.get(kind="thank_you", language="en")
+    template.body = (
+        "Write to <ana@example.com> or see <https://example.com>; 2 < 3.<br>**Thanks** [us](mailto:a@b.c)"
+    )
+    services.template_save(template=template, user=admin_user)
+    assert placeholders.html_problems(template.body) == []
 
 
 def test_a_subject_is_checked_too(as_admin):
