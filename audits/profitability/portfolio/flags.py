@@ -46,7 +46,7 @@ def break_even(figures: ClientFigures) -> Levers | None:
         return None
     price = ratio(-np_ / figures.revenue) if figures.revenue > 0 else None
     hours = None
-    if figures.service_minutes and 0 < -np_ <= figures.cost_to_serve:
+    if figures.service_minutes and -np_ <= figures.cost_to_serve:  # a loss, so a cost to serve > 0
         per_hour = figures.cost_to_serve / figures.service_hours
         hours = money(-np_ / per_hour)
     return Levers(

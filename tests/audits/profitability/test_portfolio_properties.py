@@ -2,6 +2,7 @@
 
 from decimal import Decimal as D
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -201,23 +202,20 @@ def test_break_even_levers():
     assert pm.break_even(pm.ClientFigures(client_id=2, revenue=D("1"), gross_margin=D("1"))) is None
 
 
-def test_hours_to_cut_are_never_more_than_the_hours_used():
-    # A loss of 892 with 81 of cost to serve over 1.5 hours: even cutting all of them leaves a loss.
+@pytest.mark.parametrize(
+    "gross_margin, bad_debt, hours",
+    [
+        ("100", "911", None),  # a loss of 892 against 81 of cost to serve: cutting every hour is not enough
+        ("0", "0", D("1.50")),  # a loss of 81, the cost of every hour: all 1.5 h are cut
+        ("40.50", "0", D("0.75")),  # a loss of 40.50: half of them
+    ],
+)
+def test_hours_to_cut_are_never_more_than_the_hours_used(gross_margin, bad_debt, hours):
     f = pm.ClientFigures(
-        client_id=1,
-        revenue=D("500"),
-        gross_margin=D("100"),
-        cost_to_serve=D("81"),
-        bad_debt=D("911"),
-        service_minutes=90,
-    )
-    assert f.net_profit == D("-892")
-    levers = pm.break_even(f)
-    assert levers.hours_to_cut is None and levers.price_increase == D("1.784000")
-    # Exactly all of them: the cut is every hour used.
-    all_hours = pm.ClientFigures(client_id=2, gross_margin=D("0"), cost_to_serve=D("40"), service_minutes=90)
-    assert all_hours.net_profit == D("-40")
-    assert pm.break_even(all_hours).hours_to_cut == D("1.50")
+        client_id=1, revenue=D("500"), gross_margin=D(gross_margin), cost_to_serve=D("81"),
+        bad_debt=D(bad_debt), service_minutes=90,
+    )  # fmt: skip
+    assert pm.break_even(f).hours_to_cut == hours
 
 
 def test_overheads_are_shared_by_hours_or_revenue():
