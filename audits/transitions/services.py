@@ -199,10 +199,10 @@ def template_save(*, template: LetterTemplate, user) -> LetterTemplate:
     errors = {}
     for name in ("subject", "body"):
         found = placeholders.problems(getattr(template, name))
+        if name == "body" and not found:
+            found = placeholders.html_problems(template.body)
         if found:
             errors[name] = found
-    if "body" not in errors and placeholders.html_problems(template.body):
-        errors["body"] = placeholders.html_problems(template.body)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -253,7 +253,11 @@ def letter_draft(*, transition: Transition, kind: str, user) -> Letter:
 
 
 def letter_update(*, letter: Letter, user, subject: str, body: str) -> Letter:
-    """Edit a letter before it is sent (a draft, or a failed one before it is tried again)."""
+    """Edit a letter before it is sent (a draft, or a failed one before it is tried again). Refuses
+    HTML the sanitiser would drop (``placeholders.html_problems``)."""
+    found = placeholders.html_problems(body)
+    if found:
+        raise ValidationError({"body": found})
     with transaction.atomic():
         updated = Letter.objects.filter(
             pk=letter.pk, state__in=[Letter.State.DRAFT, Letter.State.FAILED]

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 
 from audits.models import Letter, Transition
 from audits.transitions import services
@@ -129,13 +130,17 @@ def test_a_draft_is_edited_before_sending(as_finance, letter):
     assert "<strong>body</strong>" in as_finance.get(f"/letters/{letter.pk}/").content.decode()
 
 
-def test_html_a_letter_would_drop_is_refused_with_a_clear_message(as_finance, letter):
+def test_html_a_letter_would_drop_is_refused_with_a_clear_message(as_finance, finance, letter):
     before = (letter.subject, letter.body)
     response = as_finance.post(
         f"/letters/{letter.pk}/", {"subject": "New", "body": "Hi <iframe src=x></iframe>"}
     )
     assert response.status_code == 400
     assert "is HTML that letters do not keep" in response.content.decode()
+    letter.refresh_from_db()
+    assert (letter.subject, letter.body) == before
+    with pytest.raises(ValidationError):  # whatever form sent it
+        services.letter_update(letter=letter, user=finance, subject="New", body="<script>x</script>")
     letter.refresh_from_db()
     assert (letter.subject, letter.body) == before
 
