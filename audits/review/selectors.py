@@ -26,6 +26,7 @@ from audits.models import (
     FlagReview,
     RiskAcknowledgement,
 )
+from audits.transitions.selectors import phase_out_refusals
 from clients import display
 from clients.access import sees_all, visible
 from clients.models import Client, Contact, Interaction, Invoice, Payment, StaffCost
@@ -331,6 +332,17 @@ def step_blockers(audit: Audit, step: int, *, checks: list[Check] | None = None)
                 )
                 % {"count": missing}
             )
+        leaving = [
+            decision.client
+            for decision in Decision.objects.filter(
+                audit=audit, kind=Decision.Kind.TRANSITION
+            ).select_related("client")
+        ]
+        blockers.extend(
+            _("%(decision)s: %(refusal)s Choose another decision.")
+            % {"decision": Decision.Kind.TRANSITION.label, "refusal": refusal}
+            for refusal in phase_out_refusals(leaving).values()
+        )
         acknowledged = set(RiskAcknowledgement.objects.filter(audit=audit).values_list("risk", flat=True))
         for risk in RiskAcknowledgement.Risk:
             if risk.value not in acknowledged:

@@ -31,7 +31,8 @@ from audits.models import (
     RiskAcknowledgement,
 )
 from audits.review import decisions, selectors
-from audits.transitions.services import phase_out_refusal, transition_create
+from audits.transitions.selectors import phase_out_refusals
+from audits.transitions.services import transition_create
 from clients import display
 from clients.models import Client, Expense, StaffCost
 from clients.periods import add_months
@@ -320,7 +321,7 @@ def decision_record(
         if kind == Decision.Kind.TRANSITION:
             if not months or int(months) < 1 or int(months) > 60:
                 raise AuditError(_("Give the transition's length: 1 to 60 months."))
-            refusal = phase_out_refusal(row.client)
+            refusal = phase_out_refusals([row.client]).get(row.client_id)
             if refusal:
                 raise AuditError(refusal)
             values["months"] = int(months)

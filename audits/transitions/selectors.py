@@ -11,12 +11,13 @@ from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from audits.models import AlternativeProvider, Letter, Letterhead, Transition
 from audits.transitions import placeholders
 from clients import display
 from clients.access import sees_all, visible
-from clients.models import Invoice
+from clients.models import Client, Invoice
 from clients.models.parties import firm_language
 from clients.periods import add_months, month_index, month_start
 
@@ -48,6 +49,30 @@ def letter_get_for_user(*, user, pk) -> Letter:
         "transition", "transition__client", "transition__client__account_manager", "sender"
     )
     return get_object_or_404(visible(rows, user, through="transition__client"), pk=pk)
+
+
+def phase_out_refusals(clients) -> dict[int, str]:
+    """Why each of ``clients`` cannot be phased out now (a prospect, a former client, one already in
+    a transition), by client id; the others are absent. One query whatever their number: checked
+    when a transition is created, when an audit decides one and before the audit is completed."""
+    clients = list(clients)
+    leaving = set(
+        Transition.objects.filter(client__in=clients, stage__in=Transition.OPEN).values_list(
+            "client_id", flat=True
+        )
+    )
+    refusals = {}
+    for client in clients:
+        if client.status in (Client.Status.PROSPECT, Client.Status.FORMER):
+            refusals[client.pk] = _(
+                "%(client)s is a %(status)s client: only a current client can be phased out."
+            ) % {
+                "client": client.name,
+                "status": client.get_status_display().lower(),
+            }
+        elif client.pk in leaving:
+            refusals[client.pk] = _("%(client)s already has an open transition.") % {"client": client.name}
+    return refusals
 
 
 def average_monthly_revenue(*, client, month: int) -> Decimal:

@@ -53,19 +53,6 @@ def _schedule_fill(transition: Transition, *, first_month: int) -> None:
     )
 
 
-def phase_out_refusal(client) -> str | None:
-    """Why ``client`` cannot be phased out now (a prospect, a former client, one already in a
-    transition), or None: checked when a transition is created and when an audit decides one."""
-    if client.status in (Client.Status.PROSPECT, Client.Status.FORMER):
-        return _("%(client)s is a %(status)s client: only a current client can be phased out.") % {
-            "client": client.name,
-            "status": client.get_status_display().lower(),
-        }
-    if Transition.objects.filter(client=client, stage__in=Transition.OPEN).exists():
-        return _("%(client)s already has an open transition.") % {"client": client.name}
-    return None
-
-
 def transition_create(
     *, client, user, reason: str, end_date: dt.date, audit=None, language=None
 ) -> Transition:
@@ -83,7 +70,7 @@ def transition_create(
     _check_end_date(end_date, first_month=first_month)
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
-        refusal = phase_out_refusal(client)
+        refusal = selectors.phase_out_refusals([client]).get(client.pk)
         if refusal:
             raise ValidationError(refusal)
         transition = Transition.objects.create(

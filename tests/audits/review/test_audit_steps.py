@@ -379,6 +379,26 @@ def test_a_transition_is_decided_only_for_a_client_that_can_be_phased_out(audit,
     )
 
 
+def test_a_transition_decided_before_the_client_left_holds_the_audit_back_in_words(audit, finance, portfolio):
+    """A client phased out (or gone) after its "transition out" was decided: step 5 says so before
+    completion is tried, and stops saying it once the decision is changed."""
+    audit = to_step(audit, finance, 5)
+    bravo = portfolio["Bravo"]
+    services.decision_record(
+        audit=audit, user=finance, version=v(audit), client_id=bravo.pk, kind="transition", months=3
+    )
+    assert not any("Transition out" in blocker for blocker in selectors.step_blockers(audit, 5))
+    transition_create(client=bravo, user=finance, reason="Already leaving", end_date=dt.date(2027, 6, 30))
+    blockers = selectors.step_blockers(audit, 5)
+    assert (
+        f"Transition out: {bravo.name} already has an open transition. Choose another decision." in blockers
+    )
+    services.decision_record(
+        audit=audit, user=finance, version=v(audit), client_id=bravo.pk, kind="keep", reason="Leaving anyway"
+    )
+    assert not any("Transition out" in blocker for blocker in selectors.step_blockers(audit, 5))
+
+
 def test_reduce_service_frees_the_hours_cut_at_the_clients_cost_per_hour(audit, finance, portfolio):
     Decision.objects.create(
         audit=audit, client=portfolio["Bravo"], kind="reduce", hours_per_month=D("1"), user=finance
