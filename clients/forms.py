@@ -25,13 +25,18 @@ class PersonChoiceField(forms.ModelChoiceField):
 class ClientReferenceField(forms.ModelChoiceField):
     """A client typed by its external reference, whatever its capitals (as the imports match it)."""
 
+    default_error_messages = {"invalid_choice": _("Unknown client reference “%(value)s”.")}
+
     def to_python(self, value):
         if value in self.empty_values:
             return None
+        reference = str(value).strip()
         try:
-            return self.queryset.get(key_matches("external_ref", [str(value).strip()]))
+            return self.queryset.get(key_matches("external_ref", [reference]))
         except self.queryset.model.DoesNotExist:
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": reference}
+            ) from None
 
 
 class InteractionForm(forms.ModelForm):

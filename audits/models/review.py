@@ -8,6 +8,7 @@ nightly snapshots, which are replaced every night. A completed audit is read-onl
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audits.models.fields import who
@@ -242,6 +243,14 @@ class FlagReview(ClientRuling):
 
     def __str__(self):
         return f"{self.audit_id} {self.client_id} {self.verdict}"
+
+    @property
+    def outcome(self) -> str:
+        """What the review concluded, as a page, the report and the log say it: "Flag confirmed"
+        (the verdict's label is the choice offered, "Confirm the flag")."""
+        if self.verdict == self.Verdict.CONFIRM:
+            return gettext("Flag confirmed")
+        return gettext("Flag overridden")
 
 
 class AuditComment(models.Model):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from audits.models import Decision
-from audits.review import computation, forms, services
+from audits.review import computation, forms, selectors, services
 from audits.review.views import COMMENT, STEP_URLS, AuditAccess, may_run
 from config.celery import QueueUnavailable
 
@@ -39,12 +39,12 @@ class AuditAction(AuditAccess, View):
         audit = self.get_audit()
         form = self.make_form()
         if not form.is_valid():
-            messages.error(request, forms.validation_message(form))
+            messages.error(request, self.about(audit, forms.validation_message(form)))
             return redirect(self.back(audit))
         try:
             self.act(audit, form)
         except services.AuditError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, self.about(audit, str(exc)))
         except QueueUnavailable:
             messages.error(
                 request, _("The task queue cannot be reached: nothing was started. Try again later.")
@@ -56,6 +56,22 @@ class AuditAction(AuditAccess, View):
 
     def make_form(self):
         return self.form_class(self.request.POST)
+
+    def about(self, audit, problem: str) -> str:
+        """A refusal as the step page shows it: after the name of the client the URL names, where
+        it is one the user sees in the audit, since a page of many clients shows it at the top."""
+        client_id = self.kwargs.get("client_id")
+        if client_id is None:
+            return problem
+        name = (
+            selectors.audit_clients(audit, user=self.request.user)
+            .filter(client_id=client_id)
+            .values_list("client__name", flat=True)
+            .first()
+        )
+        if not name or problem.startswith(name):
+            return problem
+        return _("%(client)s: %(problem)s") % {"client": name, "problem": problem}
 
     # The service the action calls, the form fields it passes on by name, and (``client_id``) whether
     # the URL names the client.

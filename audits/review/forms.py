@@ -123,11 +123,21 @@ class StaffCostForm(VersionForm):
 
 class ReviewForm(VersionForm):
     verdict = forms.ChoiceField(label=_("Verdict"), choices=FlagReview.Verdict.choices)
-    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.TextInput(attrs={"size": 50}))
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.TextInput(attrs={"size": 50}),
+        error_messages={"required": _("Give the reason for this review.")},
+    )
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(label=_("Comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=_("Comment"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write the comment first.")},
+    )
 
 
 class DecisionForm(VersionForm):
@@ -149,20 +159,28 @@ class DecisionForm(VersionForm):
         Decision.Kind.TRANSITION: "months",
     }
 
-    def __init__(self, *args, top_tier=False, **kwargs):
+    def __init__(self, *args, top_tier=False, may_phase_out=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].widget.attrs["data-switch"] = ""
         for kind, name in self.FIELD_OF_KIND.items():
             self.fields[name].widget.attrs["data-when"] = kind
-        if not top_tier:
-            self.fields["kind"].choices = [c for c in Decision.Kind.choices if c[0] != Decision.Kind.INVEST]
+        left_out = {
+            kind
+            for kind, offered in ((Decision.Kind.INVEST, top_tier), (Decision.Kind.TRANSITION, may_phase_out))
+            if not offered
+        }
+        self.fields["kind"].choices = [c for c in Decision.Kind.choices if c[0] not in left_out]
 
     @classmethod
-    def for_row(cls, row, *, version, months):
+    def for_row(cls, row, *, version, months, may_phase_out=True):
         """The form of one flagged client at step 5: its decision if there is one, else "keep", the
         price increase and the hours cut per month prefilled from its break-even levers (the hours
-        to cut over the period, spread over its ``months``), over 6 months for a transition."""
+        to cut over the period, spread over its ``months``), over 6 months for a transition.
+        Without ``may_phase_out`` (``transitions.selectors.phase_out_refusals`` refuses the client),
+        "transition out" is not offered, unless it is the decision already taken, which step 5
+        then lists as a blocker."""
         decision = row.decision
+        may_phase_out = may_phase_out or bool(decision and decision.kind == Decision.Kind.TRANSITION)
         uplift = decision.uplift if decision and decision.uplift is not None else None
         if uplift is None and row.breakeven_price_increase:
             uplift = (row.breakeven_price_increase * 100).quantize(Decimal("0.01"))
@@ -177,7 +195,12 @@ class DecisionForm(VersionForm):
             "months": decision.months if decision and decision.months else 6,
             "reason": decision.reason if decision else "",
         }
-        return cls(initial=initial, top_tier=row.tier == 1, auto_id=f"dc{row.client_id}_%s")
+        return cls(
+            initial=initial,
+            top_tier=row.tier == 1,
+            may_phase_out=may_phase_out,
+            auto_id=f"dc{row.client_id}_%s",
+        )
 
 
 class InvestForm(VersionForm):
@@ -203,4 +226,24 @@ class CompleteForm(VersionForm):
 
 
 def validation_message(form) -> str:
-    return " ".join(" ".join(str(m) for m in errors) for errors in form.errors.values())
+    """A form's errors as one line for a message at the top of a step page, since it stands away
+    from the field: Django's own words after the field's label ("Amount: Enter a number."), the
+    form's own words ("Give the reason for this review.") as they are."""
+    parts = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        for message in errors:
+            if field is not None and field.label and not field.widget.is_hidden and _generic(field, message):
+                message = _("%(field)s: %(problem)s") % {"field": field.label, "problem": message}
+            parts.append(str(message))
+    return " ".join(parts)
+
+
+def _generic(field, message) -> bool:
+    """Whether ``message`` is one of Django's words for the field's kind, not the project's own."""
+    defaults: dict[str, object] = {}
+    for kind in reversed(type(field).__mro__):
+        if kind.__module__.startswith("django."):
+            defaults.update(getattr(kind, "default_error_messages", {}))
+    own = {str(text) for key, text in field.error_messages.items() if defaults.get(key) != text}
+    return str(message) not in own

@@ -219,7 +219,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
                 _("yes") if row.is_strategic else _("no"),
                 row.breakeven_price_increase,
                 row.breakeven_hours_to_cut,
-                review.get_verdict_display() if review else "",
+                review.outcome if review else "",
                 review.reason if review else "",
                 display.person(review.user) if review else "",
                 review.created_at if review else None,

@@ -222,7 +222,7 @@ def flag_review(*, audit: Audit, user, version, client_id: int, verdict: str, re
             user=user,
             data={
                 "client": client_id,
-                "subject": f"{row.client.name}: {FlagReview.Verdict(verdict).label}",
+                "subject": f"{row.client.name}: {review.outcome}",
                 "verdict": verdict,
                 "reason": reason,
             },

@@ -24,6 +24,7 @@ from audits.review.filters import AuditFilter
 from audits.review.pdf import audit_report_filename, audit_report_pdf
 from audits.review.report import audit_report_xlsx
 from audits.review.tables import AuditTable, table_for_step
+from audits.transitions.selectors import phase_out_refusals
 from clients.access import sees_all
 from clients.exports import LocalisedExportMixin
 from clients.tables import Pages
@@ -322,8 +323,12 @@ class StrategyStepView(AuditPage):
         page = _page(self.request, flagged, FLAGS_PER_PAGE)
         rows = selectors.attach_reviews(audit, list(page.object_list))
         months = selectors.period_month_count(audit)
+        refusals = phase_out_refusals([row.client for row in rows])
         for row in rows:
-            row.decision_form = forms.DecisionForm.for_row(row, version=audit.version, months=months)
+            row.phase_out_refusal = refusals.get(row.client_id)
+            row.decision_form = forms.DecisionForm.for_row(
+                row, version=audit.version, months=months, may_phase_out=row.phase_out_refusal is None
+            )
         risks = [
             {
                 "code": value,

@@ -60,6 +60,18 @@ def test_the_dashboard_shows_the_portfolio_to_finance(as_finance, figures):
     reinvested = D("8440") + 10 * latest.top_tier_profit_per_hour
     assert f"{reinvested:,.0f}\u00a0EUR" in page
     assert "<svg" in page
+    assert "3 clients</span>" in page
+
+
+def test_the_dashboard_says_how_many_of_its_clients_brought_revenue(as_finance, manager, figures):
+    """The revenue card counts the portfolio's clients, the 80/20 card those with revenue: where
+    they differ, the revenue card says both."""
+    quiet = ClientFactory(name="Delta Quiet", account_manager=manager, acquired_on=dt.date(2020, 1, 1))
+    InteractionFactory(client=quiet, staff=manager, started_at=_at(dt.date(2025, 6, 4)), duration_minutes=30)
+    runs.profitability_recompute(as_of=AS_OF)
+    page = as_finance.get("/dashboard/").content.decode()
+    assert "4 clients, 3 with revenue" in page
+    assert "of 3 clients with revenue" in page
 
 
 def test_the_dashboard_shows_a_manager_only_their_clients(as_manager, figures):

@@ -220,6 +220,77 @@ def test_step_four_as_finance_and_as_the_account_manager(as_finance, as_manager,
     assert FlagReview.objects.get(audit=audit, client=portfolio["Bravo"]).reason == "loses money"
 
 
+def test_a_refusal_shown_above_many_clients_names_the_client_and_the_field(
+    as_finance,
+    as_manager,
+    audit,
+    finance,
+    portfolio,  # noqa: F811
+):
+    """Step 4 and step 2 show a refusal at the top of a page of many clients and fields: it says
+    which client (one the user sees) and, in Django's words, which field."""
+    audit = to_step(audit, finance, 4)
+    bravo, delta = portfolio["Bravo"], portfolio["Delta"]
+    body = as_finance.post(
+        f"/audits/{audit.pk}/flags/{bravo.pk}/review/",
+        {"version": v(audit), "verdict": "confirm", "reason": "  "},
+        follow=True,
+    ).content.decode()
+    assert "Bravo: Give the reason for this review." in body
+    assert not FlagReview.objects.filter(audit=audit).exists()
+    # An account manager is not told the name of another manager's client.
+    body = as_manager.post(
+        f"/audits/{audit.pk}/flags/{delta.pk}/comment/", {"text": "x"}, follow=True
+    ).content.decode()
+    assert "This client has no flag in the audit." in body and "Delta" not in body
+    body = as_manager.post(
+        f"/audits/{audit.pk}/flags/{bravo.pk}/comment/", {"text": ""}, follow=True
+    ).content.decode()
+    assert "Bravo: Write the comment first." in body
+    audit = move(audit, finance, 2)
+    body = as_finance.post(
+        f"/audits/{audit.pk}/costs/expense/",
+        {
+            "version": v(audit),
+            "client": "NOPE-1",
+            "spent_on": "2026-11-01",
+            "category": "travel",
+            "amount": "x",
+        },
+        follow=True,
+    ).content.decode()
+    assert "Unknown client reference “NOPE-1”." in body
+    assert "Amount: Enter a number." in body
+    assert not bravo.expenses.exists()
+
+
+def test_step_five_offers_no_transition_out_for_a_client_that_cannot_be_phased_out(
+    as_finance,
+    audit,
+    finance,
+    portfolio,  # noqa: F811
+):
+    from audits.transitions.services import transition_create
+
+    audit = to_step(audit, finance, 5)
+    bravo, delta = portfolio["Bravo"], portfolio["Delta"]
+    transition_create(client=bravo, user=finance, reason="Already leaving", end_date=dt.date(2027, 6, 30))
+
+    def card(body, client):
+        return body.split(f'id="client-{client.pk}"', 1)[1].split("</article>", 1)[0]
+
+    body = page(as_finance, f"/audits/{audit.pk}/strategy/")
+    assert 'value="transition"' not in card(body, bravo)
+    assert f"Transition out is not offered: {bravo.name} already has an open transition." in card(body, bravo)
+    assert 'value="transition"' in card(body, delta) and "not offered" not in card(body, delta)
+    # Decided before the client's transition was opened: still shown as decided, with its blocker.
+    Decision.objects.create(audit=audit, client=bravo, kind="transition", months=3, user=finance)
+    body = page(as_finance, f"/audits/{audit.pk}/strategy/")
+    assert re.search(r'value="transition"[^>]*selected', card(body, bravo))
+    assert "not offered" not in card(body, bravo)
+    assert f"Transition out: {bravo.name} already has an open transition. Choose another decision." in body
+
+
 def test_step_five_prefills_from_break_even_and_completes(as_finance, audit, finance, portfolio):  # noqa: F811
     audit = to_step(audit, finance, 5)
     body = page(as_finance, f"/audits/{audit.pk}/strategy/")
@@ -295,6 +366,14 @@ def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
     services.flag_comment(
         audit=audit, user=portfolio["Bravo"].account_manager, client_id=portfolio["Bravo"].pk, text="+1 call"
     )
+    services.flag_review(
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client_id=portfolio["Delta"].pk,
+        verdict="override",
+        reason="ok",
+    )
     response = as_finance.get(f"/audits/{audit.pk}/report.xlsx")
     assert response.status_code == 200
     assert response.streaming  # written to a temporary file, then streamed
@@ -319,6 +398,8 @@ def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
     assert money_cells[0].number_format == "#,##0.00"
     flags = list(book["Flags and reviews"].iter_rows(min_row=4, values_only=True))
     assert any("+1 call" in (row[11] or "") for row in flags)
+    # The review says what was concluded, not the button that concluded it ("Override the flag").
+    assert {row[0]: row[7] for row in flags}["Delta"] == "Flag overridden"
     assert "draft" in book["Summary"]["A1"].value
 
 
