@@ -521,3 +521,36 @@ def test_the_seed_calculator_refuses_a_day_cost_below_a_cent(as_manager):
         "Raise the annual income or the charge coefficient, or lower the margin rate or the working days."
     ]
     assert "which cannot be counted in days" in response.content.decode()
+
+
+def test_the_largest_amounts_the_ledger_takes_give_figures_the_snapshots_can_hold(db, as_finance):
+    """The ledger takes an invoice of up to 999,999,999,999.99: every ratio made of such amounts
+    (a lifetime ROI on a tiny acquisition cost, a margin and a DSO on a cent of revenue, a payback
+    over a loss of a cent a month) is stored and shown, where a ratio wider than its column failed
+    the run (PostgreSQL) or the pages reading it (SQLite)."""
+    huge = D("999999999999.99")
+    whale = ClientFactory(name="Whale", acquired_on=dt.date(2020, 1, 1), acquisition_cost=D("0.01"))
+    InvoiceFactory(client=whale, issued_on=dt.date(2025, 6, 1), due_on=dt.date(2025, 7, 1), amount=huge)
+    # A cent of revenue: the largest invoice, sold at cost, and a credit note of all but a cent.
+    cent = ClientFactory(name="Cent", acquired_on=dt.date(2020, 1, 1), acquisition_cost=huge)
+    InvoiceFactory(
+        client=cent,
+        issued_on=dt.date(2025, 6, 1),
+        due_on=dt.date(2025, 7, 1),
+        amount=huge,
+        cost_of_sales=huge,
+    )
+    InvoiceFactory(
+        client=cent,
+        issued_on=dt.date(2025, 6, 2),
+        due_on=dt.date(2025, 7, 2),
+        amount=D("0.01") - huge,
+        cost_of_sales=D("0"),
+    )
+    run = runs.profitability_recompute(as_of=dt.date(2025, 12, 31))
+    assert run.status == ProfitabilityRun.Status.SUCCEEDED
+    stored = {s.client.name: s for s in ClientSnapshot.objects.select_related("client")}
+    assert stored["Whale"].lifetime_roi > 10**13
+    assert abs(stored["Cent"].net_margin) > 10**13
+    for url in ("/dashboard/", "/ranking/", "/payments/", f"/clients/{whale.pk}/profitability/"):
+        assert as_finance.get(url).status_code == 200, url
