@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from audits.models import AlternativeProvider, Letter, Letterhead, Transition
+from audits.models import AlternativeProvider, Letter, Letterhead, LetterTemplate, Transition
 from audits.transitions import placeholders
 from clients import display
 from clients.access import sees_all, visible
@@ -32,6 +32,32 @@ SALUTATIONS = {
     "nl": ("Beste {name},", "Geachte heer, mevrouw,"),
     "ro": ("Bună ziua, {name},", "Stimată doamnă, stimate domn,"),
 }
+
+
+# The stage each letter marks: sending it moves an earlier transition there (``services``), and the
+# final thank-you, which says the collaboration has ended, waits for it.
+LETTER_STAGES = {
+    LetterTemplate.Kind.ANNOUNCEMENT: Transition.Stage.ANNOUNCED,
+    LetterTemplate.Kind.ALTERNATIVES: Transition.Stage.ALTERNATIVES_OFFERED,
+    LetterTemplate.Kind.THANK_YOU: Transition.Stage.COMPLETED,
+}
+
+
+def letter_refusal(*, transition: Transition, kind: str) -> str | None:
+    """Why no letter of ``kind`` may be written or sent for the transition at its stage (None when
+    it may): none once it is cancelled (the client stays); the announcement and the alternatives
+    while it is open; the final thank-you once it is completed."""
+    if transition.stage == Transition.Stage.CANCELLED:
+        return _("This transition is cancelled: the client stays, and no letter goes out.")
+    if kind == LetterTemplate.Kind.THANK_YOU:
+        if transition.stage != Transition.Stage.COMPLETED:
+            return _(
+                "The final thank-you says the collaboration has ended: it goes out once the transition is completed."
+            )
+        return None
+    if not transition.is_open:
+        return _("This transition is completed: only the final thank-you goes out now.")
+    return None
 
 
 def transitions_for(*, user):

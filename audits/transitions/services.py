@@ -100,11 +100,12 @@ def transition_create(
 
 def transition_advance(*, transition: Transition, stage: str, user) -> Transition:
     """Move a transition forward (or cancel it); the client's status follows in the same transaction.
-    Completed, its schedule expects nothing after the current month (the client is former).
+    Completed, its schedule expects nothing after the current month (the client is former), and an
+    end date still to come moves to today, the day it ended (the final thank-you gives it).
     Raises ValidationError when the move is not allowed (backwards, or from a closed transition)."""
     with transaction.atomic():
         locked = Transition.objects.select_for_update().select_related("client").get(pk=transition.pk)
-        previous = locked.stage
+        previous, planned_end = locked.stage, locked.end_date
         try:
             locked.advance(stage)
         except ValueError:
@@ -116,14 +117,22 @@ def transition_advance(*, transition: Transition, stage: str, user) -> Transitio
                 }
             ) from None
         stage = Transition.Stage(stage)
-        locked.save(update_fields=["stage", Transition.STAGE_DATES[stage]])
+        today = timezone.localdate()
+        changed = ["stage", Transition.STAGE_DATES[stage]]
+        if stage == Transition.Stage.COMPLETED and locked.end_date > today:
+            locked.end_date = today
+            changed.append("end_date")
+        locked.save(update_fields=changed)
         Client.objects.filter(pk=locked.client_id).update(
             status=CLIENT_STATUS.get(stage, Client.Status.TRANSITIONING)
         )
         if stage == Transition.Stage.COMPLETED:
             # A former client is expected to bring nothing: the months after this one expect nothing.
-            locked.months.filter(month__gt=timezone.localdate().replace(day=1)).update(expected_revenue=0)
-        log_action(locked, "transition.stage_changed", user=user, data={"from": previous, "to": stage})
+            locked.months.filter(month__gt=today.replace(day=1)).update(expected_revenue=0)
+        data: dict[str, object] = {"from": previous, "to": stage}
+        if locked.end_date != planned_end:
+            data["end_date"] = {"from": planned_end.isoformat(), "to": locked.end_date.isoformat()}
+        log_action(locked, "transition.stage_changed", user=user, data=data)
     return locked
 
 
@@ -211,6 +220,9 @@ def letter_draft(*, transition: Transition, kind: str, user) -> Letter:
     existing = Letter.objects.filter(transition=transition, kind=kind).first()
     if existing is not None:
         return existing
+    refusal = selectors.letter_refusal(transition=transition, kind=kind)
+    if refusal:
+        raise ValidationError(refusal)
     template = (
         LetterTemplate.objects.filter(kind=kind, language=transition.language).first()
         or LetterTemplate.objects.filter(kind=kind, language="en").first()
@@ -263,6 +275,9 @@ def letter_send_request(*, letter: Letter, user, key, channel: str) -> bool:
     clicks, a resubmitted form (same ``key``) or two requests at once send it one time. Returns False
     when this request did not claim it. Raises ValidationError without a recipient, and
     config.celery.QueueUnavailable (the letter marked failed) when the queue cannot be reached."""
+    refusal = selectors.letter_refusal(transition=letter.transition, kind=letter.kind)
+    if refusal:
+        raise ValidationError(refusal)
     email, postal = selectors.letter_recipient(transition=letter.transition)
     recipient = email if channel == Letter.Channel.EMAIL else postal
     if not recipient:
@@ -297,7 +312,18 @@ def letter_send_request(*, letter: Letter, user, key, channel: str) -> bool:
             )
         else:
             log_action(letter, "letter.sent", user=user, data={"channel": channel})
+            _stage_after_letter(letter, user=user)
     return True
+
+
+def _stage_after_letter(letter: Letter, *, user) -> None:
+    """A letter sent moves its transition to the stage it marks (``selectors.LETTER_STAGES``) when
+    the transition has not reached it yet: sending the announcement announces."""
+    stage = selectors.LETTER_STAGES[LetterTemplate.Kind(letter.kind)]
+    transition = Transition.objects.get(pk=letter.transition_id)
+    order = [str(step) for step in Transition.ORDER]
+    if transition.is_open and order.index(transition.stage) < order.index(stage):
+        transition_advance(transition=transition, stage=stage, user=user)
 
 
 def _from_email() -> str:
@@ -354,6 +380,7 @@ def letter_deliver(*, letter_id: int) -> bool:
             state=Letter.State.SENT, sent_at=timezone.now()
         )
         log_action(letter, "letter.sent", user=letter.sender, data={"channel": letter.channel})
+        _stage_after_letter(letter, user=letter.sender)
     return True
 
 

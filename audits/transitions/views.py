@@ -32,13 +32,6 @@ MANAGE = "audits.manage_transitions"
 
 
 # The letter that goes with each stage, in the order they are written.
-LETTER_KINDS = [
-    (LetterTemplate.Kind.ANNOUNCEMENT, Transition.Stage.ANNOUNCED),
-    (LetterTemplate.Kind.ALTERNATIVES, Transition.Stage.ALTERNATIVES_OFFERED),
-    (LetterTemplate.Kind.THANK_YOU, Transition.Stage.COMPLETED),
-]
-
-
 def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
@@ -147,7 +140,10 @@ class TransitionDetailView(Permitted, TemplateView):
             flow=flow,
             chart=cashflow_chart(flow),
             providers=transition.providers.all(),
-            letters=[(kind, stage, letters.get(kind)) for kind, stage in LETTER_KINDS],
+            letters=[
+                (kind, letters.get(kind), selectors.letter_refusal(transition=transition, kind=kind))
+                for kind in selectors.LETTER_STAGES
+            ],
             next_stages=[(stage, Transition.Stage(stage).label) for stage in transition.next_stages()],
             can_manage=self.request.user.has_perm(MANAGE),
             history=_history(transition),
@@ -168,6 +164,7 @@ class StageView(ManageView):
         if not form.is_valid():
             messages.error(request, _("Choose a stage."))
             return redirect(transition)
+        planned_end = transition.end_date
         try:
             transition = services.transition_advance(
                 transition=transition, stage=form.cleaned_data["stage"], user=request.user
@@ -178,6 +175,17 @@ class StageView(ManageView):
             messages.success(
                 request, _("The transition is now “%(stage)s”.") % {"stage": transition.get_stage_display()}
             )
+            if transition.end_date != planned_end:
+                messages.info(
+                    request,
+                    _(
+                        "It ended before its planned end date: the end date is now %(end)s, where it was %(planned)s."
+                    )
+                    % {
+                        "end": date_format(transition.end_date, "DATE_FORMAT"),
+                        "planned": date_format(planned_end, "DATE_FORMAT"),
+                    },
+                )
         return redirect(transition)
 
 
@@ -186,12 +194,16 @@ class ScheduleView(ManageView):
 
     def get(self, request, pk):
         transition = selectors.transition_get_for_user(user=request.user, pk=pk)
+        if not transition.is_open:
+            messages.info(request, _("The schedule of a closed transition cannot change."))
+            return redirect(transition)
         form = forms.ScheduleForm(transition=transition)
         return render(request, self.template_name, {"form": form, "transition": transition})
 
     def post(self, request, pk):
         transition = selectors.transition_get_for_user(user=request.user, pk=pk)
         form = forms.ScheduleForm(request.POST, transition=transition)
+        planned_end = transition.end_date
         if form.is_valid():
             try:
                 services.schedule_update(
@@ -204,6 +216,19 @@ class ScheduleView(ManageView):
                 _add_errors(form, exc)
             else:
                 messages.success(request, _("Phase-out schedule saved."))
+                sent = transition.letters.exclude(state__in=[Letter.State.DRAFT, Letter.State.FAILED])
+                if form.cleaned_data["end_date"] != planned_end and sent.exists():
+                    messages.warning(
+                        request,
+                        _(
+                            "The letters already sent gave %(planned)s as the end date: tell the client"
+                            " of the new one, %(end)s."
+                        )
+                        % {
+                            "planned": date_format(planned_end, "DATE_FORMAT"),
+                            "end": date_format(form.cleaned_data["end_date"], "DATE_FORMAT"),
+                        },
+                    )
                 return redirect(transition)
         return render(request, self.template_name, {"form": form, "transition": transition}, status=400)
 
@@ -312,6 +337,7 @@ class LetterView(Permitted, View):
             "email": email,
             "postal": postal,
             "can_manage": can_manage,
+            "refusal": selectors.letter_refusal(transition=letter.transition, kind=letter.kind),
             "send_form": forms.SendForm(initial={"key": Letter.new_key()}) if can_manage else None,
             "activity": activity_for(letter)[:20],
             "letterhead": Letterhead.load(),

@@ -357,3 +357,71 @@ def test_the_alternatives_letter_waits_for_the_alternatives_to_be_chosen(as_fina
     transition.providers.add(AlternativeProvider.objects.create(name="Nordic Books", services="Bookkeeping"))
     as_finance.post(f"/transitions/{transition.pk}/letters/alternatives/")
     assert "Nordic Books" in Letter.objects.get(transition=transition, kind="alternatives").body
+
+
+def test_the_letters_follow_the_stage_of_their_transition(
+    as_finance, transition, finance, django_capture_on_commit_callbacks
+):
+    """No letter for a cancelled transition; the final thank-you once it is completed; sending a
+    letter moves an earlier transition to the stage the letter marks, dated and attributed."""
+    page = as_finance.get(f"/transitions/{transition.pk}/").content.decode()
+    assert "it goes out once the transition is completed" in page
+    refused = as_finance.post(f"/transitions/{transition.pk}/letters/thank_you/", follow=True)
+    assert "it goes out once the transition is completed" in refused.content.decode()
+    assert not transition.letters.exists()
+
+    announcement = services.letter_draft(transition=transition, kind="announcement", user=finance)
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(as_finance, announcement, uuid.uuid4())
+    transition.refresh_from_db()
+    assert transition.stage == Transition.Stage.ANNOUNCED and transition.announced_at
+    from audits.models import AlternativeProvider
+
+    transition.providers.add(AlternativeProvider.objects.create(name="Nordic Books"))
+    alternatives = services.letter_draft(transition=transition, kind="alternatives", user=finance)
+    _send(as_finance, alternatives, uuid.uuid4(), channel="pdf")
+    transition.refresh_from_db()
+    assert transition.stage == Transition.Stage.ALTERNATIVES_OFFERED
+
+    services.transition_advance(transition=transition, stage=Transition.Stage.COMPLETED, user=finance)
+    transition.refresh_from_db()
+    thanks = services.letter_draft(transition=transition, kind="thank_you", user=finance)
+    assert thanks.state == Letter.State.DRAFT
+    assert transition.stage == Transition.Stage.COMPLETED
+
+
+def test_a_cancelled_transition_sends_no_letter(as_finance, transition, letter, finance):
+    transition = services.transition_advance(
+        transition=transition, stage=Transition.Stage.CANCELLED, user=finance
+    )
+    body = as_finance.get(f"/letters/{letter.pk}/").content.decode()
+    assert "This transition is cancelled: the client stays, and no letter goes out." in body
+    assert "Send by e-mail" not in body
+    sent = _send(as_finance, letter, uuid.uuid4())
+    assert sent.status_code == 302
+    letter.refresh_from_db()
+    assert letter.state == Letter.State.DRAFT and not mail.outbox
+    with pytest.raises(ValidationError, match="cancelled"):
+        services.letter_draft(transition=transition, kind="alternatives", user=finance)
+    page = as_finance.get(f"/transitions/{transition.pk}/").content.decode()
+    assert "Write from the template" not in page
+    closed = as_finance.get(f"/transitions/{transition.pk}/schedule/", follow=True)
+    assert "The schedule of a closed transition cannot change." in closed.content.decode()
+    assert closed.redirect_chain[-1][0] == f"/transitions/{transition.pk}/"
+
+
+def test_moving_the_end_date_after_a_letter_went_out_says_the_client_was_told_another(
+    as_finance, transition, letter
+):
+    def schedule(end_date):
+        data = {"end_date": end_date}
+        data.update({f"month_{m.month:%Y_%m}": str(m.expected_revenue) for m in transition.months.all()})
+        return as_finance.post(f"/transitions/{transition.pk}/schedule/", data, follow=True).content.decode()
+
+    assert "already sent" not in schedule("2027-04-30")  # the letter is a draft still
+    _send(as_finance, letter, uuid.uuid4(), channel="pdf")
+    body = schedule("2027-06-30")
+    assert (
+        "The letters already sent gave 30 Apr 2027 as the end date: tell the client of the new one, 30 Jun 2027."
+        in body
+    )

@@ -50,7 +50,7 @@ def test_a_language_given_wins_over_the_contacts(own_client, finance):
     ContactFactory(client=own_client, is_primary=True, language="ro")
     transition = _create(own_client, finance, language="nl")
     assert transition.language == "nl"
-    assert services.letter_draft(transition=transition, kind="thank_you", user=finance).language == "nl"
+    assert services.letter_draft(transition=transition, kind="announcement", user=finance).language == "nl"
 
 
 def test_the_form_is_prefilled_with_the_contacts_language_and_finance_may_change_it(as_finance, own_client):

@@ -104,6 +104,7 @@ def test_stages_move_forward_only_and_the_client_follows(phased, own_client, fin
     assert [e.data for e in entries if e.action == "transition.stage_changed"][0] == {
         "from": "phasing_out",
         "to": "completed",
+        "end_date": {"from": "2027-03-15", "to": "2026-11-18"},
     }
     assert all(e.user == finance for e in entries)
 
@@ -201,3 +202,16 @@ def test_a_transition_completed_early_expects_nothing_after_the_month_it_ends(ph
         (dt.date(2027, 3, 1), D("0.00")),
     ]
     assert selectors.cashflow(transition=phased).expected_total == D("750.00")
+    # It ended today: the end date says so, and the final thank-you gives that date.
+    phased.refresh_from_db()
+    assert phased.end_date == dt.date(2026, 11, 18)
+
+
+def test_completing_a_transition_says_its_end_date_moved(as_finance, phased):
+    body = as_finance.post(
+        f"/transitions/{phased.pk}/stage/", {"stage": "completed"}, follow=True
+    ).content.decode()
+    assert (
+        "It ended before its planned end date: the end date is now 18 Nov 2026, where it was 15 Mar 2027."
+        in body
+    )
