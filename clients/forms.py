@@ -113,9 +113,7 @@ class InteractionForm(forms.ModelForm):
         minutes = self.cleaned_data["duration_minutes"]
         if minutes is None or minutes <= 0:
             raise forms.ValidationError(_("The duration must be at least one minute."))
-        if minutes > 24 * 60:
-            raise forms.ValidationError(_("An interaction cannot last more than a day."))
-        return minutes
+        return minutes  # no more than a day: Interaction.clean
 
     def clean(self):
         data = super().clean()

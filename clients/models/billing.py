@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients import display
@@ -183,3 +184,8 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.invoice.number} {self.amount} on {self.paid_on}"
+
+    def clean(self):
+        super().clean()
+        if self.paid_on is not None and self.paid_on > timezone.localdate():
+            raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -40,6 +41,11 @@ class Expense(models.Model):
 
     def __str__(self):
         return f"{self.get_category_display()} {self.amount} on {self.spent_on}"
+
+    def clean(self):
+        super().clean()
+        if self.spent_on is not None and self.spent_on > timezone.localdate():
+            raise ValidationError({"spent_on": _("An expense cannot be dated in the future.")})
 
 
 def validate_boundaries(value):

@@ -79,6 +79,7 @@ class Interaction(models.Model):
         return f"{self.get_kind_display()} {self.client.name} {self.started_at:%Y-%m-%d}"
 
     YEARS_BACK = 10
+    MINUTES_AT_MOST = 24 * 60
 
     @classmethod
     def earliest_day(cls, today):
@@ -103,6 +104,7 @@ class Interaction(models.Model):
 
     def clean(self):
         super().clean()
+        errors = {}
         if self.started_at is not None:
             try:
                 day = (
@@ -114,4 +116,8 @@ class Interaction(models.Model):
                 day = dt.date.min
             problem = self.day_problem(day)
             if problem:
-                raise ValidationError({"started_at": problem})
+                errors["started_at"] = problem
+        if self.duration_minutes is not None and self.duration_minutes > self.MINUTES_AT_MOST:
+            errors["duration_minutes"] = _("An interaction cannot last more than a day.")
+        if errors:
+            raise ValidationError(errors)

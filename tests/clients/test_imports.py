@@ -338,6 +338,26 @@ def test_it_explains_a_negative_duration(finance, manager, acme):
     assert not Interaction.objects.exists()
 
 
+def test_a_file_is_held_to_the_rules_the_forms_keep(finance, manager, acme):
+    """An interaction of more than a day, a payment or an expense dated after today (18 Nov 2026):
+    refused by the import as by the pages (the models' own rules)."""
+    header = ["client_ref", "staff", "started_at", "kind", "duration_minutes", "note"]
+    rows = [["ACME", "manager", "2025-01-10 09:30", "call", "100000", ""]]
+    assert row_errors(finance, "interactions", header, rows) == [
+        (2, "duration_minutes", "An interaction cannot last more than a day.")
+    ]
+    invoice = InvoiceFactory(client=acme, number="INV-1", amount=Decimal("1000.00"))
+    rows = [["INV-1", "2026-11-18", "100"], ["INV-1", "2026-11-19", "100"]]
+    assert row_errors(finance, "payments", ["invoice_number", "paid_on", "amount"], rows) == [
+        (3, "paid_on", "A payment cannot be dated in the future.")
+    ]
+    rows = [["ACME", "2026-11-19", "travel", "75.50", ""]]
+    assert row_errors(
+        finance, "expenses", ["client_ref", "spent_on", "category", "amount", "note"], rows
+    ) == [(2, "spent_on", "An expense cannot be dated in the future.")]
+    assert not Interaction.objects.exists() and not invoice.payments.exists() and not acme.expenses.exists()
+
+
 def test_it_explains_an_unknown_client_reference(finance, acme):
     rows = [["INV-1", "NOPE", "2025-01-10", "2025-02-09", "10", "", ""]]
     assert row_errors(finance, "invoices", INVOICE_HEADER, rows) == [
