@@ -21,6 +21,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.formats import get_format
+from django.utils.translation import gettext as _
 from django_tables2.export import ExportMixin
 
 from clients import display
@@ -61,9 +62,15 @@ def local_moment(value: dt.datetime) -> dt.datetime:
     return value.replace(second=0, microsecond=0)
 
 
+def yes_no(value: bool) -> str:
+    return str(_("yes") if value else _("no"))
+
+
 def _csv_cell(value, kind, decimal_separator):
     if value is None or value == "":
         return ""
+    if isinstance(value, bool):
+        return yes_no(value)
     if kind in (MONEY, PERCENT, NUMBER, INTEGER) and not isinstance(value, bool):
         number = display.as_decimal(value)
         if number is None:
@@ -88,7 +95,15 @@ def csv_response(sheet: Sheet, filename: str) -> HttpResponse:
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow([sheet.about])
     writer.writerow([])
-    writer.writerow(sheet.headers)
+    # A share is written in percentage points (38.89): its header says so.
+    writer.writerow(
+        [
+            _("%(column)s (%%)") % {"column": header}
+            if kind == PERCENT and not header.endswith("%)")
+            else header
+            for header, kind in zip(sheet.headers, sheet.kinds, strict=True)
+        ]
+    )
     for row in sheet.rows:
         writer.writerow(
             [_csv_cell(value, kind, decimal_separator) for value, kind in zip(row, sheet.kinds, strict=True)]
@@ -103,6 +118,8 @@ def csv_response(sheet: Sheet, filename: str) -> HttpResponse:
 def _xlsx_value(value, kind):
     if value is None or value == "":
         return None
+    if isinstance(value, bool):
+        return yes_no(value)
     if kind in XLSX_FORMATS and not isinstance(value, bool):
         number = display.as_decimal(value)
         if number is not None:

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import SingleTableMixin
+from django_tables2.columns import library
 from django_tables2.paginators import LazyPaginator
 
 from clients import display
@@ -85,6 +86,30 @@ class ShareColumn(MoneyColumn):
         return percent(value)
 
 
+# Dates, moments and yes/no export as what they are, for clients.exports to write as a date cell
+# (a moment in local time) or yes/no in the user's language: django-tables2's own columns export
+# ISO text (a moment in UTC) and True/False. Registered, so that a model's date, date-time and
+# boolean fields get them too (``Meta.fields``).
+
+
+@library.register
+class DateColumn(tables.DateColumn):
+    def value(self, value, **kwargs):
+        return value
+
+
+@library.register
+class DateTimeColumn(tables.DateTimeColumn):
+    def value(self, value, **kwargs):
+        return value
+
+
+@library.register
+class BooleanColumn(tables.BooleanColumn):
+    def value(self, record, value, bound_column):
+        return self._get_bool_value(record, value, bound_column)
+
+
 class SafeExportTable(tables.Table):
     """A table whose CSV/XLSX export never carries a live formula."""
 
@@ -119,7 +144,7 @@ class ClientTable(SafeExportTable):
 
 
 class InteractionTable(SafeExportTable):
-    started_at = tables.DateTimeColumn(verbose_name=_("When"), format="SHORT_DATETIME_FORMAT")
+    started_at = DateTimeColumn(verbose_name=_("When"), format="SHORT_DATETIME_FORMAT")
     client = tables.Column()
     actions = tables.Column(verbose_name="", orderable=False, empty_values=(), exclude_from_export=True)
 

@@ -51,6 +51,7 @@ class RankingTable(SnapshotTable, FigureTable):
         sequence = (
             "rank_net_profit",
             "client",
+            "external_ref",
             *MONEY_FIGURES,  # the cost breakdown, in its order: NP is what they leave
             "net_profit",
             "net_profit_after_overhead",
@@ -105,6 +106,8 @@ class RankingTable(SnapshotTable, FigureTable):
             return self.value_client
         if name == "flags":
             return self.value_flags
+        if name == "external_ref":
+            return lambda record: record.client.external_ref
         return lambda record: getattr(record, name)
 
     def client_url(self, record) -> str:

@@ -105,6 +105,8 @@ class FigureTable(SafeExportTable):
     table says which columns it shows, and where the client's name links (``client_url``)."""
 
     client = tables.Column(verbose_name=_("Client"), order_by=("client__name",))
+    # Shown under the name on the page (``client_link``'s title), a column of its own in exports.
+    external_ref = tables.Column(verbose_name=_("Reference"), accessor="client__external_ref", visible=False)
     revenue = MoneyColumn(verbose_name=_("R"), export_header=_("Revenue"))
     gross_margin = MoneyColumn(verbose_name=_("GM"), export_header=_("Gross margin"))
     cost_to_serve = MoneyColumn(verbose_name=_("CTS"), export_header=_("Cost to serve"))

@@ -11,7 +11,7 @@ from audits.reports.tables import FigureTable
 from audits.review.figures import BREAKDOWN
 from clients import display
 from clients.exports import INTEGER
-from clients.tables import Column, MoneyColumn, SafeExportTable, ShareColumn
+from clients.tables import Column, DateTimeColumn, MoneyColumn, SafeExportTable, ShareColumn
 from clients.templatetags.money import amount
 
 
@@ -24,8 +24,8 @@ class AuditTable(SafeExportTable):
     owner = tables.Column(verbose_name=_("Owner"), order_by=("owner__first_name", "owner__username"))
     period = tables.Column(verbose_name=_("Period"), empty_values=(), order_by=("period_start", "period_end"))
     scope = tables.Column(verbose_name=_("Scope"), empty_values=())
-    created_at = tables.DateTimeColumn(verbose_name=_("Started"), format="SHORT_DATETIME_FORMAT")
-    completed_at = tables.DateTimeColumn(verbose_name=_("Completed"), format="SHORT_DATETIME_FORMAT")
+    created_at = DateTimeColumn(verbose_name=_("Started"), format="SHORT_DATETIME_FORMAT")
+    completed_at = DateTimeColumn(verbose_name=_("Completed"), format="SHORT_DATETIME_FORMAT")
     outcome = tables.Column(verbose_name=_("Outcome"), orderable=False)
 
     class Meta:
@@ -57,12 +57,6 @@ class AuditTable(SafeExportTable):
 
     def value_scope(self, record):
         return record.scope_label()
-
-    def value_created_at(self, value):
-        return value  # a moment, written in local time by clients.exports
-
-    def value_completed_at(self, value):
-        return value
 
 
 class AuditClientTable(FigureTable):

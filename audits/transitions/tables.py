@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.models import AlternativeProvider, Transition
 from audits.reports.tables import ClientCellsMixin, client_cell
-from clients.tables import MoneyColumn, SafeExportTable
+from clients.tables import BooleanColumn, DateColumn, MoneyColumn, SafeExportTable
 
 
 class TransitionTable(ClientCellsMixin, SafeExportTable):
@@ -19,10 +19,10 @@ class TransitionTable(ClientCellsMixin, SafeExportTable):
         default="—",
     )
     stage = tables.Column(verbose_name=_("Stage"))
-    end_date = tables.DateColumn(verbose_name=_("End date"), format="DATE_FORMAT")
+    end_date = DateColumn(verbose_name=_("End date"), format="DATE_FORMAT")
     monthly_baseline = MoneyColumn(verbose_name=_("Monthly revenue before"))
     reason = tables.Column(verbose_name=_("Reason"), orderable=False)
-    planned_at = tables.DateColumn(verbose_name=_("Planned"), format="DATE_FORMAT")
+    planned_at = DateColumn(verbose_name=_("Planned"), format="DATE_FORMAT")
 
     class Meta:
         model = Transition
@@ -53,7 +53,7 @@ class ProviderTable(SafeExportTable):
     segments = tables.Column(verbose_name=_("Segments served"))
     contact = tables.Column(verbose_name=_("Contact"), orderable=False)
     website = tables.Column(verbose_name=_("Website"), orderable=False)
-    active = tables.BooleanColumn(verbose_name=_("Active"))
+    active = BooleanColumn(verbose_name=_("Active"))
 
     class Meta:
         model = AlternativeProvider

@@ -38,12 +38,12 @@ def test_a_french_csv_has_a_bom_semicolons_decimal_commas_and_full_french_names(
     assert response.content.startswith("\ufeff".encode())
     rows = csv_rows(response)
     header, row = rows[0], rows[1]
-    assert header[:4] == ["Rang", "Client", "Chiffre d'affaires", "Marge brute"]
+    assert header[:5] == ["Rang", "Client", "Référence", "Chiffre d'affaires", "Marge brute"]
     assert row[1] == "Éclair Ltd"
     assert row[header.index("Chiffre d'affaires")] == "1234,56"
     assert row[header.index("Bénéfice net")] == "480,13"
     # Net margin 480.13 / 1,234.56 = 38.891 %: in percentage points, as the page shows it.
-    assert row[header.index("Marge nette")] == "38,89"
+    assert row[header.index("Marge nette (%)")] == "38,89"
     about = csv_about(response)
     assert "31 déc. 2025" in about and "EUR" in about
 
@@ -51,9 +51,10 @@ def test_a_french_csv_has_a_bom_semicolons_decimal_commas_and_full_french_names(
 def test_an_english_csv_keeps_commas_and_dots(as_finance, ranked):
     rows = csv_rows(as_finance.get("/ranking/?_export=csv"))
     header, row = rows[0], rows[1]
-    assert header[:3] == ["Rank", "Client", "Revenue"]
+    assert header[:4] == ["Rank", "Client", "Reference", "Revenue"]
     assert row[header.index("Revenue")] == "1234.56"
-    assert row[header.index("Net margin")] == "38.89"
+    assert row[header.index("Net margin (%)")] == "38.89"
+    assert header[1:3] == ["Client", "Reference"] and row[2] == ranked.external_ref
 
 
 def test_the_xlsx_has_a_named_sheet_number_formats_and_says_what_it_holds(as_finance, ranked):
@@ -71,6 +72,22 @@ def test_the_xlsx_has_a_named_sheet_number_formats_and_says_what_it_holds(as_fin
     assert (revenue.value, revenue.number_format) == (1234.56, "#,##0.00")
     assert margin.number_format == "0.0%" and round(margin.value, 6) == 0.388908
     assert (rank.value, rank.number_format) == (1, "0")
+
+
+def test_dates_and_yes_or_no_export_as_they_are_in_the_users_language(as_finance, manager, ranked):
+    """A date is a date cell (blank where there is none), yes/no are words in the user's
+    language: django-tables2 wrote ISO text, an em dash and True/False."""
+    ClientFactory(name="Zeta Unknown", account_manager=manager, acquired_on=None, is_strategic=True)
+    rows = xlsx_rows(as_finance.get("/clients/?_export=xlsx&sort=name"))
+    header, by_name = rows[0], {row[0]: row for row in rows[1:]}
+    acquired, strategic = header.index("Acquired on"), header.index("Strategic")
+    assert by_name["Éclair Ltd"][acquired] == dt.datetime(2020, 1, 1)  # a date cell
+    assert by_name["Zeta Unknown"][acquired] is None
+    assert (by_name["Éclair Ltd"][strategic], by_name["Zeta Unknown"][strategic]) == ("no", "yes")
+    french = csv_rows(_in_french(as_finance).get("/clients/?_export=csv&sort=name"))
+    by_name = {row[0]: row for row in french[1:]}
+    assert by_name["Zeta Unknown"][french[0].index("Stratégique")] == "oui"
+    assert by_name["Éclair Ltd"][french[0].index("Acquis le")] == "2020-01-01"
 
 
 def test_the_ageing_and_client_exports_name_their_sheet(as_finance, ranked):

@@ -8,9 +8,11 @@ import uuid
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from audits.models import Letter, Transition
 from audits.transitions import services
+from tests.exports import xlsx_rows
 from tests.factories import ClientFactory, ContactFactory
 
 SCRIPT = "<script>alert(1)</script>"
@@ -274,6 +276,13 @@ def test_the_list_filters_and_exports(as_finance, transition):
     assert "Own Client" not in as_finance.get("/transitions/?end_before=2027-01-01").content.decode()
     export = as_finance.get("/transitions/?_export=csv").content.decode("utf-8-sig")
     assert "Own Client" in export and "Planned" in export
+    # Planned at 10:00 local time on 18 Nov 2026 (the pinned clock): written so, not in UTC.
+    rows = xlsx_rows(as_finance.get("/transitions/?_export=xlsx"))
+    header, row = rows[0], rows[1]
+    assert row[header.index("End date")] == dt.datetime(2027, 3, 31)
+    assert row[header.index("Planned")] == timezone.localtime(transition.planned_at).replace(
+        tzinfo=None, second=0, microsecond=0
+    )
 
 
 def test_creating_a_transition_by_hand(as_finance, own_client):
