@@ -85,14 +85,35 @@ def test_filter_sort_open_log_and_recompute(log_in, live_server, finance, portfo
 
 
 def test_a_clients_pages_fit_a_phone_in_every_language(log_in, live_server, finance, portfolio):
-    """At 390 px nothing scrolls sideways: the tabs wrap, the P&L's labels wrap, a chart scrolls in
-    its card."""
+    """At 390 px nothing scrolls sideways: the tabs wrap, the P&L's labels wrap, a chart and the
+    table of letters scroll in their card."""
+    from audits.models import Letter
+    from audits.transitions.services import transition_create
+
     page = log_in(finance)
     page.set_viewport_size({"width": 390, "height": 844})
     client = portfolio[1]
+    transition = transition_create(
+        client=client, user=finance, reason="Costs more than it brings", end_date=dt.date(2027, 6, 30)
+    )
+    Letter.objects.create(
+        transition=transition,
+        kind="announcement",
+        language="fr",
+        subject="Un changement dans notre façon de travailler ensemble",
+        body="…",
+        state=Letter.State.SENT,
+        channel=Letter.Channel.EMAIL,
+        recipient="responsable.comptabilite@client-au-nom-long.example",
+        sent_at=timezone.now(),
+    )
     for language in ("en", "fr", "nl", "ro"):
         page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
-        for path in (f"/clients/{client.pk}/", f"/clients/{client.pk}/profitability/"):
+        for path in (
+            f"/clients/{client.pk}/transitions/",
+            f"/clients/{client.pk}/",
+            f"/clients/{client.pk}/profitability/",
+        ):
             page.goto(f"{live_server.url}{path}")
             overflow = page.evaluate(
                 "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
