@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 import string
+from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -79,35 +80,58 @@ def problems(text: str) -> list[str]:
 
 # An HTML tag written in a text (not an autolink such as <ana@example.com> or <https://…>), and the
 # scheme of a link target, in Markdown or in an href.
-_TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9]*)(?=[\s/>])([^>]*)>")
-_ATTRIBUTE = re.compile(r"([A-Za-z_:][-\w:.]*)\s*=")
-_LINK_SCHEME = re.compile(r"(?:\]\(\s*<?|href\s*=\s*[\"']?)\s*([A-Za-z][A-Za-z0-9+.-]*):")
+class _Kept(HTMLParser):
+    """Reads the HTML a letter's Markdown makes, as the sanitiser will, and notes what it would
+    drop: tags and attributes outside the allowed lists, links other than http, https and mailto
+    (entities and spaces read as a browser reads them), comments (their text would vanish)."""
 
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
 
-def html_problems(body: str) -> list[str]:
-    """The HTML in a body that the sanitiser would drop (``sanitise``), in words: tags and attributes
-    outside the allowed lists, links other than http, https and mailto. Checked when a template or a
-    letter is saved, so that nothing written disappears unseen; empty when there is none."""
-    found = []
-    for match in _TAG.finditer(body):
-        tag = match.group(1).lower()
+    def handle_starttag(self, tag, attrs):
         if tag not in ALLOWED_TAGS:
-            found.append(_("“<%(tag)s>” is HTML that letters do not keep.") % {"tag": tag})
-            continue
-        for attribute in _ATTRIBUTE.findall(match.group(2)):
-            if attribute.lower() not in ALLOWED_ATTRIBUTES.get(tag, set()):
-                found.append(
+            self.found.append(_("“<%(tag)s>” is HTML that letters do not keep.") % {"tag": tag})
+            return
+        for attribute, value in attrs:
+            if attribute not in ALLOWED_ATTRIBUTES.get(tag, set()):
+                self.found.append(
                     _("“%(attribute)s” on “<%(tag)s>” is HTML that letters do not keep.")
                     % {"attribute": attribute, "tag": tag}
                 )
-    for scheme in _LINK_SCHEME.findall(body):
-        if scheme.lower() not in URL_SCHEMES:
-            found.append(
-                _("A link may only start with http:, https: or mailto:, not “%(scheme)s:”.")
-                % {"scheme": scheme}
-            )
+            elif attribute == "href" and value:
+                scheme = _SCHEME.match(_INVISIBLE.sub("", value))
+                if scheme and scheme.group(1).lower() not in URL_SCHEMES:
+                    self.found.append(
+                        _("A link may only start with http:, https: or mailto:, not “%(scheme)s:”.")
+                        % {"scheme": scheme.group(1)}
+                    )
+
+    handle_startendtag = handle_starttag
+
+    def handle_comment(self, data):
+        self.found.append(
+            _("An HTML comment (<!-- … -->) does not show in a letter: write it as text, or leave it out.")
+        )
+
+    def unknown_decl(self, data):
+        self.handle_comment(data)
+
+
+# A link's scheme, once the spaces and control characters a browser ignores in it are removed.
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def html_problems(body: str) -> list[str]:
+    """The HTML in a body that the sanitiser would drop (``sanitise``), in words (``_Kept``), read
+    from the HTML its Markdown makes, reference links and entities resolved. Checked when a template
+    or a letter is saved, so that nothing written disappears unseen; empty when there is none."""
+    reader = _Kept()
+    reader.feed(_markdown_html(body))
+    reader.close()
+    found = list(dict.fromkeys(str(problem) for problem in reader.found))
     if found:
-        found = list(dict.fromkeys(str(problem) for problem in found))
         found.append(str(_("Write the letter in Markdown: **bold**, *italics*, lists, [a link](https://…).")))
     return found
 
@@ -162,9 +186,13 @@ def sanitise(fragment: str) -> str:
     )
 
 
+def _markdown_html(body: str) -> str:
+    return markdown.markdown(body, extensions=["nl2br"], output_format="html")
+
+
 def body_html(body: str) -> str:
     """A letter's Markdown body as sanitised HTML."""
-    return sanitise(markdown.markdown(body, extensions=["nl2br"], output_format="html"))
+    return sanitise(_markdown_html(body))
 
 
 _BLOCK_END = re.compile(r"</(p|h[1-4]|ul|ol|blockquote|pre)>", re.IGNORECASE)

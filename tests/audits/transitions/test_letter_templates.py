@@ -68,6 +68,11 @@ def test_the_editor_refuses_them_with_the_list_of_what_is_allowed(as_admin, text
         ('<img src=x onerror="alert(2)">', "“<img>” is HTML that letters do not keep."),
         ('<p onclick="x()">Hi</p>', "“onclick” on “<p>” is HTML that letters do not keep."),
         ("[our terms](javascript:alert(1))", "not “javascript:”"),
+        # What the HTML the Markdown makes holds, not what the text looks like.
+        ("[our site][1]\n\n[1]: javascript:alert(1)", "not “javascript:”"),
+        ("[x](&#106;avascript:alert(1))", "not “javascript:”"),
+        ("<javascript:alert(1)>", "“<javascript:alert(1)>” is HTML that letters do not keep."),
+        ("Hello <!-- our margin is 40 % --> there", "An HTML comment (<!-- … -->) does not show in a letter"),
     ],
 )
 def test_html_the_letters_would_drop_is_refused_at_save_not_dropped_unseen(as_admin, admin_user, html, said):
@@ -91,6 +96,7 @@ def test_markdown_autolinks_and_the_allowed_html_are_kept(admin_user):
     template = LetterTemplate.objects.get(kind="thank_you", language="en")
     template.body = (
         "Write to <ana@example.com> or see <https://example.com>; 2 < 3.<br>**Thanks** [us](mailto:a@b.c)"
+        " `<script>` as code, [a page][p]\n\n[p]: https://example.com/terms"
     )
     services.template_save(template=template, user=admin_user)
     assert placeholders.html_problems(template.body) == []
