@@ -122,8 +122,13 @@ def _normalise_header(value):
 
 # The encodings of accounting exports besides UTF-8: Windows-1252 in Western Europe (French, Dutch,
 # English), Windows-1250 in Central Europe (Romanian). Short files often read without noise in both;
-# then the user's language decides.
+# then the one that reads as the firm's languages wins (``_letters_score``), else the user's
+# language decides.
 LEGACY_ENCODINGS = ("cp1252", "cp1250", "iso8859_15")
+# The accented letters of the languages the firm works in (French, Dutch, Romanian, and the German
+# and Spanish of names): a text read with the wrong code page shows others (Hélène as "Hélčne",
+# Ştefănescu as "ªtefãnescu").
+OUR_LETTERS = frozenset("àâæçéèêëîïôœùûüÿäöáíóúñășşțţ" + "àâæçéèêëîïôœùûüÿäöáíóúñășşțţ".upper())
 CENTRAL_EUROPEAN_LANGUAGES = ("ro", "pl", "cs", "sk", "hu", "hr", "sl")
 ENCODING_NAMES = {"cp1252": "Windows-1252", "cp1250": "Windows-1250", "iso8859_15": "ISO-8859-15"}
 
@@ -135,9 +140,10 @@ def _encodings_for_language():
 
 
 def csv_decode(content: bytes) -> tuple[str, str]:
-    """The text of a CSV file and the name of its encoding: UTF-8 (with or without a BOM), else the
-    legacy encoding charset-normalizer reads with the least noise (on a tie, the one of the user's
-    language: Windows-1250 for Romanian, Windows-1252 otherwise). A file no encoding reads with
+    """The text of a CSV file and the name of its encoding: UTF-8 (with or without a BOM), else of
+    the legacy encodings charset-normalizer reads with confidence, the one whose text reads most as
+    the firm's languages (``_letters_score``), then with the least noise, then the one of the user's
+    language (Windows-1250 for Romanian, Windows-1252 otherwise). A file no encoding reads with
     confidence is refused."""
     try:
         return content.decode("utf-8-sig"), "UTF-8"
@@ -163,9 +169,24 @@ def csv_decode(content: bytes) -> tuple[str, str]:
             )
             % {"line": first_bad_line}
         )
-    best = min(matches, key=lambda m: (round(m.chaos, 2), preference(m)))
-    encoding = order[preference(best)]
-    return content.decode(encoding), ENCODING_NAMES[encoding]
+    candidates = []
+    for match in matches:
+        encoding = order[preference(match)]
+        text = content.decode(encoding, errors="replace")
+        candidates.append((-_letters_score(text), round(match.chaos, 2), preference(match), encoding, text))
+    *_ranks, encoding, text = min(candidates)
+    return text, ENCODING_NAMES[encoding]
+
+
+def _letters_score(text: str) -> int:
+    """How much a text reads as the firm's languages: its accented letters of those languages
+    (``OUR_LETTERS``), less its other characters beyond ASCII."""
+    beyond_ascii = _BEYOND_ASCII.findall(text)
+    ours = sum(1 for character in beyond_ascii if character in OUR_LETTERS)
+    return ours - (len(beyond_ascii) - ours)
+
+
+_BEYOND_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def file_encoding(*, filename, content) -> str | None:

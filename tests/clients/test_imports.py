@@ -405,6 +405,33 @@ def test_it_reads_a_romanian_windows_1250_file_for_a_romanian_user(finance):
     assert Expense.objects.get().note == "Cazare în Brăila - Ştefan şi Ţăranu"
 
 
+@pytest.mark.parametrize(
+    "language, encoding, note, read_as",
+    [
+        ("ro", "cp1252", "Brûlerie Hélène à Liège", "Windows-1252"),
+        ("fr", "cp1250", "Fabrica Ştefănescu - Producţie Braşov", "Windows-1250"),
+    ],
+)
+def test_a_legacy_file_is_read_as_its_letters_say_whatever_the_users_language(
+    finance, acme, language, encoding, note, read_as
+):
+    """A French file uploaded by a user working in Romanian, and the other way round: the code page
+    that reads as the firm's languages wins ("Hélčne" and "ªtefãnescu" were read before)."""
+    from django.utils import translation
+
+    from clients.imports.files import csv_decode
+
+    content = csv_bytes(
+        ["client_ref", "spent_on", "category", "amount", "note"],
+        [["ACME", "2025-01-01", "travel", "10", note]],
+        encoding=encoding,
+    )
+    with translation.override(language):
+        assert csv_decode(content)[1] == read_as
+        assert import_file(kind="expenses", filename="e.csv", content=content, user=finance).errors == []
+    assert Expense.objects.get().note == note
+
+
 def test_it_refuses_a_file_no_encoding_reads_with_confidence(finance, acme):
     content = b"client_ref,spent_on,category,amount,note\r\n" + bytes(range(0x80, 0x100)) * 4
     message = file_error(finance, "expenses", "e.csv", content)
