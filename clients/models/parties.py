@@ -1,5 +1,9 @@
 """The parties: clients (and prospects) and their contacts."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -11,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from clients import access
 from clients.keys import CaseInsensitiveKey
 from clients.models.fields import client_field, money_field, optional_link, user_field
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class ClientQuerySet(models.QuerySet):
@@ -109,11 +116,43 @@ class Client(CaseInsensitiveKey, models.Model):
     def get_absolute_url(self):
         return reverse("clients:detail", args=[self.pk])
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The status as stored, for ``clean``: a transition, not a form or a file, moves it to and
+        # from "transitioning" (audits.transitions.services).
+        instance._stored_status = instance.__dict__.get("status")
+        return instance
+
+    def status_problem(self) -> StrOrPromise | None:
+        """Why a form, the admin or a file may not give the client its status, or None: a client is
+        "transitioning" while, and only while, a transition is open for it, and the transition moves
+        it there and out."""
+        stored = getattr(self, "_stored_status", None)
+        if stored == self.status:
+            return None
+        if stored == self.Status.TRANSITIONING:
+            return _(
+                "This client is being phased out: its status follows its transition (complete or cancel "
+                "it on the Transitions page)."
+            )
+        if self.status == self.Status.TRANSITIONING:
+            return _(
+                "A client becomes “transitioning” when a transition is planned for it, on the Transitions page."
+            )
+        return None
+
     def clean(self):
+        errors = {}
         if self.is_strategic and not self.strategic_reason.strip():
-            raise ValidationError({"strategic_reason": _("Say why this client is strategic.")})
+            errors["strategic_reason"] = _("Say why this client is strategic.")
         if self.referred_by_id and self.referred_by_id == self.pk:
-            raise ValidationError({"referred_by": _("A client cannot refer itself.")})
+            errors["referred_by"] = _("A client cannot refer itself.")
+        problem = self.status_problem()
+        if problem:
+            errors["status"] = problem
+        if errors:
+            raise ValidationError(errors)
 
 
 def firm_language() -> str:

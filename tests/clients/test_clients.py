@@ -178,3 +178,25 @@ def test_no_choice_list_or_page_names_another_managers_client(
     # Finance sees and may choose every client.
     page = as_finance.get(f"/clients/{own_client.pk}/edit/").content.decode()
     assert "Foreign Client" in page
+
+
+def test_a_transition_alone_moves_a_client_to_and_from_transitioning(as_finance, finance, own_client):
+    """The client form (and a file) may not give a client the status its transition gives it, nor
+    take it away: "transitioning" while, and only while, a transition is open."""
+    import datetime as dt
+
+    from audits.transitions.services import transition_create
+
+    form = {"name": own_client.name, "external_ref": own_client.external_ref, "segment": ""}
+    response = as_finance.post(f"/clients/{own_client.pk}/edit/", {**form, "status": "transitioning"})
+    assert response.status_code == 200
+    assert "A client becomes “transitioning” when a transition is planned for it" in response.content.decode()
+    transition_create(client=own_client, user=finance, reason="Loss maker", end_date=dt.date(2027, 6, 30))
+    response = as_finance.post(f"/clients/{own_client.pk}/edit/", {**form, "status": "former"})
+    assert "its status follows its transition" in response.content.decode()
+    own_client.refresh_from_db()
+    assert own_client.status == Client.Status.TRANSITIONING
+    renamed = as_finance.post(
+        f"/clients/{own_client.pk}/edit/", {**form, "name": "Renamed", "status": "transitioning"}
+    )
+    assert renamed.status_code == 302

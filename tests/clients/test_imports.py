@@ -524,6 +524,13 @@ def test_it_imports_clients_with_managers_and_referrals_in_the_same_file(finance
         user=finance,
     )
     assert (again.new, again.updated, again.unchanged) == (0, 0, 3)
+    # A file may neither start nor end a client's phase-out: a transition does.
+    Client.objects.filter(external_ref="NEW-1").update(status=Client.Status.TRANSITIONING)
+    rows[0]["status"], rows[1]["status"] = "active", "transitioning"
+    errors = row_errors(finance, "clients", header, [[r[c] for c in header] for r in rows])
+    assert [(line, column) for line, column, _message in errors] == [(2, "status"), (3, "status")]
+    assert "its status follows its transition" in errors[0][2]
+    assert Client.objects.get(external_ref="NEW-1").status == Client.Status.TRANSITIONING
 
 
 def test_contacts_keep_one_primary_per_client(finance, acme):
