@@ -96,9 +96,16 @@ HELP = {
         "written off - payments made before that day) x rate / 365, summed over the days of the period."
     ),
     "default_margin_rate": _("Gross margin of an invoice whose cost of sales is blank."),
-    "charge_coefficient": _("Multiplies salaries into loaded staff cost; also used for the day cost."),
-    "working_days": _("Working days in a year, for staff cost and day cost."),
-    "hours_per_day": _("Working hours in a day, for staff cost and the loaded daily cost."),
+    "charge_coefficient": _(
+        "The seed calculator starts from it (an income / the margin rate / the working days x this "
+        "coefficient is a day cost). The figures use each person's hourly cost, which holds the charges "
+        "already."
+    ),
+    "working_days": _("Working days in a year: the seed calculator starts from it."),
+    "hours_per_day": _(
+        "Working hours in a day: the staff's hourly costs x these hours give the day cost that the "
+        "prospects' budgets are read in."
+    ),
     "amortisation_months": _("The acquisition cost is spread over this many months from the date acquired."),
     "referral_share": _(
         "Share of referred clients' gross margin credited to the referrer as indirect value."

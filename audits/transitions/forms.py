@@ -12,6 +12,13 @@ from clients.forms import ClientReferenceField
 from clients.models import Client
 
 
+class WebsiteField(forms.URLField):
+    """A web address as people type it ("dupont.example" becomes https://dupont.example): a text box
+    the browser does not refuse for its missing scheme, checked here."""
+
+    widget = forms.TextInput(attrs={"inputmode": "url", "autocomplete": "url", "spellcheck": "false"})
+
+
 class TransitionCreateForm(forms.Form):
     client = ClientReferenceField(
         queryset=Client.objects.none(),
@@ -102,7 +109,7 @@ class ProvidersForm(forms.Form):
 
 
 class ProviderForm(forms.ModelForm):
-    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    website = WebsiteField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:
         model = AlternativeProvider
@@ -177,7 +184,7 @@ class SendForm(forms.Form):
 
 
 class LetterheadForm(forms.ModelForm):
-    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    website = WebsiteField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:
         model = Letterhead

@@ -18,7 +18,10 @@ def letter_html(*, letter, letterhead, for_email=False) -> str:
                 "letter": letter,
                 "letterhead": letterhead,
                 "body": placeholders.body_html(letter.body),
-                "day": timezone.localtime(letter.sent_at).date() if letter.sent_at else timezone.localdate(),
+                "day": selectors.letter_date(
+                    timezone.localtime(letter.sent_at).date() if letter.sent_at else timezone.localdate(),
+                    letter.language,
+                ),
                 "for_email": for_email,
                 "postal": postal,
             },

@@ -297,15 +297,22 @@ def preview_values(*, client, language: str) -> tuple[dict[str, str], bool]:
     return values, False
 
 
+def letter_date(day: dt.date, language: str) -> str:
+    """A date as a letter in ``language`` writes it, the month in full: '31 March 2027', '31 mars
+    2027', '31 maart 2027', '31 martie 2027' (a month's name is written in lower case in French,
+    Dutch and Romanian, where Django's Romanian names have a capital)."""
+    with translation.override(language):
+        text = date_format(day, LETTER_DATE)
+    return text if language == "en" else text.lower()
+
+
 def placeholder_values(*, client, end_date, providers, language: str, today=None) -> dict[str, str]:
     today = today or timezone.localdate()
     contact = primary_contact(client)
     manager = client.account_manager
     named, anonymous = SALUTATIONS.get(language, SALUTATIONS["en"])
-    with translation.override(language):
-        # The month in full, as a letter writes it: '31 March 2027', '31 mars 2027', '31 maart 2027'.
-        end_date = date_format(end_date, LETTER_DATE)
-        today_text = date_format(today, LETTER_DATE)
+    end_date = letter_date(end_date, language)
+    today_text = letter_date(today, language)
     return {
         "client_name": client.name,
         "contact_name": contact.name if contact else "",

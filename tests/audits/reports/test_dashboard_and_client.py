@@ -142,6 +142,18 @@ def test_the_client_page_says_an_unknown_acquisition_cost_gives_no_roi(as_manage
     assert "<dt>Payback</dt><dd>—</dd>" in page
 
 
+@pytest.mark.parametrize(
+    "months, said",
+    [("0.40", "within its first month"), ("1.20", "after 1 month"), ("7.50", "after 8 months")],
+)
+def test_the_payback_reads_in_whole_months(as_manager, figures, months, said):
+    from audits.models import ClientSnapshot
+
+    ClientSnapshot.objects.filter(client=figures["a"]).update(payback_months=D(months))
+    page = as_manager.get(f"/clients/{figures['a'].pk}/profitability/").content.decode()
+    assert f"<dt>Payback</dt><dd>{said}</dd>" in page
+
+
 def _queries(http, url):
     with CaptureQueriesContext(connection) as context:
         assert http.get(url).status_code == 200

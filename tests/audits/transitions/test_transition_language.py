@@ -32,6 +32,15 @@ def test_the_letters_default_to_the_primary_contacts_language(own_client, financ
     assert letter.subject == "O schimbare în colaborarea noastră"  # the Romanian template
 
 
+@pytest.mark.parametrize(
+    "language, written",
+    [("en", "31 March 2027"), ("fr", "31 mars 2027"), ("nl", "31 maart 2027"), ("ro", "31 martie 2027")],
+)
+def test_a_letter_writes_its_dates_as_its_language_does(language, written):
+    """The month in full and, but in English, in lower case (Django's Romanian names have a capital)."""
+    assert selectors.letter_date(dt.date(2027, 3, 31), language) == written
+
+
 def test_without_a_primary_contact_the_letters_follow_the_contact_they_are_addressed_to(own_client, finance):
     ContactFactory(client=own_client, name="Pieter Peeters", language="nl")
     assert selectors.primary_contact(own_client).name == "Pieter Peeters"

@@ -69,3 +69,19 @@ def test_the_cash_flow_page_marks_the_month_in_progress(as_finance, finance, clo
     as_finance.force_login(finance)  # two weeks idle: the session has expired
     page = as_finance.get("/transitions/cash-flow/").content.decode()
     assert "to the end of Nov 2026" in page and page.count('muted in-progress">in progress<') == 2
+
+
+def test_a_website_is_typed_as_people_type_it(as_admin):
+    """A text box the browser does not refuse for a missing scheme; https:// is added on save."""
+    page = as_admin.get("/providers/new/").content.decode()
+    assert 'type="url"' not in page and 'inputmode="url"' in page
+    response = as_admin.post(
+        "/providers/new/",
+        {"name": "Dupont", "services": "Bookkeeping", "website": "dupont.example", "active": "on"},
+    )
+    assert response.status_code == 302
+    assert AlternativeProvider.objects.get(name="Dupont").website == "https://dupont.example"
+    refused = as_admin.post(
+        "/providers/new/", {"name": "Bad", "services": "x", "website": "not a site", "active": "on"}
+    )
+    assert refused.status_code in (200, 400) and not AlternativeProvider.objects.filter(name="Bad").exists()
