@@ -1,5 +1,7 @@
 """Forms of the transitions pages: each validates input and leaves the writing to a service."""
 
+import re
+
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +19,20 @@ class WebsiteField(forms.URLField):
     the browser does not refuse for its missing scheme, checked here."""
 
     widget = forms.TextInput(attrs={"inputmode": "url", "autocomplete": "url", "spellcheck": "false"})
+
+
+class TypedAmountField(forms.DecimalField):
+    """An amount typed in the user's locale, as the pages write it: the decimal comma of French,
+    Dutch or Romanian (``localize``), and the spaces that group thousands ("1 000,50")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = re.sub(r"[\s\u00a0\u202f]", "", value)
+        return super().to_python(value)
 
 
 class TransitionCreateForm(forms.Form):
@@ -78,13 +94,12 @@ class ScheduleForm(forms.Form):
         super().__init__(*args, initial={"end_date": transition.end_date}, **kwargs)
         self.months = list(transition.months.all())
         for row in self.months:
-            self.fields[self.key(row.month)] = forms.DecimalField(
+            self.fields[self.key(row.month)] = TypedAmountField(
                 label=row.month,
                 min_value=0,
                 max_digits=14,
                 decimal_places=2,
                 initial=row.expected_revenue,
-                localize=True,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
             )
 

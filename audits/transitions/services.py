@@ -140,7 +140,8 @@ def schedule_update(
     *, transition: Transition, user, end_date: dt.date, amounts: dict[dt.date, Decimal]
 ) -> None:
     """Save the expected revenue of each month. A new end date makes a new linear schedule (the
-    amounts given are then ignored); the month of the end date expects nothing."""
+    amounts given are then ignored), falling to nothing in the month of the end date; each month
+    may then be changed, that one too."""
     if not transition.is_open:
         raise ValidationError(_("The schedule of a closed transition cannot change."))
     with transaction.atomic():

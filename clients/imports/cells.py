@@ -35,10 +35,10 @@ def cell_text(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, dt.datetime) and not value.time():
-        return value.date().isoformat()
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat(sep=" ")
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return str(value).strip()
 
 

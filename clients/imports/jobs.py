@@ -219,6 +219,7 @@ def _job_finish(*, job, dry_run, outcome):
             "rows_unchanged": outcome.unchanged,
             "error_count": len(outcome.errors),
             "errors": outcome.errors[:MAX_ERRORS_KEPT],
+            "changes": outcome.changes,
         }
         if not dry_run:
             fields["finished_at"] = timezone.now()
@@ -278,4 +279,4 @@ def import_job_get_for_user(*, user, pk):
 
 def import_jobs_recent(*, user, limit=10):
     import_jobs_fail_stale(ImportJob.objects.filter(created_by=user))
-    return ImportJob.objects.filter(created_by=user).defer("content", "errors", "preview")[:limit]
+    return ImportJob.objects.filter(created_by=user).defer("content", "errors", "preview", "changes")[:limit]

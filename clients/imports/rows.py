@@ -20,6 +20,8 @@ class ImportOutcome:
     updated: int = 0
     unchanged: int = 0
     errors: list = field(default_factory=list)
+    # The first updates of stored rows, column by column (``LedgerResource._change``).
+    changes: list = field(default_factory=list)
 
     @property
     def ok(self):
@@ -83,6 +85,7 @@ def import_rows(*, kind, data, user, dry_run, progress=None):
         updated=totals["update"],
         unchanged=totals["skip"],
         errors=errors,
+        changes=resource.changes,
     )
 
 

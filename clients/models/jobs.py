@@ -53,6 +53,7 @@ class ImportJob(models.Model):
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     preview = models.JSONField(_("first rows"), default=dict, blank=True)
+    changes = models.JSONField(_("what the updates change"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("import")

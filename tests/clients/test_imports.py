@@ -189,6 +189,8 @@ def test_it_imports_an_xlsx_file_with_native_dates_and_numbers(as_finance, acme)
     upload(as_finance, "expenses", "expenses.xlsx", content)
     job = last_job()
     assert job.error_count == 0, job.errors
+    # The preview shows a date cell as a date, not as midnight.
+    assert job.preview["rows"][0][1][1] == "2025-04-02"
     as_finance.post(f"/imports/{job.pk}/confirm/")
     travel = Expense.objects.get(category="travel")
     assert (travel.spent_on, travel.amount, travel.note) == (dt.date(2025, 4, 2), Decimal("120.10"), "Train")
@@ -225,6 +227,32 @@ def test_a_corrected_file_updates_by_natural_key(finance, acme, globex):
         Decimal("100.00"),
         Decimal("10.00"),
     )
+
+
+def test_the_preview_says_what_each_update_changes(as_finance, finance, acme, globex):
+    """An invoice moved to another client by a re-import is said before it is imported: the
+    preview lists each updated row's columns, stored and in the file."""
+    import_file(
+        kind="invoices", filename="i.csv", content=csv_bytes(INVOICE_HEADER, invoice_rows()), user=finance
+    )
+    corrected = invoice_rows()
+    corrected[1] = ["INV-2", "ACME", "2025-02-10", "2025-03-31", "260.00", "", ""]
+    upload(as_finance, "invoices", "i.csv", csv_bytes(INVOICE_HEADER, corrected))
+    job = last_job()
+    assert job.changes == [
+        {
+            "line": 3,
+            "key": "Invoice number INV-2",
+            "columns": [
+                ["client_ref", "GLOBEX", "ACME"],
+                ["due_on", "2025-03-12", "2025-03-31"],
+                ["amount", "250.50", "260.00"],
+            ],
+        }
+    ]
+    page = as_finance.get(f"/imports/{job.pk}/").content.decode()
+    assert "What the updates change" in page and "<strong>ACME</strong>" in page
+    assert Invoice.objects.get(number="INV-2").client == globex  # a preview writes nothing
 
 
 def test_one_bad_row_imports_nothing_and_names_its_line(as_finance, finance, acme, globex):

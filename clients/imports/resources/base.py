@@ -19,6 +19,8 @@ from clients.keys import fold_key, key_matches
 from clients.models import Client
 
 CHUNK = 5000  # keys per IN (...) query: well under PostgreSQL's parameter limit
+# The updates of stored rows a preview lists, column by column (the counts cover them all).
+CHANGES_SHOWN = 50
 
 
 class _QuietRowResult(RowResult):
@@ -76,6 +78,10 @@ class LedgerResource(resources.ModelResource):
         self.existing = {}
         self.hidden_keys = set()
         self.seen = {}
+        #: The first ``CHANGES_SHOWN`` updates of stored rows (``_change``), for the preview.
+        self.changes: list[dict] = []
+        self._references: dict = {}
+        self._line = None
         self._snapshot_fields = [f for f in self.get_import_fields() if f.attribute]
         # Foreign keys come from the lookups: full_clean would check each one with a query.
         self._clean_exclude = {
@@ -175,12 +181,47 @@ class LedgerResource(resources.ModelResource):
         if import_validation_errors:
             return False
         before = getattr(instance, "_import_original", None)
-        return before is not None and before == self.snapshot(instance)
+        if before is None:
+            return False
+        after = self.snapshot(instance)
+        if before == after:
+            return True
+        if len(self.changes) < CHANGES_SHOWN:
+            self.changes.append(self._change(row, before, after))
+        return False
+
+    def _change(self, row, before, after) -> dict:
+        """What updating a stored row changes, for the preview: its line, its key, and each column
+        that changes with the stored value and the file's, written as a file writes them."""
+        columns = [
+            [field.column_name, self._shown(field, old), self._shown(field, new)]
+            for field, old, new in zip(self._snapshot_fields, before, after, strict=True)
+            if old != new
+        ]
+        return {"line": self._line, "key": str(self.key_label(row)), "columns": columns}
+
+    def _shown(self, field, value) -> str:
+        if value is None or value == "":
+            return ""
+        if field.attribute.endswith("_id"):
+            return self._reference(field.attribute.removesuffix("_id"), value)
+        if isinstance(value, bool):
+            return str(_("yes") if value else _("no"))
+        return cell_text(value)
+
+    def _reference(self, name, pk) -> str:
+        """A related row as a file names it (a client's reference, a username, an invoice number)."""
+        related = self._meta.model._meta.get_field(name).related_model
+        attribute = getattr(related, "key_field", "") or getattr(related, "USERNAME_FIELD", "pk")
+        if (related, pk) not in self._references:
+            found = related._default_manager.filter(pk=pk).values_list(attribute, flat=True).first()
+            self._references[related, pk] = str(found if found is not None else pk)
+        return self._references[related, pk]
 
     # -- checks ---------------------------------------------------------------------------------
 
     def import_instance(self, instance, row, **kwargs):
-        line = self.line_of(kwargs["row_number"])
+        line = self._line = self.line_of(kwargs["row_number"])
         errors = {}
         try:
             key = self.row_key(row)

@@ -215,3 +215,19 @@ def test_completing_a_transition_says_its_end_date_moved(as_finance, phased):
         "It ended before its planned end date: the end date is now 18 Nov 2026, where it was 15 Mar 2027."
         in body
     )
+
+
+@pytest.mark.parametrize("typed", ["1 000,50", "1\u00a0000,50", "1000,50", "1000.50"])
+def test_the_schedule_takes_an_amount_as_a_french_page_writes_it(phased, typed):
+    from django.utils import translation
+
+    from audits.transitions.forms import ScheduleForm
+
+    first = phased.months.first()
+    data = {"end_date": phased.end_date.isoformat()}
+    data.update({ScheduleForm.key(m.month): str(m.expected_revenue) for m in phased.months.all()})
+    data[ScheduleForm.key(first.month)] = typed
+    with translation.override("fr"):
+        form = ScheduleForm(data, transition=phased)
+        assert form.is_valid(), form.errors
+    assert form.amounts()[first.month] == D("1000.50")
