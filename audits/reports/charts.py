@@ -79,6 +79,8 @@ def _without_inline_styles(svg):
 
 def _svg(fig):
     buffer = io.StringIO()
+    for ax in fig.axes:
+        _nothing_to_scale(ax)
     fig.tight_layout()
     fig.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
@@ -98,6 +100,19 @@ class CompactTicks(Formatter):
 
     def __call__(self, value, pos=None):
         return display.compact(value, self.places)
+
+
+def _nothing_to_scale(ax):
+    """A money axis whose figures are all zero (or cents) shows one tick, 0, where matplotlib
+    spread ticks a few hundredths apart that all read "0"."""
+    for axis, limits, set_limits, set_ticks in (
+        (ax.yaxis, ax.get_ylim, ax.set_ylim, ax.set_yticks),
+        (ax.xaxis, ax.get_xlim, ax.set_xlim, ax.set_xticks),
+    ):
+        low, high = limits()
+        if isinstance(axis.get_major_formatter(), CompactTicks) and abs(high - low) < 1:
+            set_limits(-1, 1)
+            set_ticks([0.0])
 
 
 def _money_axis(ax, axis="y"):

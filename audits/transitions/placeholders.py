@@ -85,7 +85,7 @@ class _Kept(HTMLParser):
     drop: tags and attributes outside the allowed lists, links other than http, https and mailto
     (entities and spaces read as a browser reads them), comments (their text would vanish)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
 

@@ -79,8 +79,8 @@ class LedgerResource(resources.ModelResource):
         self.hidden_keys = set()
         self.seen = {}
         #: The first ``CHANGES_SHOWN`` updates of stored rows (``_change``), for the preview.
-        self.changes: list[dict] = []
-        self._references: dict = {}
+        self.changes = []
+        self._references = {}
         self._line = None
         self._snapshot_fields = [f for f in self.get_import_fields() if f.attribute]
         # Foreign keys come from the lookups: full_clean would check each one with a query.

@@ -112,3 +112,14 @@ def test_money_ticks_read_as_their_values():
             "5.0k",
         ]
         assert display.compact_places([0, 2000, 4000]) is None and display.compact(2500) == "3k"
+
+
+def test_a_money_axis_of_zeros_reads_one_zero():
+    """Nothing to show: one tick, 0, where matplotlib spread five that all read "0"."""
+    import re
+
+    with translation.override("en"):
+        svg = charts.bars(labels=["A", "B"], values=[D("0"), D("0")], y_label="EUR", money=True)
+        trend = charts.trend(labels=LABELS, series=[("Revenue", [D("0")] * 12, charts.ACCENT)], y_label="EUR")
+    for drawn in (svg, trend):
+        assert re.findall(r">(-?[\d.,]+[kM]?)</text>", drawn).count("0") == 1
