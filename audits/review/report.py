@@ -180,6 +180,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
         about,
         [
             _("Client"),
+            _("Reference"),
             _("Flags"),
             _("Net profit"),
             _("Indirect value"),
@@ -193,7 +194,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
             _("Comments"),
         ],
     )
-    kinds = [TEXT, TEXT, MONEY, MONEY, TEXT, PERCENT, NUMBER, TEXT, TEXT, TEXT, TEXT, TEXT]
+    kinds = [TEXT, TEXT, TEXT, MONEY, MONEY, TEXT, PERCENT, NUMBER, TEXT, TEXT, TEXT, TEXT, TEXT]
     for row in (
         AuditClient.objects.filter(audit=audit, is_flagged=True)
         .select_related("client")
@@ -213,6 +214,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
             sheet,
             [
                 row.client.name,
+                row.client.external_ref,
                 ", ".join(flags),
                 row.net_profit,
                 row.indirect_value,
@@ -233,6 +235,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
         about,
         [
             _("Client"),
+            _("Reference"),
             _("Decision"),
             _("Price increase (%)"),
             _("Hours cut per month"),
@@ -247,6 +250,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
             sheet,
             [
                 d.client.name,
+                d.client.external_ref,
                 d.get_kind_display(),
                 d.uplift,
                 d.hours_per_month,
@@ -255,7 +259,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
                 display.person(d.user),
                 d.created_at,
             ],
-            [TEXT, TEXT, NUMBER, NUMBER, INTEGER, TEXT, TEXT, TEXT],
+            [TEXT, TEXT, TEXT, NUMBER, NUMBER, INTEGER, TEXT, TEXT, TEXT],
         )
 
     sheet = book.sheet(_("What-if"), about, [_("Item"), _("Value")])

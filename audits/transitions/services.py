@@ -100,8 +100,8 @@ def transition_create(
 
 def transition_advance(*, transition: Transition, stage: str, user) -> Transition:
     """Move a transition forward (or cancel it); the client's status follows in the same transaction.
-    Completed, its schedule expects nothing after the current month (the client is former), and an
-    end date still to come moves to today, the day it ended (the final thank-you gives it).
+    Completed, its schedule ends with the current month (the client is former), and an end date
+    still to come moves to today, the day it ended (the final thank-you gives it).
     Raises ValidationError when the move is not allowed (backwards, or from a closed transition)."""
     with transaction.atomic():
         locked = Transition.objects.select_for_update().select_related("client").get(pk=transition.pk)
@@ -127,8 +127,8 @@ def transition_advance(*, transition: Transition, stage: str, user) -> Transitio
             status=CLIENT_STATUS.get(stage, Client.Status.TRANSITIONING)
         )
         if stage == Transition.Stage.COMPLETED:
-            # A former client is expected to bring nothing: the months after this one expect nothing.
-            locked.months.filter(month__gt=today.replace(day=1)).update(expected_revenue=0)
+            # A former client is expected to bring nothing: the schedule ends with this month.
+            locked.months.filter(month__gt=today.replace(day=1)).delete()
         data: dict[str, object] = {"from": previous, "to": stage}
         if locked.end_date != planned_end:
             data["end_date"] = {"from": planned_end.isoformat(), "to": locked.end_date.isoformat()}
@@ -252,9 +252,19 @@ def letter_draft(*, transition: Transition, kind: str, user) -> Letter:
     return letter
 
 
+def _refuse_for_its_stage(letter: Letter) -> None:
+    """ValidationError when the letter's transition, at its stage as stored now, takes no letter
+    of its kind (``selectors.letter_refusal``)."""
+    transition = Transition.objects.only("stage").get(pk=letter.transition_id)
+    refusal = selectors.letter_refusal(transition=transition, kind=letter.kind)
+    if refusal:
+        raise ValidationError(refusal)
+
+
 def letter_update(*, letter: Letter, user, subject: str, body: str) -> Letter:
     """Edit a letter before it is sent (a draft, or a failed one before it is tried again). Refuses
     HTML the sanitiser would drop (``placeholders.html_problems``)."""
+    _refuse_for_its_stage(letter)
     found = placeholders.html_problems(body)
     if found:
         raise ValidationError({"body": found})
@@ -276,9 +286,7 @@ def letter_send_request(*, letter: Letter, user, key, channel: str) -> bool:
     clicks, a resubmitted form (same ``key``) or two requests at once send it one time. Returns False
     when this request did not claim it. Raises ValidationError without a recipient, and
     config.celery.QueueUnavailable (the letter marked failed) when the queue cannot be reached."""
-    refusal = selectors.letter_refusal(transition=letter.transition, kind=letter.kind)
-    if refusal:
-        raise ValidationError(refusal)
+    _refuse_for_its_stage(letter)
     email, postal = selectors.letter_recipient(transition=letter.transition)
     recipient = email if channel == Letter.Channel.EMAIL else postal
     if not recipient:

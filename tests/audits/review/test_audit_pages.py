@@ -397,9 +397,10 @@ def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
     ]
     assert money_cells[0].number_format == "#,##0.00"
     flags = list(book["Flags and reviews"].iter_rows(min_row=4, values_only=True))
-    assert any("+1 call" in (row[11] or "") for row in flags)
+    assert any("+1 call" in (row[12] or "") for row in flags)
     # The review says what was concluded, not the button that concluded it ("Override the flag").
-    assert {row[0]: row[7] for row in flags}["Delta"] == "Flag overridden"
+    assert {row[0]: row[8] for row in flags}["Delta"] == "Flag overridden"
+    assert {row[0]: row[1] for row in flags}["Delta"] == portfolio["Delta"].external_ref
     assert "draft" in book["Summary"]["A1"].value
 
 

@@ -405,7 +405,9 @@ def test_a_cancelled_transition_sends_no_letter(as_finance, transition, letter, 
     )
     body = as_finance.get(f"/letters/{letter.pk}/").content.decode()
     assert "This transition is cancelled: the client stays, and no letter goes out." in body
-    assert "Send by e-mail" not in body
+    assert "Send by e-mail" not in body and "Edit before sending" not in body
+    with pytest.raises(ValidationError, match="cancelled"):
+        services.letter_update(letter=letter, user=finance, subject="Still", body="Leaving")
     sent = _send(as_finance, letter, uuid.uuid4())
     assert sent.status_code == 302
     letter.refresh_from_db()

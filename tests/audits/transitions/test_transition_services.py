@@ -192,14 +192,10 @@ def test_the_audit_creates_a_transition_through_the_same_service(own_client, fin
 
 def test_a_transition_completed_early_expects_nothing_after_the_month_it_ends(phased, finance):
     """Completed on 18 November 2026, four months before its schedule's end: November keeps what it
-    expected, the months after expect nothing (the client is former)."""
+    expected, and the schedule ends there (the client is former: no month to come)."""
     services.transition_advance(transition=phased, stage=Stage.COMPLETED, user=finance)
     assert [(m.month, m.expected_revenue) for m in phased.months.all()] == [
         (dt.date(2026, 11, 1), D("750.00")),
-        (dt.date(2026, 12, 1), D("0.00")),
-        (dt.date(2027, 1, 1), D("0.00")),
-        (dt.date(2027, 2, 1), D("0.00")),
-        (dt.date(2027, 3, 1), D("0.00")),
     ]
     assert selectors.cashflow(transition=phased).expected_total == D("750.00")
     # It ended today: the end date says so, and the final thank-you gives that date.
