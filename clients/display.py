@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.utils.formats import get_format, number_format
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 
 DASH = "—"
 NBSP = "\u00a0"
@@ -129,6 +129,11 @@ def compact_places(ticks) -> int | None:
         if all(exact(tick, places) for tick in ticks):
             return places
     return 2
+
+
+def yes_no(value) -> str:
+    """A yes/no figure as every page and export words it, in the user's language."""
+    return gettext("yes") if value else gettext("no")
 
 
 def person(user) -> str:

@@ -62,16 +62,12 @@ def local_moment(value: dt.datetime) -> dt.datetime:
     return value.replace(second=0, microsecond=0)
 
 
-def yes_no(value: bool) -> str:
-    return str(_("yes") if value else _("no"))
-
-
 def _csv_cell(value, kind, decimal_separator):
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
-        return yes_no(value)
-    if kind in (MONEY, PERCENT, NUMBER, INTEGER) and not isinstance(value, bool):
+        return display.yes_no(value)
+    if kind in (MONEY, PERCENT, NUMBER, INTEGER):
         number = display.as_decimal(value)
         if number is None:
             return spreadsheet_safe(force_str(value))
@@ -119,8 +115,8 @@ def _xlsx_value(value, kind):
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        return yes_no(value)
-    if kind in XLSX_FORMATS and not isinstance(value, bool):
+        return display.yes_no(value)
+    if kind in XLSX_FORMATS:
         number = display.as_decimal(value)
         if number is not None:
             return int(number) if kind == INTEGER else float(number)

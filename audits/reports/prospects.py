@@ -108,4 +108,4 @@ class ProspectTable(ClientCellsMixin, SnapshotTable):
         return format_html('<span class="badge green">{}</span>', _("within budget"))
 
     def value_over_budget(self, value):
-        return _("yes") if value else _("no")
+        return bool(value)  # worded yes/no by clients.exports

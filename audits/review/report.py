@@ -218,7 +218,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
                 ", ".join(flags),
                 row.net_profit,
                 row.indirect_value,
-                _("yes") if row.is_strategic else _("no"),
+                display.yes_no(row.is_strategic),
                 row.breakeven_price_increase,
                 row.breakeven_hours_to_cut,
                 review.outcome if review else "",

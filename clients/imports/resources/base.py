@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources
 from import_export.results import RowResult
 
-from clients import access
+from clients import access, display
 from clients.imports.cells import cell_text, client_ref_widget
 from clients.keys import fold_key, key_matches
 from clients.models import Client
@@ -206,7 +206,7 @@ class LedgerResource(resources.ModelResource):
         if field.attribute.endswith("_id"):
             return self._reference(field.attribute.removesuffix("_id"), value)
         if isinstance(value, bool):
-            return str(_("yes") if value else _("no"))
+            return display.yes_no(value)
         return cell_text(value)
 
     def _reference(self, name, pk) -> str:
