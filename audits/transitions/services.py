@@ -138,10 +138,11 @@ def transition_advance(*, transition: Transition, stage: str, user) -> Transitio
 
 def schedule_update(
     *, transition: Transition, user, end_date: dt.date, amounts: dict[dt.date, Decimal]
-) -> None:
+) -> dt.date | None:
     """Save the expected revenue of each month. A new end date makes a new linear schedule (the
     amounts given are then ignored), falling to nothing in the month of the end date; each month
-    may then be changed, that one too."""
+    may then be changed, that one too. Returns the end date a new one replaced when a letter has
+    already gone out (the client may have been told that one); else None."""
     if not transition.is_open:
         raise ValidationError(_("The schedule of a closed transition cannot change."))
     with transaction.atomic():
@@ -150,11 +151,13 @@ def schedule_update(
         first_month = month_index(months[0].month) if months else month_index(timezone.localdate())
         if end_date != locked.end_date:
             _check_end_date(end_date, first_month=first_month)
+            told = locked.end_date
             locked.end_date = end_date
             locked.save(update_fields=["end_date"])
             _schedule_fill(locked, first_month=first_month)
             log_action(locked, "transition.schedule_changed", user=user, data={"end_date": end_date})
-            return
+            gone = locked.letters.exclude(state__in=[Letter.State.DRAFT, Letter.State.FAILED])
+            return told if gone.exists() else None
         changed = {}
         for row in months:
             amount = amounts.get(row.month)
@@ -169,6 +172,7 @@ def schedule_update(
         )
         if changed:
             log_action(locked, "transition.schedule_changed", user=user, data={"months": changed})
+    return None
 
 
 def transition_providers_set(*, transition: Transition, providers, user) -> None:
@@ -329,10 +333,8 @@ def _stage_after_letter(letter: Letter, *, user) -> None:
     """A letter sent moves its transition to the stage it marks (``selectors.LETTER_STAGES``) when
     the transition has not reached it yet: sending the announcement announces."""
     stage = selectors.LETTER_STAGES[LetterTemplate.Kind(letter.kind)]
-    transition = Transition.objects.get(pk=letter.transition_id)
-    order = [str(step) for step in Transition.ORDER]
-    if transition.is_open and order.index(transition.stage) < order.index(stage):
-        transition_advance(transition=transition, stage=stage, user=user)
+    if stage in Transition.objects.get(pk=letter.transition_id).next_stages():
+        transition_advance(transition=letter.transition, stage=stage, user=user)
 
 
 def _from_email() -> str:

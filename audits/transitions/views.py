@@ -19,7 +19,7 @@ from django.views.generic import TemplateView
 from django_filters.views import FilterView
 
 from audits.log import activity_for
-from audits.models import AlternativeProvider, Letter, Transition
+from audits.models import AlternativeProvider, Transition
 from audits.reports import charts
 from audits.transitions import forms, selectors, services
 from audits.transitions.filters import TransitionFilter
@@ -201,10 +201,9 @@ class ScheduleView(ManageView):
     def post(self, request, pk):
         transition = selectors.transition_get_for_user(user=request.user, pk=pk)
         form = forms.ScheduleForm(request.POST, transition=transition)
-        planned_end = transition.end_date
         if form.is_valid():
             try:
-                services.schedule_update(
+                told = services.schedule_update(
                     transition=transition,
                     user=request.user,
                     end_date=form.cleaned_data["end_date"],
@@ -214,8 +213,7 @@ class ScheduleView(ManageView):
                 _add_errors(form, exc)
             else:
                 messages.success(request, _("Phase-out schedule saved."))
-                sent = transition.letters.exclude(state__in=[Letter.State.DRAFT, Letter.State.FAILED])
-                if form.cleaned_data["end_date"] != planned_end and sent.exists():
+                if told:
                     messages.warning(
                         request,
                         _(
@@ -223,7 +221,7 @@ class ScheduleView(ManageView):
                             " of the new one, %(end)s."
                         )
                         % {
-                            "planned": date_format(planned_end, "DATE_FORMAT"),
+                            "planned": date_format(told, "DATE_FORMAT"),
                             "end": date_format(form.cleaned_data["end_date"], "DATE_FORMAT"),
                         },
                     )
