@@ -159,28 +159,34 @@ class DecisionForm(VersionForm):
         Decision.Kind.TRANSITION: "months",
     }
 
-    def __init__(self, *args, top_tier=False, may_phase_out=True, **kwargs):
+    def __init__(self, *args, top_tier=False, phase_out_refusal=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].widget.attrs["data-switch"] = ""
         for kind, name in self.FIELD_OF_KIND.items():
             self.fields[name].widget.attrs["data-when"] = kind
+        #: Why "transition out" is not offered, if it is not.
+        self.phase_out_refusal = phase_out_refusal
         left_out = {
             kind
-            for kind, offered in ((Decision.Kind.INVEST, top_tier), (Decision.Kind.TRANSITION, may_phase_out))
-            if not offered
+            for kind, refused in (
+                (Decision.Kind.INVEST, not top_tier),
+                (Decision.Kind.TRANSITION, phase_out_refusal),
+            )
+            if refused
         }
         self.fields["kind"].choices = [c for c in Decision.Kind.choices if c[0] not in left_out]
 
     @classmethod
-    def for_row(cls, row, *, version, months, may_phase_out=True):
+    def for_row(cls, row, *, version, months, phase_out_refusal=None):
         """The form of one flagged client at step 5: its decision if there is one, else "keep", the
         price increase and the hours cut per month prefilled from its break-even levers (the hours
         to cut over the period, spread over its ``months``), over 6 months for a transition.
-        Without ``may_phase_out`` (``transitions.selectors.phase_out_refusals`` refuses the client),
-        "transition out" is not offered, unless it is the decision already taken, which step 5
-        then lists as a blocker."""
+        With a ``phase_out_refusal`` (``transitions.selectors.phase_out_refusals``), "transition
+        out" is not offered, unless it is the decision already taken, which step 5 then lists as a
+        blocker."""
         decision = row.decision
-        may_phase_out = may_phase_out or bool(decision and decision.kind == Decision.Kind.TRANSITION)
+        if decision and decision.kind == Decision.Kind.TRANSITION:
+            phase_out_refusal = None
         uplift = decision.uplift if decision and decision.uplift is not None else None
         if uplift is None and row.breakeven_price_increase:
             uplift = (row.breakeven_price_increase * 100).quantize(Decimal("0.01"))
@@ -198,7 +204,7 @@ class DecisionForm(VersionForm):
         return cls(
             initial=initial,
             top_tier=row.tier == 1,
-            may_phase_out=may_phase_out,
+            phase_out_refusal=phase_out_refusal,
             auto_id=f"dc{row.client_id}_%s",
         )
 

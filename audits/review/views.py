@@ -325,9 +325,8 @@ class StrategyStepView(AuditPage):
         months = selectors.period_month_count(audit)
         refusals = phase_out_refusals([row.client for row in rows])
         for row in rows:
-            row.phase_out_refusal = refusals.get(row.client_id)
             row.decision_form = forms.DecisionForm.for_row(
-                row, version=audit.version, months=months, may_phase_out=row.phase_out_refusal is None
+                row, version=audit.version, months=months, phase_out_refusal=refusals.get(row.client_id)
             )
         risks = [
             {
