@@ -31,7 +31,7 @@ class TypedAmountField(forms.DecimalField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = re.sub(r"[\s\u00a0\u202f]", "", value)
+            value = re.sub(r"\s", "", value)  # Unicode spaces too: no-break, narrow no-break
         return super().to_python(value)
 
 

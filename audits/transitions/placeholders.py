@@ -78,8 +78,6 @@ def problems(text: str) -> list[str]:
     return found
 
 
-# An HTML tag written in a text (not an autolink such as <ana@example.com> or <https://…>), and the
-# scheme of a link target, in Markdown or in an href.
 class _Kept(HTMLParser):
     """Reads the HTML a letter's Markdown makes, as the sanitiser will, and notes what it would
     drop: tags and attributes outside the allowed lists, links other than http, https and mailto
