@@ -1,6 +1,7 @@
 """The ranking page: the ranked clients of the latest run (or the dormant ones), its table and filter."""
 
 import re
+from operator import attrgetter
 
 import django_filters
 from django import forms
@@ -92,7 +93,7 @@ class RankingTable(SnapshotTable, FigureTable):
             if not (column.column.exclude_from_export or column.name in (exclude_columns or ()))
         ]
         yield [force_str(column.header, strings_only=True) for column in columns]
-        getters = [self._export_getter(column.name) for column in columns]
+        getters = [self._export_getter(column) for column in columns]
         empties = [column.column.empty_values for column in columns]
         for record in self.data:
             row = []
@@ -101,14 +102,12 @@ class RankingTable(SnapshotTable, FigureTable):
                 row.append(None if value in empty else spreadsheet_safe(force_str(value, strings_only=True)))
             yield row
 
-    def _export_getter(self, name):
-        if name == "client":
-            return self.value_client
-        if name == "flags":
-            return self.value_flags
-        if name == "external_ref":
-            return lambda record: record.client.external_ref
-        return lambda record: getattr(record, name)
+    def _export_getter(self, column):
+        """The table's ``value_<name>`` where it has one (the client, the flags), else the column's
+        accessor read as attributes (``client__external_ref``: ``record.client.external_ref``)."""
+        return getattr(self, f"value_{column.name}", None) or attrgetter(
+            str(column.accessor).replace("__", ".")
+        )
 
     def client_url(self, record) -> str:
         return reverse("reports:client", args=[record.client_id])
