@@ -19,6 +19,7 @@ from decimal import Decimal
 from operator import itemgetter
 
 from django.conf import settings as django_settings
+from django.db.models import Sum
 
 from audits.profitability import portfolio as pm
 from audits.profitability.cost_settings import Settings, staff_day_cost
@@ -32,10 +33,10 @@ from audits.profitability.figures import (
 from audits.profitability.maths import Maths, Period, count_flags, portfolio_figures, portfolio_maths
 from audits.profitability.phases import phase
 from audits.profitability.results import VALUE_NAMES, ClientResults
-from audits.profitability.sql.fragments import Window
+from audits.profitability.sql.fragments import Window, local_midnight
 from audits.profitability.sql.passes import Part, Pass
 from audits.profitability.sql.rows import LedgerRow, LedgerRows
-from clients.models import Client, CostSettings
+from clients.models import Client, CostSettings, Interaction, Invoice
 from clients.periods import TREND_MONTHS, month_index, month_start, period_months, rolling_period
 
 # The computation ---------------------------------------------------------------------------------
@@ -146,8 +147,11 @@ def compute(
         split_at = sorted(clients)[len(clients) // 2]
     # Everything the portfolio maths reads from the database, read before the ledger pass (which
     # may lend this connection to its writer thread while the maths runs).
-    referred_outside = {}
+    referred_outside, overhead_base = {}, None
     if scope is not None:
+        overhead_base = firm_overhead_base(
+            allocation=settings.overhead_allocation, start=start, end=min(end, as_of)
+        )
         # Clients outside the scope that a client in scope referred (their GM is indirect value).
         referred_outside = dict(
             Client.objects.filter(referred_by__in=scope.values("pk"))
@@ -166,12 +170,37 @@ def compute(
                 clients=clients,
                 rows=rows,
                 referred_outside=referred_outside,
+                overhead_base=overhead_base,
                 day_cost=day_cost,
                 previous_np=previous_np,
             )
         if months:
             result.months = ledger_pass.months()
         return result
+
+
+def firm_overhead_base(*, allocation: str, start: dt.date, end: dt.date) -> Decimal | None:
+    """The weight of all the firm's clients in the overheads (``portfolio.overhead_shares``' base)
+    from the ledger: their service minutes, or the sum of their revenues above zero, in the period
+    (prospects aside; a client with either is active). A computation over some clients only shares
+    the firm's overheads by each one's part of the firm's hours, not of its group's."""
+    clients = Client.objects.exclude(status=Client.Status.PROSPECT).values("pk")
+    if allocation == "hours":
+        minutes = Interaction.objects.filter(
+            client__in=clients,
+            started_at__gte=local_midnight(start),
+            started_at__lt=local_midnight(end + dt.timedelta(days=1)),
+        ).aggregate(total=Sum("duration_minutes"))["total"]
+        return Decimal(minutes or 0)
+    if allocation == "revenue":
+        revenues = (
+            Invoice.objects.filter(client__in=clients, issued_on__gte=start, issued_on__lte=end)
+            .values("client")
+            .annotate(revenue=Sum("amount"))
+            .values_list("revenue", flat=True)
+        )
+        return sum((max(revenue, ZERO) for revenue in revenues), ZERO)
+    return None
 
 
 # The portfolio maths, step by step ---------------------------------------------------------------
@@ -307,7 +336,7 @@ def _prospect_effort(values: dict, client, row: LedgerRow, tier_result: pm.Tiers
 
 
 def _portfolio(
-    *, as_of, start, end, settings, clients, rows, referred_outside, day_cost, previous_np
+    *, as_of, start, end, settings, clients, rows, referred_outside, overhead_base, day_cost, previous_np
 ) -> Result:
     """The per-client values and the portfolio figures, in Python, from the ledger pass's rows:
     the figures of each client, the indirect values, the members, the portfolio maths, each
@@ -329,7 +358,12 @@ def _portfolio(
         members, dormant = _members(clients=clients, figures=figures, active=active)
     with phase("  ranks, shares, tiers, curves"):
         maths = portfolio_maths(
-            members=members, clients=clients, settings=settings, day_cost=day_cost, period=period
+            members=members,
+            clients=clients,
+            settings=settings,
+            day_cost=day_cost,
+            period=period,
+            overhead_base=overhead_base,
         )
     previous = previous_np or {}
     results = ClientResults()

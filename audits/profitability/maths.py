@@ -51,8 +51,11 @@ class Maths:
     concentration: pm.Concentration
 
 
-def portfolio_maths(*, members, clients, settings: Settings, day_cost, period: Period) -> Maths:
-    """Ranks, shares, Pareto, ABC, tiers, whale curve and concentration over the members."""
+def portfolio_maths(
+    *, members, clients, settings: Settings, day_cost, period: Period, overhead_base: Decimal | None = None
+) -> Maths:
+    """Ranks, shares, Pareto, ABC, tiers, whale curve and concentration over the members
+    (``overhead_base``: the firm's weight in the overheads, where the members are not all of it)."""
     revenue = pm.Figures((cid, f.revenue) for cid, f in members.items())
     gross = pm.Figures((cid, f.gross_margin) for cid, f in members.items())
     net = pm.Figures((cid, f.net_profit) for cid, f in members.items())
@@ -75,7 +78,7 @@ def portfolio_maths(*, members, clients, settings: Settings, day_cost, period: P
         earning=earning,
         per_hour=per_hour,
         overheads=overheads,
-        overhead=pm.overhead_shares(members, overheads, settings.overhead_allocation),
+        overhead=pm.overhead_shares(members, overheads, settings.overhead_allocation, base=overhead_base),
         rank_np=rank_np,
         rank_r=rank_r,
         rank_gm=rank_gm,

@@ -10,17 +10,30 @@ from audits.profitability.figures import ZERO, ClientFigures, money, referral_cr
 # Overheads and indirect value --------------------------------------------------------------------
 
 
-def overhead_shares(
-    figures: Mapping[int, ClientFigures], total_overheads: Decimal, allocation: str
-) -> dict[int, Decimal]:
-    """Each client's share of the period's overheads, by service hours or revenue ('none': zero)."""
+def overhead_weight(figures: ClientFigures, allocation: str) -> Decimal:
+    """What a client's share of the overheads is in proportion to: its service minutes or its
+    revenue (none below zero); nothing with the allocation 'none'."""
     if allocation == "hours":
-        weights = {cid: Decimal(f.service_minutes) for cid, f in figures.items()}
-    elif allocation == "revenue":
-        weights = {cid: max(f.revenue, ZERO) for cid, f in figures.items()}
-    else:
-        weights = {}
-    total = sum(weights.values(), ZERO)
+        return Decimal(figures.service_minutes)
+    if allocation == "revenue":
+        return max(figures.revenue, ZERO)
+    return ZERO
+
+
+def overhead_shares(
+    figures: Mapping[int, ClientFigures],
+    total_overheads: Decimal,
+    allocation: str,
+    *,
+    base: Decimal | None = None,
+) -> dict[int, Decimal]:
+    """Each client's share of the period's overheads, by service hours or revenue ('none': zero).
+
+    ``base`` is the weight of every client of the firm, where ``figures`` holds only some of them
+    (an audit of one account manager's clients): each client's share is of all the firm's hours
+    (or revenue), not of its group's. By default, the group is the whole firm."""
+    weights = {cid: overhead_weight(f, allocation) for cid, f in figures.items()}
+    total = sum(weights.values(), ZERO) if base is None else base
     if not total or not total_overheads:
         return dict.fromkeys(figures, ZERO)
     return {cid: money(total_overheads * weights[cid] / total) for cid in figures}

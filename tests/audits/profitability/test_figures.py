@@ -13,6 +13,7 @@ import pytest
 from audits.models import ClientSnapshot, PortfolioSnapshot
 from audits.profitability import engine, runs
 from audits.profitability.client import client_months
+from clients.models import Client
 from tests.factories import (
     ClientFactory,
     ExpenseFactory,
@@ -292,6 +293,26 @@ def test_overheads_are_shared_by_service_hours(ledger):
     assert a.net_profit_after_overhead == D("4248.36") - D("1028.57")
     assert d.overhead_share == D("171.43")
     assert PortfolioSnapshot.objects.get(as_of=AS_OF).overheads == D("1200.00")
+
+
+@pytest.mark.parametrize("allocation", ["hours", "revenue"])
+def test_a_scoped_computation_shares_the_firms_overheads_by_the_firms_hours(ledger, allocation):
+    """An audit of some clients gives each the share of the overheads it has in the whole firm:
+    the group does not bear the overheads of the clients outside it."""
+    from clients.models import CostSettings
+
+    settings = CostSettings.load()
+    settings.overheads_per_month = D("100")
+    settings.overhead_allocation = allocation
+    settings.save()
+    whole = engine.compute(as_of=AS_OF)
+    scoped = engine.compute(as_of=AS_OF, scope=Client.objects.filter(pk=ledger["a"].pk))
+    share = scoped.clients[ledger["a"].pk].values["overhead_share"]
+    assert share == whole.clients[ledger["a"].pk].values["overhead_share"]
+    # By hours: A's 180 of the firm's 210 minutes (not 180 of 180: all 1,200 of the overheads).
+    # By revenue: A's 14,000 of the firm's 17,000.
+    assert share == {"hours": D("1028.57"), "revenue": D("988.24")}[allocation]
+    assert scoped.portfolio["net_profit_after_overhead"] == scoped.portfolio["net_profit"] - share
 
 
 def test_the_hourly_cost_in_force_is_read_on_the_local_date(manager):
