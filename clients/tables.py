@@ -18,9 +18,14 @@ from clients.templatetags.money import amount, percent
 class Pages(LazyPaginator):
     """Pages without a COUNT (LazyPaginator). A page past the end, or beyond what any table can hold,
     answers 404 (LazyPaginator cannot name the last page, and a huge offset is a database error); a
-    page below 1 shows the first."""
+    page below 1 shows the first. A page size asked in the address (``per_page``, which
+    django-tables2 reads) is held between 1 and MAX_PER_PAGE rows."""
 
     MAX_PAGE = 1_000_000
+    MAX_PER_PAGE = 500
+
+    def __init__(self, object_list, per_page, *args, **kwargs):
+        super().__init__(object_list, min(max(int(per_page), 1), self.MAX_PER_PAGE), *args, **kwargs)
 
     def validate_number(self, number):
         number = super().validate_number(number)

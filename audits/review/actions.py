@@ -99,11 +99,11 @@ class RefreshView(AuditAction):
     success = gettext_lazy("The figures are being computed again.")
 
     def back(self, audit):
-        return (
-            self.request.POST.get("next_step")
-            and reverse(STEP_URLS[int(self.request.POST["next_step"])], args=[audit.pk])
-            or reverse("review:detail", args=[audit.pk])
-        )
+        """The step the refresh was asked from, or the audit's page (a step it does not know)."""
+        step = self.request.POST.get("next_step", "")
+        if step.isdigit() and int(step) in STEP_URLS:
+            return reverse(STEP_URLS[int(step)], args=[audit.pk])
+        return reverse("review:detail", args=[audit.pk])
 
     service = staticmethod(computation.audit_refresh)
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from audits.models import Audit, Decision, FlagReview
 from clients.forms import ClientReferenceField, PersonChoiceField
 from clients.models import Client, Expense
+from clients.models.fields import validate_ledger_date
 from clients.periods import add_months
 from clients.roles import ACCOUNT_MANAGERS
 
@@ -40,8 +41,8 @@ class AuditStartForm(forms.Form):
         required=False,
         choices=[("", "—"), ("1", "Q1"), ("2", "Q2"), ("3", "Q3"), ("4", "Q4")],
     )
-    start = forms.DateField(label=_("From"), required=False, widget=DATE)
-    end = forms.DateField(label=_("To"), required=False, widget=DATE)
+    start = forms.DateField(label=_("From"), required=False, widget=DATE, validators=[validate_ledger_date])
+    end = forms.DateField(label=_("To"), required=False, widget=DATE, validators=[validate_ledger_date])
     scope = forms.ChoiceField(label=_("Clients"), choices=Audit.Scope.choices, initial=Audit.Scope.ALL)
     manager = PersonChoiceField(
         label=_("Account manager"),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from clients.models.fields import client_field, money_field, percent_field
+from clients.models.fields import client_field, money_field, percent_field, validate_ledger_date
 
 
 class Expense(models.Model):
@@ -23,7 +23,7 @@ class Expense(models.Model):
         OTHER = "other", _("Other")
 
     client = client_field(on_delete=models.PROTECT, related_name="expenses")
-    spent_on = models.DateField(_("date"))
+    spent_on = models.DateField(_("date"), validators=[validate_ledger_date])
     category = models.CharField(_("category"), max_length=16, choices=Category)
     amount = money_field(_("amount"))
     note = models.TextField(_("note"), blank=True)
@@ -48,15 +48,28 @@ class Expense(models.Model):
             raise ValidationError({"spent_on": _("An expense cannot be dated in the future.")})
 
 
+# The widest tier boundary (a multiple of the mean gross margin) and ageing limit (days past due)
+# the settings take: beyond them a figure means nothing, and the arithmetic would overflow.
+MAX_BOUNDARY = 100
+MAX_AGEING_DAYS = 3650
+
+
 def validate_boundaries(value):
     try:
         numbers = [Decimal(part.strip()) for part in value.split(",")]
     except ArithmeticError as exc:
         raise ValidationError(_("Enter numbers separated by commas, e.g. 0.8, 1.2.")) from exc
+    if not all(n.is_finite() for n in numbers):
+        raise ValidationError(_("Enter numbers separated by commas, e.g. 0.8, 1.2."))
     if not 2 <= len(numbers) <= 4:
         raise ValidationError(_("Give two to four boundaries (three to five tiers)."))
     if any(n <= 0 for n in numbers) or numbers != sorted(set(numbers)):
         raise ValidationError(_("Boundaries must be positive and strictly increasing."))
+    if numbers[0] < Decimal("0.01") or numbers[-1] > MAX_BOUNDARY:
+        raise ValidationError(
+            _("Each boundary is a multiple of the mean gross margin from 0.01 to %(most)s.")
+            % {"most": MAX_BOUNDARY}
+        )
 
 
 def validate_ageing_limits(value):
@@ -66,6 +79,10 @@ def validate_ageing_limits(value):
         raise ValidationError(_("Enter whole numbers of days separated by commas.")) from exc
     if len(numbers) != 3 or any(n <= 0 for n in numbers) or numbers != sorted(set(numbers)):
         raise ValidationError(_("Give three increasing numbers of days, e.g. 30, 60, 90."))
+    if numbers[-1] > MAX_AGEING_DAYS:
+        raise ValidationError(
+            _("An ageing limit is at most %(most)s days past due.") % {"most": MAX_AGEING_DAYS}
+        )
 
 
 class CostSettings(models.Model):
@@ -87,7 +104,9 @@ class CostSettings(models.Model):
         validators=[MinValueValidator(Decimal("1"))],
     )
     working_days = models.PositiveSmallIntegerField(
-        _("working days per year"), default=218, validators=[MinValueValidator(1)]
+        _("working days per year"),
+        default=218,
+        validators=[MinValueValidator(1), MaxValueValidator(366, _("A year has at most 366 days."))],
     )
     hours_per_day = models.DecimalField(
         _("hours per day"),
@@ -97,7 +116,9 @@ class CostSettings(models.Model):
         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("24"))],
     )
     amortisation_months = models.PositiveSmallIntegerField(
-        _("acquisition cost amortisation (months)"), default=24, validators=[MinValueValidator(1)]
+        _("acquisition cost amortisation (months)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
     )
     referral_share = percent_field(_("referral credit share (%)"), "10")
     tier_boundaries = models.CharField(
@@ -116,8 +137,11 @@ class CostSettings(models.Model):
     top5_red = percent_field(_("top-5 share red (%)"), "50")
     top10_amber = percent_field(_("top-10 share amber (%)"), "50")
     top10_red = percent_field(_("top-10 share red (%)"), "70")
-    hhi_amber = models.PositiveIntegerField(_("HHI amber"), default=1500)
-    hhi_red = models.PositiveIntegerField(_("HHI red"), default=2500)
+    # The HHI of a portfolio runs from 0 to 10,000 (one client).
+    hhi_amber = models.PositiveIntegerField(
+        _("HHI amber"), default=1500, validators=[MaxValueValidator(10000)]
+    )
+    hhi_red = models.PositiveIntegerField(_("HHI red"), default=2500, validators=[MaxValueValidator(10000)])
     overheads_per_month = money_field(_("overheads per month"), default=Decimal("0.00"))
     overhead_allocation = models.CharField(
         _("overheads shared"), max_length=8, choices=OverheadAllocation, default=OverheadAllocation.HOURS
@@ -153,8 +177,6 @@ class CostSettings(models.Model):
         for name in ("top1", "top5", "top10", "hhi"):
             if getattr(self, f"{name}_amber") >= getattr(self, f"{name}_red"):
                 errors[f"{name}_red"] = _("The red threshold must be above the amber one.")
-        if self.working_days is not None and self.working_days > 366:
-            errors["working_days"] = _("A year has at most 366 days.")
         # Trimmed at each end: half or more at each end would leave no client for the mean.
         if self.trimmed_share is not None and self.trimmed_share >= 50:
             errors["trimmed_share"] = _(

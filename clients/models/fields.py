@@ -3,12 +3,28 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+
+
+# The years a date of the ledger (or an audit's period) may fall in: a date outside them is a typing
+# mistake, and the figures' arithmetic (a month before, a day after) would leave the calendar.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
+def validate_ledger_date(value):
+    """A date (or moment) of the ledger lies in the years FIRST_YEAR to LAST_YEAR."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            _("Enter a date from the year %(first)s to the year %(last)s."),
+            code="date_range",
+            params={"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
 
 
 def money_field(verbose_name, **kwargs):

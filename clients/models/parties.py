@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import access
 from clients.keys import CaseInsensitiveKey
-from clients.models.fields import client_field, money_field, optional_link, user_field
+from clients.models.fields import client_field, money_field, optional_link, user_field, validate_ledger_date
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -44,7 +44,7 @@ class Client(CaseInsensitiveKey, models.Model):
         _("account manager"), on_delete=models.PROTECT, related_name="managed_clients", null=True, blank=True
     )
     segment = models.CharField(_("segment / industry"), max_length=100, blank=True)
-    acquired_on = models.DateField(_("acquired on"), null=True, blank=True)
+    acquired_on = models.DateField(_("acquired on"), null=True, blank=True, validators=[validate_ledger_date])
     acquisition_cost = money_field(
         _("acquisition cost"),
         null=True,
@@ -146,6 +146,9 @@ class Client(CaseInsensitiveKey, models.Model):
         errors = {}
         if self.is_strategic and not self.strategic_reason.strip():
             errors["strategic_reason"] = _("Say why this client is strategic.")
+        # Said here, on the field, before the database constraint would say it by its name.
+        if self.acquisition_cost is not None and self.acquisition_cost < 0:
+            errors["acquisition_cost"] = _("An acquisition cost cannot be negative (0 if it cost nothing).")
         if self.referred_by_id and self.referred_by_id == self.pk:
             errors["referred_by"] = _("A client cannot refer itself.")
         problem = self.status_problem()

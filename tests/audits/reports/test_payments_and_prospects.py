@@ -475,7 +475,16 @@ def test_the_payments_charts_are_drawn_once_for_the_same_figures(ledger, as_fina
     ("field", "value", "message"),
     [
         ("working_days", "400", "A year has at most 366 days."),
+        ("working_days", "9223372036854775807", "A year has at most 366 days."),
         ("trimmed_share", "60", "Must be under 50: trimmed at both ends"),
+        ("amortisation_months", "601", "less than or equal to 600"),
+        ("hhi_red", "10001", "less than or equal to 10000"),
+        # Numbers the arithmetic of the tiers and the ageing could not take: refused, not a 500.
+        ("tier_boundaries", "0.8, NaN", "Enter numbers separated by commas"),
+        ("tier_boundaries", "0.8, Infinity", "Enter numbers separated by commas"),
+        ("tier_boundaries", "0.8, 1e999999", "from 0.01 to 100"),
+        ("tier_boundaries", "1e-30, 1e-29", "from 0.01 to 100"),
+        ("ageing_limits", "30, 60, 99999999999999999999", "at most 3650 days"),
     ],
 )
 def test_impossible_settings_are_refused_on_their_field(as_finance, field, value, message):

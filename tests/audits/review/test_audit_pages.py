@@ -53,6 +53,24 @@ def test_bad_start_input_gets_a_clear_message_and_changes_nothing(as_finance, po
     assert not Audit.objects.exists()
 
 
+def test_an_audit_period_outside_the_years_1900_to_2100_is_refused(as_finance, portfolio):  # noqa: F811
+    response = as_finance.post(
+        "/audits/new/",
+        {"title": "x", "period": "dates", "start": "0001-01-01", "end": "0001-12-31", "scope": "all"},
+    )
+    assert response.status_code == 200
+    assert "Enter a date from the year 1900 to the year 2100." in response.content.decode()
+    assert not Audit.objects.exists()
+
+
+def test_a_refresh_asked_from_a_step_it_does_not_know_goes_back_to_the_audit(as_finance, audit):
+    for step in ("abc", "9", "-1"):
+        response = as_finance.post(f"/audits/{audit.pk}/refresh/", {"version": v(audit), "next_step": step})
+        assert response.status_code == 302 and response.url == f"/audits/{audit.pk}/", step
+    response = as_finance.post(f"/audits/{audit.pk}/refresh/", {"version": v(audit), "next_step": "1"})
+    assert response.url == f"/audits/{audit.pk}/identify/"
+
+
 def test_the_progress_is_shown_until_the_figures_are_computed(as_finance, finance):
     audit = Audit.objects.create(
         title="Pending",

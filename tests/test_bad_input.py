@@ -1,0 +1,74 @@
+"""Input no page expects (a date of the year 1, a page size of minus two, a number the arithmetic
+cannot take) gets a clear message or is ignored, changes nothing and never answers 500."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from audits.models import ProfitabilityRun
+from audits.profitability import engine
+from clients.models import Client, Invoice, StaffCost
+from tests.clients.test_imports import row_errors
+from tests.factories import ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_ledger_date_outside_the_years_1900_to_2100_is_refused_on_every_path(as_finance, finance, manager):
+    # A model's own rule: the pages, the admin, an audit's step 2 and the imports all run it.
+    with pytest.raises(ValidationError, match="from the year 1900 to the year 2100"):
+        StaffCost(user=manager, effective_from=dt.date(1, 1, 1), hourly_cost=D("50")).full_clean()
+    response = as_finance.post(
+        "/clients/new/",
+        {"name": "Far", "external_ref": "FAR", "status": "active", "acquired_on": "9999-12-31"},
+    )
+    assert response.status_code == 200
+    assert "Enter a date from the year 1900 to the year 2100." in response.content.decode()
+    ClientFactory(external_ref="ACME")
+    errors = row_errors(
+        finance,
+        "invoices",
+        ["number", "client_ref", "issued_on", "due_on", "amount"],
+        [["F-1", "ACME", "0001-01-01", "0001-01-31", "100"]],
+    )
+    assert {(line, column) for line, column, _message in errors} == {(2, "issued_on"), (2, "due_on")}
+    assert not Client.objects.filter(external_ref="FAR").exists()
+    assert not Invoice.objects.exists()
+
+
+def test_a_negative_acquisition_cost_is_refused_in_words_not_by_the_constraints_name(as_finance):
+    response = as_finance.post(
+        "/clients/new/", {"name": "Neg", "external_ref": "NEG", "status": "active", "acquisition_cost": "-1"}
+    )
+    body = response.content.decode()
+    assert "An acquisition cost cannot be negative" in body
+    assert "client_acquisition_cost_not_negative" not in body
+    assert not Client.objects.filter(external_ref="NEG").exists()
+
+
+@pytest.mark.parametrize("per_page", ["-2", "0", "999999999999999999999999", "abc"])
+def test_a_page_size_in_the_address_is_held_to_what_a_table_can_show(as_finance, per_page):
+    ClientFactory.create_batch(3)
+    for url in ("/clients/", "/ranking/", f"/clients/?per_page={per_page}&_export=csv"):
+        response = as_finance.get(url if "?" in url else f"{url}?per_page={per_page}")
+        assert response.status_code == 200, url
+
+
+def test_a_recompute_that_fails_in_the_request_says_so_on_its_page(
+    as_finance, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Celery eager (the embedded first look): the run fails and is recorded as failed; the request
+    that asked for it goes on to the run's page."""
+    ClientFactory()
+
+    def broken(**kwargs):
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(engine, "compute", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_finance.post("/profitability/recompute/")
+    run = ProfitabilityRun.objects.get()
+    assert response.status_code == 302 and response.url == f"/profitability/recompute/?run={run.pk}"
+    assert run.status == ProfitabilityRun.Status.FAILED
