@@ -25,6 +25,7 @@ ACTIONS = {
     "audit.flag_reviewed": _("reviewed a flag"),
     "audit.commented": _("commented on a flag"),
     "audit.decided": _("recorded a decision"),
+    "audit.decision_withdrawn": _("withdrew a decision that no longer stands"),
     "audit.risk_acknowledged": _("acknowledged a risk"),
     "audit.completed": _("completed the audit"),
     "transition.created": _("started a transition"),

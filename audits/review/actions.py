@@ -51,6 +51,12 @@ class AuditAction(AuditAccess, View):
             )
         else:
             messages.success(request, str(self.success))
+            client_id = self.kwargs.get("client_id")
+            if client_id is not None:
+                # Done: back at the client's card, which shows what changed (a refusal is read at
+                # the top of the page).
+                audit.refresh_from_db()
+                return redirect(f"{self.back(audit)}#client-{client_id}")
         audit.refresh_from_db()
         return redirect(self.back(audit))
 

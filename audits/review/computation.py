@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from audits.log import log_action
 from audits.models import Audit, AuditClient, AuditPortfolio
 from audits.review import decisions, figures, selectors
-from audits.review.services import AuditError, _lock
+from audits.review.services import AuditError, _lock, decisions_withdraw_stale
 from clients.models import Client
 from config.celery import QueueUnavailable, send_on_commit
 
@@ -139,6 +139,8 @@ def audit_compute(*, audit_id: int) -> bool:
                     ),
                 },
             )
+            # A client that lost its flag (or left the top tier) loses the decision taken on it.
+            decisions_withdraw_stale(locked)
             Audit.objects.filter(pk=audit_id).update(
                 computation=Audit.Computation.DONE,
                 progress=100,

@@ -363,6 +363,21 @@ def flags_decided(audit: Audit) -> int:
     return Decision.objects.filter(audit=audit).filter(Exists(flagged)).count()
 
 
+def stale_decisions(audit: Audit):
+    """The decisions that no longer stand (a queryset): "invest" on a client no longer in the top
+    tier, any other on a client whose flag is not (or no longer) confirmed: overridden at step 4
+    since, or gone at a refresh of the figures."""
+    row = AuditClient.objects.filter(audit=audit, client_id=OuterRef("client_id"))
+    confirmed = FlagReview.objects.filter(
+        audit=audit, client_id=OuterRef("client_id"), verdict=FlagReview.Verdict.CONFIRM
+    )
+    invest = Q(kind=Decision.Kind.INVEST)
+    return Decision.objects.filter(audit=audit).filter(
+        (invest & ~Exists(row.filter(tier=1)))
+        | (~invest & ~(Exists(row.filter(is_flagged=True)) & Exists(confirmed)))
+    )
+
+
 def undecided_flags(audit: Audit) -> int:
     reviewed = FlagReview.objects.filter(audit=audit, client_id=OuterRef("client_id"))
     return AuditClient.objects.filter(audit=audit, is_flagged=True).exclude(Exists(reviewed)).count()

@@ -316,10 +316,17 @@ def test_step_five_prefills_from_break_even_and_completes(as_finance, audit, fin
     uplift = (bravo.breakeven_price_increase * 100).quantize(D("0.01"))
     assert re.search(rf'name="uplift"[^>]*value="{uplift}"', body)
     assert "Risk checklist" in body and "Complete and freeze" in body
-    as_finance.post(
+    response = as_finance.post(
         f"/audits/{audit.pk}/strategy/{portfolio['Bravo'].pk}/decision/",
-        {"version": v(audit), "kind": "transition", "months": "4"},
+        {"version": v(audit), "kind": "transition", "months": "4", "page": "1"},
     )
+    # Back at the client's card, on the page the form was on.
+    assert response.url == f"/audits/{audit.pk}/strategy/?page=1#client-{portfolio['Bravo'].pk}"
+    refused = as_finance.post(
+        f"/audits/{audit.pk}/strategy/{portfolio['Delta'].pk}/decision/",
+        {"version": v(audit), "kind": "keep", "reason": "", "page": "1"},
+    )
+    assert refused.url == f"/audits/{audit.pk}/strategy/?page=1"  # the refusal is read at the top
     as_finance.post(
         f"/audits/{audit.pk}/strategy/{portfolio['Delta'].pk}/decision/",
         {"version": v(audit), "kind": "keep", "reason": "strategic partner"},

@@ -1,6 +1,7 @@
 """The client audit's rules: computing its figures, each step's conditions, stale forms, the
 what-if of mixed decisions, and the freeze at completion."""
 
+import contextlib
 import datetime as dt
 from decimal import Decimal as D
 
@@ -739,6 +740,8 @@ def test_the_kept_counts_follow_every_review_and_decision(
         } == selectors.audit_counts(audit)
         fresh = Audit.objects.get(pk=audit.pk)
         assert decisions.what_if_kept(fresh) == decisions.what_if(fresh)
+        # Every decision kept still stands: none on a flag overridden or gone.
+        assert not selectors.stale_decisions(fresh).exists()
 
     flagged = [portfolio["Bravo"].pk, portfolio["Delta"].pk]
     audit = to_step(audit, finance, 3)
@@ -769,17 +772,25 @@ def test_the_kept_counts_follow_every_review_and_decision(
                 reason="again",
             )
         elif action == "decide":
-            services.decision_record(
-                audit=audit,
-                user=finance,
-                version=v(audit),
-                client_id=client_id,
-                kind=rng.choice(["keep", "transition", "reprice", "reduce"]),
-                months=3,
-                uplift=D("12.5"),
-                hours_per_month=D("1"),
-                reason="because",
-            )
+            confirmed = FlagReview.objects.filter(
+                audit=audit, client_id=client_id, verdict="confirm"
+            ).exists()
+            with (
+                contextlib.nullcontext()
+                if confirmed
+                else pytest.raises(AuditError, match="flag is confirmed")
+            ):
+                services.decision_record(
+                    audit=audit,
+                    user=finance,
+                    version=v(audit),
+                    client_id=client_id,
+                    kind=rng.choice(["keep", "transition", "reprice", "reduce"]),
+                    months=3,
+                    uplift=D("12.5"),
+                    hours_per_month=D("1"),
+                    reason="because",
+                )
         else:
             audit = refresh(audit, finance, django_capture_on_commit_callbacks)
         assert_kept()
@@ -798,3 +809,55 @@ def test_what_holds_step_five_back_counts_in_words_that_agree(audit, finance, po
     )
     audit.refresh_from_db()
     assert "1 flagged client has no decision yet." in selectors.step_blockers(audit, 5)
+
+
+def test_a_decision_on_a_flag_overridden_since_is_withdrawn_and_never_carried_out(audit, finance, portfolio):
+    """Decided at step 5, then the flag overridden at step 4: the client is kept as it is; the
+    decision is withdrawn (logged), leaves the what-if, and completing starts no transition."""
+    audit = to_step(audit, finance, 5)
+    decide(audit, finance, portfolio["Bravo"], "transition", months=3)
+    assert decisions.what_if(audit).leaving == 1
+    move(audit, finance, 4)
+    services.flag_review(
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client_id=portfolio["Bravo"].pk,
+        verdict="override",
+        reason="New framework agreement: kept after all",
+    )
+    assert not Decision.objects.filter(audit=audit, client=portfolio["Bravo"]).exists()
+    assert decisions.what_if(audit).leaving == 0
+    withdrawn = [e for e in activity_for(audit) if e.action == "audit.decision_withdrawn"]
+    assert [(e.user, e.data["decision"]) for e in withdrawn] == [(finance, "transition")]
+    # An overridden flag takes no decision but "invest" (top tier only).
+    audit = move(audit, finance, 5)
+    with pytest.raises(AuditError, match="whose flag is confirmed"):
+        decide(audit, finance, portfolio["Bravo"], "transition", months=3)
+    decide(audit, finance, portfolio["Delta"], "keep", reason="Known")
+    for risk in RiskAcknowledgement.Risk.values:
+        services.risk_acknowledge(audit=audit, user=finance, version=v(audit), risk=risk, note="ok")
+    services.audit_complete(audit=audit, user=finance, version=v(audit))
+    assert not Transition.objects.filter(client=portfolio["Bravo"]).exists()
+
+
+def test_a_decision_on_a_client_a_refresh_no_longer_flags_is_withdrawn(
+    audit, finance, portfolio, django_capture_on_commit_callbacks
+):
+    audit = to_step(audit, finance, 5)
+    decide(audit, finance, portfolio["Bravo"], "transition", months=3)
+    decide(audit, finance, portfolio["Delta"], "keep", reason="Known")
+    # Bravo's new invoice makes it profitable: the refresh no longer flags it.
+    InvoiceFactory(
+        client=portfolio["Bravo"],
+        issued_on=timezone.localdate() - dt.timedelta(days=10),
+        due_on=timezone.localdate() + dt.timedelta(days=20),
+        amount=D("30000"),
+        cost_of_sales=D("10000"),
+    )
+    audit = refresh(audit, finance, django_capture_on_commit_callbacks)
+    assert not AuditClient.objects.get(audit=audit, client=portfolio["Bravo"]).is_flagged
+    assert list(Decision.objects.filter(audit=audit).values_list("client__name", flat=True)) == ["Delta"]
+    assert decisions.what_if(audit).leaving == 0
+    (entry,) = [e for e in activity_for(audit) if e.action == "audit.decision_withdrawn"]
+    assert entry.data["client"] == portfolio["Bravo"].pk
