@@ -39,14 +39,21 @@ ZERO = Decimal("0")
 ROWS_SHOWN = 20  # affected rows listed per check; the count says how many there are in all
 
 
-def audit_get(*, pk) -> Audit:
+def audit_get(*, pk, user) -> Audit:
+    """An audit the user may open (``audit_list``), or 404."""
     from django.shortcuts import get_object_or_404
 
-    return get_object_or_404(Audit.objects.select_related("owner", "scope_manager"), pk=pk)
+    return get_object_or_404(audit_list(user=user), pk=pk)
 
 
 def audit_list(*, user):
-    return Audit.objects.select_related("owner", "scope_manager")
+    """The audits the user may open: every one for those who see every client; for an account
+    manager, those holding one of their clients (the only part of an audit they may read)."""
+    audits = Audit.objects.select_related("owner", "scope_manager")
+    if sees_all(user):
+        return audits
+    own = AuditClient.objects.filter(audit=OuterRef("pk"), client__in=visible(Client.objects.all(), user))
+    return audits.filter(Exists(own))
 
 
 def scope_clients(audit: Audit):
@@ -447,6 +454,11 @@ def period_month_count(audit: Audit) -> Decimal:
     return max(Decimal(1), (Decimal(days) / (Decimal("365.25") / 12)).quantize(Decimal(1)))
 
 
+# What an account manager reads of an audit's own history: where it stands, not finance's reasons
+# and notes (a check's or a risk's speak of the whole scope, other managers' clients included).
+AUDIT_MILESTONES = ("audit.started", "audit.refreshed", "audit.step_changed", "audit.completed")
+
+
 def audit_history(audit: Audit, *, user):
     """The audit's history as ``user`` may read it, newest first: every entry for those who see every
     client; for an account manager, the entries about the audit itself and those about their own
@@ -456,7 +468,7 @@ def audit_history(audit: Audit, *, user):
     if sees_all(user):
         return entries
     own = list(visible(Client.objects.all(), user).values_list("pk", flat=True))
-    return entries.filter(~Q(data__has_key="client") | Q(data__client__in=own))
+    return entries.filter(Q(action__in=AUDIT_MILESTONES) | Q(data__client__in=own))
 
 
 def last_change(audit: Audit):

@@ -57,7 +57,7 @@ class AuditAccess:
 
     def get_audit(self):
         if not hasattr(self, "_audit"):
-            self._audit = selectors.audit_get(pk=self.kwargs["pk"])
+            self._audit = selectors.audit_get(pk=self.kwargs["pk"], user=self.request.user)
         return self._audit
 
 

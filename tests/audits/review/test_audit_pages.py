@@ -541,6 +541,14 @@ def test_an_account_manager_reads_the_history_of_their_own_clients_only(
     for name, note in (("Bravo", "own client note"), ("Delta", "other manager note")):
         client = portfolio[name]
         services.flag_comment(audit=audit, user=client.account_manager, client_id=client.pk, text=note)
+    audit = to_step(audit, finance, 5)
+    services.risk_acknowledge(
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        risk="concentration",
+        note="Bravo's manager is overloaded",
+    )
     finance_view = page(as_finance, f"/audits/{audit.pk}/")
     manager_view = page(as_manager, f"/audits/{audit.pk}/")
     assert "own client note" in finance_view and "other manager note" in finance_view
@@ -548,7 +556,32 @@ def test_an_account_manager_reads_the_history_of_their_own_clients_only(
     assert "own client note" in manager_view
     assert "other manager note" not in manager_view and "Delta" not in manager_view
     assert "added a missing cost" not in manager_view
-    assert "moved the audit to another step" in manager_view  # the audit's own entries
+    assert "moved the audit to another step" in manager_view  # the audit's milestones
+    # Finance's notes on the scope's risks speak of every client: not an account manager's to read.
+    assert "overloaded" in finance_view
+    assert "overloaded" not in manager_view and "acknowledged a risk" not in manager_view
+
+
+def test_an_account_manager_opens_only_the_audits_holding_their_clients(
+    as_manager,
+    as_finance,
+    finance,
+    other_manager,
+    portfolio,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    theirs = start(finance, django_capture_on_commit_callbacks, scope=Audit.Scope.ALL)
+    other = start(
+        finance, django_capture_on_commit_callbacks, scope=Audit.Scope.MANAGER, scope_manager=other_manager
+    )
+    Audit.objects.filter(pk=other.pk).update(title="Only the other manager's clients")
+    assert "Only the other manager" in page(as_finance, "/audits/")
+    listed = page(as_manager, "/audits/")
+    assert f"/audits/{theirs.pk}/" in listed and "Only the other manager" not in listed
+    for url in ("", "flags/", "status/"):
+        assert as_manager.get(f"/audits/{other.pk}/{url}").status_code == 404, url
+        assert as_finance.get(f"/audits/{other.pk}/{url}").status_code == 200, url
+    assert as_manager.get(f"/audits/{theirs.pk}/flags/").status_code == 200
 
 
 def test_an_expense_outside_the_period_or_of_nothing_is_refused_with_a_clear_message(
