@@ -160,8 +160,10 @@ def _check_querysets(audit: Audit) -> dict:
     ids = _audited_client_ids(audit)
     in_period = Invoice.objects.filter(client=OuterRef("client_id"), issued_on__gte=start, issued_on__lte=end)
     return {
+        # A client won after the period could not have been invoiced in it.
         "no_invoices": AuditClient.objects.filter(audit=audit)
         .exclude(status__in=[Client.Status.PROSPECT, Client.Status.FORMER])
+        .exclude(client__acquired_on__gt=end)
         .exclude(Exists(in_period))
         .select_related("client")
         .order_by("client__name", "client_id"),

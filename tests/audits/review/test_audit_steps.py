@@ -861,3 +861,21 @@ def test_a_decision_on_a_client_a_refresh_no_longer_flags_is_withdrawn(
     assert decisions.what_if(audit).leaving == 0
     (entry,) = [e for e in activity_for(audit) if e.action == "audit.decision_withdrawn"]
     assert entry.data["client"] == portfolio["Bravo"].pk
+
+
+def test_a_client_won_after_the_period_is_not_one_without_invoices_in_it(
+    finance, portfolio, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate()
+    ClientFactory(name="Won since", acquired_on=today - dt.timedelta(days=5))
+    ClientFactory(name="Silent", acquired_on=today - dt.timedelta(days=900))
+    audit = start(
+        finance,
+        django_capture_on_commit_callbacks,
+        period_start=today - dt.timedelta(days=400),
+        period_end=today - dt.timedelta(days=30),
+    )
+    (check,) = [c for c in selectors.audit_checks(audit) if c.code == "no_invoices"]
+    names = {row.client.name for row in selectors.check_rows(audit, "no_invoices")}
+    assert "Silent" in names and "Won since" not in names
+    assert check.count == len(names)
