@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audits.log import log_action
 from audits.models import (
@@ -416,10 +417,14 @@ def audit_complete(*, audit: Audit, user, version, outcome: str = "") -> Audit:
             raise AuditError(" ".join(blockers))
         result = decisions.what_if(locked)
         summary = (outcome or "").strip() or _(
-            "%(decisions)s decisions, %(leaving)s clients to transition out; net profit %(before)s, then %(after)s."
+            "%(decisions)s, %(leaving)s; net profit %(before)s, then %(after)s."
         ) % {
-            "decisions": result.decisions,
-            "leaving": result.leaving,
+            "decisions": ngettext("%(count)s decision", "%(count)s decisions", result.decisions)
+            % {"count": result.decisions},
+            "leaving": ngettext(
+                "%(count)s client to transition out", "%(count)s clients to transition out", result.leaving
+            )
+            % {"count": result.leaving},
             "before": display.money(result.net_profit_before),
             "after": display.money(result.net_profit_after),
         }
