@@ -134,8 +134,9 @@ def html_problems(body: str) -> list[str]:
     return found
 
 
-# What reads as a placeholder left in a letter's final text ({contact_nam}, {company_name}).
-_UNFILLED = re.compile(r"\{[a-z][a-z0-9_]*\}")
+# What reads as a placeholder left in a letter's final text ({contact_nam}, {company_name}, an
+# attribute or index {client.secret}, {contact[0]}) or as template syntax ({{ x }}, {% tag %}).
+_UNFILLED = re.compile(r"\{[a-z][a-z0-9_]*(?:[.\[][^{}\s]*)?\}|\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 
 
 def unfilled(text: str) -> list[str]:

@@ -161,6 +161,17 @@ def test_a_placeholder_left_in_a_letter_is_refused_with_a_clear_message(as_finan
     )
     letter.refresh_from_db()
     assert (letter.subject, letter.body) == before
+    # Nor an attribute or index of one, nor what reads as template syntax.
+    response = as_finance.post(
+        f"/letters/{letter.pk}/",
+        {"subject": "{client.secret}", "body": "{% debug %} {{ request }} {contact[0]}"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    for left in ("{client.secret}", "{% debug %}", "{{ request }}", "{contact[0]}"):
+        assert f"{left} would be sent as written" in body or f"{left}, " in body, left
+    letter.refresh_from_db()
+    assert (letter.subject, letter.body) == before
     # Braces that are no placeholder stay plain text.
     as_finance.post(f"/letters/{letter.pk}/", {"subject": "Offer {A}", "body": "See {2027} and {Acme Ltd}."})
     letter.refresh_from_db()
