@@ -127,11 +127,13 @@ def urls(own_client, manager, finance):
     )
     letter = transition_services.letter_draft(transition=transition, kind="announcement", user=finance)
     provider = AlternativeProvider.objects.create(name="Other firm", services="Bookkeeping")
-    from audits.models import Audit
+    from audits.models import Audit, AuditClient
 
     audit = Audit.objects.create(
         title="Audit", period_start=run.period_start, period_end=run.period_end, owner=finance
     )
+    # The audit holds the manager's client: an account manager opens only such audits.
+    AuditClient.objects.create(audit=audit, client=own_client)
     args = {
         **{name: [audit.pk] for name in AUDIT_ROUTES},
         **{name: [audit.pk, own_client.pk] for name in AUDIT_CLIENT_ROUTES},
