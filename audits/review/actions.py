@@ -41,6 +41,7 @@ class AuditAction(AuditAccess, View):
         if not form.is_valid():
             messages.error(request, self.about(audit, forms.validation_message(form)))
             return redirect(self.back(audit))
+        done = False  # a refusal is read at the top of the page
         try:
             self.act(audit, form)
         except services.AuditError as exc:
@@ -51,14 +52,13 @@ class AuditAction(AuditAccess, View):
             )
         else:
             messages.success(request, str(self.success))
-            client_id = self.kwargs.get("client_id")
-            if client_id is not None:
-                # Done: back at the client's card, which shows what changed (a refusal is read at
-                # the top of the page).
-                audit.refresh_from_db()
-                return redirect(f"{self.back(audit)}#client-{client_id}")
+            done = True
         audit.refresh_from_db()
-        return redirect(self.back(audit))
+        url = self.back(audit)
+        client_id = self.kwargs.get("client_id")
+        if done and client_id is not None:
+            url += f"#client-{client_id}"  # at the client's card, which shows what changed
+        return redirect(url)
 
     def make_form(self):
         return self.form_class(self.request.POST)

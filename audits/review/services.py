@@ -217,7 +217,8 @@ def flag_review(*, audit: Audit, user, version, client_id: int, verdict: str, re
             audit=locked, client_id=client_id, defaults={"verdict": verdict, "reason": reason, "user": user}
         )
         _counts_after_review(locked, client_id, before=previous.verdict if previous else None, after=verdict)
-        decisions_withdraw_stale(locked, user=user)
+        if decisions_withdraw_stale(locked, user=user):
+            decisions.what_if_keep(locked)
         log_action(
             locked,
             "audit.flag_reviewed",
@@ -292,15 +293,6 @@ def decision_record(
         row = AuditClient.objects.filter(audit=locked, client_id=client_id).first()
         if row is None or not (row.is_flagged or row.tier == 1):
             raise AuditError(_("Decisions are taken on flagged clients and top-tier clients."))
-        confirmed = FlagReview.objects.filter(
-            audit=locked, client_id=client_id, verdict=FlagReview.Verdict.CONFIRM
-        ).exists()
-        if kind != Decision.Kind.INVEST and not (row.is_flagged and confirmed):
-            raise AuditError(
-                _(
-                    "Only a client whose flag is confirmed (step 4) is kept, repriced, reduced or transitioned out."
-                )
-            )
         values: dict[str, Decimal | int | None] = {"uplift": None, "hours_per_month": None, "months": None}
         if kind == Decision.Kind.KEEP and not reason:
             raise AuditError(_("Keeping a flagged client needs a reason."))
@@ -343,6 +335,16 @@ def decision_record(
             client_id=client_id,
             defaults={"kind": kind, "reason": reason, "user": user, **values},
         )
+        # The rule a decision must keep to stand (and that withdraws it once it no longer does).
+        if selectors.stale_decisions(locked).filter(pk=decision.pk).exists():
+            raise AuditError(
+                _(
+                    "Only a client whose flag is confirmed (step 4) is kept, repriced, reduced or transitioned out."
+                )
+            )
+        confirmed = FlagReview.objects.filter(
+            audit=locked, client_id=client_id, verdict=FlagReview.Verdict.CONFIRM
+        ).exists()
         if created and row.is_flagged and confirmed:
             Audit.objects.filter(pk=locked.pk).update(decisions_missing=F("decisions_missing") - 1)
         decisions.what_if_keep(locked)
@@ -364,8 +366,8 @@ def decision_record(
 def decisions_withdraw_stale(audit: Audit, *, user=None) -> int:
     """Withdraw the decisions that no longer stand (``selectors.stale_decisions``), each logged with
     why, so that completing the audit never carries out a decision on a client the audit no longer
-    flags (nor counts it in the what-if). How many were withdrawn; inside the caller's transaction,
-    on the locked audit."""
+    flags. How many were withdrawn (the caller keeps the what-if); inside the caller's
+    transaction, on the locked audit."""
     stale = list(selectors.stale_decisions(audit).select_related("client"))
     for decision in stale:
         log_action(
@@ -378,9 +380,7 @@ def decisions_withdraw_stale(audit: Audit, *, user=None) -> int:
                 "decision": decision.kind,
             },
         )
-    if stale:
-        Decision.objects.filter(pk__in=[decision.pk for decision in stale]).delete()
-        decisions.what_if_keep(audit)
+    Decision.objects.filter(pk__in=[decision.pk for decision in stale]).delete()
     return len(stale)
 
 
