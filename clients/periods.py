@@ -9,9 +9,17 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from django.utils import timezone
+
 # The trend charts and a run's month totals cover the 24 calendar months ending with the as-of
 # date's month (the last one month-to-date).
 TREND_MONTHS = 24
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The first moment of a day in the installation's time zone: a period of days [start, end]
+    holds the moments from local_midnight(start) to local_midnight(end + 1 day), excluded."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -26,11 +26,10 @@ from audits.profitability.figures import (
     referral_credit,
 )
 from audits.profitability.runs import portfolio_latest
-from audits.profitability.sql.fragments import local_midnight
 from audits.profitability.sql.months import MONTH_FIGURE_COLUMNS, month_figures_sql
 from audits.profitability.sql.passes import components_with
 from clients.models import Client, CostSettings, Interaction, Invoice, Payment
-from clients.periods import month_index, rolling_period, trend_months
+from clients.periods import local_midnight, month_index, rolling_period, trend_months
 from clients.receivables import days_late, days_overdue, open_amount
 
 

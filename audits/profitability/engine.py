@@ -33,11 +33,18 @@ from audits.profitability.figures import (
 from audits.profitability.maths import Maths, Period, count_flags, portfolio_figures, portfolio_maths
 from audits.profitability.phases import phase
 from audits.profitability.results import VALUE_NAMES, ClientResults
-from audits.profitability.sql.fragments import Window, local_midnight
+from audits.profitability.sql.fragments import Window
 from audits.profitability.sql.passes import Part, Pass
 from audits.profitability.sql.rows import LedgerRow, LedgerRows
 from clients.models import Client, CostSettings, Interaction, Invoice
-from clients.periods import TREND_MONTHS, month_index, month_start, period_months, rolling_period
+from clients.periods import (
+    TREND_MONTHS,
+    local_midnight,
+    month_index,
+    month_start,
+    period_months,
+    rolling_period,
+)
 
 # The computation ---------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from audits.transitions.selectors import phase_out_refusals
 from clients import display
 from clients.access import sees_all, visible
 from clients.models import Client, Contact, Interaction, Invoice, Payment, StaffCost
+from clients.periods import local_midnight
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -76,10 +77,6 @@ def audit_clients(audit: Audit, *, user=None):
 
 def flagged_clients(audit: Audit, *, user=None):
     return audit_clients(audit, user=user).filter(is_flagged=True)
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 # Step 1: the data-quality checks -----------------------------------------------------------------
@@ -151,7 +148,7 @@ def _before_first_cost() -> Q:
     )
     condition = ~Q(staff_id__in=list(first))
     for user_id, day in first.items():
-        condition |= Q(staff_id=user_id, started_at__lt=_midnight(day))
+        condition |= Q(staff_id=user_id, started_at__lt=local_midnight(day))
     return condition
 
 
@@ -169,8 +166,8 @@ def _check_querysets(audit: Audit) -> dict:
         .order_by("client__name", "client_id"),
         "staff_without_cost": Interaction.objects.filter(
             client_id__in=ids,
-            started_at__gte=_midnight(start),
-            started_at__lt=_midnight(end + dt.timedelta(days=1)),
+            started_at__gte=local_midnight(start),
+            started_at__lt=local_midnight(end + dt.timedelta(days=1)),
         )
         .filter(_before_first_cost())
         .select_related("client", "staff")

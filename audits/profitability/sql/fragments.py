@@ -8,16 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.utils import timezone
 
 COMPONENTS = ("invoices", "payments", "settled", "paid", "late", "expenses", "service")
 TABLE_PREFIX = "audits_ledger_"
 FAR_FUTURE = dt.date(3000, 1, 1)
 FIRST_ID, LAST_ID = -(2**63), 2**63 - 1
-
-
-def local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,9 @@ from audits.profitability.sql.fragments import (
     _moment,
     _pg,
     _restrict,
-    local_midnight,
 )
 from clients.models import Client, Interaction
-from clients.periods import month_index, month_start
+from clients.periods import local_midnight, month_index, month_start
 
 
 def _service_sql(window: Window, scope, client_range):
