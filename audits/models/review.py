@@ -15,7 +15,7 @@ from audits.models.fields import who
 from audits.models.figures import RankedFigures
 from clients import display
 from clients.models import Client
-from clients.models.fields import user_field, validate_ledger_date
+from clients.models.fields import ledger_date_field, user_field
 
 
 class Audit(models.Model):
@@ -42,8 +42,8 @@ class Audit(models.Model):
         STRATEGY = 5, _("Strategy")
 
     title = models.CharField(_("title"), max_length=200)
-    period_start = models.DateField(_("period start"), validators=[validate_ledger_date])
-    period_end = models.DateField(_("period end"), validators=[validate_ledger_date])
+    period_start = ledger_date_field(_("period start"))
+    period_end = ledger_date_field(_("period end"))
     scope = models.CharField(_("scope"), max_length=16, choices=Scope, default=Scope.ALL)
     scope_manager = user_field(
         _("account manager"), on_delete=models.PROTECT, related_name="+", null=True, blank=True

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models.fields import money_field, optional_link, validate_ledger_date
+from clients.models.fields import ledger_date_field, money_field, optional_link
 
 LANGUAGE_CHOICES = [("en", _("English")), ("fr", _("French")), ("nl", _("Dutch")), ("ro", _("Romanian"))]
 
@@ -52,7 +52,7 @@ class Transition(models.Model):
         default="en",
         help_text=_("The language the client's contact reads; the letters are written in it."),
     )
-    end_date = models.DateField(_("end date"), validators=[validate_ledger_date])
+    end_date = ledger_date_field(_("end date"))
     # The client's average monthly revenue over the 12 months before the transition: the revenue
     # the schedule starts from, and the baseline the loss is measured against.
     monthly_baseline = money_field(_("average monthly revenue before"), default=0)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import display
 from clients.keys import CaseInsensitiveKey
-from clients.models.fields import ZERO, client_field, money_field, validate_ledger_date
+from clients.models.fields import ZERO, client_field, ledger_date_field, money_field
 from clients.receivables import open_amount
 
 
@@ -31,8 +31,8 @@ class InvoiceQuerySet(models.QuerySet):
 class Invoice(CaseInsensitiveKey, models.Model):
     client = client_field(on_delete=models.PROTECT, related_name="invoices")
     number = models.CharField(_("number"), max_length=64)
-    issued_on = models.DateField(_("issued on"), validators=[validate_ledger_date])
-    due_on = models.DateField(_("due on"), validators=[validate_ledger_date])
+    issued_on = ledger_date_field(_("issued on"))
+    due_on = ledger_date_field(_("due on"))
     amount = money_field(_("amount excl. tax"), help_text=_("Negative for a credit note."))
     cost_of_sales = money_field(
         _("cost of sales"),
@@ -167,7 +167,7 @@ class Payment(models.Model):
     invoice = models.ForeignKey(
         Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="payments"
     )
-    paid_on = models.DateField(_("paid on"), validators=[validate_ledger_date])
+    paid_on = ledger_date_field(_("paid on"))
     amount = money_field(_("amount"))
 
     class Meta:

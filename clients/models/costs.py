@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from clients.models.fields import client_field, money_field, percent_field, validate_ledger_date
+from clients.models.fields import client_field, ledger_date_field, money_field, percent_field
 
 
 class Expense(models.Model):
@@ -23,7 +23,7 @@ class Expense(models.Model):
         OTHER = "other", _("Other")
 
     client = client_field(on_delete=models.PROTECT, related_name="expenses")
-    spent_on = models.DateField(_("date"), validators=[validate_ledger_date])
+    spent_on = ledger_date_field(_("date"))
     category = models.CharField(_("category"), max_length=16, choices=Category)
     amount = money_field(_("amount"))
     note = models.TextField(_("note"), blank=True)

@@ -27,6 +27,11 @@ def validate_ledger_date(value):
         )
 
 
+def ledger_date_field(verbose_name, **kwargs):
+    """A date of the ledger, of an audit's period or of a transition (``validate_ledger_date``)."""
+    return models.DateField(verbose_name, validators=[validate_ledger_date], **kwargs)
+
+
 def money_field(verbose_name, **kwargs):
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import access
 from clients.keys import CaseInsensitiveKey
-from clients.models.fields import client_field, money_field, optional_link, user_field, validate_ledger_date
+from clients.models.fields import client_field, ledger_date_field, money_field, optional_link, user_field
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -44,7 +44,7 @@ class Client(CaseInsensitiveKey, models.Model):
         _("account manager"), on_delete=models.PROTECT, related_name="managed_clients", null=True, blank=True
     )
     segment = models.CharField(_("segment / industry"), max_length=100, blank=True)
-    acquired_on = models.DateField(_("acquired on"), null=True, blank=True, validators=[validate_ledger_date])
+    acquired_on = ledger_date_field(_("acquired on"), null=True, blank=True)
     acquisition_cost = money_field(
         _("acquisition cost"),
         null=True,

@@ -10,14 +10,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from clients.models.fields import CENT, client_field, money_field, user_field, validate_ledger_date
+from clients.models.fields import CENT, client_field, ledger_date_field, money_field, user_field
 
 
 class StaffCost(models.Model):
     """A staff member's loaded hourly cost from a date on; earlier rows are the history."""
 
     user = user_field(_("staff member"), on_delete=models.CASCADE, related_name="staff_costs")
-    effective_from = models.DateField(_("in force from"), validators=[validate_ledger_date])
+    effective_from = ledger_date_field(_("in force from"))
     hourly_cost = money_field(_("loaded hourly cost"))
 
     class Meta:
