@@ -96,11 +96,17 @@ def decide(audit, user, client, kind, **values):
     )
 
 
+def review(audit, user, client, verdict, reason="seen"):
+    """A review of ``client``'s flag (a Client or its id), on the audit as it is now."""
+    client_id = getattr(client, "pk", client)
+    return services.flag_review(
+        audit=audit, user=user, version=v(audit), client_id=client_id, verdict=verdict, reason=reason
+    )
+
+
 def review_all(audit, user, verdict="confirm"):
     for row in AuditClient.objects.filter(audit=audit, is_flagged=True):
-        services.flag_review(
-            audit=audit, user=user, version=v(audit), client_id=row.client_id, verdict=verdict, reason="seen"
-        )
+        review(audit, user, row.client_id, verdict)
 
 
 def to_step(audit, user, step):
@@ -819,14 +825,7 @@ def test_a_decision_on_a_flag_overridden_since_is_withdrawn_and_never_carried_ou
     decide(audit, finance, portfolio["Bravo"], "transition", months=3)
     assert decisions.what_if(audit).leaving == 1
     move(audit, finance, 4)
-    services.flag_review(
-        audit=audit,
-        user=finance,
-        version=v(audit),
-        client_id=portfolio["Bravo"].pk,
-        verdict="override",
-        reason="New framework agreement: kept after all",
-    )
+    review(audit, finance, portfolio["Bravo"], "override", reason="New framework agreement: kept after all")
     assert not Decision.objects.filter(audit=audit, client=portfolio["Bravo"]).exists()
     assert decisions.what_if(audit).leaving == 0
     withdrawn = [e for e in activity_for(audit) if e.action == "audit.decision_withdrawn"]
