@@ -217,8 +217,6 @@ def flag_review(*, audit: Audit, user, version, client_id: int, verdict: str, re
             audit=locked, client_id=client_id, defaults={"verdict": verdict, "reason": reason, "user": user}
         )
         _counts_after_review(locked, client_id, before=previous.verdict if previous else None, after=verdict)
-        if decisions_withdraw_stale(locked, user=user):
-            decisions.what_if_keep(locked)
         log_action(
             locked,
             "audit.flag_reviewed",
@@ -230,6 +228,9 @@ def flag_review(*, audit: Audit, user, version, client_id: int, verdict: str, re
                 "reason": reason,
             },
         )
+        # After the review in the history: the withdrawal follows from it.
+        if decisions_withdraw_stale(locked, user=user):
+            decisions.what_if_keep(locked)
     return review
 
 

@@ -830,6 +830,8 @@ def test_a_decision_on_a_flag_overridden_since_is_withdrawn_and_never_carried_ou
     assert decisions.what_if(audit).leaving == 0
     withdrawn = [e for e in activity_for(audit) if e.action == "audit.decision_withdrawn"]
     assert [(e.user, e.data["decision"]) for e in withdrawn] == [(finance, "transition")]
+    # Newest first: the withdrawal reads after the review that caused it.
+    assert [e.action for e in activity_for(audit)][:2] == ["audit.decision_withdrawn", "audit.flag_reviewed"]
     # An overridden flag takes no decision but "invest" (top tier only).
     audit = move(audit, finance, 5)
     with pytest.raises(AuditError, match="whose flag is confirmed"):
