@@ -168,6 +168,7 @@ def test_a_placeholder_left_in_a_letter_is_refused_with_a_clear_message(as_finan
     )
     assert response.status_code == 400
     body = response.content.decode()
+    assert "Nothing was saved: please correct the fields marked below." in body  # at the top
     for left in ("{client.secret}", "{% debug %}", "{{ request }}", "{contact[0]}"):
         assert f"{left} would be sent as written" in body or f"{left}, " in body, left
     letter.refresh_from_db()
