@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.encoding import force_str
-from django.utils.formats import get_format
+from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext as _
 from django_tables2.export import ExportMixin
 
@@ -176,11 +176,14 @@ class LocalisedExportMixin(ExportMixin):
     A column says how it exports with two optional attributes: `export_kind` (money, percent,
     number, integer; text by default) and `export_header` (the full name, where the page shows an
     abbreviation). The view gives the sheet's title (`export_title`) and the line on what the figures
-    are (`get_export_about`)."""
+    are: `export_about`, a sentence given the day of the export as ``%(day)s``, or `get_export_about`."""
 
     export_title: StrOrPromise = ""
+    export_about: StrOrPromise = ""
 
     def get_export_about(self) -> str:
+        if self.export_about:
+            return str(self.export_about) % {"day": date_format(timezone.localdate(), "DATE_FORMAT")}
         return str(self.export_title)
 
     def create_export(self, export_format):

@@ -9,8 +9,6 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Sum
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,8 +41,7 @@ class ClientListView(PagedExportMixin, FilterView):
     export_name = "clients"
     export_title = gettext_lazy("Clients")
 
-    def get_export_about(self):
-        return _("Clients, exported on %(day)s.") % {"day": date_format(timezone.localdate(), "DATE_FORMAT")}
+    export_about = gettext_lazy("Clients, exported on %(day)s.")
 
     def get_queryset(self):
         return Client.objects.visible_to(self.request.user).select_related("account_manager")

@@ -71,10 +71,7 @@ class AuditListView(AuditAccess, LocalisedExportMixin, SingleTableMixin, FilterV
     export_name = "audits"
     export_title = gettext_lazy("Client audits")
 
-    def get_export_about(self):
-        return _("Client audits, exported on %(day)s.") % {
-            "day": date_format(timezone.localdate(), "DATE_FORMAT")
-        }
+    export_about = gettext_lazy("Client audits, exported on %(day)s.")
 
     def get_queryset(self):
         return selectors.audit_list(user=self.request.user)

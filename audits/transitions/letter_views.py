@@ -28,8 +28,7 @@ class LetterDraftView(ManageView):
         try:
             letter = services.letter_draft(transition=transition, kind=kind, user=request.user)
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
-            return redirect(transition)
+            return self.refuse(_errors(exc), transition)
         return redirect(letter)
 
 
@@ -87,8 +86,7 @@ class LetterSendView(ManageView):
         letter = selectors.letter_get_for_user(user=request.user, pk=pk)
         form = forms.SendForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _("The form was incomplete; nothing was sent."))
-            return redirect(letter)
+            return self.refuse(_("The form was incomplete; nothing was sent."), letter)
         channel = form.cleaned_data["channel"]
         try:
             claimed = services.letter_send_request(

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -61,6 +60,11 @@ class ManageView(Permitted, View):
 
     permission_required = MANAGE
 
+    def refuse(self, message, target):
+        """Back to `target`, whose page says why nothing changed."""
+        messages.error(self.request, message)
+        return redirect(target)
+
 
 class TransitionListView(Permitted, PagedExportMixin, FilterView):
     permission_required = "audits.view_transition"
@@ -70,10 +74,7 @@ class TransitionListView(Permitted, PagedExportMixin, FilterView):
     export_name = "transitions"
     export_title = gettext_lazy("Transitions")
 
-    def get_export_about(self):
-        return _("Transitions, exported on %(day)s.") % {
-            "day": date_format(timezone.localdate(), "DATE_FORMAT")
-        }
+    export_about = gettext_lazy("Transitions, exported on %(day)s.")
 
     def get_queryset(self):
         return selectors.transitions_for(user=self.request.user)
@@ -160,8 +161,7 @@ class StageView(ManageView):
         transition = selectors.transition_get_for_user(user=request.user, pk=pk)
         form = forms.StageForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _("Choose a stage."))
-            return redirect(transition)
+            return self.refuse(_("Choose a stage."), transition)
         planned_end = transition.end_date
         try:
             transition = services.transition_advance(
