@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import IO
 
 from django.conf import settings
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from clients.exports import SHEET_FORBIDDEN, XLSX_FORMATS, spreadsheet_safe
 
 MONEY, PERCENT, INTEGER, NUMBER, TEXT = "money", "percent", "integer", "number", "text"
 SPOOL_BYTES = 8 * 1024 * 1024  # a larger workbook goes to a temporary file while it is sent
+ITEM_VALUE_WIDTHS = (46, 24)  # the summary's and the what-if's label and value columns
 
 
 class _Book:
@@ -34,11 +36,17 @@ class _Book:
         self.workbook = Workbook(write_only=True)
         self.bold = Font(bold=True)
 
-    def sheet(self, title, about, headers):
+    def sheet(self, title, about, headers, widths=None):
+        """A sheet opened with its line on what it holds, then its headers; each column as wide as
+        ``widths`` gives it, or as its header (a text column wider: it holds names and reasons)."""
         from openpyxl.cell import WriteOnlyCell
+        from openpyxl.utils import get_column_letter
 
         sheet = self.workbook.create_sheet(title=str(title).translate(SHEET_FORBIDDEN)[:31])
         sheet.freeze_panes = "A4"
+        for index, header in enumerate(headers, start=1):
+            width = widths[index - 1] if widths else min(max(len(str(header)) + 2, 12), 40)
+            sheet.column_dimensions[get_column_letter(index)].width = width
         cell = WriteOnlyCell(sheet, value=spreadsheet_safe(str(about)))
         cell.font = self.bold
         sheet.append([cell])
@@ -108,7 +116,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
     figures = info.figures if info else {}
     result = decisions.what_if_kept(audit) if info else None
 
-    sheet = book.sheet(_("Summary"), about, [_("Item"), _("Value")])
+    sheet = book.sheet(_("Summary"), about, [_("Item"), _("Value")], widths=ITEM_VALUE_WIDTHS)
     summary = [
         (_("Audit"), audit.title, TEXT),
         (_("Owner"), display.person(audit.owner), TEXT),
@@ -149,10 +157,15 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
         ("indirect_value", _("Indirect value"), MONEY),
         ("profit_per_hour", _("Net profit per service hour"), MONEY),
     ]
+    # The clients the summary's figures count (step 2's), then their total, which is the summary's.
     sheet = book.sheet(_("Clients and costs"), about, [c[1] for c in columns])
-    rows = AuditClient.objects.filter(audit=audit).order_by("client__name", "client_id")
+    kinds = [c[2] for c in columns]
+    rows = AuditClient.objects.filter(audit=audit, in_portfolio=True).order_by("client__name", "client_id")
     for values in rows.values_list(*[c[0] for c in columns]).iterator(chunk_size=2000):
-        book.row(sheet, values, [c[2] for c in columns])
+        book.row(sheet, values, kinds)
+    summed = [name for name, _label, kind in columns[2:] if kind == MONEY and name != "profit_per_hour"]
+    totals = rows.aggregate(**{name: Sum(name) for name in summed})
+    book.row(sheet, [_("Total"), "", *(totals.get(name) for name, _label, _kind in columns[2:])], kinds)
 
     ranking = [
         ("rank_net_profit", _("Rank"), INTEGER),
@@ -259,10 +272,10 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
                 display.person(d.user),
                 d.created_at,
             ],
-            [TEXT, TEXT, TEXT, NUMBER, NUMBER, INTEGER, TEXT, TEXT, TEXT],
+            [TEXT, TEXT, TEXT, MONEY, MONEY, INTEGER, TEXT, TEXT, TEXT],
         )
 
-    sheet = book.sheet(_("What-if"), about, [_("Item"), _("Value")])
+    sheet = book.sheet(_("What-if"), about, [_("Item"), _("Value")], widths=ITEM_VALUE_WIDTHS)
     if result is not None:
         items = [
             (_("Clients transitioned out"), result.leaving, INTEGER),

@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from audits.models import Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement
 from clients.models import Client, Contact
-from tests.audits.review.test_audit_steps import move, portfolio, start, to_step, v  # noqa: F401 (fixtures)
+from tests.audits.review.test_audit_steps import (  # noqa: F401 (fixtures)
+    move,
+    portfolio,
+    refresh,
+    start,
+    to_step,
+    v,
+)
 from tests.exports import csv_rows, xlsx_rows
 from tests.factories import ClientFactory
 
@@ -378,6 +385,7 @@ def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
     audit,
     finance,
     portfolio,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     import io
 
@@ -385,6 +393,10 @@ def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
 
     portfolio["Bravo"].name = "=HYPERLINK(1)"
     portfolio["Bravo"].save()
+    # A client with no activity in the period counts in no figure of the summary: the sheet of the
+    # clients' costs leaves it out too, and its total is the summary's.
+    ClientFactory(name="Dormant", acquisition_cost=D("6000"), acquired_on=audit.period_start)
+    audit = refresh(audit, finance, django_capture_on_commit_callbacks)
     audit = to_step(audit, finance, 4)
     from audits.review import services
 
@@ -421,6 +433,12 @@ def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
         row[2] for row in book["Clients and costs"].iter_rows(min_row=4) if row[1].value == "Alpha"
     ]
     assert money_cells[0].number_format == "#,##0.00"
+    assert "Dormant" not in by_name
+    assert costs[-1][0] == "Total"
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=4, values_only=True)}
+    assert costs[-1][2] == summary["Revenue"] == sum(row[2] for row in costs[:-1])
+    assert costs[-1][9] == summary["Net profit"]
+    assert book["Clients and costs"].column_dimensions["B"].width >= 12
     flags = list(book["Flags and reviews"].iter_rows(min_row=4, values_only=True))
     assert any("+1 call" in (row[12] or "") for row in flags)
     # The review says what was concluded, not the button that concluded it ("Override the flag").
