@@ -16,7 +16,7 @@ from django.views import View
 
 from audits.models import Decision
 from audits.review import computation, forms, selectors, services
-from audits.review.views import COMMENT, STEP_URLS, AuditAccess, may_run
+from audits.review.views import COMMENT, STEP_URLS, TYPED, AuditAccess, may_run
 from config.celery import QueueUnavailable
 
 if TYPE_CHECKING:
@@ -30,6 +30,10 @@ class AuditAction(AuditAccess, View):
     form_class: type[django_forms.Form] = forms.VersionForm
     back_step: int | None = None
     success = gettext_lazy("Saved.")
+    # The form's name on the page, which a refusal fills again with what was typed (``keep_typed``),
+    # and the field that tells one such form from another where the URL names no client.
+    typed_as: str | None = None
+    typed_by: str | None = None
 
     def back(self, audit):
         step = self.back_step or audit.step
@@ -40,6 +44,7 @@ class AuditAction(AuditAccess, View):
         form = self.make_form()
         if not form.is_valid():
             messages.error(request, self.about(audit, forms.validation_message(form)))
+            self.keep_typed(audit)
             return redirect(self.back(audit))
         done = False  # a refusal is read at the top of the page
         try:
@@ -53,6 +58,8 @@ class AuditAction(AuditAccess, View):
         else:
             messages.success(request, str(self.success))
             done = True
+        if not done:
+            self.keep_typed(audit)
         audit.refresh_from_db()
         url = self.back(audit)
         client_id = self.kwargs.get("client_id")
@@ -62,6 +69,19 @@ class AuditAction(AuditAccess, View):
 
     def make_form(self):
         return self.form_class(self.request.POST)
+
+    def keep_typed(self, audit):
+        """Keep what was typed in the refused form for the page it goes back to."""
+        if self.typed_as is None:
+            return
+        name = self.typed_as
+        which = self.kwargs.get("client_id") or (
+            self.request.POST.get(self.typed_by) if self.typed_by else None
+        )
+        if which is not None:
+            name = f"{name}:{which}"
+        typed = {k: v for k, v in self.request.POST.items() if k not in ("csrfmiddlewaretoken", "version")}
+        self.request.session[TYPED] = {"audit": audit.pk, "form": name, "data": typed}
 
     def about(self, audit, problem: str) -> str:
         """A refusal as the step page shows it: after the name of the client the URL names, where
@@ -116,6 +136,8 @@ class RefreshView(AuditAction):
 
 class CheckView(AuditAction):
     form_class = forms.CheckForm
+    typed_as = "check"
+    typed_by = "code"
     back_step = 1
     success = gettext_lazy("Check acknowledged.")
 
@@ -125,6 +147,7 @@ class CheckView(AuditAction):
 
 class ExpenseView(AuditAction):
     form_class = forms.ExpenseForm
+    typed_as = "expense"
     back_step = 2
     success = gettext_lazy("Expense added: refresh the figures to see it counted.")
 
@@ -134,6 +157,7 @@ class ExpenseView(AuditAction):
 
 class StaffCostView(AuditAction):
     form_class = forms.StaffCostForm
+    typed_as = "staff_cost"
     back_step = 2
     success = gettext_lazy("Hourly cost added: refresh the figures to see it counted.")
 
@@ -143,6 +167,7 @@ class StaffCostView(AuditAction):
 
 class ReviewView(AuditAction):
     form_class = forms.ReviewForm
+    typed_as = "review"
     back_step = 4
     success = gettext_lazy("Flag reviewed.")
 
@@ -157,6 +182,7 @@ class ReviewView(AuditAction):
 class CommentView(AuditAction):
     run_only = False
     form_class = forms.CommentForm
+    typed_as = "comment"
     back_step = 4
     success = gettext_lazy("Comment added.")
 
@@ -181,6 +207,7 @@ class CommentView(AuditAction):
 
 class DecisionView(AuditAction):
     form_class = forms.DecisionForm
+    typed_as = "decision"
     back_step = 5
     success = gettext_lazy("Decision recorded.")
 
@@ -199,6 +226,7 @@ class InvestView(AuditAction):
     """ "Invest" in a top-tier client that no flag brought to step 5."""
 
     form_class = forms.InvestForm
+    typed_as = "invest"
     back_step = 5
     success = gettext_lazy("Decision recorded.")
 
@@ -216,6 +244,8 @@ class InvestView(AuditAction):
 
 class RiskView(AuditAction):
     form_class = forms.RiskForm
+    typed_as = "risk"
+    typed_by = "risk"
     back_step = 5
     success = gettext_lazy("Risk acknowledged.")
 
@@ -225,6 +255,7 @@ class RiskView(AuditAction):
 
 class CompleteView(AuditAction):
     form_class = forms.CompleteForm
+    typed_as = "complete"
     success = gettext_lazy("Audit completed: its figures are frozen.")
 
     def back(self, audit):

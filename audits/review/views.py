@@ -61,6 +61,15 @@ class AuditAccess:
         return self._audit
 
 
+# What was typed in the form an action refused (``AuditAction.keep_typed``), kept in the session for
+# the page the action goes back to, which fills that form with it once (``AuditPage.typed``).
+TYPED = "audit_typed"
+
+
+def with_typed(initial: dict, typed: dict) -> dict:
+    return {**initial, **typed}
+
+
 class AuditListView(AuditAccess, LocalisedExportMixin, SingleTableMixin, FilterView):
     table_class = AuditTable
     filterset_class = AuditFilter
@@ -158,9 +167,20 @@ class AuditPage(AuditAccess, TemplateView):
     def blockers(self, audit):
         return selectors.step_blockers(audit, audit.step)
 
+    def typed(self, form: str) -> dict:
+        """The values typed in ``form`` ("expense", "review:12"…) of this audit where the last
+        action refused them, to fill the form with again rather than make the user type them twice."""
+        if not hasattr(self, "_typed"):
+            self._typed = self.request.session.pop(TYPED, None) or {}
+        kept = self._typed
+        if kept.get("audit") == self.get_audit().pk and kept.get("form") == form:
+            return kept.get("data", {})
+        return {}
+
     def base_context(self):
         audit = self.get_audit()
         user = self.request.user
+        self.typed("")  # what a refusal kept is for this page alone
         editable = may_run(user) and not audit.is_completed
         step = self.step or audit.step
         return {
@@ -188,7 +208,9 @@ class AuditDetailView(AuditPage):
         context.update(
             activity=selectors.audit_history(audit, user=self.request.user)[:100],
             figures=info.figures if info else None,
-            complete_form=forms.CompleteForm(initial={"version": audit.version}),
+            complete_form=forms.CompleteForm(
+                initial=with_typed({"version": audit.version}, self.typed("complete"))
+            ),
         )
         if audit.is_completed and may_run(self.request.user):
             context["transitions"] = audit.transitions.select_related("client").order_by("client__name")
@@ -229,13 +251,21 @@ class ClientStepView(AuditPage):
         if checks is None:
             checks = selectors.audit_checks(audit) if audit.is_computed else []
         for check in checks:
-            check.form = forms.CheckForm(initial={"version": audit.version, "code": check.code})
+            check.form = forms.CheckForm(
+                initial=with_typed(
+                    {"version": audit.version, "code": check.code}, self.typed(f"check:{check.code}")
+                )
+            )
         context["checks"] = checks
 
     def step_2(self, context):
         audit = context["audit"]
-        context["expense_form"] = forms.ExpenseForm(initial={"version": audit.version}, auto_id="exp_%s")
-        context["staff_cost_form"] = forms.StaffCostForm(initial={"version": audit.version}, auto_id="sc_%s")
+        context["expense_form"] = forms.ExpenseForm(
+            initial=with_typed({"version": audit.version}, self.typed("expense")), auto_id="exp_%s"
+        )
+        context["staff_cost_form"] = forms.StaffCostForm(
+            initial=with_typed({"version": audit.version}, self.typed("staff_cost")), auto_id="sc_%s"
+        )
 
     def step_3(self, context):
         audit = context["audit"]
@@ -291,14 +321,19 @@ class FlagStepView(AuditPage):
         rows = selectors.attach_reviews(audit, list(page.object_list))
         for row in rows:
             row.review_form = forms.ReviewForm(
-                initial={
-                    "version": audit.version,
-                    "verdict": row.review.verdict if row.review else "confirm",
-                    "reason": row.review.reason if row.review else "",
-                },
+                initial=with_typed(
+                    {
+                        "version": audit.version,
+                        "verdict": row.review.verdict if row.review else "confirm",
+                        "reason": row.review.reason if row.review else "",
+                    },
+                    self.typed(f"review:{row.client_id}"),
+                ),
                 auto_id=f"rv{row.client_id}_%s",
             )
-            row.comment_form = forms.CommentForm(auto_id=f"cm{row.client_id}_%s")
+            row.comment_form = forms.CommentForm(
+                initial=self.typed(f"comment:{row.client_id}"), auto_id=f"cm{row.client_id}_%s"
+            )
         context.update(
             rows=rows,
             page=page,
@@ -325,20 +360,26 @@ class StrategyStepView(AuditPage):
             row.decision_form = forms.DecisionForm.for_row(
                 row, version=audit.version, months=months, phase_out_refusal=refusals.get(row.client_id)
             )
+            row.decision_form.initial.update(self.typed(f"decision:{row.client_id}"))
         risks = [
             {
                 "code": value,
                 "label": label,
                 "ack": ack,
                 "form": forms.RiskForm(
-                    initial={"version": audit.version, "risk": value, "note": ack.note if ack else ""},
+                    initial=with_typed(
+                        {"version": audit.version, "risk": value, "note": ack.note if ack else ""},
+                        self.typed(f"risk:{value}"),
+                    ),
                     auto_id=f"rk{value}_%s",
                 ),
             }
             for value, label, ack in selectors.risk_checklist(audit)
         ]
         context.update(
-            invest_form=forms.InvestForm(initial={"version": audit.version}, auto_id="inv_%s"),
+            invest_form=forms.InvestForm(
+                initial=with_typed({"version": audit.version}, self.typed("invest")), auto_id="inv_%s"
+            ),
             invested=selectors.invested_decisions(audit),
             rows=rows,
             page=page,
@@ -346,7 +387,9 @@ class StrategyStepView(AuditPage):
             what_if=decisions.what_if_kept(audit) if audit.is_computed else None,
             risks=risks,
             missing=audit.decisions_missing if audit.is_computed else 0,
-            complete_form=forms.CompleteForm(initial={"version": audit.version}),
+            complete_form=forms.CompleteForm(
+                initial=with_typed({"version": audit.version}, self.typed("complete"))
+            ),
         )
         return super().get_context_data(**context, **kwargs)
 

@@ -289,6 +289,35 @@ def test_a_refusal_shown_above_many_clients_names_the_client_and_the_field(
     assert not bravo.expenses.exists()
 
 
+def test_a_refused_form_comes_back_with_what_was_typed_once(as_finance, audit, finance, portfolio):  # noqa: F811
+    audit = to_step(audit, finance, 2)
+    typed = {"client": "NOPE-1", "spent_on": "2026-11-01", "category": "travel", "amount": "75.50"}
+    body = as_finance.post(
+        f"/audits/{audit.pk}/costs/expense/", {"version": v(audit), **typed}, follow=True
+    ).content.decode()
+    assert "Unknown client reference “NOPE-1”." in body
+    assert 'value="NOPE-1"' in body and 'value="75.50"' in body and 'value="2026-11-01"' in body
+    assert 'value="travel" selected' in body
+    # Once: the page drawn again shows the empty form; another form of the page is left as it was.
+    assert 'value="NOPE-1"' not in page(as_finance, f"/audits/{audit.pk}/costs/")
+    audit = to_step(audit, finance, 4)
+    bravo, delta = portfolio["Bravo"], portfolio["Delta"]
+    body = as_finance.post(
+        f"/audits/{audit.pk}/flags/{bravo.pk}/review/",
+        {"version": v(audit) - 1, "verdict": "override", "reason": "A long reason typed with care"},
+        follow=True,
+    ).content.decode()
+    assert "nothing was saved" in body
+    assert (
+        f'value="A long reason typed with care" size="50" maxlength="2000" required id="rv{bravo.pk}_reason"'
+        in body
+    )
+    assert '<option value="override" selected>' in body
+    assert body.count("A long reason typed with care") == 1  # in Bravo's form alone
+    assert f'id="rv{delta.pk}_reason"' in body
+    assert not FlagReview.objects.filter(audit=audit).exists()
+
+
 def test_step_five_offers_no_transition_out_for_a_client_that_cannot_be_phased_out(
     as_finance,
     audit,
