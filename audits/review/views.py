@@ -400,7 +400,7 @@ def _page(request, queryset, per_page):
     try:
         number = int(number)
     except ValueError:
-        raise Http404(_("There is no such page.")) from None
+        number = 1  # as every table does with a page that is not a number
     return paginator.page(max(1, number))
 
 
