@@ -42,7 +42,30 @@ class Pages(LazyPaginator):
             raise
 
 
-class PagedTableMixin(SingleTableMixin):
+def filtering(filterset) -> bool:
+    """Whether any of the list's filters holds a value."""
+    return any(filterset.form.data.get(name) not in (None, "") for name in filterset.form.fields)
+
+
+class FilteredTableMixin:
+    """A table under a list's filters (django-filter's FilterView). Its empty text says why it is
+    empty: a filter that was not understood lists nothing (the page names it, above the table);
+    without any filter set, the table's ``empty_unfiltered`` says there is nothing yet; otherwise
+    the table's own text, that nothing matches the filters."""
+
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        filterset = getattr(self, "filterset", None)
+        if filterset is None:
+            return kwargs
+        if filterset.is_bound and not filterset.is_valid():
+            kwargs["empty_text"] = _("Nothing is listed: a filter was not understood (see above).")
+        elif not filtering(filterset) and getattr(self.table_class, "empty_unfiltered", None):
+            kwargs["empty_text"] = self.table_class.empty_unfiltered
+        return kwargs
+
+
+class PagedTableMixin(FilteredTableMixin, SingleTableMixin):
     """A page's table, 50 rows a page, without a COUNT (``Pages``)."""
 
     paginator_class = Pages
@@ -141,6 +164,8 @@ class ClientTable(SafeExportTable):
             "is_strategic",
         )
         empty_text = _("No client matches these filters.")
+
+    empty_unfiltered = _("No client yet.")
 
     def render_account_manager(self, value):
         return display.person(value)

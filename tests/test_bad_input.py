@@ -72,3 +72,28 @@ def test_a_recompute_that_fails_in_the_request_says_so_on_its_page(
     run = ProfitabilityRun.objects.get()
     assert response.status_code == 302 and response.url == f"/profitability/recompute/?run={run.pk}"
     assert run.status == ProfitabilityRun.Status.FAILED
+
+
+@pytest.mark.parametrize(
+    ("url", "bad"),
+    [
+        ("/clients/", "status=bogus"),
+        ("/transitions/", "stage=nowhere"),
+        ("/audits/", "status=bogus"),
+    ],
+)
+def test_a_filter_that_is_not_understood_is_named_and_lists_nothing(as_finance, url, bad):
+    ClientFactory(name="Listed")
+    body = as_finance.get(f"{url}?{bad}").content.decode()
+    assert "A filter was not understood, so nothing is listed" in body
+    assert "is not one of the available choices" in body
+    assert "Nothing is listed: a filter was not understood (see above)." in body
+    assert "matches these filters" not in body
+
+
+def test_an_empty_list_says_nothing_matches_only_where_a_filter_is_set(as_finance):
+    assert "No transition yet" in as_finance.get("/transitions/").content.decode()
+    assert "No audit yet." in as_finance.get("/audits/?page=1").content.decode()
+    filtered = as_finance.get("/clients/?q=nobody").content.decode()
+    assert "No client matches these filters." in filtered and "not understood" not in filtered
+    assert "No client yet." in as_finance.get("/clients/").content.decode()

@@ -67,6 +67,8 @@ class RankingTable(SnapshotTable, FigureTable):
         attrs = {"class": "table ranking"}
         empty_text = _("No client matches these filters.")
 
+    empty_unfiltered = _("No client in the figures you see.")
+
     # Figures that may be undefined (net margin when R <= 0, NP per hour without hours, the tier of
     # a client without revenue) sort after every defined one, whichever the direction.
     def _undefined_last(self, queryset, name, is_descending):

@@ -32,7 +32,9 @@ class AuditTable(SafeExportTable):
         model = Audit
         fields = ()
         order_by = ("-created_at",)
-        empty_text = _("No audit yet.")
+        empty_text = _("No audit matches these filters.")
+
+    empty_unfiltered = _("No audit yet.")
 
     def render_step(self, record):
         return format_html("{}. {}", record.step, record.get_step_display())

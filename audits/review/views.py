@@ -27,7 +27,7 @@ from audits.review.tables import AuditTable, table_for_step
 from audits.transitions.selectors import phase_out_refusals
 from clients.access import sees_all
 from clients.exports import LocalisedExportMixin
-from clients.tables import Pages
+from clients.tables import FilteredTableMixin, Pages
 
 if TYPE_CHECKING:
     pass
@@ -70,7 +70,7 @@ def with_typed(initial: dict, typed: dict) -> dict:
     return {**initial, **typed}
 
 
-class AuditListView(AuditAccess, LocalisedExportMixin, SingleTableMixin, FilterView):
+class AuditListView(AuditAccess, LocalisedExportMixin, FilteredTableMixin, SingleTableMixin, FilterView):
     table_class = AuditTable
     filterset_class = AuditFilter
     template_name = "audits/review/audit_list.html"

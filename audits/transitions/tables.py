@@ -31,6 +31,8 @@ class TransitionTable(ClientCellsMixin, SafeExportTable):
         attrs = {"class": "table transitions"}
         empty_text = _("No transition matches these filters.")
 
+    empty_unfiltered = _("No transition yet: they start from the decisions of a completed audit.")
+
     def render_client(self, record):
         """The client's name links to the transition (not to the client's profitability page)."""
         return client_cell(record.client, record.get_absolute_url())
