@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audits.models import AlternativeProvider
+from audits.models import AlternativeProvider, Transition
 from audits.transitions import services
 from tests.conftest import morning_of
 from tests.factories import ClientFactory, InvoiceFactory
@@ -85,3 +85,15 @@ def test_a_website_is_typed_as_people_type_it(as_admin):
         "/providers/new/", {"name": "Bad", "services": "x", "website": "not a site", "active": "on"}
     )
     assert refused.status_code in (200, 400) and not AlternativeProvider.objects.filter(name="Bad").exists()
+
+
+def test_an_unknown_alternative_is_refused_in_words_and_nothing_is_saved(as_finance, finance):
+    _transitions(1, finance)
+    transition = Transition.objects.get()
+    kept = AlternativeProvider.objects.create(name="Kept", services="x", active=True)
+    transition.providers.add(kept)
+    response = as_finance.post(f"/transitions/{transition.pk}/alternatives/", {"providers": ["999999"]})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Nothing was saved:" in body and "Select a valid choice." in body
+    assert list(transition.providers.all()) == [kept]
