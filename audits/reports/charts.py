@@ -152,10 +152,13 @@ def bars(*, labels, values, y_label, colors=None, money=False):
     fig, ax = _figure()
     ax.bar(labels, _floats(values), color=colors or ACCENT)
     ax.set_ylabel(y_label)
-    if not money:
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if money:
         _money_axis(ax)
+    else:
+        # Counts: whole numbers from 0, and 0 to 1 where every count is 0 (not -0.04 to 0.04).
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        counted = [v for v in _floats(values) if not math.isnan(v)]
+        ax.set_ylim(0, max([1.0, *counted]) * 1.05)
     return _svg(fig)
 
 

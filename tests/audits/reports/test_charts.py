@@ -123,3 +123,13 @@ def test_a_money_axis_of_zeros_reads_one_zero():
         trend = charts.trend(labels=LABELS, series=[("Revenue", [D("0")] * 12, charts.ACCENT)], y_label="EUR")
     for drawn in (svg, trend):
         assert re.findall(r">(-?[\d.,]+[kM]?)</text>", drawn).count("0") == 1
+
+
+def test_a_chart_of_counts_runs_from_zero_in_whole_numbers_even_when_every_count_is_zero():
+    import re
+
+    with translation.override("en"):
+        empty = charts.bars(labels=["A", "B"], values=[0, 0], y_label="clients")
+        counted = charts.bars(labels=["A", "B"], values=[3, 7], y_label="clients")
+    assert re.findall(r">(-?[\d.,]+)</text>", empty) == ["0", "1"]
+    assert re.findall(r">(-?[\d.,]+)</text>", counted) == [str(n) for n in range(8)]
