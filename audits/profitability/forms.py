@@ -5,11 +5,13 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from audits.profitability import portfolio
 from clients import display
 from clients.models import CostSettings
+from clients.models.costs import number_list, validate_ageing_limits, validate_boundaries
 
 #: The smallest day cost the calculator shows, and so the smallest it divides by.
 MIN_DAY_COST = Decimal("0.01")
@@ -110,9 +112,13 @@ HELP = {
     "referral_share": _(
         "Share of referred clients' gross margin credited to the referrer as indirect value."
     ),
-    "tier_boundaries": _(
-        "Multiples of the mean gross margin per client, ascending, e.g. 0.8, 1.2 for three tiers; "
-        "give three or four for four or five tiers."
+    "tier_boundaries": format_lazy(
+        "{} {}",
+        _(
+            "Multiples of the mean gross margin per client, ascending, e.g. 0.8, 1.2 for three tiers; "
+            "give three or four for four or five tiers."
+        ),
+        _("With decimal commas, separate them with semicolons: 0,8; 1,2."),
     ),
     "trimmed_share": _("Share of clients dropped at each end before taking the mean (e.g. 5)."),
     "class_a_limit": _("Clients making up to this cumulative share of revenue are class A."),
@@ -152,6 +158,17 @@ class CostSettingsForm(forms.ModelForm):
                 elif isinstance(validator, MaxValueValidator):
                     field.widget.attrs["max"] = validator.limit_value
         self.fields["overheads_per_month"].widget.attrs["min"] = 0
+
+    # A list typed with semicolons and decimal commas ("0,8; 1,2") is kept as the settings write it.
+    def clean_tier_boundaries(self):
+        value = self.cleaned_data["tier_boundaries"]
+        validate_boundaries(value)  # as typed: "1,5" may be one number or two
+        return ", ".join(number_list(value))
+
+    def clean_ageing_limits(self):
+        value = self.cleaned_data["ageing_limits"]
+        validate_ageing_limits(value)
+        return ", ".join(number_list(value))
 
     def fieldsets(self):
         """(legend, bound fields, whether the group holds the tier settings) in display order."""

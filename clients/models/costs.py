@@ -1,5 +1,6 @@
 """Costs: the expenses recorded on a client, and the cost settings every figure reads."""
 
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -7,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -54,9 +56,26 @@ MAX_BOUNDARY = 100
 MAX_AGEING_DAYS = 3650
 
 
+def number_list(value: str) -> list[str]:
+    """The numbers of a list as typed: separated by commas ("0.8, 1.2"), or by semicolons where they
+    are written with decimal commas, as in French, Dutch or Romanian ("0,8; 1,2")."""
+    if ";" in value:
+        return [part.strip().replace(",", ".") for part in value.split(";")]
+    return [part.strip() for part in value.split(",")]
+
+
 def validate_boundaries(value):
+    # Where the language writes decimal commas, "1,5" reads as one number or as two boundaries.
+    decimal_comma = get_format("DECIMAL_SEPARATOR") == ","
+    if decimal_comma and ";" not in value and "." not in value and re.search(r"\d,\d", value):
+        raise ValidationError(
+            _(
+                "Is the comma a decimal comma? Separate the numbers with semicolons (0,8; 1,2), "
+                "or write the decimals with a point (0.8, 1.2)."
+            )
+        )
     try:
-        numbers = [Decimal(part.strip()) for part in value.split(",")]
+        numbers = [Decimal(part) for part in number_list(value)]
     except ArithmeticError as exc:
         raise ValidationError(_("Enter numbers separated by commas, e.g. 0.8, 1.2.")) from exc
     if not all(n.is_finite() for n in numbers):
@@ -74,7 +93,7 @@ def validate_boundaries(value):
 
 def validate_ageing_limits(value):
     try:
-        numbers = [int(part.strip()) for part in value.split(",")]
+        numbers = [int(part) for part in number_list(value)]
     except ValueError as exc:
         raise ValidationError(_("Enter whole numbers of days separated by commas.")) from exc
     if len(numbers) != 3 or any(n <= 0 for n in numbers) or numbers != sorted(set(numbers)):
@@ -198,8 +217,8 @@ class CostSettings(models.Model):
 
     @property
     def boundaries(self):
-        return [Decimal(part.strip()) for part in self.tier_boundaries.split(",")]
+        return [Decimal(part) for part in number_list(self.tier_boundaries)]
 
     @property
     def ageing(self):
-        return [int(part.strip()) for part in self.ageing_limits.split(",")]
+        return [int(part) for part in number_list(self.ageing_limits)]

@@ -493,3 +493,21 @@ def test_impossible_settings_are_refused_on_their_field(as_finance, field, value
     assert response.status_code == 200 and message in response.content.decode()
     after = CostSettings.load()
     assert getattr(after, field) == getattr(before, field)
+
+
+def test_a_list_of_numbers_with_decimal_commas_is_read_and_an_ambiguous_one_is_asked_about(as_finance):
+    from django.conf import settings
+
+    as_finance.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    response = as_finance.post(SETTINGS, _form_data(tier_boundaries="0,8; 1,3", ageing_limits="30; 60; 90"))
+    assert response.status_code == 302
+    saved = CostSettings.load()
+    assert saved.tier_boundaries == "0.8, 1.3" and saved.boundaries == [D("0.8"), D("1.3")]
+    # "1,5" in French: one number with a decimal comma, or the boundaries 1 and 5? Asked, not guessed.
+    response = as_finance.post(SETTINGS, _form_data(tier_boundaries="1,5"))
+    assert response.status_code == 200 and "virgule décimale" in response.content.decode()
+    assert CostSettings.load().tier_boundaries == "0.8, 1.3"
+    # In English a comma separates: the boundaries 1 and 5.
+    as_finance.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert as_finance.post(SETTINGS, _form_data(tier_boundaries="1,5")).status_code == 302
+    assert CostSettings.load().boundaries == [D("1"), D("5")]
