@@ -23,6 +23,7 @@ from django.utils import timezone
 from audits.log import activity_for
 from audits.models import Audit, AuditClient, AuditComment
 from audits.review import decisions, figures, selectors
+from audits.review.history import worded
 
 # Flagged clients listed, the largest losses first; the others are counted (and are in the XLSX).
 # WeasyPrint lays out about 60 rows a second: 300 keep the report's PDF within a few seconds.
@@ -99,7 +100,7 @@ def audit_report_context(audit: Audit) -> dict:
         )
     context["risks"] = [{"label": label, "ack": ack} for _code, label, ack in selectors.risk_checklist(audit)]
     history = activity_for(audit)
-    entries = list(history[:HISTORY_SHOWN])
+    entries = worded(history[:HISTORY_SHOWN])
     context["history"] = entries
     context["history_more"] = (history.count() - len(entries)) if len(entries) == HISTORY_SHOWN else 0
     return context

@@ -176,6 +176,7 @@ def expense_add(*, audit: Audit, user, version, client: Client, spent_on, catego
             "client": client.name,
             "amount": amount,
             "on": spent_on,
+            "category": category,
         },
     )
 
@@ -223,6 +224,7 @@ def flag_review(*, audit: Audit, user, version, client_id: int, verdict: str, re
             user=user,
             data={
                 "client": client_id,
+                "name": row.client.name,
                 "subject": f"{row.client.name}: {review.outcome}",
                 "verdict": verdict,
                 "reason": reason,
@@ -355,6 +357,7 @@ def decision_record(
             user=user,
             data={
                 "client": client_id,
+                "name": row.client.name,
                 "subject": f"{row.client.name}: {Decision.Kind(kind).label}",
                 "decision": kind,
                 "reason": reason,
@@ -377,6 +380,7 @@ def decisions_withdraw_stale(audit: Audit, *, user=None) -> int:
             user=user,
             data={
                 "client": decision.client_id,
+                "name": decision.client.name,
                 "subject": f"{decision.client.name}: {decision.get_kind_display()}",
                 "decision": decision.kind,
             },

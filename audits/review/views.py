@@ -19,7 +19,7 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from audits.models import Audit
-from audits.review import computation, decisions, figures, forms, selectors, services
+from audits.review import computation, decisions, figures, forms, history, selectors, services
 from audits.review.filters import AuditFilter
 from audits.review.pdf import audit_report_filename, audit_report_pdf
 from audits.review.report import audit_report_xlsx
@@ -206,7 +206,7 @@ class AuditDetailView(AuditPage):
         # The portfolio's totals are finance's: an account manager sees their own clients only.
         info = getattr(audit, "portfolio", None) if audit.is_computed and may_run(self.request.user) else None
         context.update(
-            activity=selectors.audit_history(audit, user=self.request.user)[:100],
+            activity=history.worded(selectors.audit_history(audit, user=self.request.user)[:100]),
             figures=info.figures if info else None,
             complete_form=forms.CompleteForm(
                 initial=with_typed({"version": audit.version}, self.typed("complete"))

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal as D
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audits.models import Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement
 from clients.models import Client, Contact
@@ -659,3 +659,35 @@ def test_an_expense_outside_the_period_or_of_nothing_is_refused_with_a_clear_mes
         )
         assert message in response.content.decode(), spent_on
     assert not portfolio["Bravo"].expenses.exists()
+
+
+def test_the_history_reads_in_the_readers_language_whoever_wrote_it(as_finance, audit, finance, portfolio):  # noqa: F811
+    from django.conf import settings
+
+    from audits.review import services
+
+    audit = to_step(audit, finance, 2)
+    services.expense_add(
+        audit=audit,
+        user=finance,
+        version=v(audit),
+        client=portfolio["Bravo"],
+        spent_on=dt.date(2026, 11, 2),
+        category="travel",
+        amount=D("75.50"),
+    )
+    audit = to_step(audit, finance, 4)
+    with translation.override("en"):  # written in English
+        services.flag_review(
+            audit=audit,
+            user=finance,
+            version=v(audit),
+            client_id=portfolio["Bravo"].pk,
+            verdict="confirm",
+            reason="r",
+        )
+    as_finance.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    body = page(as_finance, f"/audits/{audit.pk}/")
+    assert "(Bravo : Signalement confirmé)" in body or "(Bravo: Signalement confirmé)" in body
+    assert "Flag confirmed" not in body
+    assert "75,50" in body and "Déplacements" in body
