@@ -134,6 +134,11 @@ STEP_COLUMNS = {
 }
 
 
+# Each step's rows in an order its columns show: by name at step 1 (the data's checks), by net
+# profit, highest first, at step 2 (the costs) and by rank at step 3.
+STEP_ORDER = {1: ("client",), 2: ("-net_profit",), 3: ("rank_net_profit",)}
+
+
 def table_for_step(step):
     """The table class of a step: the shared table with only that step's columns."""
     wanted = STEP_COLUMNS[step]
@@ -145,7 +150,11 @@ def table_for_step(step):
             "Meta": type(
                 "Meta",
                 (AuditClientTable.Meta,),
-                {"exclude": [c for c in every if c not in wanted], "sequence": wanted},
+                {
+                    "exclude": [c for c in every if c not in wanted],
+                    "sequence": wanted,
+                    "order_by": STEP_ORDER[step],
+                },
             )
         },
     )
