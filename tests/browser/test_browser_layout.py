@@ -93,3 +93,17 @@ def test_the_imports_page_fits_a_tablet(log_in, live_server, admin_user, languag
     _open(page, live_server, language, "/imports/")
     shot(f"imports-768-{language}")
     assert page.evaluate(SIDEWAYS) == 0
+
+
+def test_every_chart_is_drawn_whole_inside_its_card_on_a_phone(log_in, live_server, finance, ledger):
+    page = log_in(finance)
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/dashboard/", f"/clients/{ledger.pk}/profitability/", "/payments/"):
+        _open(page, live_server, "en", path)
+        spill = page.evaluate(
+            """() => [...document.querySelectorAll('.card svg')].map(svg => {
+                 const card = svg.closest('.card').getBoundingClientRect();
+                 const box = svg.getBoundingClientRect();
+                 return Math.max(box.right - card.right, card.left - box.left); })"""
+        )
+        assert spill and max(spill) <= 0, (path, spill)
