@@ -60,7 +60,10 @@ class LetterView(Permitted, View):
             else:
                 messages.success(request, _("Letter saved."))
             return redirect(letter)
-        return self.render(request, letter, form, status=400)
+        # The form wrote what was typed on its instance: the page reads the letter as it is saved,
+        # so that "how it reads" and the send button speak of the text that would be sent.
+        saved = selectors.letter_get_for_user(user=request.user, pk=pk)
+        return self.render(request, saved, form, status=400)
 
     def render(self, request, letter, form, status=200):
         email, postal = selectors.letter_recipient(transition=letter.transition)

@@ -132,6 +132,17 @@ def test_a_draft_is_edited_before_sending(as_finance, letter):
     assert "<strong>body</strong>" in as_finance.get(f"/letters/{letter.pk}/").content.decode()
 
 
+def test_a_refused_edit_shows_the_letter_as_it_is_saved_beside_the_form(as_finance, letter):
+    saved = letter.body
+    response = as_finance.post(f"/letters/{letter.pk}/", {"subject": "", "body": "Unsaved **words**"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Unsaved **words**" in body  # kept in the form, to correct it
+    assert "<strong>words</strong>" not in body  # but "how it reads" is the text that would be sent
+    letter.refresh_from_db()
+    assert letter.body == saved
+
+
 def test_html_a_letter_would_drop_is_refused_with_a_clear_message(as_finance, finance, letter):
     before = (letter.subject, letter.body)
     response = as_finance.post(
