@@ -68,6 +68,7 @@ class LetterView(Permitted, View):
     def render(self, request, letter, form, status=200):
         email, postal = selectors.letter_recipient(transition=letter.transition)
         can_manage = request.user.has_perm(MANAGE)
+        letterhead = Letterhead.load()
         context = {
             "letter": letter,
             "transition": letter.transition,
@@ -79,7 +80,8 @@ class LetterView(Permitted, View):
             "refusal": selectors.letter_refusal(transition=letter.transition, kind=letter.kind),
             "send_form": forms.SendForm(initial={"key": Letter.new_key()}) if can_manage else None,
             "activity": activity_for(letter)[:20],
-            "letterhead": Letterhead.load(),
+            "letterhead": letterhead,
+            "old_name": selectors.letter_old_company_name(letter, letterhead) if letter.editable else None,
         }
         return render(request, self.template_name, context, status=status)
 

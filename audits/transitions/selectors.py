@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
@@ -41,6 +42,19 @@ LETTER_STAGES = {
     LetterTemplate.Kind.ALTERNATIVES: Transition.Stage.ALTERNATIVES_OFFERED,
     LetterTemplate.Kind.THANK_YOU: Transition.Stage.COMPLETED,
 }
+
+
+def letter_old_company_name(letter: Letter, letterhead: Letterhead) -> str | None:
+    """Why a letter's text cannot be sent as it stands: it was written while the letterhead still
+    read the name letters carry before anyone fills it in, and says so still, though the letterhead
+    has been filled in since (a letter's text is written once, from its template)."""
+    unset = settings.LETTERHEAD_UNSET_NAME
+    if letterhead.is_unset or unset not in f"{letter.subject}\n{letter.body}":
+        return None
+    return _(
+        "This letter was written while the letterhead read “%(old)s”, and its text still says so: "
+        "replace it with “%(name)s” before sending it."
+    ) % {"old": unset, "name": letterhead.name}
 
 
 def letter_refusal(*, transition: Transition, kind: str) -> str | None:

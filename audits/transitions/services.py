@@ -291,6 +291,9 @@ def letter_send_request(*, letter: Letter, user, key, channel: str) -> bool:
     when this request did not claim it. Raises ValidationError without a recipient, and
     config.celery.QueueUnavailable (the letter marked failed) when the queue cannot be reached."""
     _refuse_for_its_stage(letter)
+    old_name = selectors.letter_old_company_name(letter, Letterhead.load())
+    if old_name:
+        raise ValidationError(old_name)
     email, postal = selectors.letter_recipient(transition=letter.transition)
     recipient = email if channel == Letter.Channel.EMAIL else postal
     if not recipient:

@@ -196,7 +196,22 @@ def test_a_draft_warns_while_the_letterhead_is_not_filled_in(as_finance, letter)
     warning = "The letterhead still reads “Our company”"
     assert warning in as_finance.get(f"/letters/{letter.pk}/").content.decode()
     Letterhead.objects.filter(pk=Letterhead.load().pk).update(name="Nordlicht Consulting GmbH")
-    assert "The letterhead still reads" not in as_finance.get(f"/letters/{letter.pk}/").content.decode()
+    page = as_finance.get(f"/letters/{letter.pk}/").content.decode()
+    assert "The letterhead still reads" not in page
+    # Written while the letterhead read "Our company", the letter still says so: it is not sent so.
+    assert "Our company" in letter.body
+    assert "replace it with “Nordlicht Consulting GmbH” before sending it" in page
+    assert "Send by e-mail" not in page
+    response = _send(as_finance, letter, uuid.uuid4())
+    assert "its text still says so" in as_finance.get(response.url).content.decode()
+    letter.refresh_from_db()
+    assert letter.state == Letter.State.DRAFT
+    as_finance.post(
+        f"/letters/{letter.pk}/",
+        {"subject": letter.subject, "body": letter.body.replace("Our company", "Nordlicht Consulting GmbH")},
+    )
+    page = as_finance.get(f"/letters/{letter.pk}/").content.decode()
+    assert "its text still says so" not in page and "Send by e-mail" in page
 
 
 def test_without_an_email_address_nothing_is_queued(as_finance, own_client, finance):
