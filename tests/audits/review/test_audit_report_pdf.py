@@ -10,7 +10,7 @@ import pytest
 from audits.models import Audit, Decision
 from audits.review import decisions, pdf, selectors
 from clients import display
-from tests.audits.review.test_audit_steps import complete, decide, portfolio, start, to_step  # noqa: F401 (fixtures)
+from tests.audits.review.test_audit_steps import complete, decide, portfolio, start, to_step, v  # noqa: F401 (fixtures)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -163,3 +163,23 @@ def test_the_pdf_counts_the_decisions_on_flagged_clients_only(
     assert audit.flags_undecided == 0 and selectors.flags_decided(audit) == 1
     text = pdf_text(download(as_finance, audit).content, tmp_path)
     assert "2 flagged clients; 2 reviewed, 1 decided." in text
+
+
+def test_an_overridden_flag_reads_as_kept_not_as_awaiting_a_decision(audit, finance, portfolio):  # noqa: F811
+    from audits.review import services
+    from audits.review.pdf import audit_report_html
+
+    audit = to_step(audit, finance, 4)
+    for name, verdict in (("Delta", "override"), ("Bravo", "confirm")):
+        services.flag_review(
+            audit=audit,
+            user=finance,
+            version=v(audit),
+            client_id=portfolio[name].pk,
+            verdict=verdict,
+            reason="r",
+        )
+        audit.refresh_from_db()
+    html = audit_report_html(audit)
+    assert html.count("Kept as it is: the flag is overridden.") == 1
+    assert html.count("No decision yet.") == 1  # Bravo's, confirmed and not decided yet
