@@ -127,6 +127,18 @@ def _xlsx_value(value, kind):
     return spreadsheet_safe(force_str(value))
 
 
+def column_widths(worksheet, headers, kinds, widths=None) -> None:
+    """Set each column's width before the rows are written (a write-only sheet writes them first):
+    ``widths`` where given, else as wide as the header, and a text column (names, references,
+    reasons) at least 24 characters, a number 12."""
+    from openpyxl.utils import get_column_letter
+
+    for index, (header, kind) in enumerate(zip(headers, kinds, strict=True), start=1):
+        least = 24 if kind == TEXT else 12
+        width = widths[index - 1] if widths else min(max(len(str(header)) + 2, least), 50)
+        worksheet.column_dimensions[get_column_letter(index)].width = width
+
+
 def xlsx_response(sheet: Sheet, filename: str) -> HttpResponse:
     """One named sheet (write-only, so a large export streams from memory row by row): the line on
     what the figures are, a blank row, the headers (frozen), then the rows with number formats."""
@@ -137,6 +149,7 @@ def xlsx_response(sheet: Sheet, filename: str) -> HttpResponse:
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(title=sheet.title.translate(SHEET_FORBIDDEN)[:31] or "Sheet")
     worksheet.freeze_panes = "A4"
+    column_widths(worksheet, sheet.headers, sheet.kinds)
     bold = Font(bold=True)
     about = WriteOnlyCell(worksheet, value=sheet.about)
     about.font = bold

@@ -122,5 +122,6 @@ def _no_fetch(url, *args, **kwargs):
     raise ValueError(f"The audit report loads nothing from outside ({url}).")
 
 
-def audit_report_filename(audit: Audit) -> str:
-    return f"audit-{audit.pk}.pdf" if audit.is_completed else f"audit-{audit.pk}-draft.pdf"
+def audit_report_filename(audit: Audit, extension: str = "pdf") -> str:
+    """The report's file name, which says a draft is one (the PDF's and the XLSX's alike)."""
+    return f"audit-{audit.pk}.{extension}" if audit.is_completed else f"audit-{audit.pk}-draft.{extension}"

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from audits.models import Audit, AuditClient, AuditComment, Decision, FlagReview
 from audits.review import decisions, selectors
 from clients import display
-from clients.exports import SHEET_FORBIDDEN, XLSX_FORMATS, spreadsheet_safe
+from clients.exports import SHEET_FORBIDDEN, XLSX_FORMATS, column_widths, spreadsheet_safe
 
 MONEY, PERCENT, INTEGER, NUMBER, TEXT = "money", "percent", "integer", "number", "text"
 SPOOL_BYTES = 8 * 1024 * 1024  # a larger workbook goes to a temporary file while it is sent
@@ -36,17 +36,14 @@ class _Book:
         self.workbook = Workbook(write_only=True)
         self.bold = Font(bold=True)
 
-    def sheet(self, title, about, headers, widths=None):
-        """A sheet opened with its line on what it holds, then its headers; each column as wide as
-        ``widths`` gives it, or as its header (a text column wider: it holds names and reasons)."""
+    def sheet(self, title, about, headers, kinds, widths=None):
+        """A sheet opened with its line on what it holds, then its headers, its columns as wide as
+        ``clients.exports.column_widths`` makes them."""
         from openpyxl.cell import WriteOnlyCell
-        from openpyxl.utils import get_column_letter
 
         sheet = self.workbook.create_sheet(title=str(title).translate(SHEET_FORBIDDEN)[:31])
         sheet.freeze_panes = "A4"
-        for index, header in enumerate(headers, start=1):
-            width = widths[index - 1] if widths else min(max(len(str(header)) + 2, 12), 40)
-            sheet.column_dimensions[get_column_letter(index)].width = width
+        column_widths(sheet, headers, kinds, widths)
         cell = WriteOnlyCell(sheet, value=spreadsheet_safe(str(about)))
         cell.font = self.bold
         sheet.append([cell])
@@ -116,7 +113,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
     figures = info.figures if info else {}
     result = decisions.what_if_kept(audit) if info else None
 
-    sheet = book.sheet(_("Summary"), about, [_("Item"), _("Value")], widths=ITEM_VALUE_WIDTHS)
+    sheet = book.sheet(_("Summary"), about, [_("Item"), _("Value")], [TEXT, TEXT], widths=ITEM_VALUE_WIDTHS)
     summary = [
         (_("Audit"), audit.title, TEXT),
         (_("Owner"), display.person(audit.owner), TEXT),
@@ -158,8 +155,8 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
         ("profit_per_hour", _("Net profit per service hour"), MONEY),
     ]
     # The clients the summary's figures count (step 2's), then their total, which is the summary's.
-    sheet = book.sheet(_("Clients and costs"), about, [c[1] for c in columns])
     kinds = [c[2] for c in columns]
+    sheet = book.sheet(_("Clients and costs"), about, [c[1] for c in columns], kinds)
     rows = AuditClient.objects.filter(audit=audit, in_portfolio=True).order_by("client__name", "client_id")
     for values in rows.values_list(*[c[0] for c in columns]).iterator(chunk_size=2000):
         book.row(sheet, values, kinds)
@@ -179,7 +176,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
         ("abc_class", _("Class"), TEXT),
         ("tier", _("Tier"), INTEGER),
     ]
-    sheet = book.sheet(_("Ranking"), about, [c[1] for c in ranking])
+    sheet = book.sheet(_("Ranking"), about, [c[1] for c in ranking], [c[2] for c in ranking])
     ranked = AuditClient.objects.filter(audit=audit, in_portfolio=True).order_by("rank_net_profit")
     for values in ranked.values_list(*[c[0] for c in ranking]).iterator(chunk_size=2000):
         book.row(sheet, values, [c[2] for c in ranking])
@@ -188,6 +185,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
     comments: dict[int, list[str]] = {}
     for comment in AuditComment.objects.filter(audit=audit).select_related("user"):
         comments.setdefault(comment.client_id, []).append(f"{display.person(comment.user)}: {comment.text}")
+    kinds = [TEXT, TEXT, TEXT, MONEY, MONEY, TEXT, PERCENT, NUMBER, TEXT, TEXT, TEXT, TEXT, TEXT]
     sheet = book.sheet(
         _("Flags and reviews"),
         about,
@@ -206,8 +204,8 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
             _("Reviewed"),
             _("Comments"),
         ],
+        kinds,
     )
-    kinds = [TEXT, TEXT, TEXT, MONEY, MONEY, TEXT, PERCENT, NUMBER, TEXT, TEXT, TEXT, TEXT, TEXT]
     for row in (
         AuditClient.objects.filter(audit=audit, is_flagged=True)
         .select_related("client")
@@ -243,6 +241,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
             kinds,
         )
 
+    decision_kinds = [TEXT, TEXT, TEXT, MONEY, MONEY, INTEGER, TEXT, TEXT, TEXT]
     sheet = book.sheet(
         _("Decisions"),
         about,
@@ -257,6 +256,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
             _("Decided by"),
             _("Decided"),
         ],
+        decision_kinds,
     )
     for d in Decision.objects.filter(audit=audit).select_related("client", "user").order_by("client__name"):
         book.row(
@@ -272,10 +272,10 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
                 display.person(d.user),
                 d.created_at,
             ],
-            [TEXT, TEXT, TEXT, MONEY, MONEY, INTEGER, TEXT, TEXT, TEXT],
+            decision_kinds,
         )
 
-    sheet = book.sheet(_("What-if"), about, [_("Item"), _("Value")], widths=ITEM_VALUE_WIDTHS)
+    sheet = book.sheet(_("What-if"), about, [_("Item"), _("Value")], [TEXT, TEXT], widths=ITEM_VALUE_WIDTHS)
     if result is not None:
         items = [
             (_("Clients transitioned out"), result.leaving, INTEGER),
@@ -300,7 +300,9 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
         for label, value, kind in items:
             book.row(sheet, [label, value], [TEXT, kind])
 
-    sheet = book.sheet(_("Risks"), about, [_("Risk"), _("Note"), _("Acknowledged by"), _("Acknowledged")])
+    sheet = book.sheet(
+        _("Risks"), about, [_("Risk"), _("Note"), _("Acknowledged by"), _("Acknowledged")], [TEXT] * 4
+    )
     for _code, risk_label, ack in selectors.risk_checklist(audit):
         book.row(
             sheet,
@@ -310,6 +312,6 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
                 display.person(ack.user) if ack else "",
                 ack.created_at if ack else None,
             ],
-            [TEXT, TEXT, TEXT, TEXT],
+            [TEXT] * 4,
         )
     return book.save()

@@ -414,7 +414,7 @@ class ReportView(AuditAccess, View):
         return FileResponse(
             audit_report_xlsx(audit),
             as_attachment=True,
-            filename=f"audit-{audit.pk}.xlsx",
+            filename=audit_report_filename(audit, "xlsx"),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
 

@@ -94,4 +94,7 @@ def test_the_ageing_and_client_exports_name_their_sheet(as_finance, ranked):
     ageing = openpyxl.load_workbook(io.BytesIO(as_finance.get("/payments/?_export=xlsx").content)).active
     clients = openpyxl.load_workbook(io.BytesIO(as_finance.get("/clients/?_export=xlsx").content)).active
     assert (ageing.title, clients.title) == ("Receivables ageing", "Clients")
+    # Wide enough to read a name; a number's column as wide as its header.
+    assert clients.column_dimensions["A"].width >= 24
+    assert all(dimension.width >= 12 for dimension in ageing.column_dimensions.values())
     assert csv_rows(as_finance.get("/clients/?_export=csv"))[1][0] == "Éclair Ltd"

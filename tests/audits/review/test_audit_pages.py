@@ -445,7 +445,7 @@ def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
     response = as_finance.get(f"/audits/{audit.pk}/report.xlsx")
     assert response.status_code == 200
     assert response.streaming  # written to a temporary file, then streamed
-    assert response["Content-Disposition"] == f'attachment; filename="audit-{audit.pk}.xlsx"'
+    assert response["Content-Disposition"] == f'attachment; filename="audit-{audit.pk}-draft.xlsx"'
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames == [
         "Summary",
@@ -469,7 +469,8 @@ def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=4, values_only=True)}
     assert costs[-1][2] == summary["Revenue"] == sum(row[2] for row in costs[:-1])
     assert costs[-1][9] == summary["Net profit"]
-    assert book["Clients and costs"].column_dimensions["B"].width >= 12
+    assert book["Clients and costs"].column_dimensions["B"].width >= 24  # the client's name
+    assert book["Clients and costs"].column_dimensions["C"].width >= 12
     flags = list(book["Flags and reviews"].iter_rows(min_row=4, values_only=True))
     assert any("+1 call" in (row[12] or "") for row in flags)
     # The review says what was concluded, not the button that concluded it ("Override the flag").
