@@ -50,21 +50,22 @@ def allowed_list() -> str:
     return ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
 
 
+_SINGLE_BRACED = re.compile(r"(?<!\{)\{([^{}\s%]+)\}(?!\})")
+
+
 def problems(text: str) -> list[str]:
     """What is wrong with a text, in words; empty when it may be saved."""
     found = []
     for token in TEMPLATE_SYNTAX:
         if token in text:
             found.append(_("“%(token)s” is template syntax, which letters do not use.") % {"token": token})
-    if found:
-        return [*found, _("Use only these placeholders: %(allowed)s.") % {"allowed": allowed_list()}]
     try:
-        fields = list(string.Formatter().parse(text))
+        fields = [] if found else list(string.Formatter().parse(text))
     except ValueError:
-        return [
-            str(_("A brace is not closed or not opened. Write placeholders as {client_name}.")),
-            _("Use only these placeholders: %(allowed)s.") % {"allowed": allowed_list()},
-        ]
+        found.append(str(_("A brace is not closed or not opened. Write placeholders as {client_name}.")))
+    if found:
+        # The text does not parse as placeholders: name the single-braced words that are none.
+        fields = [(None, name, "", None) for name in _SINGLE_BRACED.findall(text)]
     for _literal, name, spec, conversion in fields:
         if name is None:
             continue

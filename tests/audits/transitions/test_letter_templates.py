@@ -195,3 +195,11 @@ def test_the_template_grid_names_its_languages(as_admin):
         "Dutch",
         "Romanian",
     ]
+
+
+def test_a_refusal_names_every_placeholder_that_is_none_even_beside_template_syntax():
+    found = placeholders.problems("Merci {client}, {Client_Name} {{oops")
+    assert "“{{” is template syntax, which letters do not use." in found
+    assert "{client} is not a placeholder letters know." in found
+    assert "{Client_Name} is not a placeholder letters know." in found
+    assert placeholders.problems("{client_name} and {today}") == []
