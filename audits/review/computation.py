@@ -115,8 +115,12 @@ def audit_compute(*, audit_id: int) -> bool:
             for row in computed.clients:
                 if row["status"] == Client.Status.PROSPECT:
                     continue
-                flagged = row["in_portfolio"] and (
-                    row["is_unprofitable"] or row["is_marginal"] or row["is_declining"]
+                # A former client counts in the figures, but there is nothing left to decide on it:
+                # its flags are not the audit's to review.
+                flagged = (
+                    row["in_portfolio"]
+                    and row["status"] != Client.Status.FORMER
+                    and (row["is_unprofitable"] or row["is_marginal"] or row["is_declining"])
                 )
                 rows.append(
                     {

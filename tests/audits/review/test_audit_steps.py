@@ -881,3 +881,17 @@ def test_a_client_won_after_the_period_is_not_one_without_invoices_in_it(
     names = {row.client.name for row in selectors.check_rows(audit, "no_invoices")}
     assert "Silent" in names and "Won since" not in names
     assert check.count == len(names)
+
+
+def test_a_former_client_counts_in_the_figures_but_is_not_flagged_for_a_decision(
+    finance, manager, portfolio, django_capture_on_commit_callbacks
+):
+    gone = ClientFactory(name="Gone", status=Client.Status.FORMER, account_manager=manager)
+    InteractionFactory(
+        client=gone, staff=manager, started_at=timezone.now() - dt.timedelta(days=20), duration_minutes=600
+    )
+    audit = start(finance, django_capture_on_commit_callbacks)
+    row = AuditClient.objects.get(audit=audit, client=gone)
+    assert row.in_portfolio and row.is_unprofitable  # its loss is in the figures
+    assert not row.is_flagged  # nothing is left to decide on it
+    assert gone.pk not in {r.client_id for r in selectors.flagged_clients(audit)}
