@@ -91,3 +91,21 @@ document.addEventListener("submit", (event) => {
     if (select) apply(select);
   });
 })();
+// A message goes when dismissed (data-dismiss); a success also fades by itself after a while.
+(() => {
+  const remove = (message) => {
+    const list = message.parentElement;
+    message.remove();
+    if (list && !list.children.length) list.remove();
+  };
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-dismiss]");
+    if (button) remove(button.closest(".message"));
+  });
+  document.querySelectorAll(".messages .message.success").forEach((message) => {
+    setTimeout(() => {
+      message.classList.add("fading");
+      setTimeout(() => remove(message), 500);
+    }, 8000);
+  });
+})();

@@ -107,3 +107,18 @@ def test_every_chart_is_drawn_whole_inside_its_card_on_a_phone(log_in, live_serv
                  return Math.max(box.right - card.right, card.left - box.left); })"""
         )
         assert spill and max(spill) <= 0, (path, spill)
+
+
+def test_a_message_stands_at_the_right_and_is_dismissed(log_in, live_server, finance):
+    from playwright.sync_api import expect
+
+    page = log_in(finance)
+    page.goto(f"{live_server.url}/settings/costs/")
+    page.get_by_role("button", name="Save settings").click()
+    page.wait_for_load_state()
+    message = page.locator(".messages .message.success")
+    expect(message).to_be_visible()
+    box, content = message.bounding_box(), page.locator("main").bounding_box()
+    assert box["x"] + box["width"] >= content["x"] + content["width"] - 40  # at the right
+    message.locator("[data-dismiss]").click()
+    expect(page.locator(".messages")).to_have_count(0)
