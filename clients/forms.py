@@ -23,9 +23,13 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 class ClientReferenceField(forms.ModelChoiceField):
-    """A client typed by its external reference, whatever its capitals (as the imports match it)."""
+    """A client typed by its external reference, whatever its capitals (as the imports match it),
+    or by its name where no reference matches and one client alone bears it."""
 
-    default_error_messages = {"invalid_choice": _("Unknown client reference “%(value)s”.")}
+    default_error_messages = {
+        "invalid_choice": _("Unknown client reference “%(value)s”."),
+        "ambiguous": _("Several clients are named “%(value)s”: type the reference of the one you mean."),
+    }
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -34,9 +38,11 @@ class ClientReferenceField(forms.ModelChoiceField):
         try:
             return self.queryset.get(key_matches("external_ref", [reference]))
         except self.queryset.model.DoesNotExist:
-            raise ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": reference}
-            ) from None
+            named = list(self.queryset.filter(name__iexact=reference)[:2])
+            if len(named) == 1:
+                return named[0]
+            code = "ambiguous" if named else "invalid_choice"
+            raise ValidationError(self.error_messages[code], code=code, params={"value": reference}) from None
 
 
 class InteractionForm(forms.ModelForm):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -102,10 +103,13 @@ class CheckForm(VersionForm):
     reason = forms.CharField(label=_("Reason"), max_length=2000)
 
 
+def client_input():
+    """A client typed by its reference or its name, with the matches offered as one types."""
+    return forms.TextInput(attrs={"size": 24, "data-client-search": reverse_lazy("clients:search")})
+
+
 class ExpenseForm(VersionForm):
-    client = ClientReferenceField(
-        label=_("Client reference"), queryset=Client.objects.all(), widget=forms.TextInput(attrs={"size": 10})
-    )
+    client = ClientReferenceField(label=_("Client"), queryset=Client.objects.all(), widget=client_input())
     spent_on = forms.DateField(label=_("Date"), widget=DATE)
     category = forms.ChoiceField(label=_("Category"), choices=Expense.Category.choices)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0)
@@ -211,9 +215,7 @@ class DecisionForm(VersionForm):
 
 
 class InvestForm(VersionForm):
-    client = ClientReferenceField(
-        label=_("Client reference"), queryset=Client.objects.all(), widget=forms.TextInput(attrs={"size": 10})
-    )
+    client = ClientReferenceField(label=_("Client"), queryset=Client.objects.all(), widget=client_input())
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.TextInput(attrs={"size": 50}))
 
 

@@ -692,3 +692,18 @@ def test_the_history_reads_in_the_readers_language_whoever_wrote_it(as_finance, 
     assert "(Bravo : Signalement confirmé)" in body or "(Bravo: Signalement confirmé)" in body
     assert "Flag confirmed" not in body
     assert "75,50" in body and "Déplacements" in body
+
+
+def test_a_missing_expense_names_its_client_by_reference_or_by_name(as_finance, audit, finance, portfolio):  # noqa: F811
+    audit = to_step(audit, finance, 2)
+    body = page(as_finance, f"/audits/{audit.pk}/costs/")
+    assert 'data-client-search="/clients/search/"' in body  # matches offered as one types
+    expense = {"spent_on": "2026-11-01", "category": "travel", "amount": "12.00"}
+    as_finance.post(f"/audits/{audit.pk}/costs/expense/", {"version": v(audit), "client": "bravo", **expense})
+    assert portfolio["Bravo"].expenses.get().amount == D("12.00")
+    ClientFactory(name="Bravo")  # a second client of that name: the reference is asked for
+    body = as_finance.post(
+        f"/audits/{audit.pk}/costs/expense/", {"version": v(audit), "client": "Bravo", **expense}, follow=True
+    ).content.decode()
+    assert "Several clients are named “Bravo”" in body
+    assert portfolio["Bravo"].expenses.count() == 1
