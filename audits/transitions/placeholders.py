@@ -65,7 +65,7 @@ def problems(text: str) -> list[str]:
         found.append(str(_("A brace is not closed or not opened. Write placeholders as {client_name}.")))
     if found:
         # The text does not parse as placeholders: name the single-braced words that are none.
-        fields = [(None, name, "", None) for name in _SINGLE_BRACED.findall(text)]
+        fields = [("", name, "", None) for name in _SINGLE_BRACED.findall(text)]
     for _literal, name, spec, conversion in fields:
         if name is None:
             continue
