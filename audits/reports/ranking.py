@@ -149,11 +149,13 @@ class RankingFilter(AccountManagerFilterSet):
         model = ClientSnapshot
         fields = ["q", "status", "tier", "abc_class", "account_manager", "segment", "flag"]
 
-    def __init__(self, *args, request=None, **kwargs):
+    def __init__(self, *args, request=None, tiers=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         for field in self.form.fields.values():
             if isinstance(field.widget, forms.TextInput):
                 field.widget.attrs.setdefault("size", 14)
+        if tiers:  # the tiers the latest figures have (three to five), not every tier there could be
+            self.form.fields["tier"].choices = [("", _("Any")), *((n, str(n)) for n in range(1, tiers + 1))]
 
     def search(self, queryset, name, value):
         """Clients whose name or reference contains the text.

@@ -116,6 +116,12 @@ class RankingView(PagedExportMixin, FilterView):
         title = _("Dormant clients") if self.dormant else self.export_title
         return snapshot_about(title, self.latest)
 
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)  # reads the queryset, and the latest figures
+        if self.latest is not None:
+            kwargs["tiers"] = len(self.latest.tier_counts)
+        return kwargs
+
     def get_queryset(self):
         self.latest = portfolio_latest()
         # ?dormant=1: the clients with no activity in the period, listed apart from the ranking.

@@ -1,6 +1,7 @@
 """Ranking sort by NP through the rank, the ranking export's direct rows, and the cached dashboard charts."""
 
 import datetime as dt
+import re
 from decimal import Decimal as D
 from urllib.parse import quote
 
@@ -148,3 +149,9 @@ def test_each_row_adds_up_to_its_net_profit_acquisition_share_included(as_financ
     new = next(row for row in rows if row[header.index("Client")] == "New Client")
     assert D(new[header.index("Acquisition share")]) == D("1000.00")  # 10 of 24 months of 2,400
     assert ">AQ</" in as_finance.get("/ranking/").content.decode()
+
+
+def test_the_tier_filter_offers_the_tiers_the_figures_have(as_finance, portfolio):
+    body = as_finance.get("/ranking/").content.decode()
+    tiers = re.search(r'<select name="tier"[^>]*>(.*?)</select>', body, re.DOTALL).group(1)
+    assert re.findall(r'<option value="(\d)"', tiers) == ["1", "2", "3"]  # two boundaries: three tiers
