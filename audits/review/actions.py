@@ -152,7 +152,7 @@ class ExpenseView(AuditAction):
     success = gettext_lazy("Expense added: refresh the figures to see it counted.")
 
     service = staticmethod(services.expense_add)
-    fields = ("client", "spent_on", "category", "amount")
+    fields = ("client", "spent_on", "category", "amount", "note")
 
 
 class StaffCostView(AuditAction):

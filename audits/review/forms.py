@@ -113,6 +113,7 @@ class ExpenseForm(VersionForm):
     spent_on = forms.DateField(label=_("Date"), widget=DATE)
     category = forms.ChoiceField(label=_("Category"), choices=Expense.Category.choices)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
 
 class StaffCostForm(VersionForm):

@@ -151,7 +151,9 @@ def _cost_add(*, audit: Audit, user, version, cost, describe):
     return cost
 
 
-def expense_add(*, audit: Audit, user, version, client: Client, spent_on, category, amount) -> Expense:
+def expense_add(
+    *, audit: Audit, user, version, client: Client, spent_on, category, amount, note=""
+) -> Expense:
     """A missing expense on one of the audit's clients (step 2), inside the audit's period: an expense
     outside it would never count in the audit's figures."""
     if not AuditClient.objects.filter(audit=audit, client=client).exists():
@@ -170,7 +172,7 @@ def expense_add(*, audit: Audit, user, version, client: Client, spent_on, catego
         audit=audit,
         user=user,
         version=version,
-        cost=Expense(client=client, spent_on=spent_on, category=category, amount=amount),
+        cost=Expense(client=client, spent_on=spent_on, category=category, amount=amount, note=note or ""),
         describe=lambda expense: {
             "expense": expense.pk,
             "client": client.name,

@@ -177,10 +177,12 @@ def test_step_two_shows_the_breakdown_and_adds_a_missing_cost(as_finance, audit,
             "spent_on": "2026-11-01",
             "category": "travel",
             "amount": "75.50",
+            "note": "Train to the client's site",
         },
     )
     assert response.status_code == 302
-    assert portfolio["Bravo"].expenses.get().amount == D("75.50")
+    expense = portfolio["Bravo"].expenses.get()
+    assert (expense.amount, expense.note) == (D("75.50"), "Train to the client's site")
     bad = as_finance.post(
         f"/audits/{audit.pk}/costs/staff-cost/",
         {"version": v(audit), "staff": finance.pk, "effective_from": "2026-01-01", "hourly_cost": "-5"},
