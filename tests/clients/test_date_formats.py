@@ -36,7 +36,7 @@ def test_a_date_reads_the_same_short_or_long(language, first_of_december, first_
     ("language", "expected"),
     [
         ("en", "1 Dec 2026, 14:05"),
-        ("fr", "1 déc. 2026 14:05"),
+        ("fr", "1 déc. 2026 à 14:05"),
         ("nl", "1 dec 2026 14:05"),
         ("ro", "1 dec 2026, 14:05"),
     ],
