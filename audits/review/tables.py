@@ -1,6 +1,9 @@
 """The audit's tables: the list of audits, and the audit's clients at steps 1 to 3."""
 
+import copy
+
 import django_tables2 as tables
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -139,14 +142,43 @@ STEP_COLUMNS = {
 STEP_ORDER = {1: ("client",), 2: ("-net_profit",), 3: ("rank_net_profit",)}
 
 
+# The columns a step totals in its footer, over all the step's clients (``step_totals``).
+STEP_TOTALS = {
+    2: (*BREAKDOWN, "overhead_share", "net_profit_after_overhead", "indirect_value"),
+    3: ("revenue", "net_profit"),
+}
+
+
+def step_totals(step, rows) -> dict:
+    """The totals of a step's footer over ``rows`` (every client of the step, not one page)."""
+    return rows.aggregate(**{name: Sum(name) for name in STEP_TOTALS.get(step, ())})
+
+
+def _totalled(column, name):
+    """A copy of a money column whose footer is the table's total of it (``table.totals``)."""
+    column = copy.copy(column)
+    column.attrs = {**column.attrs, "tf": {"class": "num"}}
+    column._footer = lambda table: amount(getattr(table, "totals", {}).get(name))
+    return column
+
+
 def table_for_step(step):
-    """The table class of a step: the shared table with only that step's columns."""
+    """The table class of a step: the shared table with only that step's columns, the money ones
+    it totals with their total in the footer."""
     wanted = STEP_COLUMNS[step]
     every = list(AuditClientTable.base_columns)
+    columns = {
+        name: _totalled(AuditClientTable.base_columns[name], name) for name in STEP_TOTALS.get(step, ())
+    }
+    if columns:
+        client = copy.copy(AuditClientTable.base_columns["client"])
+        client._footer = _("Total")
+        columns["client"] = client
     return type(
         f"AuditStep{step}Table",
         (AuditClientTable,),
         {
+            **columns,
             "Meta": type(
                 "Meta",
                 (AuditClientTable.Meta,),
@@ -155,6 +187,6 @@ def table_for_step(step):
                     "sequence": wanted,
                     "order_by": STEP_ORDER[step],
                 },
-            )
+            ),
         },
     )

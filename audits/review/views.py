@@ -23,7 +23,7 @@ from audits.review import computation, decisions, figures, forms, history, selec
 from audits.review.filters import AuditFilter
 from audits.review.pdf import audit_report_filename, audit_report_pdf
 from audits.review.report import audit_report_xlsx
-from audits.review.tables import AuditTable, table_for_step
+from audits.review.tables import AuditTable, step_totals, table_for_step
 from audits.transitions.selectors import phase_out_refusals
 from clients.access import sees_all
 from clients.exports import LocalisedExportMixin
@@ -238,6 +238,7 @@ class ClientStepView(AuditPage):
         else:
             rows = rows.filter(in_portfolio=True)
         table = table_for_step(self.step)(rows)
+        table.totals = step_totals(self.step, rows)
         RequestConfig(self.request, paginate={"per_page": PER_PAGE, "paginator_class": Pages}).configure(
             table
         )

@@ -169,6 +169,9 @@ def test_step_two_shows_the_breakdown_and_adds_a_missing_cost(as_finance, audit,
     audit = to_step(audit, finance, 2)
     body = page(as_finance, f"/audits/{audit.pk}/costs/")
     assert "Add a missing expense" in body and "1,800.00" in body
+    # A footer totals every client of the step, not the page: the revenue is the portfolio's.
+    footer = re.search(r"<tfoot[^>]*>(.*?)</tfoot>", body, re.DOTALL).group(1)
+    assert "Total" in footer and "14,300.00" in footer
     response = as_finance.post(
         f"/audits/{audit.pk}/costs/expense/",
         {
