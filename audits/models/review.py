@@ -8,7 +8,7 @@ nightly snapshots, which are replaced every night. A completed audit is read-onl
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from audits.models.fields import who
@@ -53,6 +53,11 @@ class Audit(models.Model):
     step = models.PositiveSmallIntegerField(_("step"), choices=Step, default=Step.IDENTIFY)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.IN_PROGRESS)
     outcome = models.TextField(_("outcome"), blank=True)
+    # Without an outcome written at completion: the counts and net profits it is worded from when
+    # read, in the reader's language (``outcome_text``).
+    outcome_figures = models.JSONField(
+        _("outcome figures"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
@@ -102,6 +107,14 @@ class Audit(models.Model):
     def is_computed(self) -> bool:
         return self.computation == self.Computation.DONE and self.computed_at is not None
 
+    @property
+    def outcome_text(self) -> str:
+        """The outcome as written at completion, else worded from its figures in the active language:
+        "2 decisions, 1 client to transition out; net profit 1,000.00 EUR, then 1,500.00 EUR."."""
+        if self.outcome or not self.outcome_figures:
+            return self.outcome
+        return worded_outcome(**self.outcome_figures)
+
     def scope_label(self) -> str:
         if self.scope == self.Scope.MANAGER and self.scope_manager_id:
             manager = self.scope_manager
@@ -110,6 +123,18 @@ class Audit(models.Model):
         if self.scope == self.Scope.SEGMENT:
             return str(_("Segment: %(segment)s")) % {"segment": self.scope_segment}
         return str(self.Scope.ALL.label)
+
+
+def worded_outcome(*, decisions: int, leaving: int, before, after) -> str:
+    return gettext("%(decisions)s, %(leaving)s; net profit %(before)s, then %(after)s.") % {
+        "decisions": ngettext("%(count)s decision", "%(count)s decisions", decisions) % {"count": decisions},
+        "leaving": ngettext(
+            "%(count)s client to transition out", "%(count)s clients to transition out", leaving
+        )
+        % {"count": leaving},
+        "before": display.money(before),
+        "after": display.money(after),
+    }
 
 
 class AuditClient(RankedFigures):

@@ -124,7 +124,7 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
         (_("Status"), audit.get_status_display(), TEXT),
         (_("Figures as of"), audit.as_of, TEXT),
         (_("Completed"), audit.completed_at, TEXT),
-        (_("Outcome"), audit.outcome, TEXT),
+        (_("Outcome"), audit.outcome_text, TEXT),
         (_("Clients with activity"), figures.get("clients"), INTEGER),
         (_("Revenue"), figures.get("revenue"), MONEY),
         (_("Gross margin"), figures.get("gross_margin"), MONEY),

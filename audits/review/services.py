@@ -19,7 +19,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from audits.log import log_action
 from audits.models import (
@@ -31,6 +30,7 @@ from audits.models import (
     FlagReview,
     RiskAcknowledgement,
 )
+from audits.models.review import worded_outcome
 from audits.review import decisions, selectors
 from audits.transitions.selectors import phase_out_refusals
 from audits.transitions.services import transition_create
@@ -423,27 +423,25 @@ def audit_complete(*, audit: Audit, user, version, outcome: str = "") -> Audit:
         if blockers:
             raise AuditError(" ".join(blockers))
         result = decisions.what_if(locked)
-        summary = (outcome or "").strip() or _(
-            "%(decisions)s, %(leaving)s; net profit %(before)s, then %(after)s."
-        ) % {
-            "decisions": ngettext("%(count)s decision", "%(count)s decisions", result.decisions)
-            % {"count": result.decisions},
-            "leaving": ngettext(
-                "%(count)s client to transition out", "%(count)s clients to transition out", result.leaving
-            )
-            % {"count": result.leaving},
-            "before": display.money(result.net_profit_before),
-            "after": display.money(result.net_profit_after),
+        written = (outcome or "").strip()
+        counts: dict = {
+            "decisions": result.decisions,
+            "leaving": result.leaving,
+            "before": result.net_profit_before,
+            "after": result.net_profit_after,
         }
         now = timezone.now()
         Audit.objects.filter(pk=locked.pk).update(
-            status=Audit.Status.COMPLETED, completed_at=now, outcome=summary
+            status=Audit.Status.COMPLETED,
+            completed_at=now,
+            outcome=written,
+            outcome_figures={} if written else counts,
         )
         log_action(
             locked,
             "audit.completed",
             user=user,
-            data={"outcome": summary, "transitions": result.leaving},
+            data={"outcome": written or worded_outcome(**counts), "transitions": result.leaving},
         )
         locked.refresh_from_db()
         _transitions_create(locked, user=user)

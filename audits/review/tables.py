@@ -29,7 +29,7 @@ class AuditTable(SafeExportTable):
     scope = tables.Column(verbose_name=_("Scope"), empty_values=())
     created_at = DateTimeColumn(verbose_name=_("Started"), format="SHORT_DATETIME_FORMAT")
     completed_at = DateTimeColumn(verbose_name=_("Completed"), format="SHORT_DATETIME_FORMAT")
-    outcome = tables.Column(verbose_name=_("Outcome"), orderable=False)
+    outcome = tables.Column(verbose_name=_("Outcome"), accessor="outcome_text", orderable=False)
 
     class Meta:
         model = Audit

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audits.log import activity_for
 from audits.models import Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement, Transition
@@ -452,7 +452,12 @@ def test_completion_needs_every_decision_and_risk(audit, finance, portfolio):
 def test_a_completed_audit_never_changes(audit, finance, portfolio, django_capture_on_commit_callbacks):
     audit = complete(audit, finance, portfolio)
     assert audit.is_completed
-    assert audit.outcome.startswith("2 decisions, 1 client to transition out; net profit ")
+    with translation.override("en"):
+        assert audit.outcome_text.startswith("2 decisions, 1 client to transition out; net profit ")
+    # Worded when read, in the reader's language, whoever completed the audit.
+    with translation.override("fr"):
+        assert audit.outcome_text.startswith("2 décisions")
+    assert audit.outcome == ""  # nothing was written at completion
     frozen = list(AuditClient.objects.filter(audit=audit).order_by("client_id").values())
     frozen_portfolio = audit.portfolio.figures
     # The ledger changes and the nightly recompute runs: the audit keeps its own copies.
