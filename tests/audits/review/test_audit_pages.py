@@ -14,6 +14,7 @@ from tests.audits.review.test_audit_steps import (  # noqa: F401 (fixtures)
     move,
     portfolio,
     refresh,
+    review,
     start,
     to_step,
     v,
@@ -439,14 +440,7 @@ def test_the_xlsx_report_has_a_sheet_per_part_with_numbers_and_safe_text(
     services.flag_comment(
         audit=audit, user=portfolio["Bravo"].account_manager, client_id=portfolio["Bravo"].pk, text="+1 call"
     )
-    services.flag_review(
-        audit=audit,
-        user=finance,
-        version=v(audit),
-        client_id=portfolio["Delta"].pk,
-        verdict="override",
-        reason="ok",
-    )
+    review(audit, finance, portfolio["Delta"], "override", reason="ok")
     response = as_finance.get(f"/audits/{audit.pk}/report.xlsx")
     assert response.status_code == 200
     assert response.streaming  # written to a temporary file, then streamed
@@ -684,14 +678,7 @@ def test_the_history_reads_in_the_readers_language_whoever_wrote_it(as_finance, 
     )
     audit = to_step(audit, finance, 4)
     with translation.override("en"):  # written in English
-        services.flag_review(
-            audit=audit,
-            user=finance,
-            version=v(audit),
-            client_id=portfolio["Bravo"].pk,
-            verdict="confirm",
-            reason="r",
-        )
+        review(audit, finance, portfolio["Bravo"], "confirm")
     as_finance.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     body = page(as_finance, f"/audits/{audit.pk}/")
     assert "(Bravo : Signalement confirmé)" in body or "(Bravo: Signalement confirmé)" in body

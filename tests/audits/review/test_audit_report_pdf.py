@@ -10,7 +10,15 @@ import pytest
 from audits.models import Audit, Decision
 from audits.review import decisions, pdf, selectors
 from clients import display
-from tests.audits.review.test_audit_steps import complete, decide, portfolio, start, to_step, v  # noqa: F401 (fixtures)
+from tests.audits.review.test_audit_steps import (  # noqa: F401 (fixtures)
+    complete,
+    decide,
+    portfolio,
+    review,
+    start,
+    to_step,
+    v,
+)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -166,19 +174,11 @@ def test_the_pdf_counts_the_decisions_on_flagged_clients_only(
 
 
 def test_an_overridden_flag_reads_as_kept_not_as_awaiting_a_decision(audit, finance, portfolio):  # noqa: F811
-    from audits.review import services
     from audits.review.pdf import audit_report_html
 
     audit = to_step(audit, finance, 4)
     for name, verdict in (("Delta", "override"), ("Bravo", "confirm")):
-        services.flag_review(
-            audit=audit,
-            user=finance,
-            version=v(audit),
-            client_id=portfolio[name].pk,
-            verdict=verdict,
-            reason="r",
-        )
+        review(audit, finance, portfolio[name], verdict)
         audit.refresh_from_db()
     html = audit_report_html(audit)
     assert html.count("Kept as it is: the flag is overridden.") == 1
