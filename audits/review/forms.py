@@ -52,10 +52,19 @@ class AuditStartForm(forms.Form):
         .objects.filter(groups__name=ACCOUNT_MANAGERS)
         .order_by("first_name", "username"),
     )
-    segment = forms.CharField(label=_("Segment"), required=False, max_length=100)
+    # The segments the clients have (one per spelling, whatever its capitals), not free text that a
+    # typo would turn into an audit of no client.
+    segment = forms.ChoiceField(label=_("Segment"), required=False, choices=())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        segments: dict[str, str] = {}
+        for name in Client.objects.exclude(segment="").values_list("segment", flat=True).distinct():
+            segments.setdefault(name.strip().casefold(), name.strip())
+        self.fields["segment"].choices = [
+            ("", "—"),
+            *((name, name) for name in sorted(segments.values(), key=str.casefold)),
+        ]
         today = timezone.localdate()
         self.fields["year"].initial = today.year - 1
         self.fields["title"].initial = _("Client audit %(year)s") % {"year": today.year}

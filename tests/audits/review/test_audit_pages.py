@@ -61,6 +61,27 @@ def test_bad_start_input_gets_a_clear_message_and_changes_nothing(as_finance, po
     assert not Audit.objects.exists()
 
 
+def test_a_segment_is_chosen_among_the_clients_segments(
+    as_finance, portfolio, django_capture_on_commit_callbacks
+):  # noqa: F811
+    ClientFactory(name="In retail", segment="Retail")
+    ClientFactory(name="Also retail", segment="retail")  # the same segment, in other capitals
+    form = page(as_finance, "/audits/new/")
+    assert form.count('<option value="Retail">Retail</option>') + form.count('<option value="retail">') == 1
+    start = {"title": "Retail", "period": "rolling", "scope": "segment"}
+    refused = as_finance.post("/audits/new/", {**start, "segment": "Retial"})
+    assert refused.status_code == 200 and "Select a valid choice." in refused.content.decode()
+    assert not Audit.objects.exists()
+    chosen = re.search(r'<option value="([Rr]etail)"', form).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        as_finance.post("/audits/new/", {**start, "segment": chosen})
+    audit = Audit.objects.get()
+    assert set(AuditClient.objects.filter(audit=audit).values_list("client__name", flat=True)) == {
+        "In retail",
+        "Also retail",
+    }
+
+
 def test_an_audit_period_outside_the_years_1900_to_2100_is_refused(as_finance, portfolio):  # noqa: F811
     response = as_finance.post(
         "/audits/new/",
