@@ -62,8 +62,10 @@ def test_bad_start_input_gets_a_clear_message_and_changes_nothing(as_finance, po
 
 
 def test_a_segment_is_chosen_among_the_clients_segments(
-    as_finance, portfolio, django_capture_on_commit_callbacks
-):  # noqa: F811
+    as_finance,
+    portfolio,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
     ClientFactory(name="In retail", segment="Retail")
     ClientFactory(name="Also retail", segment="retail")  # the same segment, in other capitals
     form = page(as_finance, "/audits/new/")
