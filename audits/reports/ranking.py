@@ -155,7 +155,7 @@ class RankingFilter(AccountManagerFilterSet):
             if isinstance(field.widget, forms.TextInput):
                 field.widget.attrs.setdefault("size", 14)
         if tiers:  # the tiers the latest figures have (three to five), not every tier there could be
-            self.form.fields["tier"].choices = [("", _("Any")), *((n, str(n)) for n in range(1, tiers + 1))]
+            self.form.fields["tier"].choices = [(n, str(n)) for n in range(1, tiers + 1)]
 
     def search(self, queryset, name, value):
         """Clients whose name or reference contains the text.

@@ -155,3 +155,4 @@ def test_the_tier_filter_offers_the_tiers_the_figures_have(as_finance, portfolio
     body = as_finance.get("/ranking/").content.decode()
     tiers = re.search(r'<select name="tier"[^>]*>(.*?)</select>', body, re.DOTALL).group(1)
     assert re.findall(r'<option value="(\d)"', tiers) == ["1", "2", "3"]  # two boundaries: three tiers
+    assert tiers.count('<option value=""') == 1  # one "Any"
