@@ -66,10 +66,6 @@ class AuditAccess:
 TYPED = "audit_typed"
 
 
-def with_typed(initial: dict, typed: dict) -> dict:
-    return {**initial, **typed}
-
-
 class AuditListView(AuditAccess, LocalisedExportMixin, FilteredTableMixin, SingleTableMixin, FilterView):
     table_class = AuditTable
     filterset_class = AuditFilter
@@ -167,20 +163,22 @@ class AuditPage(AuditAccess, TemplateView):
     def blockers(self, audit):
         return selectors.step_blockers(audit, audit.step)
 
-    def typed(self, form: str) -> dict:
-        """The values typed in ``form`` ("expense", "review:12"…) of this audit where the last
-        action refused them, to fill the form with again rather than make the user type them twice."""
-        if not hasattr(self, "_typed"):
-            self._typed = self.request.session.pop(TYPED, None) or {}
+    def take_typed(self) -> None:
+        """Takes from the session what the last refused action kept: it is for this page alone."""
+        self._typed = self.request.session.pop(TYPED, None) or {}
+
+    def initial(self, form: str, **values) -> dict:
+        """``values``, with over them what was typed in ``form`` ("expense", "review:12"…) of this
+        audit where the last action refused it, so that the user does not type it twice."""
         kept = self._typed
         if kept.get("audit") == self.get_audit().pk and kept.get("form") == form:
-            return kept.get("data", {})
-        return {}
+            return {**values, **kept.get("data", {})}
+        return values
 
     def base_context(self):
         audit = self.get_audit()
         user = self.request.user
-        self.typed("")  # what a refusal kept is for this page alone
+        self.take_typed()
         editable = may_run(user) and not audit.is_completed
         step = self.step or audit.step
         return {
@@ -208,9 +206,7 @@ class AuditDetailView(AuditPage):
         context.update(
             activity=history.worded(selectors.audit_history(audit, user=self.request.user)[:100]),
             figures=info.figures if info else None,
-            complete_form=forms.CompleteForm(
-                initial=with_typed({"version": audit.version}, self.typed("complete"))
-            ),
+            complete_form=forms.CompleteForm(initial=self.initial("complete", version=audit.version)),
         )
         if audit.is_completed and may_run(self.request.user):
             context["transitions"] = audit.transitions.select_related("client").order_by("client__name")
@@ -253,19 +249,17 @@ class ClientStepView(AuditPage):
             checks = selectors.audit_checks(audit) if audit.is_computed else []
         for check in checks:
             check.form = forms.CheckForm(
-                initial=with_typed(
-                    {"version": audit.version, "code": check.code}, self.typed(f"check:{check.code}")
-                )
+                initial=self.initial(f"check:{check.code}", version=audit.version, code=check.code)
             )
         context["checks"] = checks
 
     def step_2(self, context):
         audit = context["audit"]
         context["expense_form"] = forms.ExpenseForm(
-            initial=with_typed({"version": audit.version}, self.typed("expense")), auto_id="exp_%s"
+            initial=self.initial("expense", version=audit.version), auto_id="exp_%s"
         )
         context["staff_cost_form"] = forms.StaffCostForm(
-            initial=with_typed({"version": audit.version}, self.typed("staff_cost")), auto_id="sc_%s"
+            initial=self.initial("staff_cost", version=audit.version), auto_id="sc_%s"
         )
 
     def step_3(self, context):
@@ -322,18 +316,16 @@ class FlagStepView(AuditPage):
         rows = selectors.attach_reviews(audit, list(page.object_list))
         for row in rows:
             row.review_form = forms.ReviewForm(
-                initial=with_typed(
-                    {
-                        "version": audit.version,
-                        "verdict": row.review.verdict if row.review else "confirm",
-                        "reason": row.review.reason if row.review else "",
-                    },
-                    self.typed(f"review:{row.client_id}"),
+                initial=self.initial(
+                    f"review:{row.client_id}",
+                    version=audit.version,
+                    verdict=row.review.verdict if row.review else "confirm",
+                    reason=row.review.reason if row.review else "",
                 ),
                 auto_id=f"rv{row.client_id}_%s",
             )
             row.comment_form = forms.CommentForm(
-                initial=self.typed(f"comment:{row.client_id}"), auto_id=f"cm{row.client_id}_%s"
+                initial=self.initial(f"comment:{row.client_id}"), auto_id=f"cm{row.client_id}_%s"
             )
         context.update(
             rows=rows,
@@ -361,16 +353,15 @@ class StrategyStepView(AuditPage):
             row.decision_form = forms.DecisionForm.for_row(
                 row, version=audit.version, months=months, phase_out_refusal=refusals.get(row.client_id)
             )
-            row.decision_form.initial.update(self.typed(f"decision:{row.client_id}"))
+            row.decision_form.initial.update(self.initial(f"decision:{row.client_id}"))
         risks = [
             {
                 "code": value,
                 "label": label,
                 "ack": ack,
                 "form": forms.RiskForm(
-                    initial=with_typed(
-                        {"version": audit.version, "risk": value, "note": ack.note if ack else ""},
-                        self.typed(f"risk:{value}"),
+                    initial=self.initial(
+                        f"risk:{value}", version=audit.version, risk=value, note=ack.note if ack else ""
                     ),
                     auto_id=f"rk{value}_%s",
                 ),
@@ -379,7 +370,7 @@ class StrategyStepView(AuditPage):
         ]
         context.update(
             invest_form=forms.InvestForm(
-                initial=with_typed({"version": audit.version}, self.typed("invest")), auto_id="inv_%s"
+                initial=self.initial("invest", version=audit.version), auto_id="inv_%s"
             ),
             invested=selectors.invested_decisions(audit),
             rows=rows,
@@ -388,9 +379,7 @@ class StrategyStepView(AuditPage):
             what_if=decisions.what_if_kept(audit) if audit.is_computed else None,
             risks=risks,
             missing=audit.decisions_missing if audit.is_computed else 0,
-            complete_form=forms.CompleteForm(
-                initial=with_typed({"version": audit.version}, self.typed("complete"))
-            ),
+            complete_form=forms.CompleteForm(initial=self.initial("complete", version=audit.version)),
         )
         return super().get_context_data(**context, **kwargs)
 

@@ -96,6 +96,19 @@ def decide(audit, user, client, kind, **values):
     )
 
 
+def expense(audit, user, client, amount, spent_on, category="travel"):
+    """A direct expense on ``client`` added at step 2 of the audit as it is now."""
+    return services.expense_add(
+        audit=audit,
+        user=user,
+        version=v(audit),
+        client=client,
+        category=category,
+        amount=amount,
+        spent_on=spent_on,
+    )
+
+
 def review(audit, user, client, verdict, reason="seen"):
     """A review of ``client``'s flag (a Client or its id), on the audit as it is now."""
     client_id = getattr(client, "pk", client)
@@ -521,15 +534,7 @@ def test_a_refresh_keeps_reviews_and_counts_a_cost_added_on_the_spot(
     audit, finance, portfolio, django_capture_on_commit_callbacks
 ):
     audit = to_step(audit, finance, 2)
-    services.expense_add(
-        audit=audit,
-        user=finance,
-        version=v(audit),
-        client=portfolio["Alpha"],
-        spent_on=timezone.localdate(),
-        category="travel",
-        amount=D("123.45"),
-    )
+    expense(audit, finance, portfolio["Alpha"], D("123.45"), timezone.localdate())
     with django_capture_on_commit_callbacks(execute=True):
         computation.audit_refresh(audit=audit, user=finance, version=v(audit))
     row = AuditClient.objects.get(audit=audit, client=portfolio["Alpha"])
