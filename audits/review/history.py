@@ -29,13 +29,19 @@ def _check(data):
     return str(CHECKS[data["check"]][0])
 
 
+def _about(name: str, what) -> str:
+    return _("%(client)s: %(what)s") % {"client": name, "what": what}
+
+
 def _cost(data):
     if "expense" in data:
-        return _("%(client)s: %(amount)s on %(day)s") % {
-            "client": data["client"],
-            "amount": display.money(data["amount"]),
-            "day": _day(data["on"]),
-        } + (f" ({Expense.Category(data['category']).label})" if data.get("category") else "")
+        values = {"client": data["client"], "amount": display.money(data["amount"]), "day": _day(data["on"])}
+        if data.get("category"):
+            return _("%(client)s: %(amount)s on %(day)s (%(category)s)") % {
+                **values,
+                "category": Expense.Category(data["category"]).label,
+            }
+        return _("%(client)s: %(amount)s on %(day)s") % values
     return _("%(staff)s: %(rate)s an hour from %(day)s") % {
         "staff": data["staff"],
         "rate": display.money(data["hourly_cost"]),
@@ -46,9 +52,9 @@ def _cost(data):
 WORDED = {
     "audit.check_acknowledged": _check,
     "audit.cost_added": _cost,
-    "audit.flag_reviewed": lambda data: f"{_name(data)}: {FlagReview(verdict=data['verdict']).outcome}",
-    "audit.decided": lambda data: f"{_name(data)}: {Decision.Kind(data['decision']).label}",
-    "audit.decision_withdrawn": lambda data: f"{_name(data)}: {Decision.Kind(data['decision']).label}",
+    "audit.flag_reviewed": lambda data: _about(_name(data), FlagReview(verdict=data["verdict"]).outcome),
+    "audit.decided": lambda data: _about(_name(data), Decision.Kind(data["decision"]).label),
+    "audit.decision_withdrawn": lambda data: _about(_name(data), Decision.Kind(data["decision"]).label),
     "audit.risk_acknowledged": lambda data: str(RiskAcknowledgement.Risk(data["risk"]).label),
 }
 
