@@ -10,10 +10,16 @@ from clients.roles import role_of
 # (label, url name, permission or None, the view names that light it up)
 PRIMARY = [
     (_("Dashboard"), "reports:dashboard", "clients.view_client", ("reports:dashboard",)),
-    (_("Ranking"), "reports:ranking", "clients.view_client", ("reports:ranking", "reports:client")),
+    (_("Ranking"), "reports:ranking", "clients.view_client", ("reports:ranking",)),
     (_("Prospects"), "reports:prospects", "clients.view_client", ("reports:prospects",)),
     (_("Payments"), "reports:payments", "clients.view_client", ("reports:payments",)),
-    (_("Clients"), "clients:list", "clients.view_client", ("clients:list", "clients:detail", "clients:edit")),
+    # A client's pages (its profitability and transitions included) sit under /clients/<id>/.
+    (
+        _("Clients"),
+        "clients:list",
+        "clients.view_client",
+        ("clients:", "reports:client", "transitions:client"),
+    ),
     (_("My interactions"), "interactions:list", "clients.view_interaction", ("interactions:",)),
 ]
 SECONDARY = [

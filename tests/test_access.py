@@ -5,6 +5,7 @@ so nobody adds a page without deciding who may reach it.
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -237,3 +238,22 @@ def test_a_page_with_a_table_builds_the_menu_and_the_quick_log_form_once(as_mana
     page = as_manager.get(url).content.decode()
     assert built == [url]
     assert page.count('id="ql_kind"') == 1
+
+
+def test_the_menu_lights_the_section_a_page_belongs_to(as_manager, own_client):
+    """A client's pages (its record, its profitability, its transitions) light "Clients"; the
+    ranking lights "Ranking"."""
+    lit = re.compile(r'<a href="([^"]+)" aria-current="page">')
+
+    def menu(response):
+        return lit.findall(response.content.decode().split('class="mainnav"')[1].split("</nav>")[0])
+
+    for url in (
+        f"/clients/{own_client.pk}/",
+        f"/clients/{own_client.pk}/profitability/",
+        f"/clients/{own_client.pk}/transitions/",
+    ):
+        response = as_manager.get(url)
+        assert response.status_code == 200, url
+        assert menu(response) == ["/clients/"], url
+    assert menu(as_manager.get("/ranking/")) == ["/ranking/"]
