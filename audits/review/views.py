@@ -229,9 +229,9 @@ class ClientStepView(AuditPage):
         context = self.base_context()
         audit = context["audit"]
         rows = selectors.audit_clients(audit)
-        if self.step == 1:
-            rows = rows.filter(in_portfolio=True) if self.request.GET.get("active") == "1" else rows
-        else:
+        # Step 1 lists every client in scope, or those active in the period; steps 2 and 3 the latter.
+        context["active_only"] = self.step != 1 or self.request.GET.get("active") == "1"
+        if context["active_only"]:
             rows = rows.filter(in_portfolio=True)
         table = table_for_step(self.step)(rows)
         table.totals = step_totals(self.step, rows)

@@ -705,3 +705,21 @@ def test_a_missing_expense_names_its_client_by_reference_or_by_name(as_finance, 
     ).content.decode()
     assert "Several clients are named “Bravo”" in body
     assert portfolio["Bravo"].expenses.count() == 1
+
+
+def test_step_1_lists_every_client_in_scope_or_only_those_active_in_the_period(
+    as_finance,
+    finance,
+    portfolio,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    ClientFactory(name="Echo dormant")  # in scope, no activity in the period
+    audit = start(finance, django_capture_on_commit_callbacks)
+    # The table follows the checks (one of which names the dormant clients).
+    every = page(as_finance, f"/audits/{audit.pk}/identify/").split("Clients in scope")[1]
+    active = page(as_finance, f"/audits/{audit.pk}/identify/?active=1").split("Clients in scope")[1]
+    assert "Echo dormant" in every and "Alpha" in every
+    assert "Echo dormant" not in active and "Alpha" in active
+    # The list shown is marked as such.
+    assert '<a href="?" aria-current="page">All</a>' in every and 'href="?active=1" aria-current' not in every
+    assert 'href="?active=1" aria-current="page">' in active and '<a href="?" aria-current' not in active
