@@ -104,7 +104,9 @@ class FigureTable(SafeExportTable):
     them: abbreviated on the page, named in full in exports; then the client's flags as badges. Each
     table says which columns it shows, and where the client's name links (``client_url``)."""
 
-    client = tables.Column(verbose_name=_("Client"), order_by=("client__name", "client_id"))
+    client = tables.Column(
+        verbose_name=_("Client"), order_by=("client__name", "client_id"), attrs={"td": {"class": "client"}}
+    )
     # Shown under the name on the page (``client_link``'s title), a column of its own in exports.
     external_ref = tables.Column(verbose_name=_("Reference"), accessor="client__external_ref", visible=False)
     revenue = MoneyColumn(verbose_name=_("R"), export_header=_("Revenue"))

@@ -122,3 +122,35 @@ def test_a_message_stands_at_the_right_and_is_dismissed(log_in, live_server, fin
     assert box["x"] + box["width"] >= content["x"] + content["width"] - 40  # at the right
     message.locator("[data-dismiss]").click()
     expect(page.locator(".messages")).to_have_count(0)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_ranking_and_the_audits_cost_table_show_every_column_at_1366_px(
+    log_in, live_server, finance, ledger, language, shot
+):
+    from audits.models import Audit
+    from audits.review import computation
+
+    today = timezone.localdate()
+    audit = computation.audit_start(
+        user=finance,
+        title="Audit",
+        period_start=today - dt.timedelta(days=364),
+        period_end=today,
+        scope=Audit.Scope.ALL,
+    )
+    page = log_in(finance)
+    for path in ("/ranking/", f"/audits/{audit.pk}/costs/"):
+        _open(page, live_server, language, path)
+        shot(f"wide-table-{language}-{path.strip('/').replace('/', '-')}")
+        assert page.locator(".table-container td").count() > 0, path
+        hidden = page.evaluate(
+            "() => [...document.querySelectorAll('.table-container')].map(box => box.scrollWidth - box.clientWidth)"
+        )
+        assert max(hidden) <= 0, path
+        # Only the client's name keeps a minimum width: the figures take what they need.
+        widths = page.evaluate(
+            "() => [...document.querySelector('.table-container tbody tr').cells]"
+            ".map(cell => [cell.className, getComputedStyle(cell).minWidth])"
+        )
+        assert [name for name, width in widths if width not in ("0px", "auto")] == ["client"], path
