@@ -39,33 +39,34 @@ class AuditAction(AuditAccess, View):
         step = self.back_step or audit.step
         return reverse(STEP_URLS[step], args=[audit.pk])
 
+    def back_to_client(self, audit):
+        """The step page, at the card of the client the URL names: what changed, or the refused
+        form filled again, is there; the message stands at the top of the screen."""
+        url = self.back(audit)
+        client_id = self.kwargs.get("client_id")
+        return url if client_id is None else f"{url}#client-{client_id}"
+
     def post(self, request, pk, **kwargs):
         audit = self.get_audit()
         form = self.make_form()
         if not form.is_valid():
             messages.error(request, self.about(audit, forms.validation_message(form)))
             self.keep_typed(audit)
-            return redirect(self.back(audit))
-        done = False  # a refusal is read at the top of the page
+            return redirect(self.back_to_client(audit))
         try:
             self.act(audit, form)
         except services.AuditError as exc:
             messages.error(request, self.about(audit, str(exc)))
+            self.keep_typed(audit)
         except QueueUnavailable:
             messages.error(
                 request, _("The task queue cannot be reached: nothing was started. Try again later.")
             )
+            self.keep_typed(audit)
         else:
             messages.success(request, str(self.success))
-            done = True
-        if not done:
-            self.keep_typed(audit)
         audit.refresh_from_db()
-        url = self.back(audit)
-        client_id = self.kwargs.get("client_id")
-        if done and client_id is not None:
-            url += f"#client-{client_id}"  # at the client's card, which shows what changed
-        return redirect(url)
+        return redirect(self.back_to_client(audit))
 
     def make_form(self):
         return self.form_class(self.request.POST)
@@ -85,7 +86,7 @@ class AuditAction(AuditAccess, View):
 
     def about(self, audit, problem: str) -> str:
         """A refusal as the step page shows it: after the name of the client the URL names, where
-        it is one the user sees in the audit, since a page of many clients shows it at the top."""
+        it is one the user sees in the audit, since the message stands apart from the client's card."""
         client_id = self.kwargs.get("client_id")
         if client_id is None:
             return problem

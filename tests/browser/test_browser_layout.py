@@ -120,8 +120,10 @@ def test_a_message_stands_at_the_right_and_is_dismissed(log_in, live_server, fin
     expect(message).to_be_visible()
     box, content = message.bounding_box(), page.locator("main").bounding_box()
     assert box["x"] + box["width"] >= content["x"] + content["width"] - 40  # at the right
+    heading = page.locator("main h1").bounding_box()["y"]
     message.locator("[data-dismiss]").click()
     expect(page.locator(".messages")).to_have_count(0)
+    assert page.locator("main h1").bounding_box()["y"] == heading  # the page does not move
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

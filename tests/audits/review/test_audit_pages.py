@@ -394,7 +394,8 @@ def test_step_five_prefills_from_break_even_and_completes(as_finance, audit, fin
         f"/audits/{audit.pk}/strategy/{portfolio['Delta'].pk}/decision/",
         {"version": v(audit), "kind": "keep", "reason": "", "page": "1"},
     )
-    assert refused.url == f"/audits/{audit.pk}/strategy/?page=1"  # the refusal is read at the top
+    # The refusal too: the form there holds what was typed.
+    assert refused.url == f"/audits/{audit.pk}/strategy/?page=1#client-{portfolio['Delta'].pk}"
     as_finance.post(
         f"/audits/{audit.pk}/strategy/{portfolio['Delta'].pk}/decision/",
         {"version": v(audit), "kind": "keep", "reason": "strategic partner"},
