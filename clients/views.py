@@ -48,10 +48,13 @@ class ClientListView(PagedExportMixin, FilterView):
 
 
 class ClientSearchView(View):
-    """Search as you type for the quick log: JSON of the clients the user may see (own first)."""
+    """Search as you type for a client field: JSON of the clients the user may see (own first),
+    former clients too with ``former=1``."""
 
     def get(self, request):
-        rows = selectors.client_search(user=request.user, query=request.GET.get("q", ""))
+        rows = selectors.client_search(
+            user=request.user, query=request.GET.get("q", ""), former=request.GET.get("former") == "1"
+        )
         return JsonResponse(
             {"results": [{"ref": row["external_ref"], "name": row["name"]} for row in rows]},
             json_dumps_params={"ensure_ascii": False},

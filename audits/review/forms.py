@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import Audit, Decision, FlagReview
@@ -112,13 +113,18 @@ class CheckForm(VersionForm):
     reason = forms.CharField(label=_("Reason"), max_length=2000)
 
 
-def client_input():
-    """A client typed by its reference or its name, with the matches offered as one types."""
-    return forms.TextInput(attrs={"size": 24, "data-client-search": reverse_lazy("clients:search")})
+def client_input(*, former: bool = False):
+    """A client typed by its reference or its name, with the matches offered as one types (former
+    clients among them with ``former``)."""
+    search = format_lazy("{}{}", reverse_lazy("clients:search"), "?former=1" if former else "")
+    return forms.TextInput(attrs={"size": 24, "data-client-search": search})
 
 
 class ExpenseForm(VersionForm):
-    client = ClientReferenceField(label=_("Client"), queryset=Client.objects.all(), widget=client_input())
+    # A former client's costs in the audit's period count as any other's.
+    client = ClientReferenceField(
+        label=_("Client"), queryset=Client.objects.all(), widget=client_input(former=True)
+    )
     spent_on = forms.DateField(label=_("Date"), widget=DATE)
     category = forms.ChoiceField(label=_("Category"), choices=Expense.Category.choices)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0)

@@ -40,7 +40,8 @@ document.addEventListener("keydown", (event) => {
       input.setAttribute("list", listId);
     }
     try {
-      const url = `${input.dataset.clientSearch}?q=${encodeURIComponent(query)}`;
+      const url = new URL(input.dataset.clientSearch, window.location.href);
+      url.searchParams.set("q", query);
       const response = await fetch(url, { headers: { Accept: "application/json" } });
       if (!response.ok) return;
       const { results } = await response.json();

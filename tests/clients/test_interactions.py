@@ -180,6 +180,9 @@ def test_the_quick_log_searches_clients_as_you_type_own_first(as_finance, financ
     results = as_finance.get("/clients/search/", {"q": "acme"}).json()["results"]
 
     assert [row["name"] for row in results] == ["Acme Own", "Acme Foreign", "Bolt Acme"]
+    # Former clients where a form asks for them (an audit's costs).
+    with_former = as_finance.get("/clients/search/", {"q": "acme", "former": "1"}).json()["results"]
+    assert [row["name"] for row in with_former] == ["Acme Own", "Acme Foreign", "Acme Gone", "Bolt Acme"]
     by_reference = as_finance.get("/clients/search/", {"q": "acm-"}).json()["results"]
     assert {row["ref"] for row in by_reference} == {"ACM-1", "ACM-2"}
     assert as_finance.get("/clients/search/", {"q": "a"}).json()["results"] == []

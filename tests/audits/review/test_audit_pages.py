@@ -696,7 +696,8 @@ def test_the_history_reads_in_the_readers_language_whoever_wrote_it(as_finance, 
 def test_a_missing_expense_names_its_client_by_reference_or_by_name(as_finance, audit, finance, portfolio):  # noqa: F811
     audit = to_step(audit, finance, 2)
     body = page(as_finance, f"/audits/{audit.pk}/costs/")
-    assert 'data-client-search="/clients/search/"' in body  # matches offered as one types
+    # Matches offered as one types, former clients among them (their costs in the period count).
+    assert 'data-client-search="/clients/search/?former=1"' in body
     values = {"spent_on": "2026-11-01", "category": "travel", "amount": "12.00"}
     as_finance.post(f"/audits/{audit.pk}/costs/expense/", {"version": v(audit), "client": "bravo", **values})
     assert portfolio["Bravo"].expenses.get().amount == D("12.00")
