@@ -210,6 +210,9 @@ class AuditDetailView(AuditPage):
         )
         if audit.is_completed and may_run(self.request.user):
             context["transitions"] = audit.transitions.select_related("client").order_by("client__name")
+        if not may_run(self.request.user) and audit.is_computed:
+            # An account manager's part: their flagged clients, at step 4.
+            context["own_flagged"] = selectors.flagged_clients(audit, user=self.request.user).count()
         return super().get_context_data(**context, **kwargs)
 
 

@@ -725,3 +725,11 @@ def test_step_1_lists_every_client_in_scope_or_only_those_active_in_the_period(
     # The list shown is marked as such.
     assert '<a href="?" aria-current="page">All</a>' in every and 'href="?active=1" aria-current' not in every
     assert 'href="?active=1" aria-current="page">' in active and '<a href="?" aria-current' not in active
+
+
+def test_an_account_manager_is_led_from_the_audit_to_their_flagged_clients(as_manager, as_finance, audit):
+    body = page(as_manager, f"/audits/{audit.pk}/")
+    assert "Your clients in this audit" in body
+    assert "1 of your clients is flagged" in body  # Bravo; Delta is another manager's
+    assert f'href="/audits/{audit.pk}/flags/">See your flagged clients' in body
+    assert "Your clients in this audit" not in page(as_finance, f"/audits/{audit.pk}/")
