@@ -47,7 +47,14 @@ plt.rcParams.update(
 )
 
 
-def _figure(width=6.4, height=3.0):
+# A phone's chart: drawn narrow rather than a wide one scaled down, so that its labels read at the
+# size of the page's small print (``for_screens``).
+NARROW = 4.0
+
+
+def _figure(width=6.4, height=3.0, *, narrow=False):
+    if narrow:
+        width, height = NARROW, max(height, 3.0)
     fig = Figure(figsize=(width, height), dpi=100)
     ax = fig.add_subplot()
     ax.grid(axis="y", color=GRID, linewidth=0.8)
@@ -86,6 +93,28 @@ def _svg(fig):
     svg = buffer.getvalue()
     # Drop the XML prolog so the SVG can be inlined in HTML.
     return _without_inline_styles(svg[svg.index("<svg") :])
+
+
+_SVG_ID = re.compile(r'(\bid="|href="#|url\(#)([^")]+)')
+
+
+def own_ids(svg: str | None, prefix: str) -> str | None:
+    """The chart with its element ids prefixed: matplotlib numbers them the same in every chart
+    (line2d_1, ...), and ids must be unique in the one document that holds several."""
+    if not svg:
+        return svg
+    return _SVG_ID.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
+
+
+def for_screens(draw) -> str | None:
+    """``draw(narrow=False)`` for wide screens and ``draw(narrow=True)`` for phones, the page's style
+    sheet showing the one that fits (``.chart-wide``, ``.chart-narrow``); None where there is
+    nothing to draw."""
+    wide = draw(narrow=False)
+    if wide is None:
+        return None
+    narrow = own_ids(draw(narrow=True), "narrow")
+    return f'<div class="chart-wide">{wide}</div><div class="chart-narrow">{narrow}</div>'
 
 
 class CompactTicks(Formatter):
@@ -128,9 +157,9 @@ def _floats(values):
     return [float(v) if v is not None else float("nan") for v in values]
 
 
-def cumulative_curve(*, points, x_label, y_label, reference=None, peak=None):
+def cumulative_curve(*, points, x_label, y_label, reference=None, peak=None, narrow=False):
     """A Pareto or whale curve from (share of clients, cumulative share) points, (0, 0) first."""
-    fig, ax = _figure()
+    fig, ax = _figure(narrow=narrow)
     xs = [float(x) for x, _y in points]
     ys = [float(y) for _x, y in points]
     ax.plot(xs, ys, color=ACCENT, linewidth=2)
@@ -147,10 +176,12 @@ def cumulative_curve(*, points, x_label, y_label, reference=None, peak=None):
     return _svg(fig)
 
 
-def bars(*, labels, values, y_label, colors=None, money=False):
+def bars(*, labels, values, y_label, colors=None, money=False, narrow=False):
     """Simple vertical bars (tier counts, ageing buckets)."""
-    fig, ax = _figure()
-    ax.bar(labels, _floats(values), color=colors or ACCENT)
+    fig, ax = _figure(narrow=narrow)
+    ax.bar(
+        [_wrapped(label) for label in labels] if narrow else labels, _floats(values), color=colors or ACCENT
+    )
     ax.set_ylabel(y_label)
     if money:
         _money_axis(ax)
@@ -167,13 +198,13 @@ def month_label(month):
     return date_format(month, "YEAR_MONTH_FORMAT")
 
 
-def trend(*, labels, series, y_label, width=6.4, to_date=None):
+def trend(*, labels, series, y_label, width=6.4, to_date=None, narrow=False):
     """Lines over months: series is a list of (name, values, colour).
 
     ``to_date`` is the as-of date when the last month is not over: that month is drawn apart (a hollow
     point not joined to the line, its label marked "to <day>"), so one day of data never reads as a
     collapse of a whole month."""
-    fig, ax = _figure(width=width, height=2.8)
+    fig, ax = _figure(width=width, height=2.8, narrow=narrow)
     partial = to_date is not None and to_date.day != calendar.monthrange(to_date.year, to_date.month)[1]
     xs = list(range(len(labels)))
     complete = len(labels) - 1 if partial else len(labels)
@@ -196,12 +227,18 @@ def trend(*, labels, series, y_label, width=6.4, to_date=None):
             "month": shown[-1],
             "day": date_format(to_date, "MONTH_DAY_FORMAT"),
         }
-    step = max(1, math.ceil(len(labels) / 6))  # six month names at most: "sept. 2025" is wide
+    # Six month names at most ("sept. 2025" is wide), three on a phone.
+    step = max(1, math.ceil(len(labels) / (3 if narrow else 6)))
     ticks = list(range(len(labels) - 1, -1, -step))[::-1]  # the last month always has its label
     ax.set_xticks(ticks, [shown[i] for i in ticks])
     if len(series) > 1:
         wide = sum(len(str(name)) for name, _values, _color in series) > 50
-        ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=1 if wide else len(series))
+        ax.legend(
+            frameon=False,
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncol=1 if wide or narrow else len(series),
+        )
     return _svg(fig)
 
 
@@ -211,9 +248,9 @@ def _wrapped(label) -> str:
     return textwrap.fill(str(label), 9, break_long_words=False)
 
 
-def waterfall(*, steps, total_label):
+def waterfall(*, steps, total_label, narrow=False):
     """From revenue down to net profit: steps is a list of (label, signed amount)."""
-    fig, ax = _figure(height=3.2)
+    fig, ax = _figure(height=3.8 if narrow else 3.2, narrow=narrow)
     running = Decimal("0")
     labels, bottoms, heights, colors = [], [], [], []
     for index, (label, value) in enumerate(steps):
@@ -235,6 +272,9 @@ def waterfall(*, steps, total_label):
     ax.bar(labels, heights, bottom=bottoms, color=colors)
     ax.axhline(0, color=MUTED, linewidth=0.8)
     _money_axis(ax)
-    # Long labels (French, Dutch) wrap on two lines instead of running into their neighbours.
+    # Long labels (French, Dutch) wrap on two lines instead of running into their neighbours; on a
+    # phone, eight bars leave too little room across: the labels stand upright.
     ax.tick_params(axis="x", labelsize=8)
+    if narrow:
+        ax.set_xticks(range(len(labels)), [label.replace("\n", " ") for label in labels], rotation=90)
     return _svg(fig)

@@ -34,21 +34,25 @@ def _chart_cached(name, build, inputs):
     Drawing takes tens of milliseconds per chart; the finance dashboard draws the same four charts
     for everyone until the next recompute, so later requests read them."""
     digest = hashlib.sha256(repr(inputs).encode()).hexdigest()
-    return cache.get_or_set(f"chart:{name}:{get_language()}:{digest}", build, timeout=24 * 3600)
+    return cache.get_or_set(f"chart:screens:{name}:{get_language()}:{digest}", build, timeout=24 * 3600)
 
 
 def _chart(name, draw, **arguments):
     """``draw(**arguments)``, cached like the dashboard's charts (``_chart_cached``) under a digest of
     its arguments: the same figures draw the same SVG, whoever asks. The client and payments pages
     drew theirs on every view (matplotlib, 50 to 150 ms a chart), the larger part of their time."""
-    return _chart_cached(name, lambda: draw(**arguments), sorted(arguments.items()))
+    return _chart_cached(
+        name,
+        lambda: charts.for_screens(lambda narrow: draw(**arguments, narrow=narrow)),
+        sorted(arguments.items()),
+    )
 
 
 def _curve(points, x_label, y_label, reference, peak=None):
     """A cumulative curve's drawing function (None without points)."""
-    return lambda: (
+    return lambda narrow: (
         charts.cumulative_curve(
-            points=points, x_label=x_label, y_label=y_label, reference=reference, peak=peak
+            points=points, x_label=x_label, y_label=y_label, reference=reference, peak=peak, narrow=narrow
         )
         if points
         else None
@@ -56,7 +60,8 @@ def _curve(points, x_label, y_label, reference, peak=None):
 
 
 def _dashboard_charts(board):
-    """Each chart's drawing function and the figures it depends on."""
+    """Each chart's drawing function (of ``narrow``, ``charts.for_screens``) and the figures it
+    depends on."""
     tier_labels = [_("Tier %(n)s") % {"n": n} for n in range(1, len(board.tier_counts) + 1)]
     whale_peak = (board.whale_client_share, board.whale_profit_share)
     by_revenue = (_("share of clients (by revenue)"), _("cumulative share of revenue"))
@@ -68,11 +73,13 @@ def _dashboard_charts(board):
             (board.whale_points, whale_peak),
         ),
         "tiers": (
-            lambda: charts.bars(labels=tier_labels, values=board.tier_counts, y_label=_("clients")),
+            lambda narrow: charts.bars(
+                labels=tier_labels, values=board.tier_counts, y_label=_("clients"), narrow=narrow
+            ),
             board.tier_counts,
         ),
         "trend": (
-            lambda: (
+            lambda narrow: (
                 charts.trend(
                     labels=[charts.month_label(month) for month, _r, _np in board.trend],
                     series=[
@@ -81,6 +88,7 @@ def _dashboard_charts(board):
                     ],
                     y_label=_("per month"),
                     to_date=board.latest.as_of,
+                    narrow=narrow,
                 )
                 if board.trend
                 else None
@@ -99,7 +107,7 @@ class DashboardView(TemplateView):
         context["transitions_watch"] = transition_selectors.dashboard_watch(user=self.request.user)
         if board is not None:
             context["charts"] = {
-                name: _chart_cached(name, build, inputs)
+                name: _chart_cached(name, lambda build=build: charts.for_screens(build), inputs)
                 for name, (build, inputs) in _dashboard_charts(board).items()
             }
         return super().get_context_data(**context, **kwargs)

@@ -106,53 +106,69 @@ def money(value) -> Decimal:
 # Charts -----------------------------------------------------------------------------------------
 
 
-def _curve(points, x_label, y_label, **kwargs):
-    return (
-        charts.cumulative_curve(points=points, x_label=x_label, y_label=y_label, **kwargs) if points else None
+def _curve(points, x_label, y_label, narrow=False, **kwargs):
+    if not points:
+        return None
+    return charts.cumulative_curve(points=points, x_label=x_label, y_label=y_label, narrow=narrow, **kwargs)
+
+
+def pareto_chart(points, *, narrow=False):
+    return _curve(
+        points,
+        _("share of clients (by revenue)"),
+        _("cumulative share of revenue"),
+        reference=0.8,
+        narrow=narrow,
     )
 
 
-def pareto_chart(points):
-    return _curve(points, _("share of clients (by revenue)"), _("cumulative share of revenue"), reference=0.8)
-
-
-def whale_chart(points, peak):
+def whale_chart(points, peak, *, narrow=False):
     return _curve(
         points,
         _("share of clients (by net profit)"),
         _("cumulative share of net profit"),
         reference=1,
         peak=peak if None not in peak else None,
+        narrow=narrow,
     )
 
 
-def tiers_chart(counts):
+def tiers_chart(counts, *, narrow=False):
     labels = [_("Tier %(n)s") % {"n": n} for n in range(1, len(counts) + 1)]
-    return charts.bars(labels=labels, values=counts, y_label=_("clients"))
+    return charts.bars(labels=labels, values=counts, y_label=_("clients"), narrow=narrow)
 
 
-def abc_chart(class_counts):
+def abc_chart(class_counts, *, narrow=False):
     return charts.bars(
-        labels=["A", "B", "C"], values=[class_counts.get(k, 0) for k in "ABC"], y_label=_("clients")
+        labels=["A", "B", "C"],
+        values=[class_counts.get(k, 0) for k in "ABC"],
+        y_label=_("clients"),
+        narrow=narrow,
     )
 
 
-def step_charts(f: dict, *, key: str) -> dict:
+def step_charts(f: dict, *, key: str, screens: bool = True) -> dict:
     """Step 3's four charts, drawn once per computation of the audit and language (drawing takes
-    tens of milliseconds each; the figures do not change until the next refresh)."""
+    tens of milliseconds each; the figures do not change until the next refresh): for the page's
+    screens (``charts.for_screens``), or with ``screens=False`` once, for the PDF report."""
     from django.core.cache import cache
     from django.utils.translation import get_language
 
-    def draw():
-        return {
-            "pareto": pareto_chart(f.get("pareto_curve") or []),
-            "whale": whale_chart(
-                f.get("whale_curve") or [],
-                (f.get("whale_peak_client_share"), f.get("whale_peak_profit_share")),
-            ),
-            "tiers": tiers_chart(f.get("tier_counts") or []),
-            "abc": abc_chart(f.get("class_counts") or {}),
-        }
+    peak = (f.get("whale_peak_client_share"), f.get("whale_peak_profit_share"))
+    drawings = {
+        "pareto": lambda narrow: pareto_chart(f.get("pareto_curve") or [], narrow=narrow),
+        "whale": lambda narrow: whale_chart(f.get("whale_curve") or [], peak, narrow=narrow),
+        "tiers": lambda narrow: tiers_chart(f.get("tier_counts") or [], narrow=narrow),
+        "abc": lambda narrow: abc_chart(f.get("class_counts") or {}, narrow=narrow),
+    }
 
+    def draw():
+        if screens:
+            return {name: charts.for_screens(drawing) for name, drawing in drawings.items()}
+        return {name: drawing(narrow=False) for name, drawing in drawings.items()}
+
+    kind = "screens" if screens else "print"
     # Never None: the default is a callable giving a dict (django-stubs types the result Any | None).
-    return cast(dict, cache.get_or_set(f"audit-charts:{key}:{get_language()}", draw, timeout=7 * 24 * 3600))
+    return cast(
+        dict, cache.get_or_set(f"audit-charts:{kind}:{key}:{get_language()}", draw, timeout=7 * 24 * 3600)
+    )

@@ -14,14 +14,13 @@ the whole portfolio.
 
 from __future__ import annotations
 
-import re
-
 from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audits.log import activity_for
 from audits.models import Audit, AuditClient, AuditComment
+from audits.reports import charts
 from audits.review import decisions, figures, selectors
 from audits.review.history import worded
 
@@ -38,17 +37,6 @@ def _flagged(audit: Audit) -> tuple[list[AuditClient], int]:
     rows = list(flagged.select_related("client").order_by("-rank_net_profit", "client_id")[:FLAGGED_SHOWN])
     total = len(rows) if len(rows) < FLAGGED_SHOWN else flagged.count()
     return selectors.attach_reviews(audit, rows), total
-
-
-_SVG_ID = re.compile(r'(\bid="|href="#|url\(#)([^")]+)')
-
-
-def _own_ids(svg: str | None, prefix: str) -> str | None:
-    """The chart with its element ids prefixed: matplotlib numbers them the same in every chart
-    (line2d_1, ...), and ids must be unique in the one document that holds the four."""
-    if not svg:
-        return svg
-    return _SVG_ID.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
 
 
 def _concentration(f: dict):
@@ -82,9 +70,9 @@ def audit_report_context(audit: Audit) -> dict:
             cost_to_serve=totals["cost_to_serve"],
             concentration=_concentration(f),
             charts={
-                name: _own_ids(svg, name)
+                name: charts.own_ids(svg, name)
                 for name, svg in figures.step_charts(
-                    f, key=f"{audit.pk}:{audit.computed_at.timestamp()}"
+                    f, key=f"{audit.pk}:{audit.computed_at.timestamp()}", screens=False
                 ).items()
             },
             flagged=rows,

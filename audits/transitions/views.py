@@ -34,8 +34,13 @@ def _errors(exc: ValidationError) -> str:
 
 
 def cashflow_chart(flow):
+    """The expected and invoiced months of a transition (or of all), for the page's screens."""
     if not flow.months:
         return None
+    return charts.for_screens(lambda narrow: _cashflow_trend(flow, narrow=narrow))
+
+
+def _cashflow_trend(flow, *, narrow):
     return charts.trend(
         labels=[charts.month_label(m.month) for m in flow.months],
         series=[
@@ -45,6 +50,7 @@ def cashflow_chart(flow):
         ],
         y_label=_("per month"),
         width=9,
+        narrow=narrow,
     )
 
 

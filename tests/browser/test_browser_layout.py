@@ -100,13 +100,24 @@ def test_every_chart_is_drawn_whole_inside_its_card_on_a_phone(log_in, live_serv
     page.set_viewport_size({"width": 390, "height": 844})
     for path in ("/dashboard/", f"/clients/{ledger.pk}/profitability/", "/payments/"):
         _open(page, live_server, "en", path)
+        shown = (
+            "[...document.querySelectorAll('.card svg')].filter(svg => svg.getBoundingClientRect().width > 0)"
+        )
         spill = page.evaluate(
-            """() => [...document.querySelectorAll('.card svg')].map(svg => {
+            f"""() => {shown}.map(svg => {{
                  const card = svg.closest('.card').getBoundingClientRect();
                  const box = svg.getBoundingClientRect();
-                 return Math.max(box.right - card.right, card.left - box.left); })"""
+                 return Math.max(box.right - card.right, card.left - box.left); }})"""
         )
         assert spill and max(spill) <= 0, (path, spill)
+        # The phone's drawing is shown: its smallest label as large as the page's small print.
+        smallest = page.evaluate(
+            f"""() => Math.min(...{shown}.map(svg => {{
+                 const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+                 const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')));
+                 return Math.min(...sizes) * scale; }}))"""
+        )
+        assert smallest >= 8, (path, smallest)
 
 
 def test_a_message_stands_at_the_right_and_is_dismissed(log_in, live_server, finance):

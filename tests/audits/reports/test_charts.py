@@ -61,6 +61,9 @@ def _every_chart():
                 y_label="per month",
             ),
             charts.waterfall(steps=[("Revenue", 100), ("Staff time", -40)], total_label="Net profit"),
+            charts.waterfall(
+                steps=[("Revenue", 100), ("Staff time", -40)], total_label="Net profit", narrow=True
+            ),
         ]
 
 
@@ -133,3 +136,29 @@ def test_a_chart_of_counts_runs_from_zero_in_whole_numbers_even_when_every_count
         counted = charts.bars(labels=["A", "B"], values=[3, 7], y_label="clients")
     assert re.findall(r">(-?[\d.,]+)</text>", empty) == ["0", "1"]
     assert re.findall(r">(-?[\d.,]+)</text>", counted) == [str(n) for n in range(8)]
+
+
+def test_a_page_holds_each_chart_drawn_wide_and_drawn_narrow_for_a_phone():
+    """On a phone the wide drawing, scaled to the screen, would bring its labels down to a few
+    pixels: the narrow one is drawn at a phone's width, and its ids are its own."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    with translation.override("en"):
+        html = charts.for_screens(
+            lambda narrow: charts.trend(
+                labels=LABELS,
+                series=[("Revenue", VALUES, charts.ACCENT)],
+                y_label="m",
+                width=12,
+                narrow=narrow,
+            )
+        )
+    wide, narrow = re.findall(r'<div class="chart-(?:wide|narrow)">(.*?)</div>', html, re.DOTALL)
+    widths = [float(ET.fromstring(svg).get("width").removesuffix("pt")) for svg in (wide, narrow)]
+    assert widths == [12 * 72, charts.NARROW * 72]
+    ids = re.findall(r'\bid="([^"]+)"', wide + narrow)
+    assert ids and len(ids) == len(set(ids))  # one document holds both
+    # Three month names on the phone's axis, the last month's always among them.
+    assert len(re.findall(r">2026-\d\d<", narrow)) == 3 and ">2026-12<" in narrow
+    assert charts.for_screens(lambda narrow: None) is None  # nothing to draw

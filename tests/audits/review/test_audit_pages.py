@@ -222,7 +222,8 @@ def test_step_two_shows_the_breakdown_and_adds_a_missing_cost(as_finance, audit,
 def test_step_three_shows_the_ranking_and_the_charts(as_finance, audit, finance):
     audit = to_step(audit, finance, 3)
     body = page(as_finance, f"/audits/{audit.pk}/rank/")
-    assert body.count("<svg") == 4
+    assert body.count("<svg") == 8  # four charts, each for wide screens and for phones
+    assert body.count('<div class="chart-narrow"><svg') == 4
     assert "Whale curve" in body and "Alpha" in body
     assert body.index("Alpha") < body.index("Delta")
 
