@@ -10,13 +10,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from audits.models import Decision
-from audits.review import computation, forms, selectors, services
+from audits.review import computation, costs, forms, selectors, services
 from audits.review.views import COMMENT, STEP_URLS, TYPED, AuditAccess, may_run
+from clients import display
 from config.celery import QueueUnavailable
 
 if TYPE_CHECKING:
@@ -152,8 +154,26 @@ class ExpenseView(AuditAction):
     back_step = 2
     success = gettext_lazy("Expense added: refresh the figures to see it counted.")
 
-    service = staticmethod(services.expense_add)
     fields = ("client", "spent_on", "category", "amount", "note")
+
+    def act(self, audit, form):
+        data = form.cleaned_data
+        expense = costs.expense_add(
+            audit=audit,
+            user=self.request.user,
+            version=data["version"],
+            **{name: data.get(name) for name in self.fields},
+        )
+        if expense.amount != data["amount"]:  # added to the client's expense of that day and category
+            self.success = _(
+                "Added to the expense of %(client)s on %(day)s (%(category)s), now %(amount)s: refresh "
+                "the figures to see it counted."
+            ) % {
+                "category": expense.get_category_display(),
+                "client": expense.client.name,
+                "day": date_format(expense.spent_on, "DATE_FORMAT"),
+                "amount": display.money(expense.amount),
+            }
 
 
 class StaffCostView(AuditAction):
@@ -162,7 +182,7 @@ class StaffCostView(AuditAction):
     back_step = 2
     success = gettext_lazy("Hourly cost added: refresh the figures to see it counted.")
 
-    service = staticmethod(services.staff_cost_add)
+    service = staticmethod(costs.staff_cost_add)
     fields = ("staff", "effective_from", "hourly_cost")
 
 

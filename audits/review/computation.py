@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from audits.log import log_action
 from audits.models import Audit, AuditClient, AuditPortfolio
 from audits.review import decisions, figures, selectors
-from audits.review.services import AuditError, _lock, decisions_withdraw_stale
+from audits.review.services import AuditError, decisions_withdraw_stale, lock_audit
 from clients.models import Client
 from config.celery import QueueUnavailable, send_on_commit
 
@@ -71,7 +71,7 @@ def audit_refresh(*, audit: Audit, user, version) -> Audit:
     """Compute the audit's figures again from the ledger as it is now (until completion); reviews,
     decisions and acknowledgements are kept."""
     with transaction.atomic():
-        locked = _lock(audit=audit, version=version)
+        locked = lock_audit(audit=audit, version=version)
         if locked.is_computing:
             raise AuditError(_("The figures are being computed already."))
         Audit.objects.filter(pk=locked.pk).update(

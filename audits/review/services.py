@@ -1,5 +1,6 @@
 """Writes of the client audit: move between steps, acknowledge, review, comment, decide, complete
-(starting and computing an audit: ``audits.review.computation``). Each runs in one transaction with its activity-log entry.
+(starting and computing an audit: ``audits.review.computation``; step 2's costs:
+``audits.review.costs``). Each runs in one transaction with its activity-log entry.
 
 Finance's writes carry the version of the audit the form was drawn from: the audit's row is locked,
 and a form drawn from an older version is refused with who changed the audit, what and when
@@ -35,7 +36,6 @@ from audits.review import decisions, selectors
 from audits.transitions.selectors import phase_out_refusals
 from audits.transitions.services import transition_create
 from clients import display
-from clients.models import Client, Expense, StaffCost
 from clients.periods import add_months
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def _stale_message(audit: Audit) -> str:
     }
 
 
-def _lock(*, audit: Audit, version: int | None) -> Audit:
+def lock_audit(*, audit: Audit, version: int | None) -> Audit:
     """The audit's row, locked for the change; refuses a completed audit and a stale form, and raises
     the version. Call inside ``transaction.atomic()``."""
     locked = Audit.objects.select_for_update().get(pk=audit.pk)
@@ -90,7 +90,7 @@ def audit_move(*, audit: Audit, user, version, step: int) -> Audit:
     if step not in Audit.Step.values:
         raise AuditError(_("There is no such step."))
     with transaction.atomic():
-        locked = _lock(audit=audit, version=version)
+        locked = lock_audit(audit=audit, version=version)
         if step > locked.step:
             if step != locked.step + 1:
                 raise AuditError(_("Steps are taken one at a time."))
@@ -117,7 +117,7 @@ def check_acknowledge(*, audit: Audit, user, version, code: str, reason: str) ->
     if not reason:
         raise AuditError(_("Give the reason for accepting this check as it stands."))
     with transaction.atomic():
-        locked = _lock(audit=audit, version=version)
+        locked = lock_audit(audit=audit, version=version)
         rows = selectors.check_affected_keys(locked, code)
         ack, _created = CheckAcknowledgement.objects.update_or_create(
             audit=locked, check_code=code, row="", defaults={"reason": reason, "user": user, "rows": rows}
@@ -136,68 +136,6 @@ def check_acknowledge(*, audit: Audit, user, version, code: str, reason: str) ->
     return ack
 
 
-def _cost_add(*, audit: Audit, user, version, cost, describe):
-    """Save a cost missing from the audit's figures (an expense, a staff cost) and log it on the
-    audit; ``describe`` gives the log's data from the saved row. The figures change at the next
-    refresh."""
-    with transaction.atomic():
-        locked = _lock(audit=audit, version=version)
-        try:
-            cost.full_clean()
-        except ValidationError as exc:
-            raise AuditError(" ".join(exc.messages)) from exc
-        cost.save()
-        log_action(locked, "audit.cost_added", user=user, data=describe(cost))
-    return cost
-
-
-def expense_add(
-    *, audit: Audit, user, version, client: Client, spent_on, category, amount, note=""
-) -> Expense:
-    """A missing expense on one of the audit's clients (step 2), inside the audit's period: an expense
-    outside it would never count in the audit's figures."""
-    if not AuditClient.objects.filter(audit=audit, client=client).exists():
-        raise AuditError(_("This client is not in the audit."))
-    if not audit.period_start <= spent_on <= audit.period_end:
-        raise AuditError(
-            _("The expense is dated outside the audit's period (%(start)s to %(end)s): it would never count.")
-            % {
-                "start": date_format(audit.period_start, "SHORT_DATE_FORMAT"),
-                "end": date_format(audit.period_end, "SHORT_DATE_FORMAT"),
-            }
-        )
-    if amount <= 0:
-        raise AuditError(_("An expense has an amount above zero."))
-    return _cost_add(
-        audit=audit,
-        user=user,
-        version=version,
-        cost=Expense(client=client, spent_on=spent_on, category=category, amount=amount, note=note or ""),
-        describe=lambda expense: {
-            "expense": expense.pk,
-            "client": client.name,
-            "amount": amount,
-            "on": spent_on,
-            "category": category,
-        },
-    )
-
-
-def staff_cost_add(*, audit: Audit, user, version, staff, effective_from, hourly_cost) -> StaffCost:
-    """A missing hourly cost of a staff member (step 2)."""
-    return _cost_add(
-        audit=audit,
-        user=user,
-        version=version,
-        cost=StaffCost(user=staff, effective_from=effective_from, hourly_cost=hourly_cost),
-        describe=lambda _cost: {
-            "staff": staff.get_username(),
-            "hourly_cost": hourly_cost,
-            "from": effective_from,
-        },
-    )
-
-
 def _flagged(audit: Audit, client_id: int) -> AuditClient:
     row = AuditClient.objects.filter(audit=audit, client_id=client_id, is_flagged=True).first()
     if row is None:
@@ -212,7 +150,7 @@ def flag_review(*, audit: Audit, user, version, client_id: int, verdict: str, re
     if not reason:
         raise AuditError(_("Give the reason for this review."))
     with transaction.atomic():
-        locked = _lock(audit=audit, version=version)
+        locked = lock_audit(audit=audit, version=version)
         _require_step(locked, Audit.Step.FLAGS, _("Reviewing flags"))
         row = _flagged(locked, client_id)
         previous = FlagReview.objects.filter(audit=locked, client_id=client_id).first()
@@ -293,7 +231,7 @@ def decision_record(
     if kind not in Decision.Kind.values:
         raise AuditError(_("Choose a decision."))
     with transaction.atomic():
-        locked = _lock(audit=audit, version=version)
+        locked = lock_audit(audit=audit, version=version)
         _require_step(locked, Audit.Step.STRATEGY, _("Deciding"))
         row = AuditClient.objects.filter(audit=locked, client_id=client_id).first()
         if row is None or not (row.is_flagged or row.tier == 1):
@@ -398,7 +336,7 @@ def risk_acknowledge(*, audit: Audit, user, version, risk: str, note: str) -> Ri
     if not note:
         raise AuditError(_("Write a note on this risk."))
     with transaction.atomic():
-        locked = _lock(audit=audit, version=version)
+        locked = lock_audit(audit=audit, version=version)
         _require_step(locked, Audit.Step.STRATEGY, _("The risk checklist"))
         ack, _created = RiskAcknowledgement.objects.update_or_create(
             audit=locked, risk=risk, defaults={"note": note, "user": user}
@@ -416,7 +354,7 @@ def audit_complete(*, audit: Audit, user, version, outcome: str = "") -> Audit:
     """Freeze the audit: read-only for everyone from now on. Its figures are already its own copies;
     each transition-out decision starts a transition (stage planned) in the same transaction."""
     with transaction.atomic():
-        locked = _lock(audit=audit, version=version)
+        locked = lock_audit(audit=audit, version=version)
         if locked.step != Audit.Step.STRATEGY:
             raise AuditError(_("An audit is completed from its last step."))
         blockers = selectors.step_blockers(locked, Audit.Step.STRATEGY)

@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone, translation
 
-from audits.models import Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement
+from audits.models import ActivityLog, Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement
 from clients.models import Client, Contact
 from tests.audits.review.test_audit_steps import (  # noqa: F401 (fixtures)
     expense,
@@ -734,3 +734,23 @@ def test_an_account_manager_is_led_from_the_audit_to_their_flagged_clients(as_ma
     assert "1 of your clients is flagged" in body  # Bravo; Delta is another manager's
     assert f'href="/audits/{audit.pk}/flags/">See your flagged clients' in body
     assert "Your clients in this audit" not in page(as_finance, f"/audits/{audit.pk}/")
+
+
+def test_a_second_expense_of_a_day_and_category_is_added_to_the_first(as_finance, audit, finance, portfolio):  # noqa: F811
+    """The ledger keeps one expense per client, day and category (an import's key): a second taxi
+    the same day adds to it rather than being refused."""
+    audit = to_step(audit, finance, 2)
+    url = f"/audits/{audit.pk}/costs/expense/"
+    values = {"client": "bravo", "spent_on": "2026-11-01", "category": "travel"}
+    as_finance.post(url, {"version": v(audit), **values, "amount": "12.00", "note": "taxi to the site"})
+    body = as_finance.post(
+        url, {"version": v(audit), **values, "amount": "8.50", "note": "taxi back"}, follow=True
+    ).content.decode()
+    expense = portfolio["Bravo"].expenses.get()
+    assert expense.amount == D("20.50") and expense.note == "taxi to the site\ntaxi back"
+    assert "Added to the expense of Bravo on 1 Nov 2026 (Travel), now 20.50" in body
+    assert ActivityLog.objects.filter(action="audit.cost_added").count() == 2
+    # A double submission (the same form sent twice) is refused by the audit's version: not added twice.
+    stale = as_finance.post(url, {"version": v(audit) - 1, **values, "amount": "8.50"}, follow=True)
+    assert "changed" in stale.content.decode()
+    assert portfolio["Bravo"].expenses.get().amount == D("20.50")

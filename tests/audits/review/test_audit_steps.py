@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from audits.log import activity_for
 from audits.models import Audit, AuditClient, Decision, FlagReview, RiskAcknowledgement, Transition
 from audits.profitability import runs
-from audits.review import computation, decisions, selectors, services
+from audits.review import computation, costs, decisions, selectors, services
 from audits.review.services import AuditError, StaleAudit
 from audits.transitions.services import transition_create
 from clients.models import Client, Contact, StaffCost
@@ -98,7 +98,7 @@ def decide(audit, user, client, kind, **values):
 
 def expense(audit, user, client, amount, spent_on, category="travel"):
     """A direct expense on ``client`` added at step 2 of the audit as it is now."""
-    return services.expense_add(
+    return costs.expense_add(
         audit=audit,
         user=user,
         version=v(audit),
