@@ -29,7 +29,12 @@ class ClientReferenceField(forms.ModelChoiceField):
     default_error_messages = {
         "invalid_choice": _("Unknown client reference “%(value)s”."),
         "ambiguous": _("Several clients are named “%(value)s”: type the reference of the one you mean."),
+        "partial": _(
+            "No client is named “%(value)s”; its name is part of: %(names)s. Type the reference of the one you mean."
+        ),
     }
+    # Clients whose name holds what was typed, offered where no name is the same: at most this many.
+    SUGGESTED = 5
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -41,8 +46,14 @@ class ClientReferenceField(forms.ModelChoiceField):
             named = list(self.queryset.filter(name__iexact=reference)[:2])
             if len(named) == 1:
                 return named[0]
-            code = "ambiguous" if named else "invalid_choice"
-            raise ValidationError(self.error_messages[code], code=code, params={"value": reference}) from None
+            if named:
+                code, params = "ambiguous", {"value": reference}
+            else:
+                near = self.queryset.filter(name__icontains=reference).order_by("name", "pk")
+                names = [f"{client.name} ({client.external_ref})" for client in near[: self.SUGGESTED]]
+                code = "partial" if names else "invalid_choice"
+                params = {"value": reference, "names": "; ".join(names)}
+            raise ValidationError(self.error_messages[code], code=code, params=params) from None
 
 
 class InteractionForm(forms.ModelForm):

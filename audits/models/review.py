@@ -8,7 +8,7 @@ nightly snapshots, which are replaced every night. A completed audit is read-onl
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from audits.models.fields import who
@@ -26,7 +26,7 @@ class Audit(models.Model):
 
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", _("In progress")
-        COMPLETED = "completed", _("Completed")
+        COMPLETED = "completed", pgettext_lazy("an audit", "Completed")
 
     class Computation(models.TextChoices):
         QUEUED = "queued", _("Queued")

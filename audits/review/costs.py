@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from audits.log import log_action
 from audits.models import Audit, AuditClient
 from audits.review.services import AuditError, lock_audit
+from clients import display
 from clients.models import Client, Expense, StaffCost
 
 
@@ -79,7 +80,20 @@ def expense_add(
 
 
 def staff_cost_add(*, audit: Audit, user, version, staff, effective_from, hourly_cost) -> StaffCost:
-    """A missing hourly cost of a staff member (step 2)."""
+    """A missing hourly cost of a staff member (step 2): one a day at most."""
+    same_day = StaffCost.objects.filter(user=staff, effective_from=effective_from).first()
+    if same_day is not None:
+        raise AuditError(
+            _(
+                "%(staff)s already has an hourly cost in force from %(day)s (%(rate)s an hour): a new rate "
+                "starts on another day."
+            )
+            % {
+                "staff": display.person(staff),
+                "day": date_format(effective_from, "DATE_FORMAT"),
+                "rate": display.money(same_day.hourly_cost),
+            }
+        )
     return _cost_add(
         audit=audit,
         user=user,

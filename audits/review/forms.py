@@ -10,6 +10,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from audits.models import Audit, Decision, FlagReview
 from clients.forms import ClientReferenceField, PersonChoiceField
@@ -41,7 +42,13 @@ class AuditStartForm(forms.Form):
     quarter = forms.ChoiceField(
         label=_("Quarter"),
         required=False,
-        choices=[("", "—"), ("1", "Q1"), ("2", "Q2"), ("3", "Q3"), ("4", "Q4")],
+        choices=[
+            ("", "—"),
+            ("1", pgettext_lazy("quarter", "Q1")),
+            ("2", pgettext_lazy("quarter", "Q2")),
+            ("3", pgettext_lazy("quarter", "Q3")),
+            ("4", pgettext_lazy("quarter", "Q4")),
+        ],
     )
     start = forms.DateField(label=_("From"), required=False, widget=DATE, validators=[validate_ledger_date])
     end = forms.DateField(label=_("To"), required=False, widget=DATE, validators=[validate_ledger_date])

@@ -70,8 +70,10 @@ def subject(entry: ActivityLog) -> str:
 
 
 def worded(entries) -> list[ActivityLog]:
-    """The entries, each with its ``subject`` in the active language."""
+    """The entries, each with its ``subject`` in the active language and ``said``, the words its
+    author wrote (a reason, a comment, a note), quoted as the language quotes."""
     entries = list(entries)
     for entry in entries:
         entry.subject = subject(entry)
+        entry.said = entry.data.get("reason") or entry.data.get("text") or entry.data.get("note") or ""
     return entries

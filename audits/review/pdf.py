@@ -68,6 +68,7 @@ def audit_report_context(audit: Audit) -> dict:
         rows, total = _flagged(audit)
         context.update(
             cost_to_serve=totals["cost_to_serve"],
+            unflagged=selectors.unprofitable_unflagged(audit),
             concentration=_concentration(f),
             charts={
                 name: charts.own_ids(svg, name)

@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from audits.models import Audit, AuditClient, AuditComment, Decision, FlagReview
 from audits.review import decisions, selectors
@@ -123,13 +124,14 @@ def audit_report_xlsx(audit: Audit) -> IO[bytes]:
         (_("Step"), f"{audit.step}. {audit.get_step_display()}", TEXT),
         (_("Status"), audit.get_status_display(), TEXT),
         (_("Figures as of"), audit.as_of, TEXT),
-        (_("Completed"), audit.completed_at, TEXT),
+        (pgettext("an audit", "Completed"), audit.completed_at, TEXT),
         (_("Outcome"), audit.outcome_text, TEXT),
         (_("Clients with activity"), figures.get("clients"), INTEGER),
         (_("Revenue"), figures.get("revenue"), MONEY),
         (_("Gross margin"), figures.get("gross_margin"), MONEY),
         (_("Net profit"), figures.get("net_profit"), MONEY),
         (_("Unprofitable clients"), figures.get("unprofitable"), INTEGER),
+        (_("of which former clients, not flagged"), selectors.unprofitable_unflagged(audit), INTEGER),
         (_("Marginal clients"), figures.get("marginal"), INTEGER),
         (_("Declining clients"), figures.get("declining"), INTEGER),
         (_("Share of revenue of the top 20 %"), figures.get("top20_share_revenue"), PERCENT),

@@ -79,6 +79,15 @@ def flagged_clients(audit: Audit, *, user=None):
     return audit_clients(audit, user=user).filter(is_flagged=True)
 
 
+def unprofitable_unflagged(audit: Audit) -> int:
+    """The unprofitable clients the portfolio's figures count that no flag puts up for review: the
+    former clients (nothing is left to decide on them), said beside the count so that it matches
+    the flags."""
+    return AuditClient.objects.filter(
+        audit=audit, in_portfolio=True, is_unprofitable=True, is_flagged=False
+    ).count()
+
+
 # Step 1: the data-quality checks -----------------------------------------------------------------
 
 

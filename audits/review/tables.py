@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from audits.models import Audit, AuditClient
 from audits.reports.tables import FigureTable
@@ -28,7 +29,9 @@ class AuditTable(SafeExportTable):
     period = tables.Column(verbose_name=_("Period"), empty_values=(), order_by=("period_start", "period_end"))
     scope = tables.Column(verbose_name=_("Scope"), empty_values=())
     created_at = DateTimeColumn(verbose_name=_("Started"), format="SHORT_DATETIME_FORMAT")
-    completed_at = DateTimeColumn(verbose_name=_("Completed"), format="SHORT_DATETIME_FORMAT")
+    completed_at = DateTimeColumn(
+        verbose_name=pgettext_lazy("an audit", "Completed"), format="SHORT_DATETIME_FORMAT"
+    )
     outcome = tables.Column(verbose_name=_("Outcome"), accessor="outcome_text", orderable=False)
 
     class Meta:

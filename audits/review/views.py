@@ -206,6 +206,7 @@ class AuditDetailView(AuditPage):
         context.update(
             activity=history.worded(selectors.audit_history(audit, user=self.request.user)[:100]),
             figures=info.figures if info else None,
+            unflagged=selectors.unprofitable_unflagged(audit) if info else 0,
             complete_form=forms.CompleteForm(initial=self.initial("complete", version=audit.version)),
         )
         if audit.is_completed and may_run(self.request.user):

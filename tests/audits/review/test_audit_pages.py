@@ -689,7 +689,7 @@ def test_the_history_reads_in_the_readers_language_whoever_wrote_it(as_finance, 
         review(audit, finance, portfolio["Bravo"], "confirm")
     as_finance.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     body = page(as_finance, f"/audits/{audit.pk}/")
-    assert "(Bravo : Signalement confirmé)" in body  # French spacing, as every entry has it
+    assert "(Bravo : Signalement confirmé) : « seen »" in body  # French spacing and quotes
     assert "Flag confirmed" not in body
     assert re.search(r"\(Bravo : [^()]*75,50[^()]* le 2 nov\. 2026 \(Déplacements\)\)", body)
 
@@ -707,6 +707,13 @@ def test_a_missing_expense_names_its_client_by_reference_or_by_name(as_finance, 
         f"/audits/{audit.pk}/costs/expense/", {"version": v(audit), "client": "Bravo", **values}, follow=True
     ).content.decode()
     assert "Several clients are named “Bravo”" in body
+    assert portfolio["Bravo"].expenses.count() == 1
+    # Part of a name: the clients whose name holds it are named, with their references.
+    body = as_finance.post(
+        f"/audits/{audit.pk}/costs/expense/", {"version": v(audit), "client": "rav", **values}, follow=True
+    ).content.decode()
+    refs = sorted(client.external_ref for client in Client.objects.filter(name="Bravo"))
+    assert f"No client is named “rav”; its name is part of: Bravo ({refs[0]}); Bravo ({refs[1]})" in body
     assert portfolio["Bravo"].expenses.count() == 1
 
 
@@ -754,3 +761,19 @@ def test_a_second_expense_of_a_day_and_category_is_added_to_the_first(as_finance
     stale = as_finance.post(url, {"version": v(audit) - 1, **values, "amount": "8.50"}, follow=True)
     assert "changed" in stale.content.decode()
     assert portfolio["Bravo"].expenses.get().amount == D("20.50")
+
+
+def test_a_second_hourly_cost_of_the_same_day_is_refused_with_the_one_in_force(as_finance, audit, finance):
+    audit = to_step(audit, finance, 2)
+    url = f"/audits/{audit.pk}/costs/staff-cost/"
+    values = {"staff": finance.pk, "effective_from": "2026-01-01"}
+    as_finance.post(url, {"version": v(audit), **values, "hourly_cost": "70"})
+    body = as_finance.post(
+        url, {"version": v(audit), **values, "hourly_cost": "75"}, follow=True
+    ).content.decode()
+    finance.refresh_from_db()
+    assert re.search(
+        rf"{finance.get_full_name()} already has an hourly cost in force from 1 Jan 2026 \(70\.00\sEUR an hour\)",
+        body,
+    )
+    assert finance.staff_costs.get(effective_from=dt.date(2026, 1, 1)).hourly_cost == D("70")

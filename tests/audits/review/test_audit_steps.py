@@ -905,3 +905,18 @@ def test_a_former_client_counts_in_the_figures_but_is_not_flagged_for_a_decision
     assert row.in_portfolio and row.is_unprofitable  # its loss is in the figures
     assert not row.is_flagged  # nothing is left to decide on it
     assert gone.pk not in {r.client_id for r in selectors.flagged_clients(audit)}
+    # The count of unprofitable clients says it holds a client no flag puts up for review.
+    assert selectors.unprofitable_unflagged(audit) == 1
+    import io
+
+    import openpyxl
+    from django.test import Client as Browser
+
+    http = Browser()
+    http.force_login(finance)
+    body = http.get(f"/audits/{audit.pk}/").content.decode()
+    assert "1 former client among them, not flagged" in body
+    report = b"".join(http.get(f"/audits/{audit.pk}/report.xlsx").streaming_content)
+    book = openpyxl.load_workbook(io.BytesIO(report))
+    summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True) if row and row[0]}
+    assert summary["Unprofitable clients"] == 3 and summary["of which former clients, not flagged"] == 1
