@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 from django_filters.views import FilterView
 
 from audits.log import activity_for
-from audits.models import AlternativeProvider, Transition
+from audits.models import AlternativeProvider, Letter, Transition
 from audits.reports import charts
 from audits.transitions import forms, selectors, services
 from audits.transitions.filters import TransitionFilter
@@ -150,6 +150,8 @@ class TransitionDetailView(Permitted, TemplateView):
                 for kind in selectors.LETTER_STAGES
             ],
             next_stages=[(stage, Transition.Stage(stage).label) for stage in transition.next_stages()],
+            # Whether any letter has gone to the client: completing before one has is asked twice.
+            told=any(letter.state == Letter.State.SENT for letter in letters.values()),
             can_manage=self.request.user.has_perm(MANAGE),
             history=_history(transition),
             **kwargs,

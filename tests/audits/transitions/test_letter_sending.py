@@ -474,3 +474,13 @@ def test_moving_the_end_date_after_a_letter_went_out_says_the_client_was_told_an
         "The letters already sent gave 30 Apr 2027 as the end date: tell the client of the new one, 30 Jun 2027."
         in body
     )
+
+
+def test_completing_before_any_letter_went_out_is_warned_and_asked_twice(as_finance, letter, finance):
+    page = as_finance.get(f"/transitions/{letter.transition.pk}/").content.decode()
+    assert "No letter has gone to the client yet: announce the transition" in page
+    assert "No letter has gone to the client yet. Complete the transition all the same?" in page
+    services.letter_send_request(letter=letter, user=finance, key=uuid.uuid4(), channel="pdf")
+    page = as_finance.get(f"/transitions/{letter.transition.pk}/").content.decode()
+    assert "No letter has gone to the client yet" not in page
+    assert "Complete the transition now?" in page
