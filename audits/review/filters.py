@@ -21,13 +21,13 @@ class AuditFilter(django_filters.FilterSet):
         label=_("Owner"),
         empty_label=_("Any"),
     )
-    started_after = django_filters.DateFilter(
+    ends_after = django_filters.DateFilter(
         field_name="period_end",
         lookup_expr="gte",
-        label=_("Period ends after"),
+        label=_("Period ends on or after"),
         widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
     )
 
     class Meta:
         model = Audit
-        fields = ["title", "status", "step", "owner", "started_after"]
+        fields = ["title", "status", "step", "owner", "ends_after"]

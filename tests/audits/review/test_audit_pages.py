@@ -425,6 +425,10 @@ def test_the_list_filters_and_exports(as_finance, audit):
     body = page(as_finance, "/audits/?status=in_progress")
     assert "Audit 2026" in body and "1. Identify clients" in body
     assert "Audit 2026" not in page(as_finance, "/audits/?status=completed")
+    # By the end of its period: the day it ends counts.
+    assert "Audit 2026" in page(as_finance, f"/audits/?ends_after={audit.period_end.isoformat()}")
+    later = audit.period_end + dt.timedelta(days=1)
+    assert "Audit 2026" not in page(as_finance, f"/audits/?ends_after={later.isoformat()}")
     export = as_finance.get("/audits/?_export=csv")
     assert export.status_code == 200 and "Audit 2026" in export.content.decode("utf-8-sig")
     # Started as the page shows it, in Brussels time (the pinned clock's 10:00), not in UTC.
