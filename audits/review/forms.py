@@ -36,7 +36,7 @@ class AuditStartForm(forms.Form):
 
     title = forms.CharField(label=_("Title"), max_length=200)
     period = forms.ChoiceField(
-        label=_("Period"), choices=PERIODS, initial="rolling", widget=forms.RadioSelect
+        label=_("Which period"), choices=PERIODS, initial="rolling", widget=forms.RadioSelect
     )
     year = forms.IntegerField(label=_("Year"), required=False, min_value=1990, max_value=2100)
     quarter = forms.ChoiceField(
