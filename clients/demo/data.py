@@ -139,7 +139,7 @@ COUNTRIES = {
             "Antwerpen=2000, Gent=9000, Leuven=3000, Brugge=8000, Mechelen=2800, Hasselt=3500, Bruxelles=1000"
         ),
         streets=_words("Meir, Veldstraat, Stationsstraat, Kerkstraat, Industrieweg, Grote Markt"),
-        address="{street} {n}\n{pc} {city}\nBelgium",
+        address="{street} {n}\n{pc} {city}\nBelgië",
     ),
     "NL": Country(
         label="Netherlands",
@@ -174,7 +174,7 @@ COUNTRIES = {
             "Den Haag=2511 BT"
         ),
         streets=_words("Keizersgracht, Coolsingel, Oudegracht, Stationsplein, Industrieweg, Damrak"),
-        address="{street} {n}\n{pc} {city}\nNetherlands",
+        address="{street} {n}\n{pc} {city}\nNederland",
     ),
     "RO": Country(
         label="Romania",
@@ -214,7 +214,7 @@ COUNTRIES = {
             "Calea Victoriei, Bulevardul Unirii, Strada Lipscani, Strada Memorandumului, "
             "Bulevardul Eroilor, Strada Republicii"
         ),
-        address="{street} nr. {n}\n{pc} {city}\nRomania",
+        address="{street} nr. {n}\n{pc} {city}\nRomânia",
     ),
     "GB": Country(
         label="United Kingdom",
