@@ -1,10 +1,7 @@
 """The report pages: dashboard, ranking, client profitability, payments and prospects."""
 
-import hashlib
-
-from django.core.cache import cache
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 
@@ -26,26 +23,6 @@ from audits.transitions import selectors as transition_selectors
 from clients.models import CostSettings
 from clients.selectors import client_get_for_user
 from clients.tables import PagedExportMixin, PagedTableMixin
-
-
-def _chart_cached(name, build, inputs):
-    """A chart's SVG, cached under a digest of the figures it draws (and the language of its labels).
-
-    Drawing takes tens of milliseconds per chart; the finance dashboard draws the same four charts
-    for everyone until the next recompute, so later requests read them."""
-    digest = hashlib.sha256(repr(inputs).encode()).hexdigest()
-    return cache.get_or_set(f"chart:screens:{name}:{get_language()}:{digest}", build, timeout=24 * 3600)
-
-
-def _chart(name, draw, **arguments):
-    """``draw(**arguments)``, cached like the dashboard's charts (``_chart_cached``) under a digest of
-    its arguments: the same figures draw the same SVG, whoever asks. The client and payments pages
-    drew theirs on every view (matplotlib, 50 to 150 ms a chart), the larger part of their time."""
-    return _chart_cached(
-        name,
-        lambda: charts.for_screens(lambda narrow: draw(**arguments, narrow=narrow)),
-        sorted(arguments.items()),
-    )
 
 
 def _curve(points, x_label, y_label, reference, peak=None):
@@ -107,7 +84,7 @@ class DashboardView(TemplateView):
         context["transitions_watch"] = transition_selectors.dashboard_watch(user=self.request.user)
         if board is not None:
             context["charts"] = {
-                name: _chart_cached(name, lambda build=build: charts.for_screens(build), inputs)
+                name: charts.cached(name, lambda build=build: charts.for_screens(build), inputs)
                 for name, (build, inputs) in _dashboard_charts(board).items()
             }
         return super().get_context_data(**context, **kwargs)
@@ -174,7 +151,7 @@ class ClientProfitView(TemplateView):
         }
         snap = profit.snapshot
         if snap is not None:
-            context["waterfall"] = _chart(
+            context["waterfall"] = charts.drawn(
                 "client-waterfall",
                 charts.waterfall,
                 steps=[
@@ -189,7 +166,7 @@ class ClientProfitView(TemplateView):
                 total_label=_("Net profit"),
             )
             if profit.trend:
-                context["trend_chart"] = _chart(
+                context["trend_chart"] = charts.drawn(
                     "client-trend",
                     charts.trend,
                     labels=[charts.month_label(row.month) for row in profit.trend],
@@ -243,7 +220,7 @@ class PaymentsView(PagedExportMixin, TemplateView):
                 (label, payments.ageing_totals[name])
                 for label, name in zip(self.labels, AGEING_COLUMNS, strict=True)
             ]
-            context["ageing_chart"] = _chart(
+            context["ageing_chart"] = charts.drawn(
                 "ageing",
                 charts.bars,
                 labels=[str(label) for label in self.labels],
@@ -253,7 +230,7 @@ class PaymentsView(PagedExportMixin, TemplateView):
                 money=True,
             )
             if any(month.paid for month in payments.trend):
-                context["trend_chart"] = _chart(
+                context["trend_chart"] = charts.drawn(
                     "payments-trend",
                     charts.trend,
                     labels=[charts.month_label(month.month) for month in payments.trend],

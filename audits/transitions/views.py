@@ -34,14 +34,13 @@ def _errors(exc: ValidationError) -> str:
 
 
 def cashflow_chart(flow):
-    """The expected and invoiced months of a transition (or of all), for the page's screens."""
+    """The expected and invoiced months of a transition (or of all), for the page's screens, drawn
+    once for the same figures (``charts.drawn``)."""
     if not flow.months:
         return None
-    return charts.for_screens(lambda narrow: _cashflow_trend(flow, narrow=narrow))
-
-
-def _cashflow_trend(flow, *, narrow):
-    return charts.trend(
+    return charts.drawn(
+        "cashflow",
+        charts.trend,
         labels=[charts.month_label(m.month) for m in flow.months],
         series=[
             (_("Average before"), [m.baseline for m in flow.months], charts.MUTED),
@@ -50,7 +49,6 @@ def _cashflow_trend(flow, *, narrow):
         ],
         y_label=_("per month"),
         width=9,
-        narrow=narrow,
     )
 
 

@@ -97,3 +97,26 @@ def test_an_unknown_alternative_is_refused_in_words_and_nothing_is_saved(as_fina
     body = response.content.decode()
     assert "Nothing was saved:" in body and "Select a valid choice." in body
     assert list(transition.providers.all()) == [kept]
+
+
+def test_the_cash_flow_chart_is_drawn_once_for_the_same_figures(as_finance, finance, monkeypatch):
+    from django.core.cache import cache
+
+    from audits.reports import charts
+
+    cache.clear()
+    client = ClientFactory()
+    InvoiceFactory(client=client, issued_on=dt.date(2026, 11, 2))
+    transition = services.transition_create(
+        client=client, user=finance, reason="x", end_date=dt.date(2027, 6, 30)
+    )
+    drawn = []
+    original = charts.trend
+    monkeypatch.setattr(charts, "trend", lambda **kw: drawn.append(kw["narrow"]) or original(**kw))
+    first = as_finance.get(f"/transitions/{transition.pk}/").content.decode()
+    second = as_finance.get(f"/transitions/{transition.pk}/").content.decode()
+    assert drawn == [False, True]  # wide and narrow, once
+    assert (
+        first.count('<div class="chart-narrow"><svg') == second.count('<div class="chart-narrow"><svg') == 1
+    )
+    cache.clear()
