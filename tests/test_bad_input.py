@@ -97,3 +97,22 @@ def test_an_empty_list_says_nothing_matches_only_where_a_filter_is_set(as_financ
     filtered = as_finance.get("/clients/?q=nobody").content.decode()
     assert "No client matches these filters." in filtered and "not understood" not in filtered
     assert "No client yet." in as_finance.get("/clients/").content.decode()
+
+
+def test_a_limit_is_said_in_the_users_locale(as_finance):
+    """Django writes a field's limit as Python does (0.01); the pages write 0,01 in French."""
+    from django.conf import settings
+
+    as_finance.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    body = as_finance.get(
+        "/profitability/seed-calculator/",
+        {
+            "effort": "100",
+            "annual_income": "0",
+            "margin_rate": "0",
+            "working_days": "0",
+            "charge_coefficient": "0",
+        },
+    ).content.decode()
+    assert "supérieure ou égale à 0,01" in body and "égale à 0.01" not in body
+    assert "supérieure ou égale à 1" in body  # working days: a whole number, as it was

@@ -12,6 +12,7 @@ from audits.profitability import portfolio
 from clients import display
 from clients.models import CostSettings
 from clients.models.costs import number_list, validate_ageing_limits, validate_boundaries
+from clients.validators import LocalisedLimits
 
 #: The smallest day cost the calculator shows, and so the smallest it divides by.
 MIN_DAY_COST = Decimal("0.01")
@@ -27,7 +28,7 @@ def _figure(label, *, minimum, maximum=None, max_digits=14, help_text=""):
     )
 
 
-class SeedCalculatorForm(forms.Form):
+class SeedCalculatorForm(LocalisedLimits, forms.Form):
     """Effort in money -> effort in days at a day cost derived from an income and a margin rate."""
 
     effort = _figure(_("Effort"), minimum="0", help_text=_("What prospecting a client may cost, in money."))
@@ -138,7 +139,7 @@ HELP = {
 }
 
 
-class CostSettingsForm(forms.ModelForm):
+class CostSettingsForm(LocalisedLimits, forms.ModelForm):
     """All the settings; the model's validators and ``clean`` put their messages on the fields."""
 
     class Meta:

@@ -18,15 +18,16 @@ from clients.models import Client, Expense
 from clients.models.fields import validate_ledger_date
 from clients.periods import add_months
 from clients.roles import ACCOUNT_MANAGERS
+from clients.validators import LocalisedLimits
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class VersionForm(forms.Form):
+class VersionForm(LocalisedLimits, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class AuditStartForm(forms.Form):
+class AuditStartForm(LocalisedLimits, forms.Form):
     PERIODS = [
         ("rolling", _("The 12 months ending today")),
         ("year", _("A calendar year")),

@@ -12,6 +12,7 @@ from audits.transitions import placeholders
 from clients.access import visible
 from clients.forms import ClientReferenceField
 from clients.models import Client
+from clients.validators import LocalisedLimits
 
 
 class WebsiteField(forms.URLField):
@@ -81,7 +82,7 @@ class StageForm(forms.Form):
     stage = forms.ChoiceField(choices=Transition.Stage.choices)
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(LocalisedLimits, forms.Form):
     """The end date and one amount per month of the schedule (fields ``month_YYYY_MM``)."""
 
     end_date = forms.DateField(

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.formats import get_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -64,6 +64,12 @@ def number_list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",")]
 
 
+LIST_OF_NUMBERS = _(
+    "Enter numbers separated by commas with decimal points (0.8, 1.2), or by semicolons with decimal "
+    "commas (0,8; 1,2)."
+)
+
+
 def validate_boundaries(value):
     # Where the language writes decimal commas, "1,5" reads as one number or as two boundaries.
     decimal_comma = get_format("DECIMAL_SEPARATOR") == ","
@@ -77,17 +83,17 @@ def validate_boundaries(value):
     try:
         numbers = [Decimal(part) for part in number_list(value)]
     except ArithmeticError as exc:
-        raise ValidationError(_("Enter numbers separated by commas, e.g. 0.8, 1.2.")) from exc
+        raise ValidationError(LIST_OF_NUMBERS) from exc
     if not all(n.is_finite() for n in numbers):
-        raise ValidationError(_("Enter numbers separated by commas, e.g. 0.8, 1.2."))
+        raise ValidationError(LIST_OF_NUMBERS)
     if not 2 <= len(numbers) <= 4:
         raise ValidationError(_("Give two to four boundaries (three to five tiers)."))
     if any(n <= 0 for n in numbers) or numbers != sorted(set(numbers)):
         raise ValidationError(_("Boundaries must be positive and strictly increasing."))
     if numbers[0] < Decimal("0.01") or numbers[-1] > MAX_BOUNDARY:
         raise ValidationError(
-            _("Each boundary is a multiple of the mean gross margin from 0.01 to %(most)s.")
-            % {"most": MAX_BOUNDARY}
+            _("Each boundary is a multiple of the mean gross margin from %(least)s to %(most)s.")
+            % {"least": number_format(Decimal("0.01")), "most": MAX_BOUNDARY}
         )
 
 
