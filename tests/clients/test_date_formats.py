@@ -57,3 +57,24 @@ def test_the_date_fields_show_and_take_yyyy_mm_dd_in_every_language(language):
         ):
             assert 'value="2026-12-01"' in widget.render("day", day)
         assert forms.DateField().clean("2026-12-01") == day
+
+
+def test_french_short_months_are_written_as_french_writes_them():
+    """Django's French has "jan." and "fév."; French writes "janv." and "févr."."""
+    with translation.override("fr"):
+        days = [
+            DATES.render(Context({"day": dt.date(2026, month, 15)})).split(" | ")[0] for month in (1, 2, 9)
+        ]
+    assert days == ["15 janv. 2026", "15 févr. 2026", "15 sept. 2026"]
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "Step: a"), ("fr", "Étape\u00a0: a"), ("nl", "Stap: a")]
+)
+def test_a_label_and_its_value_are_joined_by_the_languages_colon(language, said):
+    template = Template("{% load words %}{{ label|colon }}{{ value }}")
+    with translation.override(language):
+        from django.utils.translation import gettext
+
+        assert template.render(Context({"label": gettext("Step"), "value": "a"})) == said
+    assert Template("{% load words %}{{ label|colon }}").render(Context({"label": "<b>"})) == "&lt;b&gt;: "
