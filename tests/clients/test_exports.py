@@ -38,9 +38,9 @@ def test_a_french_csv_has_a_bom_semicolons_decimal_commas_and_full_french_names(
     assert response.content.startswith("\ufeff".encode())
     rows = csv_rows(response)
     header, row = rows[0], rows[1]
-    assert header[:5] == ["Rang", "Client", "Référence", "Chiffre d'affaires", "Marge brute"]
+    assert header[:5] == ["Rang", "Client", "Référence", "Chiffre d’affaires", "Marge brute"]
     assert row[1] == "Éclair Ltd"
-    assert row[header.index("Chiffre d'affaires")] == "1234,56"
+    assert row[header.index("Chiffre d’affaires")] == "1234,56"
     assert row[header.index("Bénéfice net")] == "480,13"
     # Net margin 480.13 / 1,234.56 = 38.891 %: in percentage points, as the page shows it.
     assert row[header.index("Marge nette (%)")] == "38,89"

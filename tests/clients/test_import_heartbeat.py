@@ -97,7 +97,7 @@ def test_the_reason_is_written_in_the_language_of_the_upload(finance, settings, 
     job = a_job(finance, heartbeat_at=timezone.now() - dt.timedelta(seconds=61), language="fr")
     assert import_jobs_fail_stale(ImportJob.objects.filter(pk=job.pk)) == 1
     job.refresh_from_db()
-    assert job.errors[0]["message"].startswith("Le processus de traitement s'est arrêté pendant l'import")
+    assert job.errors[0]["message"].startswith("Le processus de traitement s’est arrêté pendant l’import")
 
 
 def test_a_task_delivered_again_for_a_job_failed_by_the_rule_does_nothing(as_finance, finance, settings):
