@@ -3,6 +3,8 @@ cookie from it, and picking a language saves it (Django's ``set_language`` does 
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from clients.models import Preference
@@ -22,9 +24,20 @@ def _keep(response, language: str):
     return response
 
 
+class LogInForm(AuthenticationForm):
+    # Django's sentences, made the project's so that its catalogs can mend their translations.
+    error_messages = {
+        "invalid_login": _(
+            "Please enter a correct %(username)s and password. Note that both fields may be case-sensitive."
+        ),
+        "inactive": _("This account is inactive."),
+    }
+
+
 class LogInView(auth_views.LoginView):
     """Django's log-in, which then opens the app in the language the user last picked."""
 
+    form_class = LogInForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):

@@ -1,9 +1,11 @@
 """A field's limits said in the user's locale: Django's own validators write them as Python does
-("at least 0.01" in French too), where the page writes "0,01"."""
+("at least 0.01" in French too), where the page writes "0,01". Their sentences are the project's
+(the same words), so that its catalogs can mend a translation (Romanian's old cedillas)."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 
 
 class _Localised:
@@ -16,14 +18,23 @@ class _Localised:
 
 
 class AtLeast(_Localised, MinValueValidator):
-    pass
+    message = _("Ensure this value is greater than or equal to %(limit_value)s.")
 
 
 class AtMost(_Localised, MaxValueValidator):
-    pass
+    message = _("Ensure this value is less than or equal to %(limit_value)s.")
 
 
 LOCALISED = {MinValueValidator: AtLeast, MaxValueValidator: AtMost}
+
+
+def _localised(validator):
+    kind = LOCALISED.get(type(validator))
+    if kind is None:
+        return validator
+    # Django's own sentence gives way to the project's; a field's own sentence stays.
+    message = None if validator.message == type(validator).message else validator.message
+    return kind(validator.limit_value, message)
 
 
 class LocalisedLimits:
@@ -35,10 +46,5 @@ class LocalisedLimits:
     def full_clean(self):
         # At validation, not construction: some forms add fields after __init__ (a schedule's months).
         for field in self.fields.values():
-            field.validators = [
-                LOCALISED[type(validator)](validator.limit_value, validator.message)
-                if type(validator) in LOCALISED
-                else validator
-                for validator in field.validators
-            ]
+            field.validators = [_localised(validator) for validator in field.validators]
         super().full_clean()

@@ -37,3 +37,18 @@ def test_a_visitor_who_is_not_logged_in_picks_a_language_for_the_browser_only(fi
     response = Browser().post("/i18n/setlang/", {"language": "nl", "next": "/accounts/login/"})
     assert response.cookies[COOKIE].value == "nl"
     assert not Preference.objects.exists()
+
+
+def test_djangos_own_sentences_read_in_the_projects_romanian(finance):
+    """Django's Romanian writes the old cedilla letters (ş, ţ); the project's catalogs mend them."""
+    browser = Browser()
+    browser.cookies[COOKIE] = "ro"
+    body = browser.post(
+        "/accounts/login/", {"username": finance.username, "password": "wrong"}
+    ).content.decode()
+    assert "Rețineți" in body and "ţ" not in body and "ş" not in body
+    browser.force_login(finance)
+    body = browser.get(
+        "/profitability/seed-calculator/", {"effort": "1", "annual_income": "0"}
+    ).content.decode()
+    assert "Asigurați-vă că această valoare este mai mare sau egală cu 0,01." in body
