@@ -30,6 +30,7 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py recompute
 	$(BIN)/python manage.py demo_users
+	$(BIN)/python manage.py seed_demo_audit
 
 run: seed pdf
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

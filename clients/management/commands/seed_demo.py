@@ -65,9 +65,14 @@ class Command(BaseCommand):
                 try:
                     demo_delete()
                 except ProtectedError as exc:
+                    # What keeps them, by name (the error's own text lists every row).
+                    keeping = sorted({str(row._meta.verbose_name_plural) for row in exc.protected_objects})
                     raise CommandError(
-                        _("The demo clients are referenced elsewhere and cannot be deleted: %(error)s")
-                        % {"error": exc}
+                        _(
+                            "The demo clients are kept by %(models)s (an audit keeps its clients), so they "
+                            "cannot be rebuilt: start from a new database instead."
+                        )
+                        % {"models": ", ".join(keeping)}
                     ) from exc
             summary = portfolio_build(seed=seed, clients=clients, months=months)
         elapsed = time.monotonic() - started
