@@ -94,8 +94,10 @@ def _version(audit: Audit) -> int:
 
 
 def _decision(row: AuditClient, *, leaving: int) -> dict:
-    """The worst loss makers go, a client a modest repricing mends is repriced, the others are kept."""
-    if row.is_unprofitable and leaving < LEAVING:
+    """The worst of the clients whose service costs more than their gross margin go (not one whose
+    loss is its acquisition's share), a client a modest repricing mends is repriced, the others are
+    kept."""
+    if row.is_unprofitable and row.cost_to_serve > row.gross_margin and leaving < LEAVING:
         return {"kind": "transition", "months": 3, "reason": "Costs more to serve than it brings."}
     uplift = row.breakeven_price_increase
     if uplift is not None and 0 < uplift * 100 <= MOST_UPLIFT:
