@@ -122,19 +122,19 @@ def drawn(name, draw, **arguments):
     a digest of its arguments."""
     return cached(
         name,
-        lambda: for_screens(lambda narrow: draw(**arguments, narrow=narrow)),
+        lambda: for_screens(lambda narrow: draw(**arguments, narrow=narrow), name),
         sorted(arguments.items()),
     )
 
 
-def for_screens(draw) -> str | None:
+def for_screens(draw, name: str = "chart") -> str | None:
     """``draw(narrow=False)`` for wide screens and ``draw(narrow=True)`` for phones, the page's style
     sheet showing the one that fits (``.chart-wide``, ``.chart-narrow``); None where there is
-    nothing to draw."""
+    nothing to draw. ``name`` prefixes the drawings' ids, unique on a page of several charts."""
     wide = draw(narrow=False)
     if wide is None:
         return None
-    narrow = own_ids(draw(narrow=True), "narrow")
+    wide, narrow = own_ids(wide, f"{name}-wide"), own_ids(draw(narrow=True), f"{name}-narrow")
     return f'<div class="chart-wide">{wide}</div><div class="chart-narrow">{narrow}</div>'
 
 

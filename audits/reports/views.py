@@ -84,7 +84,9 @@ class DashboardView(TemplateView):
         context["transitions_watch"] = transition_selectors.dashboard_watch(user=self.request.user)
         if board is not None:
             context["charts"] = {
-                name: charts.cached(name, lambda build=build: charts.for_screens(build), inputs)
+                name: charts.cached(
+                    name, lambda build=build, name=name: charts.for_screens(build, name), inputs
+                )
                 for name, (build, inputs) in _dashboard_charts(board).items()
             }
         return super().get_context_data(**context, **kwargs)

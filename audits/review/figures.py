@@ -164,7 +164,7 @@ def step_charts(f: dict, *, key: str, screens: bool = True) -> dict:
 
     def draw():
         if screens:
-            return {name: charts.for_screens(drawing) for name, drawing in drawings.items()}
+            return {name: charts.for_screens(drawing, name) for name, drawing in drawings.items()}
         return {name: drawing(narrow=False) for name, drawing in drawings.items()}
 
     kind = "screens" if screens else "print"

@@ -162,3 +162,17 @@ def test_a_page_holds_each_chart_drawn_wide_and_drawn_narrow_for_a_phone():
     # Three month names on the phone's axis, the last month's always among them.
     assert len(re.findall(r">2026-\d\d<", narrow)) == 3 and ">2026-12<" in narrow
     assert charts.for_screens(lambda narrow: None) is None  # nothing to draw
+
+
+def test_two_charts_of_a_page_keep_their_ids_apart():
+    import re
+
+    with translation.override("en"):
+        drawings = [
+            charts.for_screens(
+                lambda narrow: charts.bars(labels=["A", "B"], values=[1, 2], y_label="n", narrow=narrow), name
+            )
+            for name in ("tiers", "abc")
+        ]
+    ids = re.findall(r'\bid="([^"]+)"', "".join(drawings))
+    assert ids and len(ids) == len(set(ids))
