@@ -40,6 +40,8 @@ class ClientReferenceField(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         reference = str(value).strip()
+        if not reference:
+            return None  # only spaces: nothing typed (a required field says so)
         try:
             return self.queryset.get(key_matches("external_ref", [reference]))
         except self.queryset.model.DoesNotExist:

@@ -2,7 +2,7 @@
 ("at least 0.01" in French too), where the page writes "0,01". Their sentences are the project's
 (the same words), so that its catalogs can mend a translation (Romanian's old cedillas)."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +28,13 @@ class AtMost(_Localised, MaxValueValidator):
 LOCALISED = {MinValueValidator: AtLeast, MaxValueValidator: AtMost}
 
 
+def _model_validators(model, name: str) -> list:
+    try:
+        return list(model._meta.get_field(name).validators)
+    except FieldDoesNotExist:  # a form field of the form's own
+        return []
+
+
 def _localised(validator):
     kind = LOCALISED.get(type(validator))
     if kind is None:
@@ -45,6 +52,18 @@ class LocalisedLimits:
 
     def full_clean(self):
         # At validation, not construction: some forms add fields after __init__ (a schedule's months).
-        for field in self.fields.values():
+        model = getattr(getattr(self, "_meta", None), "model", None)
+        if getattr(self, "_limits_localised", False):
+            model = None  # a second validation: the model's limits are there already
+        self._limits_localised = True
+        for name, field in self.fields.items():
             field.validators = [_localised(validator) for validator in field.validators]
+            if model is not None:
+                # A model form: the model field's limits are checked on the form field first (a
+                # field the form refused is not validated again by the model).
+                field.validators += [
+                    _localised(validator)
+                    for validator in _model_validators(model, name)
+                    if type(validator) in LOCALISED
+                ]
         super().full_clean()

@@ -116,3 +116,18 @@ def test_a_limit_is_said_in_the_users_locale(as_finance):
     ).content.decode()
     assert "supérieure ou égale à 0,01" in body and "égale à 0.01" not in body
     assert "supérieure ou égale à 1" in body  # working days: a whole number, as it was
+
+
+def test_a_model_forms_limits_are_said_in_the_users_locale_too(as_finance):
+    from django.conf import settings
+
+    from clients.models import CostSettings
+
+    as_finance.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = as_finance.get("/settings/costs/")
+    assert page.status_code == 200
+    form = page.context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    body = as_finance.post("/settings/costs/", {**data, "hours_per_day": "0.4"}).content.decode()
+    assert "supérieure ou égale à 0,5" in body and "égale à 0.5" not in body
+    assert CostSettings.load().hours_per_day != D("0.4")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_UP, Decimal
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audits.models import Audit, AuditClient, RiskAcknowledgement
@@ -21,11 +22,17 @@ MOST_UPLIFT = Decimal("40")
 
 
 def demo_audit(*, owner, today: dt.date) -> Audit | None:
-    """Last calendar year's audit of every client, completed; None where it is already there."""
+    """Last calendar year's audit of every client, completed, in one transaction (a step refused
+    leaves nothing behind); None where ``owner`` has it already."""
     start, end = dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)
-    title = _("Client audit %(year)s") % {"year": start.year}
-    if Audit.objects.filter(title=title, period_start=start, period_end=end).exists():
+    if Audit.objects.filter(owner=owner, period_start=start, period_end=end, scope=Audit.Scope.ALL).exists():
         return None
+    with transaction.atomic():
+        return _walked(owner=owner, start=start, end=end)
+
+
+def _walked(*, owner, start: dt.date, end: dt.date) -> Audit:
+    title = _("Client audit %(year)s") % {"year": start.year}
     audit = computation.audit_start(
         user=owner, title=title, period_start=start, period_end=end, scope=Audit.Scope.ALL
     )

@@ -717,6 +717,11 @@ def test_a_missing_expense_names_its_client_by_reference_or_by_name(as_finance, 
         f"/audits/{audit.pk}/costs/expense/", {"version": v(audit), "client": "rav", **values}, follow=True
     ).content.decode()
     refs = sorted(client.external_ref for client in Client.objects.filter(name="Bravo"))
+    # Only spaces: nothing typed, not every client offered.
+    blank = as_finance.post(
+        f"/audits/{audit.pk}/costs/expense/", {"version": v(audit), "client": "   ", **values}, follow=True
+    ).content.decode()
+    assert "its name is part of" not in blank and "This field is required" in blank
     assert f"No client is named “rav”; its name is part of: Bravo ({refs[0]}); Bravo ({refs[1]})" in body
     assert portfolio["Bravo"].expenses.count() == 1
 
