@@ -109,11 +109,12 @@ class AuditAction(AuditAccess, View):
     client_in_url = False
 
     def act(self, audit, form):
+        """Call the service with the form's fields; returns what it returns."""
         data = form.cleaned_data
         arguments = {name: data.get(name) for name in self.fields}
         if self.client_in_url:
             arguments["client_id"] = self.kwargs["client_id"]
-        type(self).service(audit=audit, user=self.request.user, version=data["version"], **arguments)
+        return type(self).service(audit=audit, user=self.request.user, version=data["version"], **arguments)
 
 
 class MoveView(AuditAction):
@@ -154,17 +155,12 @@ class ExpenseView(AuditAction):
     back_step = 2
     success = gettext_lazy("Expense added: refresh the figures to see it counted.")
 
+    service = staticmethod(costs.expense_add)
     fields = ("client", "spent_on", "category", "amount", "note")
 
     def act(self, audit, form):
-        data = form.cleaned_data
-        expense = costs.expense_add(
-            audit=audit,
-            user=self.request.user,
-            version=data["version"],
-            **{name: data.get(name) for name in self.fields},
-        )
-        if expense.amount != data["amount"]:  # added to the client's expense of that day and category
+        expense = super().act(audit, form)
+        if expense.amount != form.cleaned_data["amount"]:  # added to the client's expense of that day
             self.success = _(
                 "Added to the expense of %(client)s on %(day)s (%(category)s), now %(amount)s: refresh "
                 "the figures to see it counted."
