@@ -80,25 +80,30 @@ def expense_add(
 
 
 def staff_cost_add(*, audit: Audit, user, version, staff, effective_from, hourly_cost) -> StaffCost:
-    """A missing hourly cost of a staff member (step 2): one a day at most."""
-    same_day = StaffCost.objects.filter(user=staff, effective_from=effective_from).first()
-    if same_day is not None:
-        raise AuditError(
-            _(
-                "%(staff)s already has an hourly cost in force from %(day)s (%(rate)s an hour): a new rate "
-                "starts on another day."
+    """A missing hourly cost of a staff member (step 2): one a day at most, checked under the
+    audit's lock as the expense's day is."""
+
+    def staff_cost() -> StaffCost:
+        same_day = StaffCost.objects.filter(user=staff, effective_from=effective_from).first()
+        if same_day is not None:
+            raise AuditError(
+                _(
+                    "%(staff)s already has an hourly cost in force from %(day)s (%(rate)s an hour): a new "
+                    "rate starts on another day."
+                )
+                % {
+                    "staff": display.person(staff),
+                    "day": date_format(effective_from, "DATE_FORMAT"),
+                    "rate": display.money(same_day.hourly_cost),
+                }
             )
-            % {
-                "staff": display.person(staff),
-                "day": date_format(effective_from, "DATE_FORMAT"),
-                "rate": display.money(same_day.hourly_cost),
-            }
-        )
+        return StaffCost(user=staff, effective_from=effective_from, hourly_cost=hourly_cost)
+
     return _cost_add(
         audit=audit,
         user=user,
         version=version,
-        cost=lambda: StaffCost(user=staff, effective_from=effective_from, hourly_cost=hourly_cost),
+        cost=staff_cost,
         describe=lambda _row: {
             "staff": staff.get_username(),
             "hourly_cost": hourly_cost,
