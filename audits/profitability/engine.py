@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
+from typing import NamedTuple
 
 from django.conf import settings as django_settings
 from django.db.models import Sum
@@ -49,6 +50,22 @@ from clients.periods import (
 # The computation ---------------------------------------------------------------------------------
 
 
+class ClientFacts(NamedTuple):
+    """What the computation reads of each client beside its ledger: a tuple, not a dict (100,000 of
+    them are held for the whole computation)."""
+
+    status: str
+    acquired_on: dt.date | None
+    acquisition_cost: Decimal | None
+    referred_by_id: int | None
+    estimated_annual_margin: Decimal | None
+
+    @classmethod
+    def of_clients(cls, clients_qs) -> dict[int, ClientFacts]:
+        rows = clients_qs.order_by().values_list("id", *cls._fields)
+        return {row[0]: cls(*row[1:]) for row in rows}
+
+
 @dataclass
 class Result:
     as_of: dt.date
@@ -71,7 +88,7 @@ def client_figures(
         cost_to_serve=row.cost_to_serve,
         direct_expenses=row.direct_expenses,
         acquisition_share=acquisition_share(
-            client["acquisition_cost"], client["acquired_on"], settings.amortisation_months, *months
+            client.acquisition_cost, client.acquired_on, settings.amortisation_months, *months
         ),
         late_payment_cost=row.late_payment_cost,
         bad_debt=row.bad_debt,
@@ -82,11 +99,11 @@ def client_figures(
 def _lifetime(row: LedgerRow, *, client, settings: Settings, as_of: dt.date) -> Decimal:
     """Lifetime net profit: the lifetime figures since acquisition, less the acquisition share
     amortised up to the as-of month."""
-    acquired = client["acquired_on"]
-    if not acquired or not client["acquisition_cost"]:
+    acquired = client.acquired_on
+    if not acquired or not client.acquisition_cost:
         return row.life_operating
     share = acquisition_share(
-        client["acquisition_cost"],
+        client.acquisition_cost,
         acquired,
         settings.amortisation_months,
         month_index(acquired),
@@ -134,12 +151,7 @@ def compute(
         start, end = rolling_period(as_of)
     settings = Settings.from_model(cost_settings or CostSettings.load())
     clients_qs = Client.objects.all() if scope is None else scope
-    clients = {
-        row["id"]: row
-        for row in clients_qs.order_by().values(
-            "id", "status", "acquired_on", "acquisition_cost", "referred_by_id", "estimated_annual_margin"
-        )
-    }
+    clients = ClientFacts.of_clients(clients_qs)
     window = window_for(as_of=as_of, start=start, end=end, settings=settings, trend_months=trend_months)
     recent = declining_months(as_of)
     part = Part(
@@ -222,7 +234,7 @@ def _indirect(
     for cid in rows:
         if cid not in clients:
             referred_gm[cid] = rows.get(cid).gross_margin
-    referrers = {cid: c["referred_by_id"] for cid, c in clients.items()} | referred_outside
+    referrers = {cid: c.referred_by_id for cid, c in clients.items()} | referred_outside
     return pm.indirect_values(referrers, referred_gm, settings.referral_share)
 
 
@@ -239,11 +251,11 @@ def _members(*, clients, figures, active: set[int]) -> tuple[dict[int, ClientFig
     at all, counted apart."""
     members, dormant = {}, 0
     for cid, client in clients.items():
-        if client["status"] == Client.Status.PROSPECT:
+        if client.status == Client.Status.PROSPECT:
             continue
         if cid in active:
             members[cid] = figures[cid]
-        elif client["status"] != Client.Status.FORMER:
+        elif client.status != Client.Status.FORMER:
             dormant += 1
     return members, dormant
 
@@ -271,7 +283,7 @@ def _client_values(
     paid = row.paid
     np_, revenue = f.net_profit, f.revenue
     lifetime_np = _lifetime(row, client=client, settings=settings, as_of=period.as_of)
-    acq_cost = client["acquisition_cost"]
+    acq_cost = client.acquisition_cost
     oh = maths.overhead.get(cid, ZERO)
     iv = indirect.get(cid, ZERO)
     share_r, share_np = maths.cum_r.get(cid), maths.cum_np.get(cid)
@@ -324,7 +336,7 @@ def _client_values(
         "effort_spent": None,
         "over_budget": False,
     }
-    if client["status"] == Client.Status.PROSPECT:
+    if client.status == Client.Status.PROSPECT:
         _prospect_effort(values, client, row, maths.tiers)
     return values
 
@@ -334,7 +346,7 @@ def _prospect_effort(values: dict, client, row: LedgerRow, tier_result: pm.Tiers
     estimated margin would put it in."""
     spent = row.life_cost_to_serve
     values["effort_spent"] = spent
-    estimate = client["estimated_annual_margin"]
+    estimate = client.estimated_annual_margin
     if estimate is not None:
         tier = tier_result.of(estimate)
         values["tier"] = tier
@@ -392,8 +404,8 @@ def _portfolio(
                 period=period,
                 previous=previous,
             )
-            results.add(cid, client["status"], member, figures[cid], in_order(values))
-            count_flags(counts, values, member=member, status=client["status"])
+            results.add(cid, client.status, member, figures[cid], in_order(values))
+            count_flags(counts, values, member=member, status=client.status)
     with phase("  portfolio figures"):
         portfolio = portfolio_figures(maths=maths, counts=counts, members=members, dormant=dormant)
     return Result(as_of=as_of, start=start, end=end, settings=settings, clients=results, portfolio=portfolio)
@@ -407,7 +419,7 @@ def declining_months(as_of: dt.date) -> list[int]:
 
 def _last_months(recent_np: tuple, client, settings: Settings, as_of: dt.date) -> list[Decimal]:
     """Net profit of the declining months, after their acquisition share."""
-    acquired, cost = client["acquired_on"], client["acquisition_cost"]
+    acquired, cost = client.acquired_on, client.acquisition_cost
     if not cost or acquired is None:
         return list(recent_np)
     first, last = amortisation_window(acquired, settings.amortisation_months)

@@ -54,7 +54,7 @@ MONEY_FIGURES = (
 FIGURE_FIELDS = (*MONEY_FIGURES, "service_minutes")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClientFigures:
     """One client's period figures, already rounded to cents."""
 

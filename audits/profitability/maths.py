@@ -68,7 +68,7 @@ def portfolio_maths(
         {cid: gross[cid] for cid in earning},
         boundaries=settings.boundaries,
         trimmed_share=settings.trimmed_share,
-        acquisition_costs=[clients[cid]["acquisition_cost"] for cid in members],
+        acquisition_costs=[clients[cid].acquisition_cost for cid in members],
         cost_per_day=day_cost,
     )
     return Maths(

@@ -184,11 +184,21 @@ def client_rows(*, late_rate: Decimal, months: list[dt.date]) -> LedgerRows:
         f"r.{name}" if name in INTEGER_COLUMNS else f"CAST(ROUND(r.{name} * 100) AS bigint)" for name in names
     )
     rows = LedgerRows(len(names))
-    with connection.cursor() as cursor:
+    with _rows_cursor() as cursor:
         cursor.execute(f"SELECT r.client_id, {columns} FROM ({sql}) r", params)
         while chunk := cursor.fetchmany(FETCHED_AT_ONCE):
             rows.extend(chunk)
     return rows
+
+
+def _rows_cursor():
+    """Inside a transaction on PostgreSQL, a server-side cursor, so that the process holds one chunk
+    of rows at a time rather than the whole result (at 100,000 clients the whole result cost the
+    process some 40 MB that it kept). ``sql.session.TUNING`` plans it for all of its rows."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return connection.cursor()
+    connection.ensure_connection()
+    return connection.connection.cursor(name="ledger_client_rows")
 
 
 # The rows in Python ------------------------------------------------------------------------------

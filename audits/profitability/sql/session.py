@@ -19,12 +19,15 @@ from audits.profitability.sql.fragments import _pg
 #   instead (``Pass``).
 # - No hash aggregation or sequential scans: reading the covering indexes in client order lets
 #   every component aggregate presorted rows without spilling.
+# - A cursor's query planned for all its rows, as a plain statement is: the per-client rows are read
+#   through a server-side cursor (``sql.rows.client_rows``), every row of them.
 TUNING = (
     "jit = off",
     "max_parallel_workers_per_gather = 0",
     "enable_hashagg = off",
     "enable_seqscan = off",
     "work_mem = '256MB'",
+    "cursor_tuple_fraction = 1",
 )
 
 
